@@ -1,0 +1,176 @@
+// Session control: Hello/Welcome, Subscribe/Unsubscribe, Ping/Pong.
+#include "broker.hpp"
+#include "log.hpp"
+
+namespace enlace::broker {
+namespace {
+
+std::int64_t monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t utc_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Error frames one session may cause per second (and in a burst) before the broker
+// stops answering and only counts: a misbehaving client cannot make the broker flood.
+constexpr double kErrorsPerSecond = 20;
+constexpr double kErrorBurst = 50;
+
+// A session that announced a heartbeat is closed after this many silent intervals.
+constexpr std::int64_t kMissedHeartbeats = 3;
+// Floor for the idle timeout, so that a tiny heartbeat cannot make sessions flap.
+constexpr std::int64_t kMinIdleTimeoutNs = 3'000'000'000;
+
+}  // namespace
+
+void Broker::handle_control(Session* session, const std::string& routing_id,
+                            const wire::ControlFrame& control, std::string_view user_id) {
+  if (control.body_type() == wire::Control::Hello) {
+    handle_hello(routing_id, *control.body_as_Hello(), user_id);
+    return;
+  }
+  if (session == nullptr) {
+    send_error(nullptr, routing_id, Errc::hello_required, "send Hello first");
+    return;
+  }
+  switch (control.body_type()) {
+    case wire::Control::Subscribe: handle_subscribe(*session, *control.body_as_Subscribe()); return;
+    case wire::Control::Unsubscribe: handle_unsubscribe(*session, *control.body_as_Unsubscribe()); return;
+    case wire::Control::Ping: {
+      control_fbb_.Clear();
+      auto pong = wire::CreatePong(control_fbb_, control.body_as_Ping()->nonce(), utc_ns());
+      control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Pong, pong.Union()),
+                          wire::ControlFrameIdentifier());
+      send_control(routing_id, control_fbb_);
+      return;
+    }
+    case wire::Control::Pong: return;  // its arrival refreshed the session's activity
+    default:
+      send_error(session, routing_id, Errc::unknown_command,
+                 std::string("control frame '") + wire::EnumNameControl(control.body_type()) +
+                     "' is sent by brokers only");
+      return;
+  }
+}
+
+void Broker::handle_hello(const std::string& routing_id, const wire::Hello& hello,
+                          std::string_view user_id) {
+  if (hello.protocol_version() != wire::kProtocolVersion) {
+    send_error(find_session(routing_id), routing_id, Errc::unsupported_version,
+               "client speaks protocol version " + std::to_string(hello.protocol_version()) +
+                   ", this broker speaks 1");
+    return;
+  }
+  // ZAP accepted the key when the connection was made; the policy may have changed since.
+  const policy::System* system = policy_->find_system(user_id);
+  if (system == nullptr || system->revoked) {
+    ++metrics_.sessions_revoked;
+    send_error(nullptr, routing_id, Errc::revoked,
+               "system '" + std::string(user_id) + "' is no longer in the policy");
+    return;
+  }
+  if (Session* old = find_session(routing_id)) close_session(*old, "replaced by a new Hello");
+
+  auto session = std::make_unique<Session>();
+  session->routing_id = routing_id;
+  session->session_id = ++next_session_id_;
+  session->system_id = system->id;
+  session->system = system;
+  session->nation = system->nation;
+  session->nation_bit = policy::NationMask{1} << system->nation;
+  session->nation_code = policy_->nations()[system->nation].code;
+  session->role_name = policy_->roles()[system->role].name;
+  session->publish_rate = TokenBucket(system->rate_per_second, system->burst);
+  session->error_rate = TokenBucket(kErrorsPerSecond, kErrorBurst);
+  session->last_activity_ns = monotonic_ns();
+  if (hello.heartbeat_ms() > 0) {
+    session->idle_timeout_ns =
+        std::max(kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
+  }
+  Session& s = *session;
+  sessions_.emplace(routing_id, std::move(session));
+  ++metrics_.sessions_opened;
+  log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
+            s.nation_code, s.role_name, hello.client_name() ? hello.client_name()->string_view() : "");
+
+  control_fbb_.Clear();
+  auto& fbb = control_fbb_;
+  auto welcome = wire::CreateWelcome(
+      fbb, wire::kProtocolVersion, fbb.CreateString(config_.broker_id), fbb.CreateString(s.nation_code),
+      fbb.CreateString(s.system_id), fbb.CreateString(s.role_name),
+      static_cast<std::uint32_t>(policy_->limits().max_message_bytes), s.session_id,
+      fbb.CreateString(policy_->digest()));
+  fbb.Finish(wire::CreateControlFrame(fbb, wire::Control::Welcome, welcome.Union()),
+             wire::ControlFrameIdentifier());
+  send_control(routing_id, fbb);
+}
+
+void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) {
+  const std::string_view pattern = request.pattern()->string_view();
+  const std::uint32_t request_id = request.request_id();
+  const auto refuse = [&](Errc code, std::string reason) {
+    send_error(&session, session.routing_id, code, std::move(reason), request_id);
+  };
+  if (auto decision = policy_->check_subscribe(*session.system, pattern); !decision.allowed) {
+    refuse(decision.code, std::move(decision.reason));
+    return;
+  }
+  if (request.replay_from() != wire::ReplayFrom::None) {
+    refuse(Errc::replay_unavailable, "this broker keeps no journal yet: replay is not available");
+    return;
+  }
+  if (session.find_subscription(pattern) != nullptr) {
+    // Idempotent: subscribing twice to one pattern is one subscription.
+    send_ack(session, request_id, nullptr, 0, 0);
+    return;
+  }
+  if (session.subscriptions.size() >= policy_->limits().max_subscriptions_per_session) {
+    refuse(Errc::too_many_subscriptions,
+           "session already holds " + std::to_string(session.subscriptions.size()) +
+               " subscriptions (max_subscriptions)");
+    return;
+  }
+  auto subscription = std::make_unique<SessionSubscription>();
+  subscription->id = ++next_subscription_id_;
+  subscription->pattern = std::string(pattern);
+  subscription->tokens.split(subscription->pattern);
+  subscription->snapshot = request.snapshot();
+  trie_.add(subscription->tokens, {&session, subscription->id});
+  session.subscriptions.push_back(std::move(subscription));
+  send_ack(session, request_id, nullptr, 0, 0);
+  if (request.snapshot()) {
+    // The COP cache is not kept yet: the snapshot is empty, and live traffic follows.
+    control_fbb_.Clear();
+    auto end = wire::CreateEndOfSnapshot(control_fbb_, request_id, 0);
+    control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::EndOfSnapshot, end.Union()),
+                        wire::ControlFrameIdentifier());
+    send_control(session.routing_id, control_fbb_);
+  }
+}
+
+void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& request) {
+  const std::string_view pattern = request.pattern()->string_view();
+  for (std::size_t i = 0; i < session.subscriptions.size(); ++i) {
+    if (session.subscriptions[i]->pattern == pattern) {
+      remove_subscription(session, i);
+      send_ack(session, request.request_id(), nullptr, 0, 0);
+      return;
+    }
+  }
+  send_error(&session, session.routing_id, Errc::invalid_pattern,
+             "no subscription to '" + std::string(pattern) + "' in this session", request.request_id());
+}
+
+void Broker::remove_subscription(Session& session, std::size_t index) {
+  auto& subscription = session.subscriptions[index];
+  trie_.remove(subscription->tokens, subscription->id);
+  session.subscriptions.erase(session.subscriptions.begin() + static_cast<std::ptrdiff_t>(index));
+}
+
+}  // namespace enlace::broker

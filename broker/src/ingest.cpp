@@ -1,0 +1,253 @@
+// Inbound frames: checks in the order of docs/protocol.md ("Processing a frame"), then
+// routing. This is the broker's hot path: no allocation of its own after warm-up, no
+// locks, one topic split per message and a bit test per delivery.
+#include <bit>
+#include <cstring>
+
+#include "broker.hpp"
+#include "log.hpp"
+
+namespace enlace::broker {
+namespace {
+
+// Frames read per loop pass before flushing, so that a flood from one peer cannot delay
+// deliveries (and the end-of-pass flush) without bound.
+constexpr int kMaxFramesPerPass = 4096;
+
+std::int64_t monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
+
+}  // namespace
+
+void Broker::receive_all() {
+  for (int i = 0; i < kMaxFramesPerPass; ++i) {
+    zmq::message_t routing_id;
+    if (!router_.recv(routing_id, zmq::recv_flags::dontwait)) return;
+    zmq::message_t payload;
+    if (!routing_id.more() || !router_.recv(payload, zmq::recv_flags::dontwait)) continue;
+    if (payload.more()) {
+      // One message is one frame: drain the rest of this multipart message and refuse it.
+      zmq::message_t rest;
+      do {
+        if (!router_.recv(rest, zmq::recv_flags::dontwait)) break;
+      } while (rest.more());
+      const std::string id = routing_id.to_string();
+      ++metrics_.frames_in;
+      send_error(find_session(id), id, Errc::malformed_frame,
+                 "multipart message: every Enlace message is exactly one frame");
+      continue;
+    }
+    handle_message(routing_id, payload);
+  }
+}
+
+void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload) {
+  ++metrics_.frames_in;
+  metrics_.bytes_in += payload.size();
+  const std::string_view id = routing_id.to_string_view();
+  // ZeroMQ attaches the ZAP User-Id (our system id) to every message of a connection.
+  const char* user_id_c = payload.gets("User-Id");
+  const std::string_view user_id = user_id_c ? user_id_c : "";
+  Session* session = find_session(id);
+  if (session != nullptr && session->system_id != user_id) {
+    // A new connection reused a departed peer's routing id: the old session is over.
+    close_session(*session, "routing id taken over by another connection");
+    session = nullptr;
+  }
+  if (session != nullptr) session->last_activity_ns = monotonic_ns();
+
+  const std::size_t limit = policy_->limits().max_message_bytes;
+  if (payload.size() > limit) {
+    send_error(session, std::string(id), Errc::message_too_large,
+               "frame of " + std::to_string(payload.size()) + " bytes exceeds max_message_bytes " +
+                   std::to_string(limit));
+    return;
+  }
+
+  const std::uint8_t* data = static_cast<const std::uint8_t*>(payload.data());
+  if (!wire::is_aligned(data)) {
+    aligned_copy_.resize((payload.size() + 7) / 8);
+    std::memcpy(aligned_copy_.data(), data, payload.size());
+    data = reinterpret_cast<const std::uint8_t*>(aligned_copy_.data());
+  }
+  wire::FrameView frame;
+  if (const Errc code = wire::parse_frame({data, payload.size()}, frame); code != Errc::ok) {
+    send_error(session, std::string(id), code,
+               code == Errc::unsupported_version
+                   ? "protocol version " + std::to_string(data[0]) + " not supported (this broker speaks 1)"
+                   : std::string(code == Errc::unknown_command ? "unknown command byte"
+                                                               : "frame header malformed or too short"));
+    return;
+  }
+  if (frame.command != wire::Command::batch) {
+    handle_frame(session, std::string(id), frame, user_id);
+    return;
+  }
+  ++metrics_.batches_in;
+  const std::string routing(id);
+  wire::BatchReader reader(frame.body);
+  wire::FrameView inner;
+  while (!reader.done()) {
+    if (const Errc code = reader.next(inner); code != Errc::ok) {
+      send_error(find_session(routing), routing, code == Errc::bad_batch ? Errc::bad_batch : code,
+                 "batch framing broken; the rest of the batch was discarded");
+      return;
+    }
+    // A Hello inside a batch creates the session the following frames belong to.
+    handle_frame(find_session(routing), routing, inner, user_id);
+  }
+}
+
+void Broker::handle_frame(Session* session, const std::string& routing_id,
+                          const wire::FrameView& frame, std::string_view user_id) {
+  if (const Errc code = wire::verify_body(frame); code != Errc::ok) {
+    send_error(session, routing_id, code,
+               code == Errc::wrong_identifier
+                   ? "body's file identifier does not match the frame command"
+                   : "body failed FlatBuffers verification (truncated or corrupt)");
+    return;
+  }
+  switch (frame.command) {
+    case wire::Command::control:
+      handle_control(session, routing_id, *wire::control_of(frame), user_id);
+      return;
+    case wire::Command::publish:
+      if (session == nullptr) {
+        send_error(nullptr, routing_id, Errc::hello_required, "send Hello before publishing");
+        return;
+      }
+      handle_publish(*session, frame);
+      return;
+    default:
+      send_error(session, routing_id, Errc::unknown_command, "Deliver frames are sent by brokers only");
+      return;
+  }
+}
+
+void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
+  const wire::Envelope& envelope = *wire::envelope_of(frame);
+  const wire::Uuid* message_id = envelope.id();
+  const auto refuse = [&](Errc code, std::string reason) {
+    send_error(&session, session.routing_id, code, std::move(reason), 0, message_id);
+  };
+
+  // 1. No spoofing: the envelope must name the identity the broker authenticated.
+  const std::string_view nation = envelope.origin()->nation()->string_view();
+  const std::string_view system = envelope.origin()->system()->string_view();
+  if (nation != session.nation_code || system != session.system_id) {
+    refuse(Errc::origin_mismatch, "envelope origin " + std::string(nation) + "/" + std::string(system) +
+                                      " differs from the authenticated identity " + session.nation_code +
+                                      "/" + session.system_id);
+    return;
+  }
+  // 2. Publish ACL (also validates the topic).
+  const std::string_view topic = envelope.topic()->string_view();
+  if (auto decision = policy_->check_publish(*session.system, topic); !decision.allowed) {
+    refuse(decision.code, std::move(decision.reason));
+    return;
+  }
+  // 3. Rate limit.
+  const std::int64_t now = monotonic_ns();
+  if (!session.publish_rate.take(now)) {
+    refuse(Errc::rate_limited, "system '" + session.system_id + "' exceeds its rate of " +
+                                   std::to_string(static_cast<long>(session.system->rate_per_second)) +
+                                   " messages/s");
+    return;
+  }
+  // 4. Label and audience, computed once for every subscriber.
+  const auto* label = envelope.label();
+  label_nations_.clear();
+  auto classification = policy::Classification::unmarked;
+  if (label != nullptr) {
+    classification = static_cast<policy::Classification>(label->classification());
+    if (const auto* nations = label->releasable_to()) {
+      if (nations->size() > kMaxLabelNations) {
+        refuse(Errc::invalid_label, "releasable_to lists more than 64 nations");
+        return;
+      }
+      for (const auto* code : *nations) label_nations_.push_back(code->string_view());
+    }
+  }
+  auto audience = policy_->audience(*session.system, topic, label_nations_, classification);
+  if (!audience.label.allowed) {
+    refuse(audience.label.code, std::move(audience.label.reason));
+    return;
+  }
+
+  const std::uint64_t sequence = ++sequence_;
+  ++metrics_.published;
+  ++metrics_.published_by_nation[session.nation];
+  route(session, envelope, frame.body, audience.nations, sequence,
+        std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+  if (frame.flags & wire::flag::ack_requested) {
+    send_ack(session, 0, message_id, sequence,
+             static_cast<std::uint32_t>(std::popcount(audience.nations)));
+  }
+}
+
+void Broker::route(Session& publisher, const wire::Envelope& envelope, wire::Bytes envelope_bytes,
+                   policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns) {
+  topic::Tokens tokens;
+  tokens.split(envelope.topic()->string_view());  // validated by check_publish
+
+  // Build the delivery frame lazily: a message nobody subscribed to costs no encoding.
+  zmq::message_t delivery;
+  bool built = false;
+  const auto build = [&] {
+    auto& fbb = delivery_fbb_;
+    fbb.Clear();
+    const auto origin = wire::CreateAuthenticatedOrigin(fbb, fbb.CreateString(publisher.nation_code),
+                                                        fbb.CreateString(publisher.system_id),
+                                                        fbb.CreateString(publisher.role_name));
+    const auto broker_id = fbb.CreateString(config_.broker_id);
+    const auto path = fbb.CreateVector(&broker_id, 1);
+    // The envelope is a nested FlatBuffer: keep it 8-byte aligned inside the delivery.
+    fbb.ForceVectorAlignment(envelope_bytes.size(), sizeof(std::uint8_t), wire::kAlignment);
+    const auto nested = fbb.CreateVector(envelope_bytes.data(), envelope_bytes.size());
+    wire::DeliveryBuilder header(fbb);
+    header.add_sequence(sequence);
+    header.add_receive_time_ns(receive_ns);
+    header.add_origin(origin);
+    header.add_broker_id(broker_id);
+    header.add_path(path);
+    header.add_hops(0);
+    header.add_envelope(nested);
+    fbb.Finish(header.Finish(), wire::DeliveryIdentifier());
+    delivery.rebuild(wire::kHeaderSize + fbb.GetSize());
+    auto* out = static_cast<std::uint8_t*>(delivery.data());
+    wire::write_header(out, wire::Command::deliver);
+    std::memcpy(out + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+    built = true;
+  };
+
+  trie_.match(tokens, [&](const SubscriptionRef& ref) {
+    Session& subscriber = *ref.session;
+    if (subscriber.last_routed_sequence == sequence) return;  // already queued via another pattern
+    subscriber.last_routed_sequence = sequence;
+    if ((subscriber.nation_bit & audience) == 0) {
+      ++metrics_.denied_by_audience;
+      return;
+    }
+    if (!built) build();
+    // Every subscriber shares the one buffer: copy() only takes a reference.
+    zmq::message_t shared;
+    shared.copy(delivery);
+    subscriber.pending_bytes += shared.size();
+    subscriber.pending.push_back(std::move(shared));
+    if (!subscriber.queued_for_flush) {
+      subscriber.queued_for_flush = true;
+      flush_list_.push_back(&subscriber);
+    }
+    ++metrics_.deliveries;
+    ++metrics_.delivered[publisher.nation][subscriber.nation];
+  });
+}
+
+}  // namespace enlace::broker

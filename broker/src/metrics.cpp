@@ -1,0 +1,49 @@
+#include "metrics.hpp"
+
+#include <fmt/format.h>
+
+namespace enlace::broker {
+
+std::string Metrics::to_json(const policy::Policy& policy, std::string_view broker_id) const {
+  std::string out = fmt::format(
+      "{{\"broker_id\":\"{}\",\"policy_version\":\"{}\",\"auth_accepted\":{},\"auth_refused\":{},"
+      "\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_revoked\":{},"
+      "\"sessions_expired\":{},\"frames_in\":{},\"bytes_in\":{},\"batches_in\":{},"
+      "\"frames_out\":{},\"batches_out\":{},\"published\":{},\"deliveries\":{},"
+      "\"dropped_slow_consumer\":{},\"dropped_gone\":{},\"denied_by_audience\":{},"
+      "\"errors_sent\":{},\"errors_suppressed\":{},\"policy_reloads\":{},"
+      "\"policy_reload_failures\":{}",
+      broker_id, policy.digest(), auth_accepted, auth_refused, sessions_opened, sessions_closed,
+      sessions_revoked, sessions_expired, frames_in, bytes_in, batches_in, frames_out, batches_out,
+      published, deliveries, dropped_slow_consumer, dropped_gone, denied_by_audience, errors_sent,
+      errors_suppressed, policy_reloads, policy_reload_failures);
+
+  out += ",\"refusals\":{";
+  bool first = true;
+  for (std::size_t code = 0; code < refusals.size(); ++code) {
+    if (refusals[code] == 0) continue;
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", to_string(static_cast<Errc>(code)), refusals[code]);
+    first = false;
+  }
+  out += "},\"published_by_nation\":{";
+  const auto& nations = policy.nations();
+  first = true;
+  for (const auto& nation : nations) {
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", nation.code, published_by_nation[nation.index]);
+    first = false;
+  }
+  out += "},\"delivered\":{";
+  first = true;
+  for (const auto& from : nations) {
+    for (const auto& to : nations) {
+      const std::uint64_t n = delivered[from.index][to.index];
+      if (n == 0) continue;
+      out += fmt::format("{}\"{}->{}\":{}", first ? "" : ",", from.code, to.code, n);
+      first = false;
+    }
+  }
+  out += "}}";
+  return out;
+}
+
+}  // namespace enlace::broker

@@ -1,0 +1,55 @@
+// A client session: one authenticated DEALER connection, from its Hello until it leaves,
+// expires or is revoked. Owned by the broker's routing thread; never shared.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "enlace/policy/policy.hpp"
+#include "enlace/topic.hpp"
+#include "token_bucket.hpp"
+
+namespace enlace::broker {
+
+struct SessionSubscription {
+  std::uint64_t id = 0;        // broker-wide unique, the trie's key
+  std::string pattern;
+  topic::Tokens tokens;        // views into `pattern` (the object never moves: held by unique_ptr)
+  bool snapshot = false;
+};
+
+struct Session {
+  std::string routing_id;      // ZeroMQ peer routing id on the ROUTER socket
+  std::uint64_t session_id = 0;
+  std::string system_id;       // the authenticated system (ZAP User-Id)
+  const policy::System* system = nullptr;  // into the policy in force; refreshed on reload
+  std::string nation_code;
+  std::string role_name;
+  unsigned nation = 0;         // nation index in the policy in force
+  policy::NationMask nation_bit = 0;
+
+  TokenBucket publish_rate;
+  TokenBucket error_rate;      // Error frames this session may cause
+  std::int64_t last_activity_ns = 0;
+  std::int64_t idle_timeout_ns = 0;  // 0: no heartbeat announced, never expires by time
+
+  std::vector<std::unique_ptr<SessionSubscription>> subscriptions;
+
+  // Routing state for the current loop pass.
+  std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
+                                           // of its patterns match
+  std::vector<zmq::message_t> pending;     // deliveries to send at the end of the pass
+  std::size_t pending_bytes = 0;
+  bool queued_for_flush = false;
+
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;
+
+  SessionSubscription* find_subscription(std::string_view pattern) noexcept;
+};
+
+}  // namespace enlace::broker

@@ -1,0 +1,43 @@
+// The ZAP (ZeroMQ Authentication Protocol, RFC 27) handler: ZeroMQ asks it, during every
+// CURVE handshake, whether the client's public key may connect. It answers from the
+// policy in force: a registered, non-revoked key is accepted with the system id as the
+// ZAP User-Id, which ZeroMQ then attaches to every message of that connection.
+//
+// Runs on the broker's routing thread (its socket is polled with the ROUTER), so it reads
+// the policy without locks.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <functional>
+#include <optional>
+#include <memory>
+#include <string>
+
+#include "enlace/policy/policy.hpp"
+
+namespace enlace::broker {
+
+struct ZapDecision {
+  bool accepted = false;
+  std::string system_id;   // when accepted
+  std::string address;     // peer IP address, for the log
+  std::string public_key;  // Z85, for the log
+};
+
+class ZapHandler {
+ public:
+  /// Binds the ZAP endpoint in `context`; must happen before the ROUTER binds.
+  explicit ZapHandler(zmq::context_t& context);
+
+  zmq::socket_t& socket() noexcept { return socket_; }
+
+  /// Answers one pending request. Returns the decision (for counting and logging), or an
+  /// empty optional when the request was malformed (answered with status 500).
+  std::optional<ZapDecision> handle(const policy::Policy& policy);
+
+ private:
+  zmq::socket_t socket_;
+};
+
+}  // namespace enlace::broker

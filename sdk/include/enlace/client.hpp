@@ -1,0 +1,200 @@
+// The Enlace client: one authenticated session with a broker.
+//
+// Threads. A Client owns one background I/O thread that owns the ZeroMQ socket. Every
+// callback (deliveries, state changes, asynchronous errors) runs on that thread, one at
+// a time, never while the client holds an internal lock. All public member functions are
+// thread-safe; the blocking ones (connect, subscribe, unsubscribe, publish_and_wait)
+// refuse with invalid_argument when called from a callback, since they wait for the
+// thread that runs it.
+//
+// Delivery semantics. publish() returning success means the envelope was queued in this
+// process, nothing more: the broker may still refuse it (reported through on_error) and
+// a connection loss may drop it. publish_and_wait() returns once the broker has accepted
+// (audience computed, routed to its subscribers' queues) or refused the message.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "enlace/delivery.hpp"
+#include "enlace/envelope_builder.hpp"
+#include "enlace/error.hpp"
+#include "enlace/keys.hpp"
+#include "enlace/result.hpp"
+
+namespace enlace {
+
+enum class ConnectionState {
+  connecting,    // first connection attempt in progress
+  connected,     // handshake done, Welcome received, subscriptions in place
+  reconnecting,  // lost the broker; retrying with back-off, subscriptions kept
+  auth_failed,   // the broker refused our key (unknown or revoked); retrying continues
+  closed,        // close() was called or the destructor ran
+};
+
+std::string_view to_string(ConnectionState state) noexcept;
+
+/// Who the broker says we are, from its Welcome.
+struct SessionInfo {
+  std::string broker_id;
+  std::string nation;
+  std::string system;
+  std::string role;
+  std::string policy_version;
+  std::uint32_t max_message_bytes = 0;
+  std::uint64_t session_id = 0;
+};
+
+struct ClientOptions {
+  std::string endpoint;           // e.g. "tcp://127.0.0.1:7450"
+  std::string broker_public_key;  // Z85
+  KeyPair keys;                   // this system's CURVE key pair
+  std::string client_name = "enlace-sdk";
+
+  /// The client pings at this interval and declares the broker lost after three missed
+  /// intervals with no traffic.
+  std::chrono::milliseconds heartbeat = std::chrono::milliseconds(1000);
+  std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
+  std::chrono::milliseconds reconnect_max = std::chrono::milliseconds(5000);
+  /// Bytes of envelopes waiting to be sent before publish() answers queue_full.
+  std::size_t send_queue_bytes = 16 * 1024 * 1024;
+
+  /// Called on the I/O thread at every state change, with the error that caused it
+  /// (code ok when none).
+  std::function<void(ConnectionState, const Error&)> on_state;
+  /// Called on the I/O thread for every refusal the broker reports that no caller is
+  /// waiting for (e.g. a publish() the broker refused, a resubscription denied after a
+  /// policy change). Errors are also counted; see Client::stats().
+  std::function<void(const Error&)> on_error;
+};
+
+using DeliveryHandler = std::function<void(const Delivery&)>;
+
+struct SubscribeOptions {
+  /// First the cached messages of the COP this system may see, then on_snapshot_end,
+  /// then live traffic.
+  bool snapshot = false;
+  wire::ReplayFrom replay_from = wire::ReplayFrom::None;
+  std::uint64_t replay_value = 0;
+  wire::Conflation conflation = wire::Conflation::None;
+  std::function<void(std::uint32_t cached_count)> on_snapshot_end;
+};
+
+/// Handle of one subscription; pass it to Client::unsubscribe().
+struct Subscription {
+  std::uint64_t id = 0;
+  std::string pattern;
+};
+
+struct PublishAck {
+  wire::Uuid message_id{};
+  std::uint64_t sequence = 0;       // broker sequence number assigned
+  std::uint32_t audience_nations = 0;  // how many nations the message may reach
+};
+
+struct ClientStats {
+  std::uint64_t published = 0;      // envelopes handed to the socket
+  std::uint64_t delivered = 0;      // deliveries passed to handlers
+  std::uint64_t frames_sent = 0;
+  std::uint64_t frames_received = 0;
+  std::uint64_t broker_errors = 0;  // Error frames received
+  std::uint64_t invalid_frames = 0; // frames from the broker that failed verification
+  std::uint64_t reconnects = 0;
+};
+
+class Client {
+ public:
+  /// Starts the I/O thread, which starts connecting at once. Throws std::invalid_argument
+  /// for malformed keys or endpoint.
+  explicit Client(ClientOptions options);
+  /// Same as close().
+  ~Client();
+
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// Waits until the session is established (Welcome received). Fails with
+  /// authentication_failed if the broker refused our key, timeout otherwise.
+  Result<SessionInfo> wait_connected(std::chrono::milliseconds timeout);
+
+  ConnectionState state() const noexcept;
+  /// The identity of the current (or last) session; empty before the first Welcome.
+  SessionInfo session() const;
+
+  /// Queues a typed message. `build` creates the payload in the builder it is given and
+  /// returns its offset, e.g.
+  ///   client.publish("position.COL.unit.P12", [&](auto& fbb) {
+  ///     return wire::CreatePositionReportDirect(fbb, "P12", ...); });
+  /// Fails with not_connected before the first Welcome (the origin is not known yet),
+  /// invalid_topic, message_too_large or queue_full. Success means queued (see above).
+  template <class Build>
+  Result<wire::Uuid> publish(std::string_view topic, Build&& build, const PublishOptions& options = {}) {
+    return publish_built(topic, options, false, [&](EnvelopeBuilder& b) {
+      auto payload = build(b.fbb());
+      return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
+    });
+  }
+
+  /// Like publish(), then waits for the broker's Ack or Error.
+  template <class Build>
+  Result<PublishAck> publish_and_wait(std::string_view topic, Build&& build,
+                                      const PublishOptions& options = {},
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto id = publish_built(topic, options, true, [&](EnvelopeBuilder& b) {
+      auto payload = build(b.fbb());
+      return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
+    });
+    if (!id) return id.error();
+    return await_ack(*id, timeout);
+  }
+
+  /// Queues an envelope built elsewhere (identifier "ENV1"). The SDK verifies it first
+  /// (invalid_envelope on failure); it does not fill in the origin. With `acknowledge`,
+  /// the broker's answer is waited for, up to `timeout`.
+  Result<PublishAck> publish_envelope(wire::Bytes envelope, bool acknowledge,
+                                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  /// Subscribes and waits for the broker's answer. On refusal returns the broker's code
+  /// (subscribe_denied, wildcard_forbidden, invalid_pattern, ...) and reason, and keeps
+  /// nothing. On success the subscription is restored after every reconnection.
+  /// `handler` runs on the I/O thread for each matching delivery.
+  Result<Subscription> subscribe(std::string pattern, DeliveryHandler handler,
+                                 SubscribeOptions options = {},
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  /// Removes the subscription; its handler is not called after this returns (unless
+  /// called from the handler itself).
+  Status unsubscribe(const Subscription& subscription,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  /// Sends what is queued and waits until the queue is empty, or the timeout.
+  Status flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+  ClientStats stats() const;
+
+  /// Stops the I/O thread; no callback runs after this returns. Idempotent.
+  void close();
+
+ private:
+  class Impl;
+  using BuildFn = std::pair<wire::Payload, flatbuffers::Offset<void>> (*)(EnvelopeBuilder&, void*);
+
+  template <class F>
+  Result<wire::Uuid> publish_built(std::string_view topic, const PublishOptions& options,
+                                   bool acknowledge, F&& make) {
+    return publish_with(topic, options, acknowledge,
+                        [](EnvelopeBuilder& b, void* ctx) { return (*static_cast<F*>(ctx))(b); },
+                        &make);
+  }
+  Result<wire::Uuid> publish_with(std::string_view topic, const PublishOptions& options,
+                                  bool acknowledge, BuildFn build, void* context);
+  Result<PublishAck> await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace enlace

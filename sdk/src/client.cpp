@@ -1,0 +1,261 @@
+// The user-facing half of enlace::Client: argument checks, encoding on the caller's
+// thread, queueing, and waiting for answers. The I/O half is in client_io.cpp.
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "client_impl.hpp"
+
+namespace enlace {
+namespace {
+
+// Appends one batch record holding a publish frame to the outbox, so that the outbox is
+// already the body of a batch frame when it is sent.
+void append_record(std::vector<std::uint8_t>& outbox, wire::Bytes envelope, std::uint8_t flags) {
+  const std::size_t frame_size = wire::kHeaderSize + envelope.size();
+  const std::size_t at = outbox.size();
+  outbox.resize(at + wire::record_size(frame_size));
+  std::uint8_t* out = outbox.data() + at;
+  wire::write_record_header(out, frame_size);
+  wire::write_header(out + wire::kRecordHeaderSize, wire::Command::publish, flags);
+  std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, envelope.data(), envelope.size());
+}
+
+}  // namespace
+
+std::string_view to_string(ConnectionState state) noexcept {
+  switch (state) {
+    case ConnectionState::connecting: return "connecting";
+    case ConnectionState::connected: return "connected";
+    case ConnectionState::reconnecting: return "reconnecting";
+    case ConnectionState::auth_failed: return "auth_failed";
+    case ConnectionState::closed: return "closed";
+  }
+  return "unknown";
+}
+
+// --- Client: thin forwarding ---------------------------------------------------------
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Client::~Client() { close(); }
+
+void Client::close() {
+  if (impl_) impl_->stop();
+}
+
+ConnectionState Client::state() const noexcept {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->state_;
+}
+
+SessionInfo Client::session() const {
+  std::lock_guard lock(impl_->mutex_);
+  return impl_->session_;
+}
+
+Result<SessionInfo> Client::wait_connected(std::chrono::milliseconds timeout) {
+  if (impl_->on_io_thread()) return Error{Errc::invalid_argument, "wait_connected() called from a callback"};
+  std::unique_lock lock(impl_->mutex_);
+  const bool done = impl_->changed_.wait_for(lock, timeout, [&] {
+    return impl_->state_ == ConnectionState::connected ||
+           impl_->state_ == ConnectionState::auth_failed ||
+           impl_->state_ == ConnectionState::closed;
+  });
+  switch (impl_->state_) {
+    case ConnectionState::connected: return impl_->session_;
+    case ConnectionState::auth_failed: return impl_->last_error_;
+    case ConnectionState::closed: return Error{Errc::closed, "client closed"};
+    default: break;
+  }
+  (void)done;
+  return Error{Errc::timeout, "no session with " + impl_->options_.endpoint + " within " +
+                                  std::to_string(timeout.count()) + " ms" +
+                                  (impl_->last_error_.reason.empty()
+                                       ? std::string()
+                                       : " (last error: " + impl_->last_error_.reason + ")")};
+}
+
+Result<wire::Uuid> Client::publish_with(std::string_view topic, const PublishOptions& options,
+                                        bool acknowledge, BuildFn build, void* context) {
+  return impl_->publish(topic, options, acknowledge, build, context);
+}
+
+Result<PublishAck> Client::await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout) {
+  return impl_->await_ack(id, timeout);
+}
+
+Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowledge,
+                                            std::chrono::milliseconds timeout) {
+  if (acknowledge && impl_->on_io_thread()) {
+    return Error{Errc::invalid_argument, "publish_envelope() with acknowledge called from a callback"};
+  }
+  flatbuffers::Verifier verifier(envelope.data(), envelope.size());
+  if (!flatbuffers::BufferHasIdentifier(envelope.data(), wire::EnvelopeIdentifier()) ||
+      !wire::VerifyEnvelopeBuffer(verifier)) {
+    return Error{Errc::invalid_envelope, "not a valid Envelope buffer (identifier ENV1)"};
+  }
+  const wire::Uuid id = *wire::GetEnvelope(envelope.data())->id();
+  auto queued = impl_->enqueue_envelope(envelope, acknowledge, &id);
+  if (!queued || !acknowledge) return queued;
+  return impl_->await_ack(id, timeout);
+}
+
+Result<Subscription> Client::subscribe(std::string pattern, DeliveryHandler handler,
+                                       SubscribeOptions options,
+                                       std::chrono::milliseconds timeout) {
+  if (!topic::is_valid_pattern(pattern)) {
+    return Error{Errc::invalid_pattern, "'" + pattern + "' is not a valid topic pattern"};
+  }
+  if (!handler) return Error{Errc::invalid_argument, "subscribe() needs a handler"};
+  ClientCommand command{ClientCommand::Kind::subscribe, impl_->next_subscription_id(), pattern,
+                        std::move(handler), std::move(options), nullptr};
+  const std::uint64_t id = command.subscription_id;
+  auto status = impl_->submit(std::move(command), timeout);
+  if (!status) return status.error();
+  return Subscription{id, std::move(pattern)};
+}
+
+Status Client::unsubscribe(const Subscription& subscription, std::chrono::milliseconds timeout) {
+  ClientCommand command{ClientCommand::Kind::unsubscribe, subscription.id, subscription.pattern,
+                        nullptr, {}, nullptr};
+  return impl_->submit(std::move(command), timeout);
+}
+
+Status Client::flush(std::chrono::milliseconds timeout) {
+  if (impl_->on_io_thread()) return Error{Errc::invalid_argument, "flush() called from a callback"};
+  std::unique_lock lock(impl_->mutex_);
+  if (impl_->changed_.wait_for(lock, timeout, [&] {
+        return (impl_->outbox_frames_ == 0 && impl_->in_flight_bytes_ == 0) || impl_->stopping_;
+      })) {
+    return success();
+  }
+  return Error{Errc::timeout, std::to_string(impl_->outbox_frames_) + " messages still queued"};
+}
+
+ClientStats Client::stats() const {
+  const auto& c = impl_->counters_;
+  return {c.published.load(),    c.delivered.load(),     c.frames_sent.load(),
+          c.frames_received.load(), c.broker_errors.load(), c.invalid_frames.load(),
+          c.reconnects.load()};
+}
+
+// --- Impl: the caller-thread half -----------------------------------------------------
+
+Client::Impl::Impl(ClientOptions options) : options_(std::move(options)), context_(1) {
+  if (!is_valid_key(options_.broker_public_key)) {
+    throw std::invalid_argument("broker public key is not a 40-character Z85 key");
+  }
+  if (!is_valid_key(options_.keys.public_key) || !is_valid_key(options_.keys.secret_key)) {
+    throw std::invalid_argument("client key pair is not two 40-character Z85 keys");
+  }
+  if (options_.endpoint.empty()) throw std::invalid_argument("broker endpoint is empty");
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
+  io_thread_ = std::thread([this] { run(); });
+}
+
+Client::Impl::~Impl() {
+  stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void Client::Impl::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !io_thread_.joinable()) return;
+    stopping_ = true;
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+  if (io_thread_.joinable() && !on_io_thread()) io_thread_.join();
+  changed_.notify_all();
+}
+
+Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOptions& options,
+                                         bool acknowledge, BuildFn build, void* context) {
+  if (!topic::is_valid_topic(topic)) {
+    return Error{Errc::invalid_topic, "'" + std::string(topic) + "' is not a valid topic"};
+  }
+  if (acknowledge && on_io_thread()) {
+    return Error{Errc::invalid_argument, "publish_and_wait() called from a callback"};
+  }
+  // One builder and origin copy per publishing thread: after warm-up, encoding allocates
+  // nothing.
+  thread_local EnvelopeBuilder builder;
+  thread_local std::string nation, system, policy_identifier;
+  {
+    std::lock_guard lock(mutex_);
+    if (!have_session_) {
+      return Error{Errc::not_connected, "no session yet: the origin is known after the broker's Welcome"};
+    }
+    nation = session_.nation;
+    system = session_.system;
+  }
+  builder.clear();
+  auto [type, payload] = build(builder, context);
+  const wire::Uuid id = builder.finish_any(topic, {nation, system}, type, payload, options);
+  auto queued = enqueue_envelope(builder.bytes(), acknowledge, &id);
+  if (!queued) return queued.error();
+  return id;
+}
+
+Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool acknowledge,
+                                                  const wire::Uuid* id) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return Error{Errc::closed, "client closed"};
+    const std::size_t limit = session_.max_message_bytes ? session_.max_message_bytes : max_frame_bytes_;
+    if (envelope.size() + wire::kHeaderSize > limit) {
+      return Error{Errc::message_too_large, "envelope of " + std::to_string(envelope.size()) +
+                                                " bytes exceeds the broker's limit of " +
+                                                std::to_string(limit) + " bytes per frame"};
+    }
+    if (outbox_.size() + in_flight_bytes_ + envelope.size() > options_.send_queue_bytes) {
+      return Error{Errc::queue_full, "send queue holds " + std::to_string(outbox_.size()) +
+                                         " bytes (limit " + std::to_string(options_.send_queue_bytes) + ")"};
+    }
+    wake = outbox_frames_ == 0;
+    append_record(outbox_, envelope, acknowledge ? wire::flag::ack_requested : 0);
+    ++outbox_frames_;
+    if (acknowledge) ack_waiters_[key_of(*id)] = std::make_shared<AckWaiter>();
+  }
+  if (wake) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+  }
+  return PublishAck{*id, 0, 0};
+}
+
+Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  const auto it = ack_waiters_.find(key_of(id));
+  if (it == ack_waiters_.end()) return Error{Errc::invalid_argument, "no acknowledgement requested for this id"};
+  const auto waiter = it->second;
+  changed_.wait_for(lock, timeout, [&] { return waiter->done || stopping_; });
+  ack_waiters_.erase(key_of(id));
+  if (!waiter->done && stopping_) return Error{Errc::closed, "client closed"};
+  return waiter->result;
+}
+
+Status Client::Impl::submit(ClientCommand command, std::chrono::milliseconds timeout) {
+  if (on_io_thread()) return Error{Errc::invalid_argument, "subscribe()/unsubscribe() called from a callback"};
+  auto done = std::make_shared<std::promise<Status>>();
+  auto answer = done->get_future();
+  command.done = done;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return Error{Errc::closed, "client closed"};
+    commands_.push_back(std::move(command));
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+  if (answer.wait_for(timeout) != std::future_status::ready) {
+    return Error{Errc::timeout, "no answer from the broker within " + std::to_string(timeout.count()) + " ms"};
+  }
+  return answer.get();
+}
+
+}  // namespace enlace

@@ -1,0 +1,576 @@
+// The I/O half of enlace::Client: the thread that owns the socket, keeps the session
+// alive across reconnections, sends the outbox (batched under load) and dispatches
+// deliveries to handlers.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "client_impl.hpp"
+
+namespace enlace {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+
+// At most this many frames are read per loop pass, so that sending is never starved.
+constexpr int kMaxReceivesPerPass = 1024;
+
+}  // namespace
+
+void Client::Impl::run() {
+  open_socket();
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) break;
+    }
+    const bool want_send = phase_ == Phase::ready && (sending_offset_ < sending_.size());
+    zmq::pollitem_t items[] = {
+        {socket_->handle(), 0, static_cast<short>(ZMQ_POLLIN | (want_send ? ZMQ_POLLOUT : 0)), 0},
+        {monitor_->handle(), 0, ZMQ_POLLIN, 0},
+        {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+    };
+    const auto heartbeat_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.heartbeat).count();
+    const std::int64_t now = steady_ns();
+    const std::int64_t next_ping = last_send_ns_ + heartbeat_ns;
+    const long timeout_ms = phase_ == Phase::ready ? std::max<long>(0, (next_ping - now) / 1000000 + 1) : 100;
+    zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
+
+    if (items[2].revents & ZMQ_POLLIN) {
+      std::uint64_t count;
+      [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof(count));
+    }
+    if (items[1].revents & ZMQ_POLLIN) handle_monitor_event();
+    if (items[0].revents & ZMQ_POLLIN) {
+      for (int i = 0; i < kMaxReceivesPerPass; ++i) {
+        zmq::message_t message;
+        if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
+        handle_inbound(message);
+      }
+    }
+    run_commands();
+    // End of the pass: whatever accumulated goes out now, batched if there is more than
+    // one message, so batching never holds a message back.
+    flush_outbox();
+
+    const std::int64_t after = steady_ns();
+    if (phase_ == Phase::ready) {
+      if (after - last_send_ns_ >= heartbeat_ns) send_ping(after);
+      if (after - last_receive_ns_ > 3 * heartbeat_ns) {
+        // The broker went silent: start over with a fresh connection.
+        counters_.reconnects.fetch_add(1);
+        set_state(ConnectionState::reconnecting,
+                  {Errc::timeout, "no traffic from the broker for three heartbeats"});
+        close_socket();
+        open_socket();
+      }
+    }
+  }
+  fail_requests({Errc::closed, "client closed"});
+  close_socket();
+  set_state(ConnectionState::closed, {});
+}
+
+void Client::Impl::open_socket() {
+  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+  socket_->set(zmq::sockopt::curve_serverkey, options_.broker_public_key);
+  socket_->set(zmq::sockopt::curve_publickey, options_.keys.public_key);
+  socket_->set(zmq::sockopt::curve_secretkey, options_.keys.secret_key);
+  socket_->set(zmq::sockopt::linger, 0);
+  // Queue only on completed connections: while disconnected, messages stay in our own
+  // bounded outbox instead of reaching a new session ahead of its Hello.
+  socket_->set(zmq::sockopt::immediate, 1);
+  socket_->set(zmq::sockopt::reconnect_ivl, static_cast<int>(options_.reconnect_min.count()));
+  socket_->set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(options_.reconnect_max.count()));
+  socket_->set(zmq::sockopt::sndhwm, 10000);
+  socket_->set(zmq::sockopt::rcvhwm, 10000);
+  const int heartbeat = static_cast<int>(options_.heartbeat.count());
+  socket_->set(zmq::sockopt::heartbeat_ivl, heartbeat);
+  socket_->set(zmq::sockopt::heartbeat_timeout, 3 * heartbeat);
+
+  monitor_endpoint_ = "inproc://enlace-client-monitor-" +
+                      std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "-" +
+                      std::to_string(counters_.reconnects.load());
+  if (zmq_socket_monitor(socket_->handle(), monitor_endpoint_.c_str(), kMonitorEvents) != 0) {
+    throw zmq::error_t();
+  }
+  monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+  monitor_->connect(monitor_endpoint_);
+  socket_->connect(options_.endpoint);
+  phase_ = Phase::disconnected;
+}
+
+void Client::Impl::close_socket() {
+  if (socket_) {
+    zmq_socket_monitor(socket_->handle(), nullptr, 0);
+    socket_.reset();
+  }
+  monitor_.reset();
+  phase_ = Phase::disconnected;
+  // Requests in flight on the old connection will never be answered there; subscribe
+  // requests are re-sent with the resubscription after the next Welcome.
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    if (it->second.kind == ClientCommand::Kind::unsubscribe) {
+      // The broker dropped the old session's subscriptions with the connection.
+      if (it->second.done) it->second.done->set_value(success());
+      it = requests_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void Client::Impl::handle_monitor_event() {
+  zmq::message_t event_frame, address_frame;
+  if (!monitor_->recv(event_frame, zmq::recv_flags::dontwait)) return;
+  if (event_frame.more()) (void)monitor_->recv(address_frame);
+  if (event_frame.size() < 6) return;
+  std::uint16_t event;
+  std::memcpy(&event, event_frame.data(), sizeof(event));
+  switch (event) {
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+      phase_ = Phase::awaiting_welcome;
+      send_hello();
+      break;
+    case ZMQ_EVENT_DISCONNECTED:
+      if (phase_ == Phase::ready) counters_.reconnects.fetch_add(1);
+      phase_ = Phase::disconnected;
+      if (state() != ConnectionState::auth_failed) {
+        set_state(have_session_ ? ConnectionState::reconnecting : ConnectionState::connecting,
+                  {Errc::not_connected, "connection to " + options_.endpoint + " lost"});
+      }
+      break;
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      set_state(ConnectionState::auth_failed,
+                {Errc::authentication_failed,
+                 "the broker refused this system's key (unknown or revoked); retrying"});
+      break;
+    default:
+      set_state(ConnectionState::auth_failed,
+                {Errc::authentication_failed,
+                 "CURVE handshake with " + options_.endpoint +
+                     " failed (wrong broker public key?); retrying"});
+      break;
+  }
+}
+
+std::uint32_t Client::Impl::next_request_id() noexcept {
+  // Ids of requests on the wire stay below 2^31; ids with the top bit mark requests that
+  // wait locally for a session. Zero means "no request" on the wire.
+  next_request_id_ = (next_request_id_ + 1) & 0x7FFFFFFFu;
+  if (next_request_id_ == 0) next_request_id_ = 1;
+  return next_request_id_;
+}
+
+ConnectionState Client::Impl::state() const {
+  std::lock_guard lock(mutex_);
+  return state_;
+}
+
+void Client::Impl::handle_inbound(zmq::message_t& message) {
+  counters_.frames_received.fetch_add(1);
+  last_receive_ns_ = steady_ns();
+  // Deliveries keep the frame alive beyond this call (handlers may copy a Delivery), so
+  // the frame moves into shared ownership once, however many messages it holds. A frame
+  // whose bytes are not 8-byte aligned (ZeroMQ keeps small ones inline) is copied first.
+  auto received = std::make_shared<zmq::message_t>(std::move(message));
+  std::shared_ptr<const void> owner = received;
+  const std::uint8_t* data = static_cast<const std::uint8_t*>(received->data());
+  const std::size_t size = received->size();
+  if (!wire::is_aligned(data)) {
+    auto copy = std::make_shared<std::vector<std::uint64_t>>((size + 7) / 8);
+    std::memcpy(copy->data(), data, size);
+    data = reinterpret_cast<const std::uint8_t*>(copy->data());
+    owner = std::move(copy);
+  }
+  wire::FrameView frame;
+  if (wire::parse_frame({data, size}, frame) != Errc::ok) {
+    counters_.invalid_frames.fetch_add(1);
+    return;
+  }
+  if (frame.command != wire::Command::batch) {
+    handle_frame(frame, owner);
+    return;
+  }
+  wire::BatchReader reader(frame.body);
+  wire::FrameView inner;
+  while (!reader.done()) {
+    if (reader.next(inner) != Errc::ok) {
+      counters_.invalid_frames.fetch_add(1);
+      return;
+    }
+    handle_frame(inner, owner);
+  }
+}
+
+void Client::Impl::handle_frame(const wire::FrameView& frame,
+                                const std::shared_ptr<const void>& owner) {
+  if (wire::verify_body(frame) != Errc::ok) {
+    counters_.invalid_frames.fetch_add(1);
+    return;
+  }
+  switch (frame.command) {
+    case wire::Command::control: handle_control(*wire::control_of(frame)); break;
+    case wire::Command::deliver: dispatch(frame, owner); break;
+    default: counters_.invalid_frames.fetch_add(1); break;  // publish/batch never come down
+  }
+}
+
+void Client::Impl::handle_control(const wire::ControlFrame& control) {
+  switch (control.body_type()) {
+    case wire::Control::Welcome: handle_welcome(*control.body_as_Welcome()); break;
+    case wire::Control::Ack: handle_ack(*control.body_as_Ack()); break;
+    case wire::Control::Error: handle_error(*control.body_as_Error()); break;
+    case wire::Control::EndOfSnapshot: {
+      const auto* end = control.body_as_EndOfSnapshot();
+      for (auto& [id, subscription] : subscriptions_) {
+        if (subscription->options.snapshot && subscription->options.on_snapshot_end &&
+            subscription->confirmed && subscription->snapshot_request == end->request_id()) {
+          subscription->options.on_snapshot_end(end->count());
+        }
+      }
+      break;
+    }
+    case wire::Control::Ping: {
+      control_fbb_.Clear();
+      const auto* ping = control.body_as_Ping();
+      auto pong = wire::CreatePong(control_fbb_, ping->nonce(), now_ns());
+      control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Pong, pong.Union()),
+                          wire::ControlFrameIdentifier());
+      send_control(control_fbb_);
+      break;
+    }
+    default: break;  // Pong: its arrival already refreshed last_receive_ns_
+  }
+}
+
+void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
+  if (welcome.protocol_version() != wire::kProtocolVersion) {
+    set_state(ConnectionState::auth_failed,
+              {Errc::unsupported_version,
+               "broker speaks protocol version " + std::to_string(welcome.protocol_version())});
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    session_.broker_id = welcome.broker_id()->str();
+    session_.nation = welcome.nation()->str();
+    session_.system = welcome.system()->str();
+    session_.role = welcome.role()->str();
+    session_.policy_version = welcome.policy_version() ? welcome.policy_version()->str() : "";
+    session_.max_message_bytes = welcome.max_message_bytes();
+    session_.session_id = welcome.session_id();
+    have_session_ = true;
+    ++sessions_established_;
+    if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
+  }
+  phase_ = Phase::ready;
+  last_receive_ns_ = steady_ns();
+  // Restore every subscription, confirmed or still waiting for its first answer.
+  for (auto& [id, subscription] : subscriptions_) {
+    std::shared_ptr<std::promise<Status>> done;
+    for (auto it = requests_.begin(); it != requests_.end();) {
+      if (it->second.subscription_id == id && it->second.kind == ClientCommand::Kind::subscribe) {
+        done = std::move(it->second.done);
+        it = requests_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    send_subscribe(*subscription, std::move(done));
+  }
+  set_state(ConnectionState::connected, {});
+}
+
+void Client::Impl::handle_ack(const wire::Ack& ack) {
+  if (ack.request_id() == 0) {
+    if (ack.message_id()) {
+      complete_ack(*ack.message_id(), PublishAck{*ack.message_id(), ack.sequence(), ack.count()});
+    }
+    return;
+  }
+  const auto it = requests_.find(ack.request_id());
+  if (it == requests_.end()) return;
+  Request request = std::move(it->second);
+  requests_.erase(it);
+  if (request.kind == ClientCommand::Kind::subscribe) {
+    const auto sub = subscriptions_.find(request.subscription_id);
+    if (sub != subscriptions_.end()) sub->second->confirmed = true;
+  }
+  if (request.done) request.done->set_value(success());
+}
+
+void Client::Impl::handle_error(const wire::Error& frame) {
+  counters_.broker_errors.fetch_add(1);
+  Error error{static_cast<Errc>(frame.code()), frame.reason() ? frame.reason()->str() : ""};
+  if (frame.request_id() != 0) {
+    const auto it = requests_.find(frame.request_id());
+    if (it != requests_.end()) {
+      Request request = std::move(it->second);
+      requests_.erase(it);
+      // A refused subscription leaves nothing behind.
+      if (request.kind == ClientCommand::Kind::subscribe) subscriptions_.erase(request.subscription_id);
+      if (request.done) {
+        request.done->set_value(error);
+      } else {
+        report_error(error);  // a resubscription refused after a policy change
+      }
+      return;
+    }
+  }
+  if (frame.message_id() != nullptr) {
+    std::unique_lock lock(mutex_);
+    const auto it = ack_waiters_.find(key_of(*frame.message_id()));
+    if (it != ack_waiters_.end()) {
+      it->second->done = true;
+      it->second->result = error;
+      lock.unlock();
+      changed_.notify_all();
+      return;
+    }
+  }
+  switch (error.code) {
+    case Errc::hello_required:
+      // The broker no longer knows this session (it restarted, or expired us): start a
+      // new one; the Welcome handler restores the subscriptions.
+      phase_ = Phase::awaiting_welcome;
+      send_hello();
+      break;
+    case Errc::revoked:
+      phase_ = Phase::disconnected;
+      set_state(ConnectionState::auth_failed, error);
+      break;
+    default: break;
+  }
+  report_error(error);
+}
+
+void Client::Impl::complete_ack(const wire::Uuid& id, Result<PublishAck> result) {
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = ack_waiters_.find(key_of(id));
+    if (it == ack_waiters_.end()) return;
+    it->second->done = true;
+    it->second->result = std::move(result);
+  }
+  changed_.notify_all();
+}
+
+void Client::Impl::dispatch(const wire::FrameView& frame,
+                            const std::shared_ptr<const void>& owner) {
+  const Delivery delivery(owner, frame.body);
+  topic::Tokens tokens;
+  if (!tokens.split(delivery.topic())) {
+    counters_.invalid_frames.fetch_add(1);
+    return;
+  }
+  // Collect first: a handler may not be called while iterating a table it could change
+  // (it cannot today, but unsubscribe-from-handler is a natural thing to want).
+  matched_.clear();
+  for (auto& [id, subscription] : subscriptions_) {
+    if (topic::matches(subscription->tokens, tokens)) matched_.push_back(subscription.get());
+  }
+  for (Subscription* subscription : matched_) {
+    counters_.delivered.fetch_add(1);
+    try {
+      subscription->handler(delivery);
+    } catch (const std::exception& e) {
+      report_error({Errc::invalid_argument, "a delivery handler for '" + subscription->pattern +
+                                                "' threw: " + e.what()});
+    }
+  }
+}
+
+void Client::Impl::run_commands() {
+  std::deque<ClientCommand> commands;
+  {
+    std::lock_guard lock(mutex_);
+    commands.swap(commands_);
+  }
+  for (auto& command : commands) {
+    if (command.kind == ClientCommand::Kind::subscribe) {
+      auto subscription = std::make_unique<Subscription>();
+      subscription->id = command.subscription_id;
+      subscription->pattern = std::move(command.pattern);
+      subscription->tokens.split(subscription->pattern);
+      subscription->handler = std::move(command.handler);
+      subscription->options = std::move(command.options);
+      auto& entry = *subscriptions_.emplace(subscription->id, std::move(subscription)).first->second;
+      if (phase_ == Phase::ready) {
+        send_subscribe(entry, std::move(command.done));
+      } else {
+        // Sent with the other subscriptions once the session is established.
+        requests_.emplace(0x80000000u | static_cast<std::uint32_t>(entry.id),
+                          Request{ClientCommand::Kind::subscribe, entry.id, std::move(command.done)});
+      }
+      continue;
+    }
+    // Unsubscribe: remove locally at once, so the handler is never called again, then
+    // tell the broker.
+    const auto it = subscriptions_.find(command.subscription_id);
+    if (it == subscriptions_.end()) {
+      command.done->set_value(Error{Errc::invalid_argument, "no such subscription"});
+      continue;
+    }
+    const std::string pattern = it->second->pattern;
+    subscriptions_.erase(it);
+    const bool still_needed = std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                                          [&](const auto& s) { return s.second->pattern == pattern; });
+    if (phase_ != Phase::ready || still_needed) {
+      command.done->set_value(success());
+      continue;
+    }
+    const std::uint32_t request_id = next_request_id();
+    control_fbb_.Clear();
+    auto body = wire::CreateUnsubscribe(control_fbb_, request_id, control_fbb_.CreateString(pattern));
+    control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Unsubscribe, body.Union()),
+                        wire::ControlFrameIdentifier());
+    requests_.emplace(request_id, Request{ClientCommand::Kind::unsubscribe, command.subscription_id,
+                                          std::move(command.done)});
+    send_control(control_fbb_);
+  }
+}
+
+void Client::Impl::send_subscribe(Subscription& subscription,
+                                  std::shared_ptr<std::promise<Status>> done) {
+  const std::uint32_t request_id = next_request_id();
+  subscription.snapshot_request = request_id;
+  control_fbb_.Clear();
+  const auto& o = subscription.options;
+  auto body = wire::CreateSubscribe(control_fbb_, request_id,
+                                    control_fbb_.CreateString(subscription.pattern), o.snapshot,
+                                    o.replay_from, o.replay_value, o.conflation);
+  control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Subscribe, body.Union()),
+                      wire::ControlFrameIdentifier());
+  requests_.emplace(request_id, Request{ClientCommand::Kind::subscribe, subscription.id, std::move(done)});
+  send_control(control_fbb_);
+}
+
+void Client::Impl::send_hello() {
+  control_fbb_.Clear();
+  auto hello = wire::CreateHello(control_fbb_, wire::kProtocolVersion,
+                                 control_fbb_.CreateString(options_.client_name), 0,
+                                 static_cast<std::uint32_t>(options_.heartbeat.count()));
+  control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Hello, hello.Union()),
+                      wire::ControlFrameIdentifier());
+  send_control(control_fbb_);
+}
+
+void Client::Impl::send_ping(std::int64_t now) {
+  control_fbb_.Clear();
+  auto ping = wire::CreatePing(control_fbb_, ++ping_nonce_, now_ns());
+  control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Ping, ping.Union()),
+                      wire::ControlFrameIdentifier());
+  send_control(control_fbb_);
+  last_send_ns_ = now;
+}
+
+bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
+  zmq::message_t frame(wire::kHeaderSize + fbb.GetSize());
+  auto* out = static_cast<std::uint8_t*>(frame.data());
+  wire::write_header(out, wire::Command::control);
+  std::memcpy(out + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+  // Control frames are small and rare; if the pipe is momentarily full, a blocking send
+  // with a short bound keeps their order relative to data without a second queue.
+  socket_->set(zmq::sockopt::sndtimeo, 1000);
+  const bool sent = socket_->send(frame, zmq::send_flags::none).has_value();
+  socket_->set(zmq::sockopt::sndtimeo, -1);
+  if (sent) {
+    counters_.frames_sent.fetch_add(1);
+    last_send_ns_ = steady_ns();
+  }
+  return sent;
+}
+
+void Client::Impl::flush_outbox() {
+  if (phase_ != Phase::ready) return;
+  if (sending_offset_ >= sending_.size()) {
+    sending_.clear();
+    sending_offset_ = 0;
+    std::lock_guard lock(mutex_);
+    if (outbox_frames_ == 0) return;
+    sending_.swap(outbox_);
+    in_flight_bytes_ = sending_.size();
+    outbox_frames_ = 0;
+  }
+  const std::size_t max_frame = max_frame_bytes_;
+  while (sending_offset_ < sending_.size()) {
+    // Take as many records as fit in one frame.
+    std::size_t end = sending_offset_;
+    std::size_t records = 0;
+    while (end < sending_.size()) {
+      const std::size_t record = wire::record_size(wire::record_frame_size(sending_.data() + end));
+      if (records > 0 && (end - sending_offset_) + record + wire::kHeaderSize > max_frame) break;
+      end += record;
+      ++records;
+    }
+    zmq::message_t frame;
+    if (records == 1) {
+      const std::uint8_t* record = sending_.data() + sending_offset_;
+      frame.rebuild(record + wire::kRecordHeaderSize, wire::record_frame_size(record));
+    } else {
+      frame.rebuild(wire::kHeaderSize + (end - sending_offset_));
+      auto* out = static_cast<std::uint8_t*>(frame.data());
+      wire::write_header(out, wire::Command::batch);
+      std::memcpy(out + wire::kHeaderSize, sending_.data() + sending_offset_, end - sending_offset_);
+    }
+    if (!socket_->send(frame, zmq::send_flags::dontwait)) break;  // full: wait for POLLOUT
+    counters_.frames_sent.fetch_add(1);
+    counters_.published.fetch_add(records);
+    last_send_ns_ = steady_ns();
+    sending_offset_ = end;
+  }
+  if (sending_offset_ >= sending_.size()) {
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_bytes_ = 0;
+    }
+    changed_.notify_all();
+  }
+}
+
+void Client::Impl::set_state(ConnectionState state, Error error) {
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == state && error.code == last_error_.code) return;
+    state_ = state;
+    if (error.code != Errc::ok) last_error_ = error;
+  }
+  changed_.notify_all();
+  if (options_.on_state) options_.on_state(state, error);
+}
+
+void Client::Impl::fail_requests(const Error& error) {
+  for (auto& [id, request] : requests_) {
+    if (request.done) request.done->set_value(error);
+  }
+  requests_.clear();
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, waiter] : ack_waiters_) {
+      if (!waiter->done) {
+        waiter->done = true;
+        waiter->result = error;
+      }
+    }
+  }
+  changed_.notify_all();
+}
+
+void Client::Impl::report_error(const Error& error) {
+  if (options_.on_error) options_.on_error(error);
+}
+
+}  // namespace enlace

@@ -1,0 +1,64 @@
+#include "enlace/envelope_builder.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+namespace enlace {
+
+std::int64_t now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+wire::Uuid make_message_id() noexcept {
+  // Random (version 4) UUID. randombytes_buf is thread-safe once sodium_init() ran;
+  // calling it again is cheap and makes this safe to use first.
+  static const bool initialised = sodium_init() >= 0;
+  (void)initialised;
+  std::uint64_t halves[2];
+  randombytes_buf(halves, sizeof(halves));
+  halves[0] = (halves[0] & ~0xF000ULL) | 0x4000ULL;                     // version 4
+  halves[1] = (halves[1] & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  return wire::Uuid(halves[0], halves[1]);
+}
+
+wire::Uuid EnvelopeBuilder::finish_any(std::string_view topic, Origin origin, wire::Payload type,
+                                       flatbuffers::Offset<void> payload,
+                                       const PublishOptions& options) {
+  auto& fbb = fbb_;
+  const wire::Uuid id = make_message_id();
+  const auto topic_offset = fbb.CreateString(topic.data(), topic.size());
+  const auto origin_offset =
+      wire::CreateOrigin(fbb, fbb.CreateString(origin.nation.data(), origin.nation.size()),
+                         fbb.CreateString(origin.system.data(), origin.system.size()));
+
+  flatbuffers::Offset<wire::ConfidentialityLabel> label_offset;
+  const Label& label = options.label;
+  if (!label.releasable_to.empty() || !label.policy_identifier.empty() ||
+      label.classification != wire::Classification::Unmarked) {
+    flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>> nations;
+    if (!label.releasable_to.empty()) nations = fbb.CreateVectorOfStrings(label.releasable_to);
+    flatbuffers::Offset<flatbuffers::String> policy;
+    if (!label.policy_identifier.empty()) policy = fbb.CreateString(label.policy_identifier);
+    label_offset = wire::CreateConfidentialityLabel(fbb, policy, label.classification, nations);
+  }
+
+  const std::int64_t now = now_ns();
+  const std::int64_t stale = options.time_to_live.count() > 0 ? now + options.time_to_live.count() : 0;
+
+  wire::EnvelopeBuilder envelope(fbb);
+  envelope.add_id(&id);
+  envelope.add_origin(origin_offset);
+  envelope.add_topic(topic_offset);
+  envelope.add_publish_time_ns(now);
+  envelope.add_stale_time_ns(stale);
+  if (!label_offset.IsNull()) envelope.add_label(label_offset);
+  envelope.add_payload_type(type);
+  envelope.add_payload(payload);
+  fbb.Finish(envelope.Finish(), wire::EnvelopeIdentifier());
+  return id;
+}
+
+}  // namespace enlace

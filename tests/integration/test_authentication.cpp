@@ -1,0 +1,63 @@
+// Promise 2, first half: only registered keys get a session, and the session carries the
+// identity the policy gives that key.
+#include <catch2/catch.hpp>
+
+#include "broker_process.hpp"
+
+using namespace enlace;
+using namespace enlace::test;
+
+TEST_CASE("a registered key gets a session with the identity the policy gives it",
+          "[integration][auth]") {
+  TestCoalition coalition;
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+
+  Client client(broker.options_for(cp));
+  const auto session = client.wait_connected(10s);
+  REQUIRE(session.ok());
+  CHECK(session->nation == "COL");
+  CHECK(session->system == "col-cp");
+  CHECK(session->role == "command_post");
+  CHECK(session->broker_id == "test-broker");
+  CHECK(session->max_message_bytes == 65536);
+  CHECK(client.state() == ConnectionState::connected);
+}
+
+TEST_CASE("an unknown key is refused at the handshake", "[integration][auth]") {
+  TestCoalition coalition;
+  coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+
+  TestSystem stranger{"stranger", "COL", "command_post", generate_keypair()};
+  Client client(broker.options_for(stranger));
+  const auto session = client.wait_connected(10s);
+  REQUIRE_FALSE(session.ok());
+  CHECK(session.code() == Errc::authentication_failed);
+  CHECK(client.state() == ConnectionState::auth_failed);
+}
+
+TEST_CASE("a revoked system's key is refused at the handshake", "[integration][auth]") {
+  TestCoalition coalition;
+  const auto& revoked = coalition.add("col-old-radar", "COL", "sensor");
+  coalition.revoked.push_back("col-old-radar");
+  BrokerProcess broker(coalition);
+
+  Client client(broker.options_for(revoked));
+  const auto session = client.wait_connected(10s);
+  REQUIRE_FALSE(session.ok());
+  CHECK(session.code() == Errc::authentication_failed);
+}
+
+TEST_CASE("a client that trusts the wrong broker key never gets a session", "[integration][auth]") {
+  TestCoalition coalition;
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+
+  auto options = broker.options_for(cp);
+  options.broker_public_key = generate_keypair().public_key;  // an impostor's key
+  Client client(options);
+  const auto session = client.wait_connected(3s);
+  REQUIRE_FALSE(session.ok());
+  CHECK(client.state() != ConnectionState::connected);
+}

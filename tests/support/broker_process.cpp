@@ -1,0 +1,317 @@
+#include "broker_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace enlace::test {
+namespace {
+
+// The fixed part of every test policy. Roles:
+//   command_post: publishes text/alert/spot reports of its own nation, subscribes to all
+//                 but biometric data.
+//   sensor:       publishes tracks and detections of its own nation, except biometric
+//                 watch-list topics; subscribes to nothing but tasking of its nation.
+//   gateway:      publishes positions of its own nation; subscribes to its own tasking.
+//   observer:     publishes nothing; subscribes only to tracks and alerts, no wildcards
+//                 other than under track.BRA (see the agreement "amazon-observer").
+//   narrow:       may not use wildcards at all.
+// Agreements: COL, ECU and PER share positions and tracks by default ("putumayo");
+// BRA is party to no default sharing of positions.
+constexpr const char* kPolicyHead = R"(
+[coalition]
+name = "Test coalition"
+policy_identifier = "urn:enlace:test"
+
+[limits]
+max_message_bytes = 65536
+default_rate = 100000
+default_burst = 100000
+max_subscriptions = 64
+max_classification = "SECRET"
+
+[nations.COL]
+name = "Colombia"
+release_cap = ["ECU", "PER", "BRA"]
+
+[nations.ECU]
+name = "Ecuador"
+
+[nations.PER]
+name = "Peru"
+
+[nations.BRA]
+name = "Brazil"
+release_cap = ["COL"]
+
+[nations.VEN]
+name = "Venezuela"
+release_cap = []
+
+[roles.command_post]
+publish.allow = ["text.{nation}.>", "alert.{nation}.>", "spot.{nation}.>"]
+subscribe.allow = [">"]
+subscribe.deny = ["biometric.>"]
+
+[roles.sensor]
+publish.allow = ["track.{nation}.>", "detection.{nation}.>", "biometric.{nation}.>"]
+publish.deny = ["track.{nation}.restricted.>"]
+subscribe.allow = ["tasking.{nation}.>"]
+
+[roles.gateway]
+publish.allow = ["position.{nation}.>"]
+subscribe.allow = ["tasking.{nation}.>"]
+
+[roles.observer]
+subscribe.allow = ["track.>", "alert.>", "text.>"]
+
+[roles.narrow]
+subscribe.allow = ["alert.>"]
+wildcard_subscribe = false
+
+[[agreements]]
+name = "putumayo"
+parties = ["COL", "ECU", "PER"]
+topics = ["position.>", "track.>"]
+
+[[agreements]]
+name = "amazon"
+parties = ["COL", "BRA"]
+topics = ["alert.>"]
+)";
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+// Waits for `path` to appear, using inotify on its directory: no polling loop.
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+  const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (fd < 0) throw std::runtime_error("inotify_init1 failed");
+  inotify_add_watch(fd, path.parent_path().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool found = std::filesystem::exists(path);
+  while (!found) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(left.count()));
+    char buffer[4096];
+    while (::read(fd, buffer, sizeof(buffer)) > 0) {
+    }
+    found = std::filesystem::exists(path);
+  }
+  ::close(fd);
+  return found;
+}
+
+// Waits for process `pid` to exit, up to `timeout`; returns its status or -1.
+int wait_exit(int pid, std::chrono::milliseconds timeout) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(pidfd);
+  }
+  int status = 0;
+  const int r = ::waitpid(pid, &status, pidfd >= 0 ? WNOHANG : 0);
+  return r == pid ? status : -1;
+}
+
+}  // namespace
+
+// --- TestCoalition ----------------------------------------------------------------------
+
+TestCoalition::TestCoalition() = default;
+
+const TestSystem& TestCoalition::add(std::string id, std::string nation, std::string role) {
+  TestSystem system{id, std::move(nation), std::move(role), generate_keypair()};
+  order_.push_back(id);
+  return systems_[id] = std::move(system);
+}
+
+std::string TestCoalition::policy_toml() const {
+  std::string text = kPolicyHead;
+  for (const auto& id : order_) {
+    const TestSystem& s = systems_.at(id);
+    text += "\n[[systems]]\nid = \"" + s.id + "\"\nnation = \"" + s.nation + "\"\nrole = \"" +
+            s.role + "\"\npublic_key = \"" + s.keys.public_key + "\"\n";
+    for (const auto& r : revoked) {
+      if (r == s.id) text += "revoked = true\n";
+    }
+  }
+  return text + "\n" + extra + "\n";
+}
+
+// --- BrokerProcess ----------------------------------------------------------------------
+
+BrokerProcess::BrokerProcess(const TestCoalition& coalition) {
+  char templ[] = "/tmp/enlace-test-XXXXXX";
+  if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
+  dir_ = templ;
+  keys_ = generate_keypair();
+  if (!save_keypair(keys_, dir_ / "broker")) throw std::runtime_error("cannot save broker keys");
+  write_file(dir_ / "policy.toml", coalition.policy_toml());
+  launch("tcp://127.0.0.1:*");
+}
+
+BrokerProcess::~BrokerProcess() {
+  stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+void BrokerProcess::launch(const std::string& endpoint) {
+  const auto ready = dir_ / "ready";
+  std::filesystem::remove(ready);
+  const std::string policy = (dir_ / "policy.toml").string();
+  const std::string keys = (dir_ / "broker").string();
+  const std::string metrics = (dir_ / "metrics.json").string();
+  const std::string log = (dir_ / "broker.log").string();
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+    ::execl(ENLACE_BROKER_PATH, "enlace-broker", "--policy", policy.c_str(), "--keys", keys.c_str(),
+            "--endpoint", endpoint.c_str(), "--ready-file", ready.c_str(), "--metrics-file",
+            metrics.c_str(), "--metrics-interval", "1", "--broker-id", "test-broker",
+            static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  if (!wait_for_file(ready, 20s)) {
+    stop(true);
+    throw std::runtime_error("broker did not become ready; log:\n" + read_file(log));
+  }
+  std::string bound = read_file(ready);
+  while (!bound.empty() && (bound.back() == '\n' || bound.back() == '\r')) bound.pop_back();
+  endpoint_ = bound;
+}
+
+ClientOptions BrokerProcess::options_for(const TestSystem& system) const {
+  ClientOptions options;
+  options.endpoint = endpoint_;
+  options.broker_public_key = keys_.public_key;
+  options.keys = system.keys;
+  options.client_name = "enlace-tests/" + system.id;
+  options.heartbeat = 500ms;
+  options.reconnect_min = 50ms;
+  options.reconnect_max = 500ms;
+  return options;
+}
+
+int BrokerProcess::stop(bool kill) {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, kill ? SIGKILL : SIGTERM);
+  int status = wait_exit(pid_, 10s);
+  if (status == -1) {
+    ::kill(pid_, SIGKILL);
+    status = wait_exit(pid_, 10s);
+  }
+  pid_ = -1;
+  return status;
+}
+
+void BrokerProcess::start() { launch(endpoint_); }
+
+void BrokerProcess::reload(const TestCoalition& coalition) {
+  write_file(dir_ / "policy.toml", coalition.policy_toml());
+  ::kill(pid_, SIGHUP);
+}
+
+bool BrokerProcess::running() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+// --- Inbox ------------------------------------------------------------------------------
+
+DeliveryHandler Inbox::handler() {
+  return [this](const Delivery& delivery) {
+    {
+      std::lock_guard lock(mutex_);
+      deliveries_.push_back(delivery);
+    }
+    arrived_.notify_all();
+  };
+}
+
+bool Inbox::wait_until(const std::function<bool(const std::vector<Delivery>&)>& predicate,
+                       std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return arrived_.wait_for(lock, timeout, [&] { return predicate(deliveries_); });
+}
+
+bool Inbox::wait_for_topic(const std::string& topic, std::chrono::milliseconds timeout) {
+  return wait_until(
+      [&](const std::vector<Delivery>& all) {
+        for (const auto& d : all) {
+          if (d.topic() == topic) return true;
+        }
+        return false;
+      },
+      timeout);
+}
+
+bool Inbox::has_topic(const std::string& topic) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& d : deliveries_) {
+    if (d.topic() == topic) return true;
+  }
+  return false;
+}
+
+std::vector<Delivery> Inbox::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return deliveries_;
+}
+
+std::size_t Inbox::size() const {
+  std::lock_guard lock(mutex_);
+  return deliveries_.size();
+}
+
+// --- helpers ----------------------------------------------------------------------------
+
+Result<PublishAck> publish_text(Client& client, const std::string& topic, const std::string& body,
+                                std::vector<std::string> releasable_to) {
+  PublishOptions options;
+  options.label.releasable_to = std::move(releasable_to);
+  return client.publish_and_wait(
+      topic, [&](flatbuffers::FlatBufferBuilder& fbb) { return wire::CreateTextDirect(fbb, body.c_str()); },
+      options);
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  // Client state changes arrive on the client's own thread; this waits on them through a
+  // condition variable fed by a short poll of the condition. The bound is generous; the
+  // wait ends as soon as the condition holds.
+  std::mutex m;
+  std::condition_variable never;
+  std::unique_lock lock(m);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    never.wait_for(lock, 10ms);  // poll interval of the condition, not a settle time
+  }
+  return true;
+}
+
+}  // namespace enlace::test

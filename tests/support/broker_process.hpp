@@ -1,0 +1,115 @@
+// Test support: a real enlace-broker process on a free loopback port, with a policy and
+// CURVE keys made for the test, plus helpers to wait on events with a bound.
+//
+// Uses only the SDK's public headers and POSIX: integration tests see the broker exactly
+// as a client in the field does.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "enlace/enlace.hpp"
+
+namespace enlace::test {
+
+using namespace std::chrono_literals;
+
+/// A system registered in a test policy.
+struct TestSystem {
+  std::string id;
+  std::string nation;
+  std::string role;
+  KeyPair keys;
+};
+
+/// Builds a coalition policy (TOML) for tests: the roles and agreements are fixed and
+/// documented in broker_process.cpp; systems are added with fresh keys.
+class TestCoalition {
+ public:
+  TestCoalition();
+
+  /// Adds a system with a fresh key pair; returns it.
+  const TestSystem& add(std::string id, std::string nation, std::string role);
+  const TestSystem& operator[](const std::string& id) const { return systems_.at(id); }
+
+  /// Extra TOML appended to the policy (e.g. more agreements, limits).
+  std::string extra;
+  /// Systems to mark `revoked = true`.
+  std::vector<std::string> revoked;
+
+  std::string policy_toml() const;
+
+ private:
+  std::map<std::string, TestSystem> systems_;
+  std::vector<std::string> order_;
+};
+
+/// A running enlace-broker. Stops it (SIGTERM, then SIGKILL after a bound) on destruction.
+class BrokerProcess {
+ public:
+  explicit BrokerProcess(const TestCoalition& coalition);
+  ~BrokerProcess();
+  BrokerProcess(const BrokerProcess&) = delete;
+  BrokerProcess& operator=(const BrokerProcess&) = delete;
+
+  const std::string& endpoint() const noexcept { return endpoint_; }
+  const std::string& public_key() const noexcept { return keys_.public_key; }
+  const std::filesystem::path& directory() const noexcept { return dir_; }
+
+  /// Client options for `system` against this broker.
+  ClientOptions options_for(const TestSystem& system) const;
+
+  /// Stops the broker (SIGTERM, or SIGKILL when `kill` is true) and waits for it to exit.
+  /// Returns the exit status as waitpid reports it.
+  int stop(bool kill = false);
+  /// Starts it again on the same endpoint with the same keys and policy file.
+  void start();
+  /// Rewrites the policy file and sends SIGHUP.
+  void reload(const TestCoalition& coalition);
+  /// Whether the process is still running.
+  bool running();
+
+ private:
+  void launch(const std::string& endpoint);
+
+  std::filesystem::path dir_;
+  KeyPair keys_;
+  std::string endpoint_;
+  int pid_ = -1;
+};
+
+/// Collects deliveries from a subscription handler (I/O thread) for the test thread.
+class Inbox {
+ public:
+  DeliveryHandler handler();
+
+  /// Waits until `predicate(deliveries)` holds, up to `timeout`.
+  bool wait_until(const std::function<bool(const std::vector<Delivery>&)>& predicate,
+                  std::chrono::milliseconds timeout = 10s);
+  /// Waits until a delivery on `topic` has arrived.
+  bool wait_for_topic(const std::string& topic, std::chrono::milliseconds timeout = 10s);
+  bool has_topic(const std::string& topic) const;
+  std::vector<Delivery> snapshot() const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  std::vector<Delivery> deliveries_;
+};
+
+/// Publishes a Text message on `topic` with the given releasability, waiting for the ack.
+Result<PublishAck> publish_text(Client& client, const std::string& topic, const std::string& body,
+                                std::vector<std::string> releasable_to = {});
+
+/// Waits until `condition()` holds, checking whenever `changed` is notified. For tests
+/// that wait on client state.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s);
+
+}  // namespace enlace::test
