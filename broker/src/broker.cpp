@@ -4,6 +4,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 
 #include "log.hpp"
@@ -96,7 +97,12 @@ void Broker::run() {
         {zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, wake_fd_, ZMQ_POLLIN, 0},
     };
-    zmq::poll(items, 3, std::chrono::milliseconds(250));
+    try {
+      zmq::poll(items, 3, std::chrono::milliseconds(250));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;
+      continue;  // a signal: the wake-up fd says what it wanted
+    }
     if (items[2].revents & ZMQ_POLLIN) handle_wakeups();
     if (items[1].revents & ZMQ_POLLIN) {
       while (auto decision = zap_->handle(*policy_)) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "client_impl.hpp"
@@ -46,7 +47,12 @@ void Client::Impl::run() {
     const std::int64_t now = steady_ns();
     const std::int64_t next_ping = last_send_ns_ + heartbeat_ns;
     const long timeout_ms = phase_ == Phase::ready ? std::max<long>(0, (next_ping - now) / 1000000 + 1) : 100;
-    zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
+    try {
+      zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
+    } catch (const zmq::error_t& e) {
+      if (e.num() != EINTR) throw;  // a signal delivered to this thread: just poll again
+      continue;
+    }
 
     if (items[2].revents & ZMQ_POLLIN) {
       std::uint64_t count;

@@ -152,6 +152,11 @@ const TestSystem& TestCoalition::add(std::string id, std::string nation, std::st
 
 std::string TestCoalition::policy_toml() const {
   std::string text = kPolicyHead;
+  for (const auto& [from, to] : edits) {
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::invalid_argument("policy edit does not apply: " + from);
+    text.replace(at, from.size(), to);
+  }
   for (const auto& id : order_) {
     const TestSystem& s = systems_.at(id);
     text += "\n[[systems]]\nid = \"" + s.id + "\"\nnation = \"" + s.nation + "\"\nrole = \"" +

@@ -42,6 +42,9 @@ class TestCoalition {
   std::string extra;
   /// Systems to mark `revoked = true`.
   std::vector<std::string> revoked;
+  /// Text replacements applied to the fixed part of the policy (from, to), for tests that
+  /// change a role or an agreement.
+  std::vector<std::pair<std::string, std::string>> edits;
 
   std::string policy_toml() const;
 

@@ -1,0 +1,133 @@
+// Sessions over time: broker restarts, revocation by policy reload, policy changes that
+// narrow subscriptions, clean shutdown.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <atomic>
+
+#include "broker_process.hpp"
+
+using namespace enlace;
+using namespace enlace::test;
+
+TEST_CASE("after a broker restart the client reconnects and its subscriptions are restored",
+          "[integration][reconnect]") {
+  TestCoalition coalition;
+  const auto& publisher = coalition.add("col-cp", "COL", "command_post");
+  const auto& subscriber = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+
+  std::atomic<int> reconnecting{0};
+  auto options = broker.options_for(subscriber);
+  options.on_state = [&](ConnectionState state, const Error&) {
+    if (state == ConnectionState::reconnecting) ++reconnecting;
+  };
+  Client sub(options);
+  REQUIRE(sub.wait_connected(10s).ok());
+  Inbox inbox;
+  REQUIRE(sub.subscribe("text.COL.>", inbox.handler()).ok());
+
+  const bool kill = GENERATE(false, true);
+  INFO((kill ? "SIGKILL" : "SIGTERM"));
+  broker.stop(kill);
+  REQUIRE(eventually([&] { return reconnecting.load() > 0; }));
+  broker.start();
+  REQUIRE(sub.wait_connected(20s).ok());
+
+  Client pub(broker.options_for(publisher));
+  REQUIRE(pub.wait_connected(10s).ok());
+  const std::string topic = std::string("text.COL.after-restart-") + (kill ? "kill" : "term");
+  REQUIRE(publish_text(pub, topic, "back", {"ECU"}).ok());
+  CHECK(inbox.wait_for_topic(topic, 20s));
+  CHECK(sub.stats().reconnects >= 1);
+}
+
+TEST_CASE("a system revoked by a policy reload loses its session at once", "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
+  const auto& other = coalition.add("per-cp", "PER", "command_post");
+  const auto& publisher = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+
+  Client revoked_client(broker.options_for(victim));
+  Client other_client(broker.options_for(other));
+  Client pub(broker.options_for(publisher));
+  REQUIRE(revoked_client.wait_connected(10s).ok());
+  REQUIRE(other_client.wait_connected(10s).ok());
+  REQUIRE(pub.wait_connected(10s).ok());
+  Inbox revoked_inbox, other_inbox;
+  REQUIRE(revoked_client.subscribe("text.>", revoked_inbox.handler()).ok());
+  REQUIRE(other_client.subscribe("text.>", other_inbox.handler()).ok());
+
+  coalition.revoked.push_back("ecu-cp");
+  broker.reload(coalition);
+  REQUIRE(eventually([&] { return revoked_client.state() == ConnectionState::auth_failed; }));
+
+  // Deliveries stop at once: the message released to both reaches only the other.
+  REQUIRE(publish_text(pub, "text.COL.after-revocation", "x", {"ECU", "PER"}).ok());
+  REQUIRE(other_inbox.wait_for_topic("text.COL.after-revocation"));
+  CHECK_FALSE(revoked_inbox.has_topic("text.COL.after-revocation"));
+  // And the key no longer opens a session.
+  Client again(broker.options_for(victim));
+  CHECK(again.wait_connected(5s).code() == Errc::authentication_failed);
+}
+
+TEST_CASE("a policy reload that narrows a role removes the subscriptions it no longer allows",
+          "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& observer = coalition.add("bra-obs", "BRA", "observer");
+  const auto& publisher = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+
+  std::mutex m;
+  std::vector<Error> errors;
+  auto options = broker.options_for(observer);
+  options.on_error = [&](const Error& e) {
+    std::lock_guard lock(m);
+    errors.push_back(e);
+  };
+  Client obs(options);
+  Client pub(broker.options_for(publisher));
+  REQUIRE(obs.wait_connected(10s).ok());
+  REQUIRE(pub.wait_connected(10s).ok());
+  Inbox text_inbox, alert_inbox;
+  REQUIRE(obs.subscribe("text.>", text_inbox.handler()).ok());
+  REQUIRE(obs.subscribe("alert.>", alert_inbox.handler()).ok());
+
+  // Observers may no longer read text.
+  coalition.edits.emplace_back(R"(subscribe.allow = ["track.>", "alert.>", "text.>"])",
+                               R"(subscribe.allow = ["track.>", "alert.>"])");
+  broker.reload(coalition);
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(m);
+    return !errors.empty();
+  }));
+  {
+    std::lock_guard lock(m);
+    CHECK(errors.front().code == Errc::subscribe_denied);
+    CHECK_THAT(errors.front().reason, Catch::Contains("text.>"));
+  }
+  // Text no longer arrives; alerts still do (the marker).
+  REQUIRE(publish_text(pub, "text.COL.after-reload", "x", {"BRA"}).ok());
+  REQUIRE(publish_text(pub, "alert.COL.marker", "x", {"BRA"}).ok());
+  REQUIRE(alert_inbox.wait_for_topic("alert.COL.marker"));
+  CHECK_FALSE(text_inbox.has_topic("text.COL.after-reload"));
+}
+
+TEST_CASE("SIGTERM stops the broker cleanly and clients learn it", "[integration][shutdown]") {
+  TestCoalition coalition;
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+  std::atomic<bool> told{false};
+  auto options = broker.options_for(cp);
+  options.on_error = [&](const Error& e) {
+    if (e.code == Errc::shutting_down) told = true;
+  };
+  Client client(options);
+  REQUIRE(client.wait_connected(10s).ok());
+  const int status = broker.stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(eventually([&] { return told.load(); }));
+}
