@@ -42,6 +42,7 @@ Broker::Broker(BrokerConfig config, std::shared_ptr<const policy::Policy> policy
     : config_(std::move(config)), policy_(std::move(policy)), context_(1), router_() {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
+  pass_buffer_.reserve(2 * 1024 * 1024);
 }
 
 Broker::~Broker() {

@@ -96,6 +96,9 @@ class Broker {
   void send_ack(Session& session, std::uint32_t request_id, const wire::Uuid* message_id,
                 std::uint64_t sequence, std::uint32_t count);
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);
+  /// Appends a frame (header + finished FlatBuffer) to the pass buffer as one batch record.
+  PendingRecord append_record(wire::Command command, flatbuffers::FlatBufferBuilder& fbb);
+  void enqueue(Session& session, PendingRecord record);
   void flush_sessions();
   bool send_to(const std::string& routing_id, zmq::message_t& frame);
 
@@ -112,7 +115,11 @@ class Broker {
   std::atomic<bool> reload_requested_{false};
 
   StringMap<std::unique_ptr<Session>> sessions_;  // by routing id
-  std::vector<Session*> flush_list_;   // sessions with pending deliveries this pass
+  std::vector<Session*> flush_list_;   // sessions with pending frames this pass
+  // Every frame produced during a loop pass, once, as batch records; sessions hold
+  // offsets into it. Cleared after each flush, its memory kept: producing a delivery
+  // allocates nothing once warmed up, however many subscribers receive it.
+  std::vector<std::uint8_t> pass_buffer_;
   SubscriptionTrie trie_;
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;

@@ -10,9 +10,11 @@
 namespace enlace::broker {
 namespace {
 
-// Frames read per loop pass before flushing, so that a flood from one peer cannot delay
-// deliveries (and the end-of-pass flush) without bound.
+// A loop pass reads at most this many frames, and stops early once the frames it produced
+// fill the pass buffer to kPassBufferBytes: then it flushes. Bounded passes keep batches
+// moderate and latency low under load.
 constexpr int kMaxFramesPerPass = 4096;
+constexpr std::size_t kPassBufferBytes = 1024 * 1024;
 
 std::int64_t monotonic_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -25,7 +27,7 @@ constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
 }  // namespace
 
 void Broker::receive_all() {
-  for (int i = 0; i < kMaxFramesPerPass; ++i) {
+  for (int i = 0; i < kMaxFramesPerPass && pass_buffer_.size() < kPassBufferBytes; ++i) {
     zmq::message_t routing_id;
     if (!router_.recv(routing_id, zmq::recv_flags::dontwait)) return;
     zmq::message_t payload;
@@ -197,8 +199,8 @@ void Broker::route(Session& publisher, const wire::Envelope& envelope, wire::Byt
   topic::Tokens tokens;
   tokens.split(envelope.topic()->string_view());  // validated by check_publish
 
-  // Build the delivery frame lazily: a message nobody subscribed to costs no encoding.
-  zmq::message_t delivery;
+  // Build the delivery lazily: a message nobody may receive costs no encoding.
+  PendingRecord record{};
   bool built = false;
   const auto build = [&] {
     auto& fbb = delivery_fbb_;
@@ -220,10 +222,7 @@ void Broker::route(Session& publisher, const wire::Envelope& envelope, wire::Byt
     header.add_hops(0);
     header.add_envelope(nested);
     fbb.Finish(header.Finish(), wire::DeliveryIdentifier());
-    delivery.rebuild(wire::kHeaderSize + fbb.GetSize());
-    auto* out = static_cast<std::uint8_t*>(delivery.data());
-    wire::write_header(out, wire::Command::deliver);
-    std::memcpy(out + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+    record = append_record(wire::Command::deliver, fbb);
     built = true;
   };
 
@@ -236,15 +235,7 @@ void Broker::route(Session& publisher, const wire::Envelope& envelope, wire::Byt
       return;
     }
     if (!built) build();
-    // Every subscriber shares the one buffer: copy() only takes a reference.
-    zmq::message_t shared;
-    shared.copy(delivery);
-    subscriber.pending_bytes += shared.size();
-    subscriber.pending.push_back(std::move(shared));
-    if (!subscriber.queued_for_flush) {
-      subscriber.queued_for_flush = true;
-      flush_list_.push_back(&subscriber);
-    }
+    enqueue(subscriber, record);  // every subscriber shares the one encoded delivery
     ++metrics_.deliveries;
     ++metrics_.delivered[publisher.nation][subscriber.nation];
   });

@@ -19,14 +19,6 @@ std::int64_t monotonic_ns() {
       .count();
 }
 
-zmq::message_t frame_of(flatbuffers::FlatBufferBuilder& fbb) {
-  zmq::message_t frame(wire::kHeaderSize + fbb.GetSize());
-  auto* out = static_cast<std::uint8_t*>(frame.data());
-  wire::write_header(out, wire::Command::control);
-  std::memcpy(out + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
-  return frame;
-}
-
 }  // namespace
 
 void Broker::send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
@@ -64,17 +56,37 @@ void Broker::send_ack(Session& session, std::uint32_t request_id, const wire::Uu
 }
 
 void Broker::send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb) {
-  zmq::message_t frame = frame_of(fbb);
   Session* session = find_session(routing_id);
-  if (session == nullptr) {
-    send_to(routing_id, frame);
+  if (session != nullptr) {
+    // Through the session's queue, so it keeps its place among the deliveries.
+    enqueue(*session, append_record(wire::Command::control, fbb));
     return;
   }
-  session->pending_bytes += frame.size();
-  session->pending.push_back(std::move(frame));
-  if (!session->queued_for_flush) {
-    session->queued_for_flush = true;
-    flush_list_.push_back(session);
+  zmq::message_t frame(wire::kHeaderSize + fbb.GetSize());
+  auto* out = static_cast<std::uint8_t*>(frame.data());
+  wire::write_header(out, wire::Command::control);
+  std::memcpy(out + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+  send_to(routing_id, frame);
+}
+
+PendingRecord Broker::append_record(wire::Command command, flatbuffers::FlatBufferBuilder& fbb) {
+  const std::size_t frame_size = wire::kHeaderSize + fbb.GetSize();
+  const std::size_t at = pass_buffer_.size();
+  const std::size_t size = wire::record_size(frame_size);
+  pass_buffer_.resize(at + size);
+  std::uint8_t* out = pass_buffer_.data() + at;
+  wire::write_record_header(out, frame_size);
+  wire::write_header(out + wire::kRecordHeaderSize, command);
+  std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+  return {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
+}
+
+void Broker::enqueue(Session& session, PendingRecord record) {
+  session.pending.push_back(record);
+  session.pending_bytes += record.size;
+  if (!session.queued_for_flush) {
+    session.queued_for_flush = true;
+    flush_list_.push_back(&session);
   }
 }
 
@@ -94,30 +106,32 @@ bool Broker::send_to(const std::string& routing_id, zmq::message_t& frame) {
 
 void Broker::flush_sessions() {
   std::vector<Session*> gone;
+  const std::uint8_t* base = pass_buffer_.data();
   for (Session* session : flush_list_) {
     session->queued_for_flush = false;
-    auto& pending = session->pending;
+    const auto& pending = session->pending;
     std::size_t i = 0;
     bool peer_gone = false;
     while (i < pending.size() && !peer_gone) {
-      // Take as many frames as fit in one batch; a lone frame goes as it is, shared.
+      // Take as many records as fit in one batch; a lone frame goes without batch framing.
       std::size_t end = i, bytes = 0;
-      while (end < pending.size() &&
-             (end == i || bytes + wire::record_size(pending[end].size()) + wire::kHeaderSize <= kMaxBatchBytes)) {
-        bytes += wire::record_size(pending[end].size());
+      while (end < pending.size() && (end == i || wire::kHeaderSize + bytes + pending[end].size <= kMaxBatchBytes)) {
+        bytes += pending[end].size;
         ++end;
       }
       zmq::message_t frame;
       if (end - i == 1) {
-        frame.move(pending[i]);
+        const std::uint8_t* record = base + pending[i].offset;
+        frame.rebuild(record + wire::kRecordHeaderSize, wire::record_frame_size(record));
       } else {
+        // The records are already laid out as a batch body: copy them after a header.
         frame.rebuild(wire::kHeaderSize + bytes);
         auto* out = static_cast<std::uint8_t*>(frame.data());
         wire::write_header(out, wire::Command::batch);
         std::size_t at = wire::kHeaderSize;
         for (std::size_t k = i; k < end; ++k) {
-          at += wire::write_record(out + at, {static_cast<const std::uint8_t*>(pending[k].data()),
-                                              pending[k].size()});
+          std::memcpy(out + at, base + pending[k].offset, pending[k].size);
+          at += pending[k].size;
         }
         ++metrics_.batches_out;
       }
@@ -140,11 +154,12 @@ void Broker::flush_sessions() {
       }
       i = end;
     }
-    pending.clear();
+    session->pending.clear();
     session->pending_bytes = 0;
     if (peer_gone) gone.push_back(session);
   }
   flush_list_.clear();
+  pass_buffer_.clear();
   for (Session* session : gone) close_session(*session, "peer disconnected");
 }
 

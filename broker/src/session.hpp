@@ -2,8 +2,6 @@
 // expires or is revoked. Owned by the broker's routing thread; never shared.
 #pragma once
 
-#include <zmq.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -20,6 +18,14 @@ struct SessionSubscription {
   std::string pattern;
   topic::Tokens tokens;        // views into `pattern` (the object never moves: held by unique_ptr)
   bool snapshot = false;
+};
+
+/// A frame queued for a session during the current loop pass: a batch record in the
+/// broker's pass buffer (see Broker::pass_buffer_). Eight bytes, however many
+/// subscribers share the frame.
+struct PendingRecord {
+  std::uint32_t offset;  // of the record in the pass buffer
+  std::uint32_t size;    // of the whole record, header and padding included
 };
 
 struct Session {
@@ -42,8 +48,8 @@ struct Session {
   // Routing state for the current loop pass.
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
                                            // of its patterns match
-  std::vector<zmq::message_t> pending;     // deliveries to send at the end of the pass
-  std::size_t pending_bytes = 0;
+  std::vector<PendingRecord> pending;      // frames to send at the end of the pass, in order
+  std::size_t pending_bytes = 0;           // sum of pending record sizes
   bool queued_for_flush = false;
 
   std::uint64_t delivered = 0;

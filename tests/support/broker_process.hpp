@@ -64,6 +64,7 @@ class BrokerProcess {
   const std::string& endpoint() const noexcept { return endpoint_; }
   const std::string& public_key() const noexcept { return keys_.public_key; }
   const std::filesystem::path& directory() const noexcept { return dir_; }
+  int pid() const noexcept { return pid_; }
 
   /// Client options for `system` against this broker.
   ClientOptions options_for(const TestSystem& system) const;
