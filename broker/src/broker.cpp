@@ -157,7 +157,8 @@ void Broker::reload_policy() {
   for (auto& [id, session_ptr] : sessions_) {
     Session& session = *session_ptr;
     const policy::System* system = policy_->find_system(session.system_id);
-    if (system == nullptr || system->revoked) {
+    // A changed key counts as a revocation: the session was opened with the old one.
+    if (system == nullptr || system->revoked || system->public_key != session.public_key) {
       revoked.push_back(&session);
       continue;
     }

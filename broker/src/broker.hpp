@@ -47,6 +47,17 @@ struct BrokerConfig {
   std::chrono::milliseconds metrics_interval = std::chrono::seconds(10);
 };
 
+/// The connection a frame came from, as ZeroMQ and the ZAP handler describe it.
+struct Peer {
+  std::string routing_id;          // ROUTER routing id (short: kept inline by std::string)
+  std::string_view system_id;      // ZAP User-Id: the authenticated system
+  zmq::message_t* message;         // the frame, for metadata only Hello needs
+
+  /// The Z85 CURVE key the peer authenticated with (ZAP metadata); looked up on demand,
+  /// as only Hello needs it.
+  std::string_view public_key() const;
+};
+
 class Broker {
  public:
   Broker(BrokerConfig config, std::shared_ptr<const policy::Policy> policy);
@@ -76,16 +87,14 @@ class Broker {
   // ingest.cpp: inbound frames (the hot path)
   void receive_all();
   void handle_message(zmq::message_t& routing_id, zmq::message_t& payload);
-  void handle_frame(Session* session, const std::string& routing_id, const wire::FrameView& frame,
-                    std::string_view user_id);
+  void handle_frame(Session* session, const Peer& peer, const wire::FrameView& frame);
   void handle_publish(Session& session, const wire::FrameView& frame);
   void route(Session& publisher, const wire::Envelope& envelope, wire::Bytes envelope_bytes,
              policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
 
   // control.cpp: session control frames
-  void handle_control(Session* session, const std::string& routing_id, const wire::ControlFrame& control,
-                      std::string_view user_id);
-  void handle_hello(const std::string& routing_id, const wire::Hello& hello, std::string_view user_id);
+  void handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control);
+  void handle_hello(const Peer& peer, const wire::Hello& hello);
   void handle_subscribe(Session& session, const wire::Subscribe& subscribe);
   void handle_unsubscribe(Session& session, const wire::Unsubscribe& unsubscribe);
   void remove_subscription(Session& session, std::size_t index);

@@ -29,10 +29,10 @@ constexpr std::int64_t kMinIdleTimeoutNs = 3'000'000'000;
 
 }  // namespace
 
-void Broker::handle_control(Session* session, const std::string& routing_id,
-                            const wire::ControlFrame& control, std::string_view user_id) {
+void Broker::handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control) {
+  const std::string& routing_id = peer.routing_id;
   if (control.body_type() == wire::Control::Hello) {
-    handle_hello(routing_id, *control.body_as_Hello(), user_id);
+    handle_hello(peer, *control.body_as_Hello());
     return;
   }
   if (session == nullptr) {
@@ -59,8 +59,8 @@ void Broker::handle_control(Session* session, const std::string& routing_id,
   }
 }
 
-void Broker::handle_hello(const std::string& routing_id, const wire::Hello& hello,
-                          std::string_view user_id) {
+void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
+  const std::string& routing_id = peer.routing_id;
   if (hello.protocol_version() != wire::kProtocolVersion) {
     send_error(find_session(routing_id), routing_id, Errc::unsupported_version,
                "client speaks protocol version " + std::to_string(hello.protocol_version()) +
@@ -68,11 +68,11 @@ void Broker::handle_hello(const std::string& routing_id, const wire::Hello& hell
     return;
   }
   // ZAP accepted the key when the connection was made; the policy may have changed since.
-  const policy::System* system = policy_->find_system(user_id);
-  if (system == nullptr || system->revoked) {
+  const policy::System* system = policy_->find_system(peer.system_id);
+  if (system == nullptr || system->revoked || system->public_key != peer.public_key()) {
     ++metrics_.sessions_revoked;
     send_error(nullptr, routing_id, Errc::revoked,
-               "system '" + std::string(user_id) + "' is no longer in the policy");
+               "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
     return;
   }
   if (Session* old = find_session(routing_id)) close_session(*old, "replaced by a new Hello");
@@ -81,6 +81,7 @@ void Broker::handle_hello(const std::string& routing_id, const wire::Hello& hell
   session->routing_id = routing_id;
   session->session_id = ++next_session_id_;
   session->system_id = system->id;
+  session->public_key = system->public_key;
   session->system = system;
   session->nation = system->nation;
   session->nation_bit = policy::NationMask{1} << system->nation;

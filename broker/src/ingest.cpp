@@ -26,6 +26,11 @@ constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
 
 }  // namespace
 
+std::string_view Peer::public_key() const {
+  const char* key = message->gets(kZapKeyProperty);
+  return key ? key : "";
+}
+
 void Broker::receive_all() {
   for (int i = 0; i < kMaxFramesPerPass && pass_buffer_.size() < kPassBufferBytes; ++i) {
     zmq::message_t routing_id;
@@ -52,11 +57,12 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   ++metrics_.frames_in;
   metrics_.bytes_in += payload.size();
   const std::string_view id = routing_id.to_string_view();
-  // ZeroMQ attaches the ZAP User-Id (our system id) to every message of a connection.
-  const char* user_id_c = payload.gets("User-Id");
-  const std::string_view user_id = user_id_c ? user_id_c : "";
+  // ZeroMQ attaches the ZAP User-Id (our system id) and metadata to every message of a
+  // connection.
+  const char* user_id = payload.gets("User-Id");
+  const Peer peer{std::string(id), user_id ? user_id : "", &payload};
   Session* session = find_session(id);
-  if (session != nullptr && session->system_id != user_id) {
+  if (session != nullptr && session->system_id != peer.system_id) {
     // A new connection reused a departed peer's routing id: the old session is over.
     close_session(*session, "routing id taken over by another connection");
     session = nullptr;
@@ -65,7 +71,7 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
 
   const std::size_t limit = policy_->limits().max_message_bytes;
   if (payload.size() > limit) {
-    send_error(session, std::string(id), Errc::message_too_large,
+    send_error(session, peer.routing_id, Errc::message_too_large,
                "frame of " + std::to_string(payload.size()) + " bytes exceeds max_message_bytes " +
                    std::to_string(limit));
     return;
@@ -79,7 +85,7 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   }
   wire::FrameView frame;
   if (const Errc code = wire::parse_frame({data, payload.size()}, frame); code != Errc::ok) {
-    send_error(session, std::string(id), code,
+    send_error(session, peer.routing_id, code,
                code == Errc::unsupported_version
                    ? "protocol version " + std::to_string(data[0]) + " not supported (this broker speaks 1)"
                    : std::string(code == Errc::unknown_command ? "unknown command byte"
@@ -87,26 +93,25 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
     return;
   }
   if (frame.command != wire::Command::batch) {
-    handle_frame(session, std::string(id), frame, user_id);
+    handle_frame(session, peer, frame);
     return;
   }
   ++metrics_.batches_in;
-  const std::string routing(id);
   wire::BatchReader reader(frame.body);
   wire::FrameView inner;
   while (!reader.done()) {
     if (const Errc code = reader.next(inner); code != Errc::ok) {
-      send_error(find_session(routing), routing, code == Errc::bad_batch ? Errc::bad_batch : code,
+      send_error(find_session(peer.routing_id), peer.routing_id, code,
                  "batch framing broken; the rest of the batch was discarded");
       return;
     }
     // A Hello inside a batch creates the session the following frames belong to.
-    handle_frame(find_session(routing), routing, inner, user_id);
+    handle_frame(find_session(peer.routing_id), peer, inner);
   }
 }
 
-void Broker::handle_frame(Session* session, const std::string& routing_id,
-                          const wire::FrameView& frame, std::string_view user_id) {
+void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameView& frame) {
+  const std::string& routing_id = peer.routing_id;
   if (const Errc code = wire::verify_body(frame); code != Errc::ok) {
     send_error(session, routing_id, code,
                code == Errc::wrong_identifier
@@ -116,7 +121,7 @@ void Broker::handle_frame(Session* session, const std::string& routing_id,
   }
   switch (frame.command) {
     case wire::Command::control:
-      handle_control(session, routing_id, *wire::control_of(frame), user_id);
+      handle_control(session, peer, *wire::control_of(frame));
       return;
     case wire::Command::publish:
       if (session == nullptr) {

@@ -32,6 +32,7 @@ struct Session {
   std::string routing_id;      // ZeroMQ peer routing id on the ROUTER socket
   std::uint64_t session_id = 0;
   std::string system_id;       // the authenticated system (ZAP User-Id)
+  std::string public_key;      // the CURVE key it authenticated with (Z85)
   const policy::System* system = nullptr;  // into the policy in force; refreshed on reload
   std::string nation_code;
   std::string role_name;

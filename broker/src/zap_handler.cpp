@@ -8,14 +8,28 @@ namespace {
 
 constexpr const char* kZapEndpoint = "inproc://zeromq.zap.01";
 
+// ZMTP property list: name length (1 byte), name, value length (4 bytes, big-endian), value.
+std::string property(std::string_view name, std::string_view value) {
+  std::string out;
+  out += static_cast<char>(name.size());
+  out += name;
+  const auto n = static_cast<std::uint32_t>(value.size());
+  out += static_cast<char>(n >> 24);
+  out += static_cast<char>(n >> 16);
+  out += static_cast<char>(n >> 8);
+  out += static_cast<char>(n);
+  out += value;
+  return out;
+}
+
 void reply(zmq::socket_t& socket, const std::string& request_id, const char* status,
-           const char* text, const std::string& user_id) {
+           const char* text, const std::string& user_id, const std::string& metadata = {}) {
   socket.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
   socket.send(zmq::buffer(request_id), zmq::send_flags::sndmore);
   socket.send(zmq::buffer(std::string_view(status)), zmq::send_flags::sndmore);
   socket.send(zmq::buffer(std::string_view(text)), zmq::send_flags::sndmore);
   socket.send(zmq::buffer(user_id), zmq::send_flags::sndmore);
-  socket.send(zmq::message_t(), zmq::send_flags::none);  // no metadata
+  socket.send(zmq::buffer(metadata), zmq::send_flags::none);
 }
 
 }  // namespace
@@ -57,7 +71,7 @@ std::optional<ZapDecision> ZapHandler::handle(const policy::Policy& policy) {
   }
   decision.accepted = true;
   decision.system_id = system->id;
-  reply(socket_, request_id, "200", "OK", system->id);
+  reply(socket_, request_id, "200", "OK", system->id, property(kZapKeyProperty, decision.public_key));
   return decision;
 }
 

@@ -18,6 +18,10 @@
 
 namespace enlace::broker {
 
+/// ZAP metadata property carrying the client's Z85 public key; ZeroMQ attaches it to
+/// every message of the connection (zmq_msg_gets).
+inline constexpr const char* kZapKeyProperty = "X-Enlace-Key";
+
 struct ZapDecision {
   bool accepted = false;
   std::string system_id;   // when accepted

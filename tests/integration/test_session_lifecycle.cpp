@@ -73,6 +73,22 @@ TEST_CASE("a system revoked by a policy reload loses its session at once", "[int
   CHECK(again.wait_connected(5s).code() == Errc::authentication_failed);
 }
 
+TEST_CASE("a key rotation ends the session opened with the old key", "[integration][revocation]") {
+  TestCoalition coalition;
+  const TestSystem before = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+  Client old_key(broker.options_for(before));
+  REQUIRE(old_key.wait_connected(10s).ok());
+
+  const TestSystem after = coalition.rekey("ecu-cp");
+  broker.reload(coalition);
+  REQUIRE(eventually([&] { return old_key.state() == ConnectionState::auth_failed; }));
+  Client new_key(broker.options_for(after));
+  const auto session = new_key.wait_connected(10s);
+  REQUIRE(session.ok());
+  CHECK(session->system == "ecu-cp");
+}
+
 TEST_CASE("a policy reload that narrows a role removes the subscriptions it no longer allows",
           "[integration][revocation]") {
   TestCoalition coalition;

@@ -150,6 +150,12 @@ const TestSystem& TestCoalition::add(std::string id, std::string nation, std::st
   return systems_[id] = std::move(system);
 }
 
+const TestSystem& TestCoalition::rekey(const std::string& id) {
+  TestSystem& system = systems_.at(id);
+  system.keys = generate_keypair();
+  return system;
+}
+
 std::string TestCoalition::policy_toml() const {
   std::string text = kPolicyHead;
   for (const auto& [from, to] : edits) {

@@ -37,6 +37,8 @@ class TestCoalition {
   /// Adds a system with a fresh key pair; returns it.
   const TestSystem& add(std::string id, std::string nation, std::string role);
   const TestSystem& operator[](const std::string& id) const { return systems_.at(id); }
+  /// Gives `id` a fresh key pair (a key rotation); returns the system with its new keys.
+  const TestSystem& rekey(const std::string& id);
 
   /// Extra TOML appended to the policy (e.g. more agreements, limits).
   std::string extra;
