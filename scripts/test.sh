@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run):
+#
+#   1. installs missing Debian packages (scripts/setup.sh);
+#   2. builds build/ (RelWithDebInfo, warnings are errors) and runs every CTest entry there,
+#      including "install: find_package consumer", which installs the build into a scratch
+#      prefix and builds tests/install/ against it with find_package(Enlace) and pkg-config;
+#   3. builds build-asan/ (Debug, ASan + UBSan, warnings are errors) and runs the tests
+#      again with leak detection, except the install test (label "install").
+#
+# Exits non-zero on any failure. The last line is "N passed, M failed" over both runs; a
+# failed build or a CTest run that reports no count counts as one failure.
+# Both build directories are reused (and ccache when installed), so a second run only
+# rebuilds what changed.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+
+passed=0
+failed=0
+stages=()
+started=$SECONDS
+
+summary() {
+  local rc=$?
+  if ((rc != 0 && failed == 0)); then
+    failed=1  # a step failed before or outside CTest (setup, configure, build)
+  fi
+  echo
+  echo "==== summary ($((SECONDS - started)) s)"
+  local s
+  for s in "${stages[@]}"; do echo "  $s"; done
+  echo "$passed passed, $failed failed"
+  if ((failed > 0 && rc == 0)); then exit 1; fi
+}
+trap summary EXIT
+
+banner() { printf '\n==== %s\n' "$*"; }
+
+# run_ctest NAME BUILD_DIR [CTEST ARGS...]: runs CTest and adds its counts to the totals.
+# Every test has its own TIMEOUT in CMake; --timeout is the fallback for one that lacks it.
+run_ctest() {
+  local name=$1 dir=$2
+  shift 2
+  local log="$dir/ctest-last.log"
+  local t0=$SECONDS rc=0
+  banner "$name: ctest in ${dir#"$root"/}"
+  ctest --test-dir "$dir" --output-on-failure --parallel 2 --timeout 300 --no-tests=error "$@" \
+    2>&1 | tee "$log" || rc=$?
+  # CTest's closing line: "97% tests passed, 1 tests failed out of 40".
+  local line total=0 bad=0
+  line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [[ -n "$line" ]]; then
+    total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+    bad=$(sed -E 's/.* passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  fi
+  if ((rc != 0 && bad == 0)); then
+    bad=1  # CTest failed without a count (no tests found, crash, ...)
+  fi
+  local ok=$((total > bad ? total - bad : 0))
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  stages+=("$name: $ok passed, $bad failed, $((SECONDS - t0)) s")
+}
+
+banner "setup"
+bash "$here/setup.sh"
+export ENLACE_SETUP_DONE=1
+
+banner "build: RelWithDebInfo, -Werror"
+t0=$SECONDS
+bash "$here/build.sh" --werror --build-dir "$root/build"
+stages+=("build: $((SECONDS - t0)) s")
+run_ctest "tests" "$root/build"
+
+banner "build: Debug, ASan + UBSan, -Werror"
+t0=$SECONDS
+bash "$here/build.sh" --sanitize --werror --build-dir "$root/build-asan"
+stages+=("build-asan: $((SECONDS - t0)) s")
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_ctest "tests under sanitizers" "$root/build-asan" --label-exclude install
