@@ -113,6 +113,10 @@ Result<Subscription> Client::subscribe(std::string pattern, DeliveryHandler hand
                         std::move(handler), std::move(options), nullptr};
   const std::uint64_t id = command.subscription_id;
   auto status = impl_->submit(std::move(command), timeout);
+  if (status.code() == Errc::timeout) {
+    // The caller was told it failed, so it must not become active later: cancel it.
+    impl_->post({ClientCommand::Kind::unsubscribe, id, pattern, nullptr, {}, nullptr});
+  }
   if (!status) return status.error();
   return Subscription{id, std::move(pattern)};
 }
@@ -240,18 +244,23 @@ Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id, std::chrono::mi
   return waiter->result;
 }
 
+bool Client::Impl::post(ClientCommand command) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    commands_.push_back(std::move(command));
+  }
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+  return true;
+}
+
 Status Client::Impl::submit(ClientCommand command, std::chrono::milliseconds timeout) {
   if (on_io_thread()) return Error{Errc::invalid_argument, "subscribe()/unsubscribe() called from a callback"};
   auto done = std::make_shared<std::promise<Status>>();
   auto answer = done->get_future();
   command.done = done;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return Error{Errc::closed, "client closed"};
-    commands_.push_back(std::move(command));
-  }
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+  if (!post(std::move(command))) return Error{Errc::closed, "client closed"};
   if (answer.wait_for(timeout) != std::future_status::ready) {
     return Error{Errc::timeout, "no answer from the broker within " + std::to_string(timeout.count()) + " ms"};
   }

@@ -65,7 +65,10 @@ class Client::Impl {
   Result<PublishAck> enqueue_envelope(wire::Bytes envelope, bool acknowledge,
                                       const wire::Uuid* id_out_for_ack);
   Result<PublishAck> await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout);
+  /// Hands a command to the I/O thread and waits for its answer.
   Status submit(ClientCommand command, std::chrono::milliseconds timeout);
+  /// Hands a command to the I/O thread without waiting; false once the client is closed.
+  bool post(ClientCommand command);
   std::uint64_t next_subscription_id() { return next_subscription_id_.fetch_add(1) + 1; }
   bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_.get_id(); }
 

@@ -424,18 +424,26 @@ void Client::Impl::run_commands() {
       continue;
     }
     // Unsubscribe: remove locally at once, so the handler is never called again, then
-    // tell the broker.
+    // tell the broker. `done` is empty when the SDK cancels a subscribe that timed out.
+    const auto finish = [&](Status status) {
+      if (command.done) command.done->set_value(std::move(status));
+    };
     const auto it = subscriptions_.find(command.subscription_id);
     if (it == subscriptions_.end()) {
-      command.done->set_value(Error{Errc::invalid_argument, "no such subscription"});
+      finish(Error{Errc::invalid_argument, "no such subscription"});
       continue;
     }
     const std::string pattern = it->second->pattern;
     subscriptions_.erase(it);
+    // A subscribe still waiting for its answer is answered by nobody now.
+    std::erase_if(requests_, [&](const auto& entry) {
+      return entry.second.subscription_id == command.subscription_id &&
+             entry.second.kind == ClientCommand::Kind::subscribe;
+    });
     const bool still_needed = std::any_of(subscriptions_.begin(), subscriptions_.end(),
                                           [&](const auto& s) { return s.second->pattern == pattern; });
     if (phase_ != Phase::ready || still_needed) {
-      command.done->set_value(success());
+      finish(success());
       continue;
     }
     const std::uint32_t request_id = next_request_id();

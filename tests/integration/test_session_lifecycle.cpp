@@ -147,3 +147,28 @@ TEST_CASE("SIGTERM stops the broker cleanly and clients learn it", "[integration
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(eventually([&] { return told.load(); }));
 }
+
+TEST_CASE("a subscribe that timed out never becomes active later", "[integration][reconnect]") {
+  TestCoalition coalition;
+  const auto& publisher = coalition.add("col-cp", "COL", "command_post");
+  const auto& subscriber = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+  Client sub(broker.options_for(subscriber));
+  REQUIRE(sub.wait_connected(10s).ok());
+
+  broker.stop();
+  REQUIRE(eventually([&] { return sub.state() == ConnectionState::reconnecting; }));
+  Inbox late;
+  CHECK(sub.subscribe("text.>", late.handler(), {}, 200ms).code() == Errc::timeout);
+  broker.start();
+  REQUIRE(sub.wait_connected(20s).ok());
+
+  Inbox marker;
+  REQUIRE(sub.subscribe("alert.>", marker.handler()).ok());
+  Client pub(broker.options_for(publisher));
+  REQUIRE(pub.wait_connected(10s).ok());
+  REQUIRE(publish_text(pub, "text.COL.after", "x", {"ECU"}).ok());
+  REQUIRE(publish_text(pub, "alert.COL.marker", "x", {"ECU"}).ok());
+  REQUIRE(marker.wait_for_topic("alert.COL.marker"));
+  CHECK(late.size() == 0);
+}
