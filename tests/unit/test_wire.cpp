@@ -15,7 +15,7 @@ namespace {
 Frame frame_of(wire::Command command, wire::Bytes body, std::uint8_t flags = 0) {
   Frame frame(wire::kHeaderSize + body.size());
   wire::write_header(frame.data(), command, flags);
-  std::memcpy(frame.data() + wire::kHeaderSize, body.data(), body.size());
+  if (!body.empty()) std::memcpy(frame.data() + wire::kHeaderSize, body.data(), body.size());
   return frame;
 }
 
