@@ -123,7 +123,7 @@ void Broker::run() {
     housekeeping(monotonic_ns());
   }
   for (auto& [id, session] : sessions_) {
-    send_error(session.get(), session->routing_id, Errc::shutting_down, "broker shutting down");
+    send_notice(session.get(), session->routing_id, Errc::shutting_down, "broker shutting down");
   }
   flush_sessions();
   write_metrics();

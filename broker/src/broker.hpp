@@ -100,8 +100,12 @@ class Broker {
   void remove_subscription(Session& session, std::size_t index);
 
   // outbound.cpp: everything the broker sends
+  /// A refusal: counted by code, then answered (within the error rate limit).
   void send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
                   std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
+  /// An Error frame that refuses nothing (e.g. shutting_down): answered, not counted.
+  void send_notice(Session* session, const std::string& routing_id, Errc code, std::string reason,
+                   std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
   void send_ack(Session& session, std::uint32_t request_id, const wire::Uuid* message_id,
                 std::uint64_t sequence, std::uint32_t count);
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);

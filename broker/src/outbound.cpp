@@ -24,6 +24,11 @@ std::int64_t monotonic_ns() {
 void Broker::send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
                         std::uint32_t request_id, const wire::Uuid* message_id) {
   metrics_.count_refusal(code);
+  send_notice(session, routing_id, code, std::move(reason), request_id, message_id);
+}
+
+void Broker::send_notice(Session* session, const std::string& routing_id, Errc code, std::string reason,
+                         std::uint32_t request_id, const wire::Uuid* message_id) {
   TokenBucket& budget = session ? session->error_rate : anonymous_errors_;
   if (!budget.take(monotonic_ns())) {
     ++metrics_.errors_suppressed;

@@ -97,9 +97,6 @@ static_assert(ENLACE_PAYLOAD_OPAQUE == static_cast<int>(enlace::wire::Payload::M
               "a payload type was added to the schema: add its ENLACE_PAYLOAD_ constant");
 #undef ENLACE_SAME_PAYLOAD
 
-static_assert(ENLACE_VERSION_MAJOR == 0 && ENLACE_VERSION_MINOR == 1 && ENLACE_VERSION_PATCH == 0,
-              "keep ENLACE_VERSION_* in enlace.h equal to the project version in CMakeLists.txt");
-
 // The first published layout of enlace_client_options_t. Frozen: fields appended later are
 // read only when the caller's struct_size covers them.
 static constexpr std::size_t kOptionsV1Size =
@@ -285,7 +282,12 @@ void wipe(std::string& secret) noexcept {
   if (!secret.empty()) sodium_memzero(secret.data(), secret.size());
 }
 
-int copy_out(const std::string& value, char* buffer, std::size_t size) {
+int copy_out(const std::string& value, char* buffer, std::size_t size, std::size_t* length_out) {
+  if (length_out != nullptr) *length_out = value.size();
+  if (buffer == nullptr && size == 0) {
+    return length_out != nullptr ? succeed() : invalid("buffer and length_out must not both be NULL");
+  }
+  if (buffer == nullptr) return invalid("buffer is NULL but size is not 0");
   if (value.size() + 1 > size) {
     if (size > 0) buffer[0] = '\0';
     return invalid("buffer of " + std::to_string(size) + " bytes is too small: " +
@@ -297,19 +299,21 @@ int copy_out(const std::string& value, char* buffer, std::size_t size) {
 
 enum class SessionField { nation, system, role, broker_id };
 
-int session_field(const enlace_client* client, char* buffer, std::size_t size, SessionField field,
-                  const char* function) noexcept {
+int session_field(const enlace_client* client, char* buffer, std::size_t size,
+                  std::size_t* length_out, SessionField field, const char* function) noexcept {
   return guarded(function, [&] {
-    if (client == nullptr || buffer == nullptr) return invalid("client and buffer must not be NULL");
+    if (length_out != nullptr) *length_out = 0;
+    if (client == nullptr) return invalid("client must not be NULL");
     const enlace::SessionInfo session = client->client->session();
     if (session.nation.empty()) {
+      if (buffer != nullptr && size > 0) buffer[0] = '\0';
       return record(ENLACE_ERR_NOT_CONNECTED, "no session has been established yet");
     }
     switch (field) {
-      case SessionField::nation: return copy_out(session.nation, buffer, size);
-      case SessionField::system: return copy_out(session.system, buffer, size);
-      case SessionField::role: return copy_out(session.role, buffer, size);
-      case SessionField::broker_id: return copy_out(session.broker_id, buffer, size);
+      case SessionField::nation: return copy_out(session.nation, buffer, size, length_out);
+      case SessionField::system: return copy_out(session.system, buffer, size, length_out);
+      case SessionField::role: return copy_out(session.role, buffer, size, length_out);
+      case SessionField::broker_id: return copy_out(session.broker_id, buffer, size, length_out);
     }
     return invalid("unknown session field");
   });
@@ -631,20 +635,24 @@ ENLACE_API int enlace_client_state(const enlace_client_t* client) {
   return static_cast<int>(client->client->state());
 }
 
-ENLACE_API int enlace_client_nation(const enlace_client_t* client, char* buffer, size_t size) {
-  return session_field(client, buffer, size, SessionField::nation, "enlace_client_nation");
+ENLACE_API int enlace_client_nation(const enlace_client_t* client, char* buffer, size_t size,
+                                   size_t* length_out) {
+  return session_field(client, buffer, size, length_out, SessionField::nation, "enlace_client_nation");
 }
 
-ENLACE_API int enlace_client_system(const enlace_client_t* client, char* buffer, size_t size) {
-  return session_field(client, buffer, size, SessionField::system, "enlace_client_system");
+ENLACE_API int enlace_client_system(const enlace_client_t* client, char* buffer, size_t size,
+                                   size_t* length_out) {
+  return session_field(client, buffer, size, length_out, SessionField::system, "enlace_client_system");
 }
 
-ENLACE_API int enlace_client_role(const enlace_client_t* client, char* buffer, size_t size) {
-  return session_field(client, buffer, size, SessionField::role, "enlace_client_role");
+ENLACE_API int enlace_client_role(const enlace_client_t* client, char* buffer, size_t size,
+                                   size_t* length_out) {
+  return session_field(client, buffer, size, length_out, SessionField::role, "enlace_client_role");
 }
 
-ENLACE_API int enlace_client_broker_id(const enlace_client_t* client, char* buffer, size_t size) {
-  return session_field(client, buffer, size, SessionField::broker_id, "enlace_client_broker_id");
+ENLACE_API int enlace_client_broker_id(const enlace_client_t* client, char* buffer, size_t size,
+                                   size_t* length_out) {
+  return session_field(client, buffer, size, length_out, SessionField::broker_id, "enlace_client_broker_id");
 }
 
 ENLACE_API int enlace_client_flush(enlace_client_t* client, int timeout_ms) {
@@ -753,8 +761,12 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
 
     const std::uint64_t id = client->next_subscription_id.fetch_add(1) + 1;
     enlace_client* h = client;
-    auto handler = [h, id, callback, user](const enlace::Delivery& delivery) {
-      if (h->closing.load(std::memory_order_acquire)) return;
+    // Set when the subscribe fails. After a timeout the C++ client cancels the
+    // subscription asynchronously; the caller, told it failed, may already be freeing
+    // `user`, so no callback should start from then on.
+    auto failed = std::make_shared<std::atomic<bool>>(false);
+    auto handler = [h, id, callback, user, failed](const enlace::Delivery& delivery) {
+      if (h->closing.load(std::memory_order_acquire) || failed->load(std::memory_order_acquire)) return;
       // Reused per I/O thread: after warm-up, a delivery allocates nothing here.
       thread_local std::string releasable;
       enlace_delivery_t view = empty_view(id);
@@ -765,8 +777,8 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
     enlace::SubscribeOptions options;
     options.snapshot = (flags & ENLACE_SUBSCRIBE_SNAPSHOT) != 0;
     if ((flags & ENLACE_SUBSCRIBE_SNAPSHOT_END) != 0) {
-      options.on_snapshot_end = [h, id, callback, user](std::uint32_t count) {
-          if (h->closing.load(std::memory_order_acquire)) return;
+      options.on_snapshot_end = [h, id, callback, user, failed](std::uint32_t count) {
+        if (h->closing.load(std::memory_order_acquire) || failed->load(std::memory_order_acquire)) return;
         enlace_delivery_t view = empty_view(id);
         view.kind = ENLACE_DELIVERY_SNAPSHOT_END;
         view.snapshot_count = count;
@@ -776,7 +788,10 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
     }
     auto subscription = client->client->subscribe(pattern, std::move(handler), std::move(options),
                                                   milliseconds(timeout_ms));
-    if (!subscription) return fail(subscription.error());
+    if (!subscription) {
+      failed->store(true, std::memory_order_release);
+      return fail(subscription.error());
+    }
     {
       std::lock_guard lock(client->mutex);
       client->subscriptions.emplace(id, std::move(*subscription));

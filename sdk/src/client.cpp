@@ -3,7 +3,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "client_impl.hpp"
 
@@ -91,10 +93,22 @@ Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowled
   if (acknowledge && impl_->on_io_thread()) {
     return Error{Errc::invalid_argument, "publish_envelope() with acknowledge called from a callback"};
   }
-  flatbuffers::Verifier verifier(envelope.data(), envelope.size());
-  if (!flatbuffers::BufferHasIdentifier(envelope.data(), wire::EnvelopeIdentifier()) ||
-      !wire::VerifyEnvelopeBuffer(verifier)) {
-    return Error{Errc::invalid_envelope, "not a valid Envelope buffer (identifier ENV1)"};
+  // Far above any broker's limit; refusing it first keeps the verifier's own bounds safe.
+  constexpr std::size_t kMaxEnvelopeBytes = std::size_t{1} << 30;
+  if (envelope.size() > kMaxEnvelopeBytes) {
+    return Error{Errc::message_too_large, "envelope of " + std::to_string(envelope.size()) + " bytes"};
+  }
+  // The caller's buffer may sit anywhere; FlatBuffers reads fields in place, so verify an
+  // aligned copy when it is not 8-byte aligned.
+  std::vector<std::uint64_t> aligned;
+  if (!wire::is_aligned(envelope.data())) {
+    aligned.resize((envelope.size() + 7) / 8);
+    if (!envelope.empty()) std::memcpy(aligned.data(), envelope.data(), envelope.size());
+    envelope = {reinterpret_cast<const std::uint8_t*>(aligned.data()), envelope.size()};
+  }
+  if (const Errc code = wire::verify_body({wire::Command::publish, 0, envelope}); code != Errc::ok) {
+    return Error{Errc::invalid_envelope,
+                 "not a valid Envelope buffer (identifier ENV1): " + std::string(to_string(code))};
   }
   const wire::Uuid id = *wire::GetEnvelope(envelope.data())->id();
   auto queued = impl_->enqueue_envelope(envelope, acknowledge, &id);
@@ -157,6 +171,14 @@ Client::Impl::Impl(ClientOptions options) : options_(std::move(options)), contex
   if (options_.endpoint.empty()) throw std::invalid_argument("broker endpoint is empty");
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
+  // Open the socket here, so a malformed endpoint fails the constructor instead of the I/O
+  // thread. Starting the thread hands the socket over (thread creation is a full barrier).
+  try {
+    open_socket();
+  } catch (const zmq::error_t& e) {
+    ::close(wake_fd_);
+    throw std::invalid_argument("cannot connect to '" + options_.endpoint + "': " + e.what());
+  }
   io_thread_ = std::thread([this] { run(); });
 }
 

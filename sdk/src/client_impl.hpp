@@ -113,6 +113,7 @@ class Client::Impl {
   enum class Phase { disconnected, awaiting_welcome, ready };
 
   void run();
+  void loop();
   ConnectionState state() const;
   std::uint32_t next_request_id() noexcept;
   void open_socket();
@@ -152,6 +153,7 @@ class Client::Impl {
   std::size_t max_frame_bytes_ = 64 * 1024;
   std::int64_t last_send_ns_ = 0;
   std::int64_t last_receive_ns_ = 0;
+  std::int64_t last_ping_ns_ = 0;  // at most one ping per heartbeat interval
   std::uint64_t ping_nonce_ = 0;
   std::vector<Subscription*> matched_;  // reused per delivery to avoid allocation
   flatbuffers::FlatBufferBuilder control_fbb_{256};

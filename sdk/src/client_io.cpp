@@ -30,7 +30,22 @@ constexpr int kMaxReceivesPerPass = 1024;
 }  // namespace
 
 void Client::Impl::run() {
-  open_socket();
+  try {
+    loop();
+  } catch (const std::exception& e) {
+    // Nothing may escape the I/O thread: report, fail the waiters, and end as closed.
+    report_error({Errc::internal_error, std::string("client I/O thread stopped: ") + e.what()});
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+  }
+  fail_requests({Errc::closed, "client closed"});
+  close_socket();
+  set_state(ConnectionState::closed, {});
+}
+
+void Client::Impl::loop() {
   while (true) {
     {
       std::lock_guard lock(mutex_);
@@ -45,7 +60,9 @@ void Client::Impl::run() {
     const auto heartbeat_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(options_.heartbeat).count();
     const std::int64_t now = steady_ns();
-    const std::int64_t next_ping = last_send_ns_ + heartbeat_ns;
+    // Ping when either direction has been quiet for a heartbeat: the broker must hear from
+    // us, and we must hear from it (its Pong) to know it is alive.
+    const std::int64_t next_ping = std::min(last_send_ns_, last_receive_ns_) + heartbeat_ns;
     const long timeout_ms = phase_ == Phase::ready ? std::max<long>(0, (next_ping - now) / 1000000 + 1) : 100;
     try {
       zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
@@ -73,7 +90,10 @@ void Client::Impl::run() {
 
     const std::int64_t after = steady_ns();
     if (phase_ == Phase::ready) {
-      if (after - last_send_ns_ >= heartbeat_ns) send_ping(after);
+      if (after - std::min(last_send_ns_, last_receive_ns_) >= heartbeat_ns &&
+          after - last_ping_ns_ >= heartbeat_ns) {
+        send_ping(after);
+      }
       if (after - last_receive_ns_ > 3 * heartbeat_ns) {
         // The broker went silent: start over with a fresh connection.
         counters_.reconnects.fetch_add(1);
@@ -84,9 +104,6 @@ void Client::Impl::run() {
       }
     }
   }
-  fail_requests({Errc::closed, "client closed"});
-  close_socket();
-  set_state(ConnectionState::closed, {});
 }
 
 void Client::Impl::open_socket() {
@@ -489,6 +506,7 @@ void Client::Impl::send_ping(std::int64_t now) {
                       wire::ControlFrameIdentifier());
   send_control(control_fbb_);
   last_send_ns_ = now;
+  last_ping_ns_ = now;
 }
 
 bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {

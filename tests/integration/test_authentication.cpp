@@ -61,3 +61,14 @@ TEST_CASE("a client that trusts the wrong broker key never gets a session", "[in
   REQUIRE_FALSE(session.ok());
   CHECK(client.state() != ConnectionState::connected);
 }
+
+TEST_CASE("a malformed endpoint fails the client's constructor", "[integration][auth]") {
+  TestCoalition coalition;
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+  auto options = broker.options_for(cp);
+  options.endpoint = "tcp://127.0.0.1";  // no port
+  CHECK_THROWS_AS(Client(options), std::invalid_argument);
+  options.endpoint = "bogus";
+  CHECK_THROWS_AS(Client(options), std::invalid_argument);
+}

@@ -19,7 +19,8 @@ struct Label {
   /// ISO 3166-1 alpha-3 codes. Empty: the coalition's sharing agreements decide who,
   /// beyond the origin nation, receives the message.
   std::vector<std::string> releasable_to;
-  /// Policy identifier; empty: the one the broker announced in Welcome.
+  /// Policy identifier (the coalition's, e.g. "urn:enlace:coalition:putumayo"); empty:
+  /// not written. Carried for the record; the broker decides by its own policy.
   std::string policy_identifier;
 };
 

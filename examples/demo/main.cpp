@@ -1,0 +1,266 @@
+// enlace-demo: the Enlace demo coalition, end to end on one machine.
+//
+// Order of events: state directory (keys, policy) -> enlace-broker child process ->
+// command posts connect and subscribe -> the revoked key is tried once -> gateways and
+// sensors connect -> everyone's schedule starts -> the view refreshes twice a second
+// until --duration, Ctrl-C or SIGTERM -> simulation threads stop, clients close, the
+// broker stops -> final view, summary, and the policy self-check decides the exit status.
+//
+// Signals: SIGINT and SIGTERM are blocked in every thread (threads inherit the mask, the
+// SDK's included) and taken synchronously by the main loop with sigtimedwait, so no
+// handler ever runs in the middle of something.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "broker_process.hpp"
+#include "command_post.hpp"
+#include "options.hpp"
+#include "promises.hpp"
+#include "radio_gateways.hpp"
+#include "sensors.hpp"
+#include "state_dir.hpp"
+#include "terminal.hpp"
+
+namespace demo {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kConnectTimeout = 10s;
+constexpr auto kRefresh = 500ms;
+
+void say(const std::string& text) {
+  fmt::print("enlace-demo: {}\n", text);
+  std::fflush(stdout);
+}
+
+// Ends every simulation thread when it goes out of scope, however the scope is left, so
+// the systems' destructors never wait on a thread that was not told to stop.
+struct StopOnExit {
+  StopFlag& flag;
+  ~StopOnExit() { flag.request(); }
+};
+
+// The revoked radar tries to connect once. true: refused at the handshake, as the policy
+// says; false: it got a session; nullopt: no answer either way.
+std::optional<bool> try_revoked_key(const BusAccess& bus, const StateDir& state) {
+  enlace::ClientOptions options;
+  options.endpoint = bus.endpoint;
+  options.broker_public_key = bus.broker_public_key;
+  options.keys = state.keys_of(id::col_radar_revoked);
+  options.client_name = fmt::format("enlace-demo/{}", id::col_radar_revoked);
+  enlace::Client client(std::move(options));
+  const auto session = client.wait_connected(5s);
+  if (session) return false;
+  if (session.code() == enlace::Errc::authentication_failed) return true;
+  return std::nullopt;
+}
+
+bool ansi_terminal(bool plain) {
+  if (plain || ::isatty(STDOUT_FILENO) == 0) return false;
+  const char* term = std::getenv("TERM");
+  return term != nullptr && *term != '\0' && std::string_view(term) != "dumb";
+}
+
+int run(const Options& options, const sigset_t& stop_signals) {
+  const bool ansi = ansi_terminal(options.plain);
+
+  StateDir state = open_state_dir(options.state_dir, options.reset);
+  say(state.created ? fmt::format("created {}/: CURVE keys for the broker and {} systems, and "
+                                  "policy.toml",
+                                  state.dir.string(), systems().size())
+                    : fmt::format("reusing the keys and policy.toml in {}/", state.dir.string()));
+
+  const auto program = find_broker(options.broker);
+  BrokerProcess broker(program, state);
+  say(fmt::format("started {} (pid {}) on {}; its log is {}", program.string(), broker.pid(),
+                  broker.endpoint(), state.log_file.string()));
+  const BusAccess bus{broker.endpoint(), state.broker_keys.public_key};
+
+  StopFlag stop;
+  std::vector<std::unique_ptr<CommandPost>> posts;
+  std::vector<std::unique_ptr<RadioGateway>> gateways;
+  std::vector<std::unique_ptr<SimulatedSystem>> sensors;
+  const StopOnExit stop_on_exit{stop};
+
+  // Command posts first, so that they see the picture from its first message.
+  for (const auto& nation : kNations) {
+    const SystemSpec& spec = command_post_of(nation.code);
+    posts.push_back(std::make_unique<CommandPost>(spec, state.keys_of(spec.id), bus));
+  }
+  // A system the broker does not accept leaves the demo pointless: stop, and show why.
+  const auto connect = [&](SimulatedSystem& system) {
+    try {
+      system.connect(kConnectTimeout);
+    } catch (const std::runtime_error& e) {
+      throw std::runtime_error(fmt::format("{}; the end of {}:\n{}", e.what(),
+                                           state.log_file.string(), tail_of(state.log_file)));
+    }
+  };
+  for (auto& post : posts) connect(*post);
+  const std::optional<bool> revoked_refused = try_revoked_key(bus, state);
+  for (const SystemSpec& spec : systems()) {
+    if (spec.revoked) continue;
+    if (spec.role == Role::radio_gateway) {
+      gateways.push_back(std::make_unique<RadioGateway>(spec, state.keys_of(spec.id), bus));
+    } else if (spec.role == Role::sensor || spec.role == Role::biometric_station) {
+      sensors.push_back(make_sensor(spec, state.keys_of(spec.id), bus));
+    }
+  }
+  for (auto& gateway : gateways) connect(*gateway);
+  for (auto& sensor : sensors) connect(*sensor);
+  say(
+      fmt::format("{} command posts, {} radio gateways and {} sensors connected, each with its "
+                  "own key; {}",
+                  posts.size(), gateways.size(), sensors.size(),
+                  options.duration_s ? fmt::format("running for {:g} s", *options.duration_s)
+                                     : std::string("Ctrl-C stops")));
+
+  const auto start = Clock::now();
+  for (auto& post : posts) post->start(stop, start);
+  for (auto& gateway : gateways) gateway->start(stop, start);
+  for (auto& sensor : sensors) sensor->start(stop, start);
+
+  const auto observe = [&](bool final) {
+    Frame frame;
+    frame.elapsed_s = std::chrono::duration<double>(Clock::now() - start).count();
+    frame.duration_s = options.duration_s;
+    frame.endpoint = broker.endpoint();
+    frame.policy_file = state.policy_file.string();
+    Observations seen;
+    seen.revoked_key_refused = revoked_refused;
+    for (const auto& post : posts) {
+      frame.views.push_back(post->view().snapshot());
+      seen.views.emplace(frame.views.back().nation, frame.views.back());
+    }
+    frame.metrics = read_metrics(state.metrics_file);
+    // Before the scripted events have all happened, missing evidence is not yet a failure.
+    frame.promises = check_promises(seen, final && frame.elapsed_s >= kScriptSeconds);
+    frame.final = final;
+    return frame;
+  };
+
+  auto display = make_display(ansi);
+  const auto deadline = options.duration_s
+                            ? start + std::chrono::duration_cast<Clock::duration>(
+                                          std::chrono::duration<double>(*options.duration_s))
+                            : Clock::time_point::max();
+  std::string stopped_by = "--duration";
+  std::string failure;
+  while (true) {
+    display->show(observe(false));
+    const auto now = Clock::now();
+    if (now >= deadline) break;
+    const auto wait = std::min<Clock::duration>(kRefresh, deadline - now);
+    const auto wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
+    const timespec timeout{static_cast<std::time_t>(wait_ns / 1'000'000'000),
+                           static_cast<long>(wait_ns % 1'000'000'000)};
+    const int signal = ::sigtimedwait(&stop_signals, nullptr, &timeout);
+    if (signal == SIGINT || signal == SIGTERM) {
+      stopped_by = signal == SIGINT ? "SIGINT" : "SIGTERM";
+      break;
+    }
+    if (const std::string how = broker.exited(); !how.empty()) {
+      failure = fmt::format("enlace-broker {} while the demo was running; the end of {}:\n{}", how,
+                            state.log_file.string(), tail_of(state.log_file));
+      break;
+    }
+  }
+
+  // Shut down in order: no more publishing, then the clients, then the broker (which
+  // writes its final counters as it exits).
+  stop.request();
+  for (auto& sensor : sensors) sensor->join();
+  for (auto& gateway : gateways) gateway->join();
+  for (auto& post : posts) post->join();
+  for (auto& sensor : sensors) sensor->close();
+  for (auto& gateway : gateways) gateway->close();
+  for (auto& post : posts) post->close();
+  const std::string broker_end = failure.empty() ? broker.stop() : broker.exited();
+
+  const Frame last = observe(true);
+  display->show(last);
+  display->finish();
+  if (ansi || stopped_by != "--duration") say(fmt::format("stopped by {}", stopped_by));
+
+  Summary summary;
+  summary.elapsed_s = last.elapsed_s;
+  for (const auto& post : posts)
+    summary.published[std::string(post->spec().nation)] += post->published();
+  for (const auto& gateway : gateways) {
+    summary.published[std::string(gateway->spec().nation)] += gateway->published();
+  }
+  for (const auto& sensor : sensors)
+    summary.published[std::string(sensor->spec().nation)] += sensor->published();
+  const auto note_refusals = [&](const SimulatedSystem& system) {
+    if (system.refused() == 0) return;
+    summary.system_refusals.push_back(fmt::format("{} had {} refused; the last: {}",
+                                                  system.spec().id, system.refused(),
+                                                  system.last_refusal()));
+  };
+  for (const auto& post : posts) note_refusals(*post);
+  for (const auto& gateway : gateways) note_refusals(*gateway);
+  for (const auto& sensor : sensors) note_refusals(*sensor);
+  summary.views = last.views;
+  summary.metrics = last.metrics;
+  summary.promises = last.promises;
+  summary.state_dir = state.dir.string();
+  summary.broker_end = broker_end;
+  print_summary(summary, ansi);
+  if (last.elapsed_s < kScriptSeconds) {
+    say(
+        fmt::format("the run lasted under {:g} s, before every scripted event: promises still "
+                    "pending were not counted as failures",
+                    kScriptSeconds));
+  }
+
+  if (!failure.empty()) {
+    fmt::print(stderr, "enlace-demo: {}", failure);
+    return 1;
+  }
+  for (const auto& p : last.promises) {
+    if (p.state == PromiseState::broken) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace demo
+
+int main(int argc, char** argv) {
+  auto parsed = demo::parse_options(argc, argv);
+  if (const auto* error = std::get_if<std::string>(&parsed)) {
+    fmt::print(stderr, "enlace-demo: {} (enlace-demo --help lists the options)\n", *error);
+    return 2;
+  }
+  const demo::Options& options = std::get<demo::Options>(parsed);
+  if (options.help) {
+    std::fputs(demo::kUsage, stdout);
+    return 0;
+  }
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before any thread exists
+  std::signal(SIGPIPE, SIG_IGN);
+
+  try {
+    return demo::run(options, stop_signals);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "enlace-demo: {}\n", e.what());
+    return 1;
+  }
+}

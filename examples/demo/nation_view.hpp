@@ -1,0 +1,108 @@
+// What one nation's command post sees: the deliveries the broker let through to it,
+// summarised for the terminal view and for the self-check.
+//
+// Threads: record() runs on the command post's Client I/O thread, the record_* calls on
+// whichever thread learnt of the event; snapshot() on the display thread. One mutex,
+// held only to copy.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "enlace/enlace.hpp"
+#include "geo.hpp"
+
+namespace demo {
+
+enum class Kind : std::uint8_t { position, track, detection, alert, spot, text, other };
+inline constexpr std::size_t kKinds = 7;
+/// Short label: "pos", "trk", "det", "alert", "spot", "text", "other".
+std::string_view kind_label(Kind kind) noexcept;
+
+/// The latest state of one source as seen by this nation (the COP picture).
+struct PictureItem {
+  Kind kind = Kind::other;
+  std::string origin;  // authenticated origin nation
+  std::string source;  // authenticated origin system
+  std::string name;    // unit callsign, track id / vessel name, detection id
+  std::string detail;  // identity, kind, confidence...
+  std::optional<geo::Point> point;
+  std::optional<std::pair<double, double>> motion;  // speed m/s, course degrees true
+  std::string released;                             // label's releasable_to, "" = by agreement
+  std::uint64_t updates = 0;
+  std::size_t distinct = 0;  // how many units / contacts this source reported so far
+};
+
+/// An alert, spot report or chat message, newest first.
+struct ReportItem {
+  std::uint64_t seq = 0;  // per view, increasing: lets a log print each item once
+  Kind kind = Kind::other;
+  std::string origin;
+  std::string title;
+  std::string severity;    // alerts: "High", "Critical", ...
+  std::string released;    // "" = by agreement
+  std::int64_t at_ns = 0;  // broker receive time, UTC
+  bool watch_list = false;
+};
+
+/// Something the broker refused this command post.
+struct RefusalItem {
+  std::uint64_t seq = 0;
+  std::string what;    // "subscribe position.>", "publish spot.ECU...."
+  std::string code;    // e.g. "subscribe_denied"
+  std::string reason;  // the broker's reason, naming the rule
+};
+
+struct ViewSnapshot {
+  std::string nation;
+  std::string system;
+  std::string role;
+  std::uint64_t received = 0;
+  std::array<std::uint64_t, kKinds> by_kind{};
+  std::map<std::string, std::uint64_t> by_origin;
+  std::vector<PictureItem> picture;  // one per (kind, source system), in a stable order
+  std::vector<ReportItem> reports;   // newest first, at most kMaxReports
+  std::vector<RefusalItem> refusals;
+  std::vector<std::string> subscriptions;  // patterns the broker granted
+  /// Deliveries by (topic without its last token, releasable_to): what the self-check
+  /// counts, e.g. {"detection.PER.drone.pd3", "ECU"}.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> by_stem;
+
+  /// Messages on topics matching `pattern`; with `released`, only those whose label
+  /// says exactly that (e.g. "ECU"; "" for "by agreement").
+  std::uint64_t count(std::string_view pattern,
+                      std::optional<std::string_view> released = std::nullopt) const;
+  bool refused(std::string_view code) const;
+};
+
+class NationView {
+ public:
+  static constexpr std::size_t kMaxReports = 24;
+
+  NationView(std::string nation, std::string system, std::string role);
+
+  void record(const enlace::Delivery& delivery);
+  void record_subscription(std::string pattern);
+  void record_refusal(std::string what, const enlace::Error& error);
+
+  ViewSnapshot snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  ViewSnapshot data_;
+  std::uint64_t next_seq_ = 0;
+  struct Source {
+    PictureItem latest;
+    std::set<std::string> names;
+  };
+  std::map<std::pair<Kind, std::string>, Source> picture_;  // by (kind, origin system)
+};
+
+}  // namespace demo

@@ -1,0 +1,80 @@
+#include "options.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+namespace demo {
+
+const char* const kUsage = R"(usage: enlace-demo [options]
+
+Runs the Enlace demo coalition: a joint operation on the Putumayo river between Colombia,
+Ecuador and Peru, with Brazil observing. Starts an enlace-broker on a loopback port and
+a dozen simulated systems (radio gateways, radars, an AIS receiver, a drone, a biometric
+checkpoint, four command posts), each with its own CURVE key, and shows what each
+nation's command post sees, and why, according to the policy file.
+
+  --duration SECONDS  stop after this long (default: run until Ctrl-C)
+  --state-dir DIR     keys, policy.toml, broker log and metrics (default .enlace-demo);
+                      created on the first run, reused afterwards
+  --reset             regenerate the keys and policy.toml in the state directory
+  --broker PATH       the enlace-broker to run (default: the one built with this demo,
+                      else one next to enlace-demo, else the first on PATH)
+  --plain             plain periodic lines instead of the live terminal view (the
+                      default when stdout is not a terminal)
+  --help              this text
+
+Exit status: 0 when every policy promise held, 1 when one did not (or the demo failed),
+2 for a bad command line. Ctrl-C or SIGTERM stop it cleanly. See docs/demo.md.
+)";
+
+std::variant<Options, std::string> parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string_view value;
+    bool inline_value = false;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      inline_value = true;
+    }
+    const auto take = [&]() -> std::optional<std::string_view> {
+      if (inline_value) return value;
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string_view(argv[++i]);
+    };
+    if (arg == "--help" || arg == "-h") {
+      options.help = true;
+    } else if (arg == "--reset") {
+      options.reset = true;
+    } else if (arg == "--plain") {
+      options.plain = true;
+    } else if (arg == "--duration") {
+      const auto text = take();
+      if (!text) return std::string("--duration needs a number of seconds");
+      double seconds = 0;
+      const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), seconds);
+      if (error != std::errc() || end != text->data() + text->size() || !std::isfinite(seconds) ||
+          seconds <= 0) {
+        return fmt::format("--duration: '{}' is not a positive number of seconds", *text);
+      }
+      options.duration_s = seconds;
+    } else if (arg == "--state-dir") {
+      const auto text = take();
+      if (!text || text->empty()) return std::string("--state-dir needs a directory");
+      options.state_dir = std::string(*text);
+    } else if (arg == "--broker") {
+      const auto text = take();
+      if (!text || text->empty()) return std::string("--broker needs the path of enlace-broker");
+      options.broker = std::string(*text);
+    } else {
+      return fmt::format("unknown argument '{}'", argv[i]);
+    }
+  }
+  return options;
+}
+
+}  // namespace demo

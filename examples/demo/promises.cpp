@@ -1,0 +1,157 @@
+#include "promises.hpp"
+
+#include <fmt/format.h>
+
+#include "scenario.hpp"
+
+namespace demo {
+namespace {
+
+// Builds one promise from its two halves: `leak` names what should never have arrived
+// (empty when nothing did), `missing` what has not arrived yet (empty when all did).
+Promise judge(std::string what, std::string because, const std::string& leak,
+              const std::string& missing, bool final) {
+  Promise p{std::move(what), std::move(because), PromiseState::held, {}};
+  if (!leak.empty()) {
+    p.state = PromiseState::broken;
+    p.problem = leak;
+  } else if (!missing.empty()) {
+    p.state = final ? PromiseState::broken : PromiseState::pending;
+    p.problem = missing;
+  }
+  return p;
+}
+
+void note(std::string& text, const std::string& more) {
+  if (!text.empty()) text += "; ";
+  text += more;
+}
+
+}  // namespace
+
+std::vector<Promise> check_promises(const Observations& seen, bool final) {
+  static const ViewSnapshot kNothing;
+  const auto view = [&](std::string_view nation) -> const ViewSnapshot& {
+    const auto it = seen.views.find(nation);
+    return it == seen.views.end() ? kNothing : it->second;
+  };
+  const ViewSnapshot &col = view("COL"), &ecu = view("ECU"), &per = view("PER"), &bra = view("BRA");
+  std::vector<Promise> out;
+
+  {
+    std::string missing;
+    for (const char* receiver : {"COL", "ECU", "PER"}) {
+      std::string origins;
+      for (const char* origin : {"COL", "ECU", "PER"}) {
+        if (view(receiver).count(fmt::format("position.{}.>", origin)) == 0) {
+          origins += fmt::format("{}{}", origins.empty() ? "" : ", ", origin);
+        }
+      }
+      if (!origins.empty())
+        note(missing, fmt::format("{} has no position from {} yet", receiver, origins));
+    }
+    out.push_back(judge("COL, ECU and PER see each other's patrol positions",
+                        fmt::format("{} shares position.*.unit.>", kJointPatrol), "", missing,
+                        final));
+  }
+  out.push_back(judge(
+      "BRA's observer post may not subscribe to position.>",
+      "no subscribe.allow rule of the observer role contains it", "",
+      bra.refused("subscribe_denied") ? "" : "BRA's position.> request was not refused", final));
+  {
+    const auto positions = bra.count("position.>");
+    out.push_back(judge("BRA sees no positions at all",
+                        fmt::format("BRA is no party to {}, which alone shares them", kJointPatrol),
+                        positions ? fmt::format("BRA received {} positions", positions) : "", "",
+                        final));
+  }
+  {
+    const auto tracks = bra.count("track.>"), leticia = bra.count("track.*.radar.leticia.>");
+    const auto alerts = bra.count("alert.>"), triborder = bra.count("alert.*.triborder.>");
+    std::string leak;
+    if (tracks != leticia)
+      note(leak, fmt::format("BRA received {} other tracks", tracks - leticia));
+    if (alerts != triborder)
+      note(leak, fmt::format("BRA received {} other alerts", alerts - triborder));
+    out.push_back(
+        judge("BRA gets only tri-border tracks (Leticia radar) and alerts",
+              fmt::format("{} shares track.*.radar.leticia.> and alert.*.triborder.>", kTriBorder),
+              leak, leticia ? "" : "BRA has no Leticia track yet", final));
+  }
+  {
+    std::string leak;
+    for (const ViewSnapshot* v : {&ecu, &per, &bra}) {
+      if (const auto n = v->count("alert.*.biometric.>")) {
+        note(leak, fmt::format("{} received {} watch-list hits", v->nation, n));
+      }
+    }
+    out.push_back(judge("only COL sees the biometric watch-list hits",
+                        "the checkpoint labels them releasable to COL alone", leak,
+                        col.count("alert.*.biometric.>") ? "" : "COL has no watch-list hit yet",
+                        final));
+  }
+  {
+    std::string leak;
+    if (const auto n = col.count("detection.>", "ECU")) {
+      note(leak, fmt::format("COL received {} detections released to ECU only", n));
+    }
+    if (const auto n = bra.count("detection.>"))
+      note(leak, fmt::format("BRA received {} detections", n));
+    out.push_back(judge(
+        "ECU sees the PER drone detections released to ECU only; COL does not",
+        fmt::format("label releasable_to [ECU] overrides {}'s default", kJointPatrol), leak,
+        ecu.count("detection.PER.>", "ECU") ? "" : "ECU has no ECU-only detection yet", final));
+  }
+  {
+    std::string leak;
+    for (const ViewSnapshot* v : {&ecu, &bra}) {
+      if (const auto n = v->count("spot.COL.>")) {
+        note(leak, fmt::format("{} received {} COL spot reports", v->nation, n));
+      }
+    }
+    out.push_back(judge("PER reads COL's SALUTE spot reports; ECU and BRA do not",
+                        "COL labels them releasable to PER; no agreement shares spot.>", leak,
+                        per.count("spot.COL.>") ? "" : "PER has no COL spot report yet", final));
+  }
+  {
+    std::string missing;
+    for (const ViewSnapshot* v : {&col, &bra}) {
+      if (v->count("alert.PER.triborder.>") == 0) {
+        note(missing, fmt::format("{} has no PER tri-border alert yet", v->nation));
+      }
+    }
+    const auto leaked = ecu.count("alert.*.triborder.>");
+    out.push_back(judge("PER's tri-border alert reaches COL and BRA, not ECU",
+                        fmt::format("{} parties are COL, PER and BRA", kTriBorder),
+                        leaked ? fmt::format("ECU received {} tri-border alerts", leaked) : "",
+                        missing, final));
+  }
+  {
+    const auto leaked = bra.count("*.ECU.>");
+    out.push_back(judge(
+        "ECU cannot release to BRA: its label naming BRA is refused",
+        "ECU's release_cap is [COL, PER]",
+        leaked ? fmt::format("BRA received {} messages from ECU", leaked) : "",
+        ecu.refused("release_not_permitted") ? "" : "ECU's release to BRA was not refused", final));
+  }
+  {
+    const bool refused = seen.revoked_key_refused.value_or(false);
+    const bool admitted = seen.revoked_key_refused.has_value() && !refused;
+    out.push_back(judge(fmt::format("the revoked {} key gets no session", id::col_radar_revoked),
+                        "revoked = true in its [[systems]] entry",
+                        admitted ? "the revoked key got a session" : "",
+                        refused ? "" : "the revoked key was not tried yet", final));
+  }
+  {
+    std::string missing;
+    for (const auto& nation : kNations) {
+      if (view(nation.code).received == 0)
+        note(missing, fmt::format("{} received nothing", nation.code));
+    }
+    out.push_back(judge("every command post receives its share of the picture",
+                        "each is subscribed to what its role allows", "", missing, final));
+  }
+  return out;
+}
+
+}  // namespace demo

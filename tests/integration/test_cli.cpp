@@ -1,0 +1,593 @@
+// The enlace command-line tool against a real broker: each test runs the installed-style
+// binary (ENLACE_CLI_PATH) as a child process and judges it by its exit status, stdout and
+// stderr, as a script or an operator would.
+#include <catch2/catch.hpp>
+
+#ifdef ENLACE_CLI_PATH
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "broker_process.hpp"
+
+extern char** environ;
+
+using namespace enlace;
+using namespace enlace::test;
+
+namespace {
+
+struct CliResult {
+  int status = -1;  // exit status; 128 + signal when killed by one
+  std::string out;
+  std::string err;
+};
+
+// One run of the enlace binary with its three standard streams on pipes. Every wait is
+// bounded; the destructor kills a process that is still running.
+class CliProcess {
+ public:
+  explicit CliProcess(const std::vector<std::string>& args, const std::string& input = {}) {
+    std::array<int, 2> in{-1, -1}, out{-1, -1}, err{-1, -1};
+    if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0 ||
+        ::pipe2(err.data(), O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe2 failed");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+    std::vector<std::string> argv_storage{"enlace"};
+    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_storage) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    const int rc = ::posix_spawn(&pid_, ENLACE_CLI_PATH, &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(in[0]);
+    ::close(out[1]);
+    ::close(err[1]);
+    if (rc != 0) throw std::runtime_error("posix_spawn failed");
+    // Small inputs fit in the pipe buffer; closing the write end is the child's EOF.
+    if (!input.empty() && ::write(in[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+      throw std::runtime_error("cannot write the child's standard input");
+    }
+    ::close(in[1]);
+    out_fd_ = out[0];
+    err_fd_ = err[0];
+    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  }
+
+  ~CliProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    for (int fd : {out_fd_, err_fd_, pidfd_}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+
+  CliProcess(const CliProcess&) = delete;
+  CliProcess& operator=(const CliProcess&) = delete;
+
+  /// Waits until stderr contains `needle` (or the process ends, or the timeout).
+  bool wait_for_stderr(const std::string& needle, std::chrono::milliseconds timeout = 15s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (result_.err.find(needle) == std::string::npos) {
+      if (!pump(deadline) && out_fd_ < 0 && err_fd_ < 0) break;
+      if (std::chrono::steady_clock::now() >= deadline) break;
+    }
+    return result_.err.find(needle) != std::string::npos;
+  }
+
+  /// Whether the process ended within `timeout` (its output is collected meanwhile).
+  bool exits_within(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!reap()) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      pump(deadline);
+    }
+    return true;
+  }
+
+  /// Waits for the process to end and returns what it did; kills it after `timeout`.
+  CliResult finish(std::chrono::milliseconds timeout = 30s) {
+    if (!exits_within(timeout)) {
+      ::kill(pid_, SIGKILL);
+      FAIL_CHECK("enlace did not exit within the bound; stderr so far:\n" << result_.err);
+      exits_within(10s);
+    }
+    // Drain what is left in the pipes after the exit.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while ((out_fd_ >= 0 || err_fd_ >= 0) && std::chrono::steady_clock::now() < deadline) pump(deadline);
+    return result_;
+  }
+
+  void signal(int number) { ::kill(pid_, number); }
+  const std::string& out() const { return result_.out; }
+
+ private:
+  // Reads whatever the pipes hold, waiting up to `deadline` for something to happen
+  // (output or the process ending). Returns false when nothing happened.
+  bool pump(std::chrono::steady_clock::time_point deadline) {
+    std::vector<pollfd> fds;
+    if (out_fd_ >= 0) fds.push_back({out_fd_, POLLIN, 0});
+    if (err_fd_ >= 0) fds.push_back({err_fd_, POLLIN, 0});
+    if (pidfd_ >= 0 && pid_ > 0) fds.push_back({pidfd_, POLLIN, 0});
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    // Without a pidfd the end of the process is noticed by polling waitpid every 10 ms.
+    int wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    if (pidfd_ < 0) wait_ms = std::min(wait_ms, 10);
+    if (fds.empty()) return false;
+    if (::poll(fds.data(), fds.size(), wait_ms) <= 0) return false;
+    for (const pollfd& p : fds) {
+      if (p.revents == 0 || p.fd == pidfd_) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(p.fd, buffer, sizeof(buffer));
+      std::string& sink = p.fd == out_fd_ ? result_.out : result_.err;
+      if (n > 0) {
+        sink.append(buffer, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        int& fd = p.fd == out_fd_ ? out_fd_ : err_fd_;
+        ::close(fd);
+        fd = -1;
+      }
+    }
+    return true;
+  }
+
+  // Collects the exit status if the process has ended.
+  bool reap() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    result_.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -1;
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int err_fd_ = -1;
+  int pidfd_ = -1;
+  CliResult result_;
+};
+
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input = {}) {
+  CliProcess process(args, input);
+  return process.finish();
+}
+
+// A scratch directory for key and policy files, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    char templ[] = "/tmp/enlace-cli-test-XXXXXX";
+    if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = templ;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+  std::string write(const std::string& name, const std::string& text) const {
+    std::ofstream out(path_ / name, std::ios::trunc);
+    out << text;
+    return file(name);
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The line number (1-based) of the first line of `text` containing `needle`.
+int line_of(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.find(needle) != std::string::npos) return number;
+  }
+  return 0;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// A broker with a coalition and the files the CLI needs to reach it as any system.
+struct CliBus {
+  explicit CliBus(TestCoalition& coalition) : broker(coalition) {
+    broker_key = dir.write("broker.pub", broker.public_key() + "\n");
+  }
+
+  /// --broker, --broker-key and --keys for `system`, its key pair saved under the dir.
+  std::vector<std::string> connect_args(const TestSystem& system) {
+    const std::string base = dir.file(system.id);
+    if (!std::filesystem::exists(base + ".key")) REQUIRE(save_keypair(system.keys, base).ok());
+    return {"--broker", broker.endpoint(), "--broker-key", broker_key, "--keys", base};
+  }
+
+  TempDir dir;  // before the broker: the broker's files live elsewhere, ours outlive it
+  BrokerProcess broker;
+  std::string broker_key;
+};
+
+std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+constexpr const char* kTrackJson =
+    R"({"track_id":"T1","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},"identity":"Suspect"})";
+
+Result<PublishAck> publish_track(Client& client, const std::string& topic, const std::string& id) {
+  return client.publish_and_wait(topic, [&](flatbuffers::FlatBufferBuilder& fbb) {
+    const wire::GeoPoint point(-0.19, -74.78);
+    auto position = wire::CreatePosition(fbb, &point);
+    return wire::CreateTrackDirect(fbb, id.c_str(), position, nullptr, wire::StandardIdentity::Hostile);
+  });
+}
+
+}  // namespace
+
+// ---- general ---------------------------------------------------------------------------
+
+TEST_CASE("cli: --help lists the commands and exits 0", "[integration][cli]") {
+  const auto result = run_cli({"--help"});
+  CHECK(result.status == 0);
+  CHECK_THAT(result.out, Catch::Contains("keygen") && Catch::Contains("pub") && Catch::Contains("sub") &&
+                             Catch::Contains("policy check") && Catch::Contains("policy explain"));
+  const auto pub_help = run_cli({"pub", "--help"});
+  CHECK(pub_help.status == 0);
+  CHECK_THAT(pub_help.out, Catch::StartsWith("usage: enlace pub"));
+}
+
+TEST_CASE("cli: an unknown option or command exits 2 with the usage", "[integration][cli]") {
+  const auto option = run_cli({"pub", "--no-such-option"});
+  CHECK(option.status == 2);
+  CHECK_THAT(option.err, Catch::Contains("unknown option '--no-such-option'") && Catch::Contains("usage: enlace pub"));
+  const auto command = run_cli({"frobnicate"});
+  CHECK(command.status == 2);
+  CHECK_THAT(command.err, Catch::Contains("unknown command 'frobnicate'"));
+}
+
+// ---- keygen ----------------------------------------------------------------------------
+
+TEST_CASE("cli: keygen writes a readable public key and a private secret key", "[integration][cli][keygen]") {
+  TempDir dir;
+  const std::string base = dir.file("radar");
+  const auto result = run_cli({"keygen", base});
+  REQUIRE(result.status == 0);
+
+  struct stat pub_info {}, key_info {};
+  REQUIRE(::stat((base + ".pub").c_str(), &pub_info) == 0);
+  REQUIRE(::stat((base + ".key").c_str(), &key_info) == 0);
+  CHECK((key_info.st_mode & 0777) == 0600);
+  CHECK((pub_info.st_mode & 0777) == 0644);
+
+  const auto keys = load_keypair(base);
+  REQUIRE(keys.ok());
+  CHECK(result.out == keys->public_key + "\n");  // prints the public key, never the secret
+  CHECK(result.out.find(keys->secret_key) == std::string::npos);
+}
+
+TEST_CASE("cli: keygen refuses to overwrite a key pair unless --force", "[integration][cli][keygen]") {
+  TempDir dir;
+  const std::string base = dir.file("radar");
+  REQUIRE(run_cli({"keygen", base}).status == 0);
+  const std::string secret = read_text(base + ".key");
+
+  const auto again = run_cli({"keygen", base});
+  CHECK(again.status == 1);
+  CHECK_THAT(again.err, Catch::Contains("key_error (504)") && Catch::Contains("--force"));
+  CHECK(read_text(base + ".key") == secret);
+
+  const auto forced = run_cli({"keygen", base, "--force"});
+  CHECK(forced.status == 0);
+  CHECK(read_text(base + ".key") != secret);
+  struct stat key_info {};
+  REQUIRE(::stat((base + ".key").c_str(), &key_info) == 0);
+  CHECK((key_info.st_mode & 0777) == 0600);
+}
+
+// ---- pub -------------------------------------------------------------------------------
+
+TEST_CASE("cli: pub inside the role's rules prints the broker's acknowledgement", "[integration][cli][pub]") {
+  TestCoalition coalition;
+  const auto& radar = coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+
+  SECTION("payload from --json") {
+    const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
+                                std::vector<std::string>{"--topic", "track.COL.radar.rx17.T1", "--type", "Track",
+                                                         "--json", kTrackJson});
+    INFO(result.err);
+    REQUIRE(result.status == 0);
+    CHECK_THAT(result.out, Catch::StartsWith("ok sequence=") && Catch::Contains(" audience=3 id="));
+  }
+  SECTION("payload from standard input, several times, released to one partner") {
+    const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
+                                    std::vector<std::string>{"--topic", "track.COL.radar.rx17.T1", "--type", "Track",
+                                                             "--release", "ECU", "--count", "3"},
+                                kTrackJson);
+    INFO(result.err);
+    REQUIRE(result.status == 0);
+    const auto lines = lines_of(result.out);
+    REQUIRE(lines.size() == 3);
+    for (const auto& line : lines) CHECK_THAT(line, Catch::Contains("audience=2"));  // COL and ECU
+  }
+}
+
+TEST_CASE("cli: pub outside the role's rules exits 1 with publish_denied", "[integration][cli][pub]") {
+  TestCoalition coalition;
+  const auto& radar = coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+
+  const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
+                              std::vector<std::string>{"--topic", "text.COL.chat", "--type", "Text", "--json",
+                                                       R"({"body": "hola"})"});
+  CHECK(result.status == 1);
+  CHECK(result.out.empty());
+  CHECK_THAT(result.err, Catch::StartsWith("error: publish_denied (202): ") && Catch::Contains("sensor"));
+}
+
+TEST_CASE("cli: pub with a label beyond the release cap exits 1 with release_not_permitted", "[integration][cli][pub]") {
+  TestCoalition coalition;
+  const auto& radar = coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+
+  const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
+                              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track", "--release",
+                                                       "VEN", "--json", kTrackJson});
+  CHECK(result.status == 1);
+  CHECK_THAT(result.err, Catch::StartsWith("error: release_not_permitted (205): "));
+}
+
+TEST_CASE("cli: pub with a payload that does not parse exits 2 naming the line", "[integration][cli][pub]") {
+  // The payload is checked before anything else: no broker, no keys needed.
+  const auto result = run_cli({"pub", "--broker", "tcp://127.0.0.1:1", "--broker-key", "/nonexistent.pub", "--keys",
+                               "/nonexistent", "--topic", "track.COL.radar.T1", "--type", "Track", "--json",
+                               "{\"track_id\": \"T1\",\n \"identity\": \"Suspekt\"}"});
+  CHECK(result.status == 2);
+  CHECK_THAT(result.err, Catch::Contains("invalid Track payload") && Catch::Contains("--json:2:") &&
+                             Catch::Contains("unknown enum value: Suspekt"));
+}
+
+TEST_CASE("cli: pub with a key the policy does not know exits 1 with authentication_failed", "[integration][cli][pub]") {
+  TestCoalition coalition;
+  coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+  const TestSystem stranger{"stranger", "COL", "sensor", generate_keypair()};
+
+  const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(stranger) +
+                              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track", "--json",
+                                                       kTrackJson, "--connect-timeout", "20"});
+  CHECK(result.status == 1);
+  CHECK_THAT(result.err, Catch::StartsWith("error: authentication_failed (200): "));
+}
+
+// ---- sub -------------------------------------------------------------------------------
+
+TEST_CASE("cli: sub prints a message another system publishes as one JSON line", "[integration][cli][sub]") {
+  TestCoalition coalition;
+  const auto& post = coalition.add("col-cp", "COL", "command_post");
+  const auto& radar = coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+
+  CliProcess sub(std::vector<std::string>{"sub"} + bus.connect_args(post) +
+                 std::vector<std::string>{"--pattern", "track.COL.>", "--count", "1", "--timeout", "30"});
+  // The line is printed once the broker has acknowledged the subscription.
+  REQUIRE(sub.wait_for_stderr("subscribed to 'track.COL.>' as col-cp (COL, role command_post)"));
+
+  Client publisher(bus.broker.options_for(radar));
+  REQUIRE(publisher.wait_connected(10s).ok());
+  // The broker acknowledges a subscription only once it routes to it, so the first
+  // publish is delivered; publishing again until `sub` exits keeps the test independent
+  // of that guarantee. Both loops are bounded.
+  bool exited = false;
+  for (int i = 0; i < 100 && !exited; ++i) {
+    REQUIRE(publish_track(publisher, "track.COL.radar.rx17.T0042", "T0042").ok());
+    exited = sub.exits_within(200ms);
+  }
+  const CliResult result = sub.finish();
+  INFO(result.err);
+  CHECK(result.status == 0);
+  const auto lines = lines_of(result.out);
+  REQUIRE(lines.size() == 1);  // --count 1
+  const std::string& line = lines[0];
+  CHECK_THAT(line, Catch::StartsWith("{\"sequence\":") && Catch::EndsWith("}"));
+  CHECK_THAT(line, Catch::Contains(R"("topic":"track.COL.radar.rx17.T0042")"));
+  CHECK_THAT(line, Catch::Contains(R"("origin":{"nation":"COL","system":"col-radar","role":"sensor"})"));
+  CHECK_THAT(line, Catch::Contains(R"("broker_id":"test-broker")"));
+  CHECK_THAT(line, Catch::Contains(R"("payload_type":"Track")"));
+  CHECK_THAT(line, Catch::Contains(
+                       R"("payload":{"track_id":"T0042","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},)"
+                       R"("identity":"Hostile"})"));
+}
+
+TEST_CASE("cli: sub to a pattern outside the role's rules exits 1 with subscribe_denied", "[integration][cli][sub]") {
+  TestCoalition coalition;
+  const auto& radar = coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+
+  const auto result = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(radar) +
+                              std::vector<std::string>{"--pattern", "alert.>", "--count", "1"});
+  CHECK(result.status == 1);
+  CHECK(result.out.empty());
+  CHECK_THAT(result.err, Catch::StartsWith("error: subscribe_denied (203): ") && Catch::Contains("alert.>"));
+}
+
+TEST_CASE("cli: sub with a key the policy does not know exits 1 with authentication_failed", "[integration][cli][sub]") {
+  TestCoalition coalition;
+  coalition.add("col-cp", "COL", "command_post");
+  CliBus bus(coalition);
+  const TestSystem stranger{"stranger", "COL", "command_post", generate_keypair()};
+
+  const auto result = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(stranger) +
+                              std::vector<std::string>{"--pattern", "alert.>", "--connect-timeout", "20"});
+  CHECK(result.status == 1);
+  CHECK(result.out.empty());
+  CHECK_THAT(result.err, Catch::StartsWith("error: authentication_failed (200): "));
+}
+
+TEST_CASE("cli: sub exits 3 when --timeout passes before --count deliveries", "[integration][cli][sub]") {
+  TestCoalition coalition;
+  const auto& post = coalition.add("col-cp", "COL", "command_post");
+  CliBus bus(coalition);
+
+  const auto result = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(post) +
+                              std::vector<std::string>{"--pattern", "alert.>", "--count", "1", "--timeout", "0.2"});
+  CHECK(result.status == 3);
+  CHECK(result.out.empty());
+  CHECK_THAT(result.err, Catch::Contains("timed out with 0 of 1 deliveries"));
+
+  const auto no_count = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(post) +
+                                std::vector<std::string>{"--pattern", "alert.>", "--timeout", "0.2", "--quiet"});
+  CHECK(no_count.status == 0);
+  CHECK(no_count.err.empty());
+}
+
+TEST_CASE("cli: sub ends with status 0 on SIGTERM", "[integration][cli][sub]") {
+  TestCoalition coalition;
+  const auto& post = coalition.add("col-cp", "COL", "command_post");
+  CliBus bus(coalition);
+
+  CliProcess sub(std::vector<std::string>{"sub"} + bus.connect_args(post) + std::vector<std::string>{"--pattern", "alert.>"});
+  REQUIRE(sub.wait_for_stderr("subscribed to"));
+  sub.signal(SIGTERM);
+  CHECK(sub.finish(10s).status == 0);
+}
+
+// ---- policy check ----------------------------------------------------------------------
+
+TEST_CASE("cli: policy check summarises a valid policy", "[integration][cli][policy]") {
+  TestCoalition coalition;
+  coalition.add("col-radar", "COL", "sensor");
+  coalition.add("ecu-cp", "ECU", "command_post");
+  TempDir dir;
+  const std::string file = dir.write("policy.toml", coalition.policy_toml());
+
+  const auto result = run_cli({"policy", "check", file});
+  CHECK(result.status == 0);
+  CHECK_THAT(result.out, Catch::StartsWith(file + ": OK: coalition 'Test coalition', 5 nations, 5 roles, 2 systems, "
+                                                  "2 agreements, digest "));
+}
+
+TEST_CASE("cli: policy check lists every error with its line and exits 1", "[integration][cli][policy]") {
+  TestCoalition coalition;
+  coalition.add("col-radar", "COL", "sensor");
+  coalition.extra = "[[systems]]\nid = \"ghost\"\nnation = \"XXX\"\nrole = \"sensor\"\npublic_key = \"short\"\n";
+  TempDir dir;
+  const std::string text = coalition.policy_toml();
+  const std::string file = dir.write("policy.toml", text);
+
+  const auto result = run_cli({"policy", "check", file});
+  CHECK(result.status == 1);
+  CHECK(result.out.empty());
+  const std::string nation_line = file + ":" + std::to_string(line_of(text, "nation = \"XXX\"")) + ": error: ";
+  const std::string key_line = file + ":" + std::to_string(line_of(text, "public_key = \"short\"")) + ": error: ";
+  CHECK_THAT(result.err, Catch::Contains(nation_line) && Catch::Contains("XXX"));
+  CHECK_THAT(result.err, Catch::Contains(key_line) && Catch::Contains("public_key"));
+}
+
+// ---- policy explain --------------------------------------------------------------------
+
+TEST_CASE("cli: policy explain answers publish, subscribe and deliver questions", "[integration][cli][policy]") {
+  TestCoalition coalition;
+  coalition.add("col-radar", "COL", "sensor");
+  coalition.add("col-cp", "COL", "command_post");
+  TempDir dir;
+  const std::string text = coalition.policy_toml();
+  const std::string file = dir.write("policy.toml", text);
+  const auto explain = [&](std::vector<std::string> args) {
+    return run_cli(std::vector<std::string>{"policy", "explain", file} + args);
+  };
+  const auto rule_line = [&](const std::string& needle) {
+    return "policy.toml:" + std::to_string(line_of(text, needle));
+  };
+
+  SECTION("publish allowed names the allow rule") {
+    const auto r = explain({"--system", "col-radar", "--publish", "track.COL.radar.T1"});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") &&
+                          Catch::Contains("publish.allow 'track.{nation}.>' (" +
+                                          rule_line("publish.allow = [\"track.{nation}.>\"") + ")"));
+  }
+  SECTION("publish denied names the deny rule and the error code") {
+    const auto r = explain({"--system", "col-radar", "--publish", "track.COL.restricted.T1"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("answer: denied\nerror: publish_denied (202)\n") &&
+                          Catch::Contains("publish.deny 'track.{nation}.restricted.>'"));
+  }
+  SECTION("subscribe allowed") {
+    const auto r = explain({"--system", "col-cp", "--subscribe", "track.>"});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") && Catch::Contains("subscribe.allow '>'"));
+  }
+  SECTION("subscribe denied") {
+    const auto r = explain({"--system", "col-cp", "--subscribe", "biometric.COL.>"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: subscribe_denied (203)") && Catch::Contains("subscribe.deny 'biometric.>'"));
+  }
+  SECTION("deliver allowed by a sharing agreement") {
+    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "PER"});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("audience: COL,ECU,PER\n") && Catch::Contains("answer: allowed\n") &&
+                          Catch::Contains("agreement 'putumayo' (" + rule_line("[[agreements]]") + ")"));  // the first agreement
+  }
+  SECTION("deliver denied: no agreement includes the nation") {
+    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "BRA"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("audience: COL,ECU,PER\n") && Catch::Contains("answer: denied\n") &&
+                          Catch::Contains("none includes BRA"));
+  }
+  SECTION("deliver allowed by the label") {
+    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "BRA", "--release", "BRA"});
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") && Catch::Contains("the label releases it to BRA"));
+  }
+  SECTION("deliver denied: the label goes beyond the release cap") {
+    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "VEN", "--release", "VEN"});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("error: release_not_permitted (205)") && Catch::Contains("release cap"));
+  }
+  SECTION("a question about an unknown system is a usage error") {
+    const auto r = explain({"--system", "nobody", "--publish", "track.COL.radar.T1"});
+    CHECK(r.status == 2);
+    CHECK_THAT(r.err, Catch::Contains("no system 'nobody'"));
+  }
+}
+
+#endif  // ENLACE_CLI_PATH

@@ -1,0 +1,265 @@
+// enlace sub: subscribes and prints one JSON object per delivery, one per line.
+//
+// Threads: deliveries arrive on the client's I/O thread, which formats and writes each
+// line and flushes it, so a reader of the pipe sees every message as it comes. The main
+// thread only waits: on a signalfd for SIGINT/SIGTERM and on an eventfd the I/O thread
+// raises when the count is reached, output fails, or the subscription is lost. Signals are
+// blocked before the client starts its threads, so they reach no thread but the signalfd.
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "commands.hpp"
+#include "enlace/topic.hpp"
+#include "json_codec.hpp"
+#include "session.hpp"
+
+namespace enlace::cli {
+namespace {
+
+constexpr std::array<OptionSpec, 9> kOptions = {{
+    kBrokerOption,
+    kBrokerKeyOption,
+    kKeysOption,
+    kConnectTimeoutOption,
+    {"pattern", true},
+    {"snapshot", false},
+    {"count", true},
+    {"timeout", true},
+    {"quiet", false},
+}};
+
+const std::string& usage() {
+  static const std::string text = std::string(R"usage(usage: enlace sub --broker ENDPOINT --broker-key FILE --keys BASE --pattern PATTERN
+                  [--snapshot] [--count N] [--timeout S] [--quiet]
+
+Subscribes to PATTERN (tokens separated by dots; * stands for one token, a final > for
+the rest) and prints each delivery as one line of JSON: the broker's sequence and receive
+time, the topic, the authenticated origin, the label and the payload decoded through the
+schema. Each line is flushed as it is written.
+
+)usage") + std::string(kBrokerOptionsUsage) +
+                                  R"usage(  --pattern PATTERN        e.g. track.> or alert.*.drone
+  --snapshot               first the cached messages this system may see, then live
+  --count N                exit after N deliveries
+  --timeout S              exit after S seconds without reaching --count (counted from
+                           the moment the subscription is in place)
+  --quiet                  no status lines on stderr
+
+Stops at --count, at --timeout, or on Ctrl-C / SIGTERM. The broker refusing the pattern
+prints "error: subscribe_denied (203): <reason>" (or wildcard_forbidden, invalid_pattern)
+on stderr.
+
+Exit status: 0 done (count reached, interrupted, or timed out without --count),
+1 refused, not connected, or the subscription was lost, 2 usage error,
+3 --timeout passed before --count deliveries.
+)usage";
+  return text;
+}
+
+// Closes a file descriptor at scope exit.
+struct Fd {
+  int fd = -1;
+  explicit Fd(int f) : fd(f) {}
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+};
+
+void raise_event(int fd) {
+  const std::uint64_t one = 1;
+  // An eventfd write of 1 cannot block or fail short of overflow; nothing to handle.
+  [[maybe_unused]] const auto n = ::write(fd, &one, sizeof(one));
+}
+
+// Errors after the subscription was granted that end it: the session is over or the
+// resubscription after a policy change was refused.
+bool ends_subscription(Errc code) noexcept {
+  return code == Errc::revoked || code == Errc::subscribe_denied || code == Errc::wildcard_forbidden ||
+         code == Errc::authentication_failed;
+}
+
+int run(const Args& args) {
+  if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
+  const std::string pattern = args.required("pattern");
+  if (!topic::is_valid_pattern(pattern)) {
+    throw UsageError("'" + pattern + "' is not a valid pattern: dot-separated tokens, '*' for one token, "
+                     "a final '>' for the rest");
+  }
+  const std::optional<std::uint64_t> limit =
+      args.has("count") ? std::optional(parse_count(*args.value("count"), "count")) : std::nullopt;
+  if (limit && *limit == 0) throw UsageError("--count wants at least 1");
+  const bool has_timeout = args.has("timeout");
+  const std::chrono::milliseconds timeout =
+      has_timeout ? parse_seconds(*args.value("timeout"), "timeout") : std::chrono::milliseconds(0);
+  const bool quiet = args.has("quiet");
+
+  auto options = client_options(args, "sub");
+  if (!options) {
+    print_error(options.error());
+    return kExitFailure;
+  }
+
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a closed pipe shows up as a write error instead
+  const Fd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC));
+  const Fd done_fd(::eventfd(0, EFD_CLOEXEC));
+  const Fd state_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (signal_fd.fd < 0 || done_fd.fd < 0 || state_fd.fd < 0) {
+    std::fprintf(stderr, "enlace sub: cannot set up signal handling: %s\n", std::strerror(errno));
+    return kExitFailure;
+  }
+
+  // State shared with the I/O thread's callbacks; declared before the client, which stops
+  // calling them when it closes.
+  const JsonCodec codec;
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<int> write_errno{0};
+  std::atomic<bool> lost{false};
+  std::atomic<bool> subscribed{false};
+
+  options->on_error = [&](const Error& error) {
+    print_error(error);
+    if (ends_subscription(error.code)) {
+      lost = true;
+      raise_event(done_fd.fd);
+    }
+  };
+  options->on_state = [&](ConnectionState state, const Error& error) {
+    raise_event(state_fd.fd);
+    if (quiet || !subscribed) return;
+    if (state == ConnectionState::reconnecting) {
+      std::fprintf(stderr, "enlace sub: connection lost (%s); reconnecting\n",
+                   error.reason.empty() ? "no reason given" : error.reason.c_str());
+    } else if (state == ConnectionState::connected) {
+      std::fputs("enlace sub: reconnected\n", stderr);
+    }
+  };
+
+  // Connecting waits on the I/O thread's state changes and on the signals together, so
+  // Ctrl-C ends a connection attempt at once.
+  const std::string endpoint = options->endpoint;
+  const auto client = make_client(std::move(*options));
+  const auto connect_deadline = std::chrono::steady_clock::now() + connect_timeout(args);
+  for (;;) {
+    const ConnectionState state = client->state();
+    if (state == ConnectionState::connected || state == ConnectionState::auth_failed) break;
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(connect_deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    std::array<pollfd, 2> fds{{{signal_fd.fd, POLLIN, 0}, {state_fd.fd, POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) > 0) {
+      if (fds[0].revents & POLLIN) return kExitOk;  // interrupted before anything happened
+      std::uint64_t events = 0;
+      [[maybe_unused]] const auto n = ::read(state_fd.fd, &events, sizeof(events));
+    }
+  }
+  switch (client->state()) {
+    case ConnectionState::connected:
+      break;
+    case ConnectionState::auth_failed:
+      print_error(client->wait_connected(std::chrono::milliseconds(0)).error());
+      return kExitFailure;
+    default:
+      print_error({Errc::timeout, "no session with " + endpoint + " within " +
+                                      std::to_string(connect_timeout(args).count()) + " ms"});
+      return kExitFailure;
+  }
+
+  const auto handler = [&](const Delivery& delivery) {
+    if ((limit && received >= *limit) || write_errno != 0) return;
+    std::string line = codec.delivery_to_json(delivery);
+    line += '\n';
+    errno = 0;
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
+      write_errno = errno != 0 ? errno : EIO;
+      raise_event(done_fd.fd);
+      return;
+    }
+    if (++received == limit.value_or(0)) raise_event(done_fd.fd);
+  };
+  SubscribeOptions subscribe_options;
+  subscribe_options.snapshot = args.has("snapshot");
+  if (!quiet) {
+    subscribe_options.on_snapshot_end = [](std::uint32_t cached) {
+      std::fprintf(stderr, "enlace sub: end of snapshot (%u cached messages)\n", cached);
+    };
+  }
+  const auto subscription = client->subscribe(pattern, handler, std::move(subscribe_options));
+  if (!subscription) {
+    print_error(subscription.error());
+    return kExitFailure;
+  }
+  subscribed = true;
+  if (!quiet) {
+    const SessionInfo session = client->session();
+    std::fprintf(stderr, "enlace sub: subscribed to '%s' as %s (%s, role %s)\n", pattern.c_str(),
+                 session.system.c_str(), session.nation.c_str(), session.role.c_str());
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool timed_out = false;
+  for (;;) {
+    int wait_ms = -1;
+    if (has_timeout) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+    }
+    std::array<pollfd, 2> fds{{{signal_fd.fd, POLLIN, 0}, {done_fd.fd, POLLIN, 0}}};
+    const int ready = ::poll(fds.data(), fds.size(), wait_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) {
+      std::fprintf(stderr, "enlace sub: poll failed: %s\n", std::strerror(errno));
+      client->close();
+      return kExitFailure;
+    }
+    if (ready == 0) {
+      timed_out = true;
+      break;
+    }
+    // Either a signal (Ctrl-C, SIGTERM: a normal end) or the I/O thread's event.
+    if ((fds[0].revents | fds[1].revents) & POLLIN) break;
+  }
+  client->close();  // no callback runs after this
+
+  if (lost) return kExitFailure;
+  if (const int error = write_errno; error != 0) {
+    if (error == EPIPE) return kExitOk;  // the reader went away, e.g. `| head -n 1`
+    std::fprintf(stderr, "enlace sub: cannot write output: %s\n", std::strerror(error));
+    return kExitFailure;
+  }
+  if (timed_out && limit && received < *limit) {
+    if (!quiet) {
+      std::fprintf(stderr, "enlace sub: timed out with %llu of %llu deliveries\n",
+                   static_cast<unsigned long long>(received.load()), static_cast<unsigned long long>(*limit));
+    }
+    return kExitTimeout;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+const Command& sub_command() {
+  static const Command command{"sub", "subscribe and print each delivery as a line of JSON", usage(),
+                               kOptions, run};
+  return command;
+}
+
+}  // namespace enlace::cli
