@@ -24,6 +24,25 @@ void append_record(std::vector<std::uint8_t>& outbox, wire::Bytes envelope, std:
   std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, envelope.data(), envelope.size());
 }
 
+// libzmq checks a tcp:// address's characters when connecting but resolves it later, on
+// its own thread: an out-of-range port would show only as a connection that never comes.
+void check_tcp_port(std::string_view endpoint) {
+  constexpr std::string_view tcp = "tcp://";
+  if (endpoint.substr(0, tcp.size()) != tcp) return;
+  const auto colon = endpoint.rfind(':');
+  const std::string_view port = colon < tcp.size() ? std::string_view() : endpoint.substr(colon + 1);
+  unsigned long value = 0;
+  bool digits = !port.empty() && port.size() <= 5;
+  for (char c : port) {
+    digits = digits && c >= '0' && c <= '9';
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (!digits || value < 1 || value > 65535) {
+    throw std::invalid_argument("endpoint '" + std::string(endpoint) +
+                                "' needs a port from 1 to 65535 (tcp://HOST:PORT)");
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(ConnectionState state) noexcept {
@@ -169,6 +188,7 @@ Client::Impl::Impl(ClientOptions options) : options_(std::move(options)), contex
     throw std::invalid_argument("client key pair is not two 40-character Z85 keys");
   }
   if (options_.endpoint.empty()) throw std::invalid_argument("broker endpoint is empty");
+  check_tcp_port(options_.endpoint);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
   // Open the socket here, so a malformed endpoint fails the constructor instead of the I/O

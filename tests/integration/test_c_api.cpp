@@ -501,13 +501,16 @@ TEST_CASE("C API: input the C++ SDK refuses by throwing comes back as a code",
     CHECK(enlace_client_open(&client, &options) == ENLACE_ERR_INVALID_ARGUMENT);
   }
   SECTION("endpoints the socket would reject on the I/O thread") {
-    for (const char* endpoint : {"", "localhost:7450", "tcp://", "tcp://127.0.0.1", "tcp://127.0.0.1:",
-                                 "tcp://127.0.0.1:99999", "tcp://bad host:1", "udp://127.0.0.1:7450",
-                                 "ipc://"}) {
+    for (const char* endpoint : {"", "bogus", "localhost:7450", "tcp://", "tcp://127.0.0.1",
+                                 "tcp://127.0.0.1:", "tcp://127.0.0.1:99999", "tcp://bad host:1",
+                                 "udp://127.0.0.1:7450", "ipc://"}) {
       options.endpoint = endpoint;
       INFO(endpoint);
       CHECK(enlace_client_open(&client, &options) == ENLACE_ERR_INVALID_ARGUMENT);
       CHECK(client == nullptr);
+      // The reason names the endpoint it refused, or says that it is empty.
+      const std::string named = endpoint[0] == '\0' ? "endpoint" : std::string("'") + endpoint + "'";
+      CHECK_THAT(enlace_last_error_reason(), Catch::Contains(named));
     }
   }
   SECTION("options whose struct_size was never set") {
