@@ -1,176 +1,256 @@
-// enlace-bench: throughput through a real broker with CURVE on, through the SDK.
+// enlace-bench: drives a real enlace-broker (CURVE on, policy with releasability) through
+// the SDK and prints figures. docs/performance.md explains each scenario; bench/compare runs
+// it beside the peers with the same flags.
 //
-// It starts its own enlace-broker (the build's, or --broker-bin) with a generated policy in
-// which every bench system may publish and subscribe, so the figures include the real
-// per-message work: verification, origin check, ACL, audience, routing.
-//
-//   enlace-bench [--messages N] [--publishers P] [--subscribers S] [--json]
-#include <sys/resource.h>
-#include <unistd.h>
-
+//   enlace-bench --scenario throughput [--messages N] [--publishers P] [--subscribers S]
+//                [--topics T] [--wildcard] [--nations N] [--systems N] [--json]
+//   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--json]
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "broker_process.hpp"
+#include "bench_setup.hpp"
+#include "histogram.hpp"
 
 using namespace enlace;
-using namespace enlace::test;
+using namespace enlace::bench;
 using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 namespace {
 
 struct Options {
+  std::string scenario = "throughput";
   std::uint64_t messages = 500000;
   int publishers = 1;
   int subscribers = 1;
+  std::uint64_t topics = 1;  // distinct track topics the publishers cycle through
+  bool wildcard = false;     // subscribers use track.> instead of the literal topic(s)
+  int nations = 5;           // coalition size (the test coalition has 5)
+  int systems = 0;           // filler systems added to the policy
+  double rate = 10000;       // latency: offered messages per second
+  double duration = 5;       // latency: seconds
+  int size = 200;            // accepted for the common driver contract; tracks are ~200 B
   bool json = false;
 };
 
-// Broker CPU time (user + system) in microseconds, from /proc/<pid>/stat.
-double process_cpu_us(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::stoul(field);
-    if (i == 15) stime = std::stoul(field);
+constexpr const char* kUsage =
+    "usage: enlace-bench [--scenario throughput|latency] [--messages N] [--publishers P]\n"
+    "                    [--subscribers S] [--topics T] [--wildcard] [--nations N] [--systems N]\n"
+    "                    [--rate R] [--duration SECONDS] [--size BYTES] [--json]\n";
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "enlace-bench: %s needs a value\n%s", a.c_str(), kUsage);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--scenario") o.scenario = value();
+    else if (a == "--messages") o.messages = std::stoull(value());
+    else if (a == "--publishers") o.publishers = std::stoi(value());
+    else if (a == "--subscribers") o.subscribers = std::stoi(value());
+    else if (a == "--topics") o.topics = std::stoull(value());
+    else if (a == "--wildcard") o.wildcard = true;
+    else if (a == "--nations") o.nations = std::stoi(value());
+    else if (a == "--systems") o.systems = std::stoi(value());
+    else if (a == "--rate") o.rate = std::stod(value());
+    else if (a == "--duration") o.duration = std::stod(value());
+    else if (a == "--size") o.size = std::stoi(value());
+    else if (a == "--json") o.json = true;
+    else {
+      std::fputs(kUsage, a == "--help" ? stdout : stderr);
+      std::exit(a == "--help" ? 0 : 2);
+    }
   }
-  return static_cast<double>(utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  if ((o.scenario != "throughput" && o.scenario != "latency") || o.publishers < 1 || o.subscribers < 1 ||
+      o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0) {
+    std::fputs(kUsage, stderr);
+    std::exit(2);
+  }
+  return o;
 }
 
-// A realistic radar track: about 200 bytes of envelope.
-auto build_track(std::uint64_t n) {
-  return [n](flatbuffers::FlatBufferBuilder& fbb) {
+// A realistic radar track, about 200 bytes of envelope. `stamp_ns` travels in observed_ns.
+auto track(std::int64_t stamp_ns, std::uint64_t n) {
+  return [stamp_ns, n](flatbuffers::FlatBufferBuilder& fbb) {
     const wire::GeoPoint point(-0.19 + static_cast<double>(n % 1000) * 1e-5, -74.78);
     auto position = wire::CreatePosition(fbb, &point, 92.0, wire::AltitudeReference::MeanSeaLevel, 25.0f);
     const wire::Motion motion(84.0f, 6.5f);
     auto source = wire::CreateSensorRefDirect(fbb, wire::SensorType::Radar, "rx17");
     return wire::CreateTrackDirect(fbb, "T0042", position, &motion, wire::StandardIdentity::Suspect,
                                    wire::BattleDimension::SeaSurface, nullptr, wire::ContactKind::Vessel,
-                                   source, now_ns());
+                                   source, stamp_ns);
   };
 }
 
-Options parse(int argc, char** argv) {
-  Options o;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    const auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string("0"); };
-    if (a == "--messages") o.messages = std::stoull(next());
-    else if (a == "--publishers") o.publishers = std::stoi(next());
-    else if (a == "--subscribers") o.subscribers = std::stoi(next());
-    else if (a == "--json") o.json = true;
-    else {
-      std::fprintf(stderr, "usage: enlace-bench [--messages N] [--publishers P] [--subscribers S] [--json]\n");
-      std::exit(a == "--help" ? 0 : 2);
-    }
-  }
-  return o;
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-}  // namespace
+std::vector<std::string> make_topics(std::uint64_t count) {
+  std::vector<std::string> topics;
+  topics.reserve(count);
+  for (std::uint64_t i = 0; i < count; ++i) topics.push_back("track.COL.radar.rx17.T" + std::to_string(i));
+  return topics;
+}
 
-int main(int argc, char** argv) {
-  const Options options = parse(argc, argv);
-  TestCoalition coalition;
-  coalition.edits.emplace_back("default_rate = 100000", "default_rate = 100000000");
-  coalition.edits.emplace_back("default_burst = 100000", "default_burst = 100000000");
-  for (int i = 0; i < options.publishers; ++i) coalition.add("pub" + std::to_string(i), "COL", "sensor");
-  for (int i = 0; i < options.subscribers; ++i) {
-    coalition.add("sub" + std::to_string(i), i % 2 ? "PER" : "ECU", "command_post");
-  }
-  BrokerProcess broker(coalition);
-
-  std::vector<std::unique_ptr<Client>> subscribers;
-  std::atomic<std::uint64_t> received{0};
-  const std::uint64_t expected = options.messages * static_cast<std::uint64_t>(options.subscribers);
-  for (int i = 0; i < options.subscribers; ++i) {
-    auto client = std::make_unique<Client>(broker.options_for(coalition["sub" + std::to_string(i)]));
-    if (!client->wait_connected(10s)) return 1;
-    auto sub = client->subscribe("track.COL.>", [&](const Delivery&) { received.fetch_add(1, std::memory_order_relaxed); });
-    if (!sub) {
-      std::fprintf(stderr, "subscribe failed: %s\n", sub.error().reason.c_str());
-      return 1;
+// Publishes until accepted, backing off on queue_full: the SDK's bounded outbox is the
+// flow control.
+template <class Build>
+bool publish_blocking(Client& client, const std::string& topic, Build&& build) {
+  while (true) {
+    auto r = client.publish(topic, build);
+    if (r) return true;
+    if (r.code() != Errc::queue_full) {
+      std::fprintf(stderr, "publish failed: %s\n", r.error().reason.c_str());
+      return false;
     }
-    subscribers.push_back(std::move(client));
+    std::this_thread::yield();
   }
-  std::vector<std::unique_ptr<Client>> publishers;
-  for (int i = 0; i < options.publishers; ++i) {
-    auto client = std::make_unique<Client>(broker.options_for(coalition["pub" + std::to_string(i)]));
-    if (!client->wait_connected(10s)) return 1;
-    publishers.push_back(std::move(client));
-  }
+}
 
-  const double cpu_before = process_cpu_us(broker.pid());
-  const auto start = Clock::now();
-  std::vector<std::thread> threads;
-  std::atomic<std::uint64_t> queue_full{0};
-  const std::uint64_t per_publisher = options.messages / static_cast<std::uint64_t>(options.publishers);
-  for (int p = 0; p < options.publishers; ++p) {
-    threads.emplace_back([&, p] {
-      Client& client = *publishers[static_cast<std::size_t>(p)];
-      for (std::uint64_t n = 0; n < per_publisher;) {
-        auto r = client.publish("track.COL.radar.rx17.T0042", build_track(n));
-        if (r) {
-          ++n;
-        } else if (r.code() == Errc::queue_full) {
-          queue_full.fetch_add(1, std::memory_order_relaxed);
-          std::this_thread::yield();  // backpressure: let the I/O thread drain
-        } else {
-          std::fprintf(stderr, "publish failed: %s\n", r.error().reason.c_str());
-          return;
-        }
-      }
-      (void)client.flush(60s);
-    });
-  }
-  for (auto& t : threads) t.join();
-  const auto published_at = Clock::now();
-
-  // Wait for the deliveries to arrive; stop when complete or when nothing arrives for 2 s.
+// Waits for `received` to reach `expected`, showing progress; gives up after 2 s without
+// progress. Returns when the last delivery was seen.
+Clock::time_point await_deliveries(const std::atomic<std::uint64_t>& received, std::uint64_t expected) {
   std::uint64_t last = received.load();
   auto last_progress = Clock::now();
+  auto last_report = Clock::now();
   while (received.load() < expected && Clock::now() - last_progress < 2s) {
     std::this_thread::sleep_for(5ms);  // progress poll of a counter, bounded by the 2 s idle limit
     if (received.load() != last) {
       last = received.load();
       last_progress = Clock::now();
     }
+    if (Clock::now() - last_report > 1s) {
+      std::fprintf(stderr, "\r  %llu / %llu delivered", static_cast<unsigned long long>(last),
+                   static_cast<unsigned long long>(expected));
+      last_report = Clock::now();
+    }
   }
-  const auto done = received.load() >= expected ? Clock::now() : last_progress;
-  const double cpu_after = process_cpu_us(broker.pid());
+  std::fprintf(stderr, "\r%60s\r", "");
+  return received.load() >= expected ? Clock::now() : last_progress;
+}
 
-  const double publish_s = std::chrono::duration<double>(published_at - start).count();
-  const double total_s = std::chrono::duration<double>(done - start).count();
+int run_throughput(const Options& o) {
+  BenchBed bed({o.publishers, o.subscribers, o.nations - 5, o.systems});
+  const auto topics = make_topics(o.topics);
+  std::atomic<std::uint64_t> received{0};
+  for (auto& subscriber : bed.subscribers) {
+    const auto count = [&](const Delivery&) { received.fetch_add(1, std::memory_order_relaxed); };
+    if (o.wildcard || o.topics > 1) {
+      if (!subscriber->subscribe(o.wildcard ? "track.>" : "track.COL.radar.rx17.*", count)) return 1;
+    } else if (!subscriber->subscribe(topics.front(), count)) {
+      return 1;
+    }
+  }
+  const std::uint64_t per_publisher = o.messages / static_cast<std::uint64_t>(o.publishers);
+  const std::uint64_t expected = per_publisher * static_cast<std::uint64_t>(o.publishers * o.subscribers);
+
+  const double cpu_before = process_cpu_us(bed.broker->pid());
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int p = 0; p < o.publishers; ++p) {
+    threads.emplace_back([&, p] {
+      Client& client = *bed.publishers[static_cast<std::size_t>(p)];
+      for (std::uint64_t n = 0; n < per_publisher; ++n) {
+        if (!publish_blocking(client, topics[n % topics.size()], track(0, n))) return;
+      }
+      (void)client.flush(60s);
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto published_at = Clock::now();
+  const auto done = await_deliveries(received, expected);
+  const double cpu_us = process_cpu_us(bed.broker->pid()) - cpu_before;
+
   const std::uint64_t got = received.load();
-  const double delivered_rate = static_cast<double>(got) / total_s;
-  const double publish_rate = static_cast<double>(per_publisher * options.publishers) / publish_s;
-  const double cpu_per_msg = (cpu_after - cpu_before) / static_cast<double>(std::max<std::uint64_t>(got, 1));
-  if (options.json) {
-    std::printf("{\"scenario\":\"throughput\",\"publishers\":%d,\"subscribers\":%d,\"messages\":%llu,"
+  const double publish_rate = static_cast<double>(per_publisher * static_cast<std::uint64_t>(o.publishers)) /
+                              std::chrono::duration<double>(published_at - start).count();
+  const double delivered_rate = static_cast<double>(got) / std::chrono::duration<double>(done - start).count();
+  const double cpu_per_delivery = cpu_us / static_cast<double>(std::max<std::uint64_t>(got, 1));
+  if (o.json) {
+    std::printf("{\"system\":\"enlace\",\"scenario\":\"throughput\",\"publishers\":%d,\"subscribers\":%d,"
+                "\"messages\":%llu,\"topics\":%llu,\"wildcard\":%s,\"nations\":%d,\"systems\":%d,"
                 "\"delivered\":%llu,\"lost\":%llu,\"publish_rate\":%.0f,\"delivered_rate\":%.0f,"
                 "\"broker_cpu_us_per_delivery\":%.3f}\n",
-                options.publishers, options.subscribers, static_cast<unsigned long long>(options.messages),
-                static_cast<unsigned long long>(got), static_cast<unsigned long long>(expected - got),
-                publish_rate, delivered_rate, cpu_per_msg);
+                o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
+                static_cast<unsigned long long>(o.topics), o.wildcard ? "true" : "false", o.nations,
+                o.systems, static_cast<unsigned long long>(got),
+                static_cast<unsigned long long>(expected - got), publish_rate, delivered_rate, cpu_per_delivery);
   } else {
-    std::printf("throughput %d -> %d, %llu messages of ~200 B (Track), CURVE on\n", options.publishers,
-                options.subscribers, static_cast<unsigned long long>(options.messages));
+    std::printf("throughput %d -> %d, %llu messages of ~200 B (Track) on %llu topic(s)%s, CURVE on, "
+                "policy of %d nations + %d filler systems\n",
+                o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
+                static_cast<unsigned long long>(o.topics), o.wildcard ? ", wildcard subscribers" : "",
+                o.nations, o.systems);
     std::printf("  published:  %.0f msgs/s\n", publish_rate);
-    std::printf("  delivered:  %.0f msgs/s (%llu of %llu, lost %llu)\n", delivered_rate,
+    std::printf("  delivered:  %.0f deliveries/s (%llu of %llu, lost %llu)\n", delivered_rate,
                 static_cast<unsigned long long>(got), static_cast<unsigned long long>(expected),
                 static_cast<unsigned long long>(expected - got));
-    std::printf("  broker CPU: %.2f us per delivery\n", cpu_per_msg);
+    std::printf("  broker CPU: %.2f us per delivery\n", cpu_per_delivery);
   }
   return got == expected ? 0 : 3;
+}
+
+int run_latency(const Options& o) {
+  BenchBed bed({1, 1, o.nations - 5, o.systems});
+  const std::string topic = "track.COL.radar.rx17.T0042";
+  std::atomic<std::uint64_t> received{0};
+  LogHistogram histogram;  // written by the subscriber's I/O thread only, read after
+  if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
+        const auto* t = d.as<wire::Track>();
+        if (t != nullptr) histogram.record(static_cast<double>(steady_ns() - t->observed_ns()) / 1000.0);
+        received.fetch_add(1, std::memory_order_release);
+      })) {
+    return 1;
+  }
+  const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
+  const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / o.rate));
+  Client& publisher = *bed.publishers.front();
+  const auto start = Clock::now();
+  for (std::uint64_t n = 0; n < total; ++n) {
+    // An absolute schedule: a late send does not push every later one back.
+    std::this_thread::sleep_until(start + period * static_cast<std::int64_t>(n));
+    if (!publish_blocking(publisher, topic, track(steady_ns(), n))) return 1;
+    if (n % static_cast<std::uint64_t>(o.rate) == 0) {
+      std::fprintf(stderr, "\r  %llu / %llu sent", static_cast<unsigned long long>(n),
+                   static_cast<unsigned long long>(total));
+    }
+  }
+  (void)await_deliveries(received, total);
+  const std::uint64_t got = received.load(std::memory_order_acquire);
+  const auto q = [&](double quantile) { return histogram.quantile(quantile); };
+  if (o.json) {
+    std::printf("{\"system\":\"enlace\",\"scenario\":\"latency\",\"rate\":%.0f,\"sent\":%llu,\"received\":%llu,"
+                "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}\n",
+                o.rate, static_cast<unsigned long long>(total), static_cast<unsigned long long>(got), q(0.5),
+                q(0.9), q(0.99), q(0.999), histogram.max());
+  } else {
+    std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, ~200 B tracks, CURVE on\n", o.rate, o.duration);
+    std::printf("  received %llu of %llu\n", static_cast<unsigned long long>(got),
+                static_cast<unsigned long long>(total));
+    std::printf("  p50 %.0f us  p90 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n", q(0.5), q(0.9),
+                q(0.99), q(0.999), histogram.max());
+  }
+  return got == total ? 0 : 3;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse(argc, argv);
+  try {
+    return options.scenario == "latency" ? run_latency(options) : run_throughput(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "enlace-bench: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,0 +1,73 @@
+#include "bench_setup.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace enlace::bench {
+namespace {
+
+// "AAA", "AAB", ...: codes no real nation in the test coalition uses (those are real
+// ISO codes), valid as policy nation codes.
+std::string filler_code(int i) {
+  std::string code = "QAA";
+  code[1] = static_cast<char>('A' + i / 26);
+  code[2] = static_cast<char>('A' + i % 26);
+  return code;
+}
+
+std::string filler_policy(const SetupOptions& options) {
+  std::string text;
+  for (int i = 0; i < options.extra_nations; ++i) {
+    text += "[nations." + filler_code(i) + "]\nname = \"Filler " + std::to_string(i) + "\"\n";
+  }
+  const int nations = options.extra_nations;
+  for (int i = 0; i < options.extra_systems; ++i) {
+    const std::string nation = nations > 0 ? filler_code(i % nations) : "COL";
+    text += "[[systems]]\nid = \"filler-" + std::to_string(i) + "\"\nnation = \"" + nation +
+            "\"\nrole = \"sensor\"\npublic_key = \"" + generate_keypair().public_key + "\"\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+BenchBed::BenchBed(const SetupOptions& options) {
+  // No rate limit gets in the way of a benchmark.
+  coalition.edits.emplace_back("default_rate = 100000", "default_rate = 100000000");
+  coalition.edits.emplace_back("default_burst = 100000", "default_burst = 100000000");
+  for (int i = 0; i < options.publishers; ++i) coalition.add("pub" + std::to_string(i), "COL", "sensor");
+  for (int i = 0; i < options.subscribers; ++i) {
+    coalition.add("sub" + std::to_string(i), i % 2 ? "PER" : "ECU", "command_post");
+  }
+  coalition.extra = filler_policy(options);
+  broker = std::make_unique<test::BrokerProcess>(coalition);
+  const auto connect = [&](const std::string& id) {
+    auto options_for = broker->options_for(coalition[id]);
+    options_for.send_queue_bytes = 64 * 1024 * 1024;
+    auto client = std::make_unique<Client>(options_for);
+    if (!client->wait_connected(std::chrono::seconds(20))) throw std::runtime_error(id + " did not connect");
+    return client;
+  };
+  for (int i = 0; i < options.subscribers; ++i) subscribers.push_back(connect("sub" + std::to_string(i)));
+  for (int i = 0; i < options.publishers; ++i) publishers.push_back(connect("pub" + std::to_string(i)));
+}
+
+double process_cpu_us(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoul(field);
+    if (i == 15) stime = std::stoul(field);
+  }
+  return static_cast<double>(utime + stime) * 1e6 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+}  // namespace enlace::bench

@@ -1,0 +1,35 @@
+// The bench's coalition and broker: a real enlace-broker with a generated policy in which
+// the bench's systems may publish and subscribe, optionally padded to a large coalition to
+// show that the per-message cost does not grow with the policy.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "broker_process.hpp"
+
+namespace enlace::bench {
+
+struct SetupOptions {
+  int publishers = 1;
+  int subscribers = 1;
+  int extra_nations = 0;   // filler nations beyond the test coalition's five (max 59)
+  int extra_systems = 0;   // filler systems with fresh keys, spread over all nations
+};
+
+/// A broker with connected clients: publishers are COL sensors, subscribers alternate
+/// between ECU and PER command posts (both receive COL tracks by agreement).
+struct BenchBed {
+  test::TestCoalition coalition;
+  std::unique_ptr<test::BrokerProcess> broker;
+  std::vector<std::unique_ptr<Client>> publishers;
+  std::vector<std::unique_ptr<Client>> subscribers;
+
+  explicit BenchBed(const SetupOptions& options);
+};
+
+/// Broker process CPU time (user + system) in microseconds, from /proc/<pid>/stat.
+double process_cpu_us(int pid);
+
+}  // namespace enlace::bench
