@@ -61,7 +61,9 @@ void Broker::request_reload() noexcept {
   [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
 }
 
-std::string Broker::bound_endpoint() const { return bound_endpoint_; }
+std::string Broker::bound_endpoint() const {
+  return bound_endpoint_;
+}
 
 void Broker::bind() {
   // The ZAP handler must be bound before the ROUTER so that no handshake slips through
@@ -76,8 +78,9 @@ void Broker::bind() {
   router_.set(zmq::sockopt::router_mandatory, 1);
   router_.set(zmq::sockopt::sndhwm, 100000);
   router_.set(zmq::sockopt::rcvhwm, 100000);
-  router_.set(zmq::sockopt::maxmsgsize,
-              static_cast<std::int64_t>(policy_->limits().max_message_bytes) * kHardFrameLimitFactor);
+  router_.set(
+      zmq::sockopt::maxmsgsize,
+      static_cast<std::int64_t>(policy_->limits().max_message_bytes) * kHardFrameLimitFactor);
   router_.set(zmq::sockopt::heartbeat_ivl, 2000);
   router_.set(zmq::sockopt::heartbeat_timeout, 6000);
   router_.bind(config_.endpoint);
@@ -90,8 +93,9 @@ void Broker::bind() {
 
 void Broker::run() {
   bind();
-  next_metrics_ns_ = monotonic_ns() +
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(config_.metrics_interval).count();
+  next_metrics_ns_ =
+      monotonic_ns() +
+      std::chrono::duration_cast<std::chrono::nanoseconds>(config_.metrics_interval).count();
   while (!stop_requested_.load()) {
     zmq::pollitem_t items[] = {
         {router_.handle(), 0, ZMQ_POLLIN, 0},
@@ -143,7 +147,8 @@ void Broker::reload_policy() {
     next = policy::Policy::load_file(config_.policy_file);
   } catch (const std::exception& e) {
     ++metrics_.policy_reload_failures;
-    log::error("policy reload refused, keeping version {}: {}", policy_->digest().substr(0, 12), e.what());
+    log::error("policy reload refused, keeping version {}: {}", policy_->digest().substr(0, 12),
+               e.what());
     return;
   }
   ++metrics_.policy_reloads;
@@ -188,7 +193,8 @@ void Broker::reload_policy() {
 void Broker::housekeeping(std::int64_t now) {
   std::vector<Session*> expired;
   for (auto& [id, session] : sessions_) {
-    if (session->idle_timeout_ns > 0 && now - session->last_activity_ns > session->idle_timeout_ns) {
+    if (session->idle_timeout_ns > 0 &&
+        now - session->last_activity_ns > session->idle_timeout_ns) {
       expired.push_back(session.get());
     }
   }
@@ -197,7 +203,9 @@ void Broker::housekeeping(std::int64_t now) {
     close_session(*session, "no traffic for three heartbeats");
   }
   if (now >= next_metrics_ns_) {
-    next_metrics_ns_ = now + std::chrono::duration_cast<std::chrono::nanoseconds>(config_.metrics_interval).count();
+    next_metrics_ns_ =
+        now +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(config_.metrics_interval).count();
     write_metrics();
   }
 }

@@ -37,7 +37,7 @@ struct BrokerConfig {
   /// ZeroMQ endpoint to bind; "tcp://127.0.0.1:*" picks a free port (see ready_file).
   std::string endpoint = "tcp://127.0.0.1:7450";
   std::filesystem::path policy_file;
-  KeyPair keys;                        // the broker's CURVE key pair
+  KeyPair keys;  // the broker's CURVE key pair
   std::string broker_id = "enlace-broker";
   /// Written (atomically, by rename) with the bound endpoint once the broker accepts
   /// connections; lets scripts and tests wait for readiness without polling a port.
@@ -49,9 +49,9 @@ struct BrokerConfig {
 
 /// The connection a frame came from, as ZeroMQ and the ZAP handler describe it.
 struct Peer {
-  std::string routing_id;          // ROUTER routing id (short: kept inline by std::string)
-  std::string_view system_id;      // ZAP User-Id: the authenticated system
-  zmq::message_t* message;         // the frame, for metadata only Hello needs
+  std::string routing_id;      // ROUTER routing id (short: kept inline by std::string)
+  std::string_view system_id;  // ZAP User-Id: the authenticated system
+  zmq::message_t* message;     // the frame, for metadata only Hello needs
 
   /// The Z85 CURVE key the peer authenticated with (ZAP metadata); looked up on demand,
   /// as only Hello needs it.
@@ -128,7 +128,7 @@ class Broker {
   std::atomic<bool> reload_requested_{false};
 
   StringMap<std::unique_ptr<Session>> sessions_;  // by routing id
-  std::vector<Session*> flush_list_;   // sessions with pending frames this pass
+  std::vector<Session*> flush_list_;              // sessions with pending frames this pass
   // Every frame produced during a loop pass, once, as batch records; sessions hold
   // offsets into it. Cleared after each flush, its memory kept: producing a delivery
   // allocates nothing once warmed up, however many subscribers receive it.

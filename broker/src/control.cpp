@@ -40,8 +40,12 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
     return;
   }
   switch (control.body_type()) {
-    case wire::Control::Subscribe: handle_subscribe(*session, *control.body_as_Subscribe()); return;
-    case wire::Control::Unsubscribe: handle_unsubscribe(*session, *control.body_as_Unsubscribe()); return;
+    case wire::Control::Subscribe:
+      handle_subscribe(*session, *control.body_as_Subscribe());
+      return;
+    case wire::Control::Unsubscribe:
+      handle_unsubscribe(*session, *control.body_as_Unsubscribe());
+      return;
     case wire::Control::Ping: {
       control_fbb_.Clear();
       auto pong = wire::CreatePong(control_fbb_, control.body_as_Ping()->nonce(), utc_ns());
@@ -50,7 +54,8 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
       send_control(routing_id, control_fbb_);
       return;
     }
-    case wire::Control::Pong: return;  // its arrival refreshed the session's activity
+    case wire::Control::Pong:
+      return;  // its arrival refreshed the session's activity
     default:
       send_error(session, routing_id, Errc::unknown_command,
                  std::string("control frame '") + wire::EnumNameControl(control.body_type()) +
@@ -71,8 +76,9 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   const policy::System* system = policy_->find_system(peer.system_id);
   if (system == nullptr || system->revoked || system->public_key != peer.public_key()) {
     ++metrics_.sessions_revoked;
-    send_error(nullptr, routing_id, Errc::revoked,
-               "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
+    send_error(
+        nullptr, routing_id, Errc::revoked,
+        "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
     return;
   }
   if (Session* old = find_session(routing_id)) close_session(*old, "replaced by a new Hello");
@@ -91,20 +97,21 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   session->error_rate = TokenBucket(kErrorsPerSecond, kErrorBurst);
   session->last_activity_ns = monotonic_ns();
   if (hello.heartbeat_ms() > 0) {
-    session->idle_timeout_ns =
-        std::max(kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
+    session->idle_timeout_ns = std::max(
+        kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
   }
   Session& s = *session;
   sessions_.emplace(routing_id, std::move(session));
   ++metrics_.sessions_opened;
   log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
-            s.nation_code, s.role_name, hello.client_name() ? hello.client_name()->string_view() : "");
+            s.nation_code, s.role_name,
+            hello.client_name() ? hello.client_name()->string_view() : "");
 
   control_fbb_.Clear();
   auto& fbb = control_fbb_;
   auto welcome = wire::CreateWelcome(
-      fbb, wire::kProtocolVersion, fbb.CreateString(config_.broker_id), fbb.CreateString(s.nation_code),
-      fbb.CreateString(s.system_id), fbb.CreateString(s.role_name),
+      fbb, wire::kProtocolVersion, fbb.CreateString(config_.broker_id),
+      fbb.CreateString(s.nation_code), fbb.CreateString(s.system_id), fbb.CreateString(s.role_name),
       static_cast<std::uint32_t>(policy_->limits().max_message_bytes), s.session_id,
       fbb.CreateString(policy_->digest()));
   fbb.Finish(wire::CreateControlFrame(fbb, wire::Control::Welcome, welcome.Union()),
@@ -132,9 +139,9 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
     return;
   }
   if (session.subscriptions.size() >= policy_->limits().max_subscriptions_per_session) {
-    refuse(Errc::too_many_subscriptions,
-           "session already holds " + std::to_string(session.subscriptions.size()) +
-               " subscriptions (max_subscriptions)");
+    refuse(Errc::too_many_subscriptions, "session already holds " +
+                                             std::to_string(session.subscriptions.size()) +
+                                             " subscriptions (max_subscriptions)");
     return;
   }
   auto subscription = std::make_unique<SessionSubscription>();
@@ -149,8 +156,9 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
     // The COP cache is not kept yet: the snapshot is empty, and live traffic follows.
     control_fbb_.Clear();
     auto end = wire::CreateEndOfSnapshot(control_fbb_, request_id, 0);
-    control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::EndOfSnapshot, end.Union()),
-                        wire::ControlFrameIdentifier());
+    control_fbb_.Finish(
+        wire::CreateControlFrame(control_fbb_, wire::Control::EndOfSnapshot, end.Union()),
+        wire::ControlFrameIdentifier());
     send_control(session.routing_id, control_fbb_);
   }
 }
@@ -165,7 +173,8 @@ void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& reque
     }
   }
   send_error(&session, session.routing_id, Errc::invalid_pattern,
-             "no subscription to '" + std::string(pattern) + "' in this session", request.request_id());
+             "no subscription to '" + std::string(pattern) + "' in this session",
+             request.request_id());
 }
 
 void Broker::remove_subscription(Session& session, std::size_t index) {

@@ -85,11 +85,13 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   }
   wire::FrameView frame;
   if (const Errc code = wire::parse_frame({data, payload.size()}, frame); code != Errc::ok) {
-    send_error(session, peer.routing_id, code,
-               code == Errc::unsupported_version
-                   ? "protocol version " + std::to_string(data[0]) + " not supported (this broker speaks 1)"
-                   : std::string(code == Errc::unknown_command ? "unknown command byte"
-                                                               : "frame header malformed or too short"));
+    send_error(
+        session, peer.routing_id, code,
+        code == Errc::unsupported_version
+            ? "protocol version " + std::to_string(data[0]) +
+                  " not supported (this broker speaks 1)"
+            : std::string(code == Errc::unknown_command ? "unknown command byte"
+                                                        : "frame header malformed or too short"));
     return;
   }
   if (frame.command != wire::Command::batch) {
@@ -131,7 +133,8 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
       handle_publish(*session, frame);
       return;
     default:
-      send_error(session, routing_id, Errc::unknown_command, "Deliver frames are sent by brokers only");
+      send_error(session, routing_id, Errc::unknown_command,
+                 "Deliver frames are sent by brokers only");
       return;
   }
 }
@@ -147,9 +150,10 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
   const std::string_view nation = envelope.origin()->nation()->string_view();
   const std::string_view system = envelope.origin()->system()->string_view();
   if (nation != session.nation_code || system != session.system_id) {
-    refuse(Errc::origin_mismatch, "envelope origin " + std::string(nation) + "/" + std::string(system) +
-                                      " differs from the authenticated identity " + session.nation_code +
-                                      "/" + session.system_id);
+    refuse(Errc::origin_mismatch, "envelope origin " + std::string(nation) + "/" +
+                                      std::string(system) +
+                                      " differs from the authenticated identity " +
+                                      session.nation_code + "/" + session.system_id);
     return;
   }
   // 2. Publish ACL (also validates the topic).
@@ -161,9 +165,9 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
   // 3. Rate limit.
   const std::int64_t now = monotonic_ns();
   if (!session.publish_rate.take(now)) {
-    refuse(Errc::rate_limited, "system '" + session.system_id + "' exceeds its rate of " +
-                                   std::to_string(static_cast<long>(session.system->rate_per_second)) +
-                                   " messages/s");
+    refuse(Errc::rate_limited,
+           "system '" + session.system_id + "' exceeds its rate of " +
+               std::to_string(static_cast<long>(session.system->rate_per_second)) + " messages/s");
     return;
   }
   // 4. Label and audience, computed once for every subscriber.
@@ -210,9 +214,9 @@ void Broker::route(Session& publisher, const wire::Envelope& envelope, wire::Byt
   const auto build = [&] {
     auto& fbb = delivery_fbb_;
     fbb.Clear();
-    const auto origin = wire::CreateAuthenticatedOrigin(fbb, fbb.CreateString(publisher.nation_code),
-                                                        fbb.CreateString(publisher.system_id),
-                                                        fbb.CreateString(publisher.role_name));
+    const auto origin = wire::CreateAuthenticatedOrigin(
+        fbb, fbb.CreateString(publisher.nation_code), fbb.CreateString(publisher.system_id),
+        fbb.CreateString(publisher.role_name));
     const auto broker_id = fbb.CreateString(config_.broker_id);
     const auto path = fbb.CreateVector(&broker_id, 1);
     // The envelope is a nested FlatBuffer: keep it 8-byte aligned inside the delivery.

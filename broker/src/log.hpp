@@ -23,7 +23,8 @@ void write(Level level, fmt::format_string<Args...> format, Args&&... args) {
   if (level < threshold()) return;
   static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
   const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} {}\n",
              std::chrono::floor<std::chrono::seconds>(now), ms.count(),
              kNames[static_cast<int>(level)], fmt::format(format, std::forward<Args>(args)...));

@@ -49,14 +49,15 @@ their sessions at once).
 int check_policy(const std::string& file) {
   try {
     const auto policy = enlace::policy::Policy::load_file(file);
-    std::printf("%s: OK: coalition '%s', %zu nations, %zu roles, %zu systems, %zu agreements, digest %s\n",
-                file.c_str(), policy->coalition().c_str(), policy->nations().size(),
-                policy->roles().size(), policy->systems().size(), policy->agreements().size(),
-                policy->digest().c_str());
+    std::printf(
+        "%s: OK: coalition '%s', %zu nations, %zu roles, %zu systems, %zu agreements, digest %s\n",
+        file.c_str(), policy->coalition().c_str(), policy->nations().size(), policy->roles().size(),
+        policy->systems().size(), policy->agreements().size(), policy->digest().c_str());
     return 0;
   } catch (const enlace::policy::PolicyError& e) {
     for (const auto& d : e.diagnostics()) {
-      std::fprintf(stderr, "%s:%d: error: %s\n", d.where.file.c_str(), d.where.line, d.message.c_str());
+      std::fprintf(stderr, "%s:%d: error: %s\n", d.where.file.c_str(), d.where.line,
+                   d.message.c_str());
     }
     std::fprintf(stderr, "%s: %zu error(s)\n", file.c_str(), e.diagnostics().size());
   } catch (const std::exception& e) {
@@ -102,10 +103,14 @@ int main(int argc, char** argv) {
       const std::string level = value();
       using enlace::broker::log::Level;
       auto& threshold = enlace::broker::log::threshold();
-      if (level == "debug") threshold = Level::debug;
-      else if (level == "info") threshold = Level::info;
-      else if (level == "warn") threshold = Level::warn;
-      else if (level == "error") threshold = Level::error;
+      if (level == "debug")
+        threshold = Level::debug;
+      else if (level == "info")
+        threshold = Level::info;
+      else if (level == "warn")
+        threshold = Level::warn;
+      else if (level == "error")
+        threshold = Level::error;
       else {
         std::fprintf(stderr, "enlace-broker: unknown log level '%s'\n", level.c_str());
         return 2;

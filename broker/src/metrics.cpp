@@ -22,14 +22,16 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
   bool first = true;
   for (std::size_t code = 0; code < refusals.size(); ++code) {
     if (refusals[code] == 0) continue;
-    out += fmt::format("{}\"{}\":{}", first ? "" : ",", to_string(static_cast<Errc>(code)), refusals[code]);
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", to_string(static_cast<Errc>(code)),
+                       refusals[code]);
     first = false;
   }
   out += "},\"published_by_nation\":{";
   const auto& nations = policy.nations();
   first = true;
   for (const auto& nation : nations) {
-    out += fmt::format("{}\"{}\":{}", first ? "" : ",", nation.code, published_by_nation[nation.index]);
+    out += fmt::format("{}\"{}\":{}", first ? "" : ",", nation.code,
+                       published_by_nation[nation.index]);
     first = false;
   }
   out += "},\"delivered\":{";

@@ -12,8 +12,8 @@
 namespace enlace::broker {
 
 struct Metrics {
-  std::uint64_t auth_accepted = 0;       // ZAP: key known, handshake allowed
-  std::uint64_t auth_refused = 0;        // ZAP: unknown or revoked key
+  std::uint64_t auth_accepted = 0;  // ZAP: key known, handshake allowed
+  std::uint64_t auth_refused = 0;   // ZAP: unknown or revoked key
   std::uint64_t sessions_opened = 0;
   std::uint64_t sessions_closed = 0;
   std::uint64_t sessions_revoked = 0;
@@ -23,13 +23,13 @@ struct Metrics {
   std::uint64_t batches_in = 0;
   std::uint64_t frames_out = 0;
   std::uint64_t batches_out = 0;
-  std::uint64_t published = 0;           // envelopes accepted
-  std::uint64_t deliveries = 0;          // deliveries queued for subscribers (audience passed)
+  std::uint64_t published = 0;              // envelopes accepted
+  std::uint64_t deliveries = 0;             // deliveries queued for subscribers (audience passed)
   std::uint64_t dropped_slow_consumer = 0;  // frames not sent: subscriber's queue full
-  std::uint64_t dropped_gone = 0;        // subscriber vanished before delivery
+  std::uint64_t dropped_gone = 0;           // subscriber vanished before delivery
   std::uint64_t denied_by_audience = 0;  // a matching subscriber's nation was outside the audience
   std::uint64_t errors_sent = 0;
-  std::uint64_t errors_suppressed = 0;   // refusals counted but not answered (error rate limit)
+  std::uint64_t errors_suppressed = 0;  // refusals counted but not answered (error rate limit)
   std::uint64_t policy_reloads = 0;
   std::uint64_t policy_reload_failures = 0;
 

@@ -21,21 +21,24 @@ std::int64_t monotonic_ns() {
 
 }  // namespace
 
-void Broker::send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
-                        std::uint32_t request_id, const wire::Uuid* message_id) {
+void Broker::send_error(Session* session, const std::string& routing_id, Errc code,
+                        std::string reason, std::uint32_t request_id,
+                        const wire::Uuid* message_id) {
   metrics_.count_refusal(code);
   send_notice(session, routing_id, code, std::move(reason), request_id, message_id);
 }
 
-void Broker::send_notice(Session* session, const std::string& routing_id, Errc code, std::string reason,
-                         std::uint32_t request_id, const wire::Uuid* message_id) {
+void Broker::send_notice(Session* session, const std::string& routing_id, Errc code,
+                         std::string reason, std::uint32_t request_id,
+                         const wire::Uuid* message_id) {
   TokenBucket& budget = session ? session->error_rate : anonymous_errors_;
   if (!budget.take(monotonic_ns())) {
     ++metrics_.errors_suppressed;
     return;
   }
   ++metrics_.errors_sent;
-  log::debug("refused {} ({}): {}", session ? session->system_id : "<no session>", to_string(code), reason);
+  log::debug("refused {} ({}): {}", session ? session->system_id : "<no session>", to_string(code),
+             reason);
   control_fbb_.Clear();
   auto& fbb = control_fbb_;
   const auto text = fbb.CreateString(reason);
@@ -82,7 +85,8 @@ PendingRecord Broker::append_record(wire::Command command, flatbuffers::FlatBuff
   std::uint8_t* out = pass_buffer_.data() + at;
   wire::write_record_header(out, frame_size);
   wire::write_header(out + wire::kRecordHeaderSize, command);
-  std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+  std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, fbb.GetBufferPointer(),
+              fbb.GetSize());
   return {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
 }
 
@@ -97,7 +101,8 @@ void Broker::enqueue(Session& session, PendingRecord record) {
 
 bool Broker::send_to(const std::string& routing_id, zmq::message_t& frame) {
   try {
-    if (!router_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+    if (!router_.send(zmq::buffer(routing_id),
+                      zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
       return false;  // peer's queue full
     }
     router_.send(frame, zmq::send_flags::dontwait);
@@ -120,7 +125,8 @@ void Broker::flush_sessions() {
     while (i < pending.size() && !peer_gone) {
       // Take as many records as fit in one batch; a lone frame goes without batch framing.
       std::size_t end = i, bytes = 0;
-      while (end < pending.size() && (end == i || wire::kHeaderSize + bytes + pending[end].size <= kMaxBatchBytes)) {
+      while (end < pending.size() &&
+             (end == i || wire::kHeaderSize + bytes + pending[end].size <= kMaxBatchBytes)) {
         bytes += pending[end].size;
         ++end;
       }
@@ -142,7 +148,8 @@ void Broker::flush_sessions() {
       }
       const std::size_t frames = end - i;
       try {
-        if (router_.send(zmq::buffer(session->routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+        if (router_.send(zmq::buffer(session->routing_id),
+                         zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
             router_.send(frame, zmq::send_flags::dontwait)) {
           ++metrics_.frames_out;
           session->delivered += frames;

@@ -14,9 +14,9 @@
 namespace enlace::broker {
 
 struct SessionSubscription {
-  std::uint64_t id = 0;        // broker-wide unique, the trie's key
+  std::uint64_t id = 0;  // broker-wide unique, the trie's key
   std::string pattern;
-  topic::Tokens tokens;        // views into `pattern` (the object never moves: held by unique_ptr)
+  topic::Tokens tokens;  // views into `pattern` (the object never moves: held by unique_ptr)
   bool snapshot = false;
 };
 
@@ -29,18 +29,18 @@ struct PendingRecord {
 };
 
 struct Session {
-  std::string routing_id;      // ZeroMQ peer routing id on the ROUTER socket
+  std::string routing_id;  // ZeroMQ peer routing id on the ROUTER socket
   std::uint64_t session_id = 0;
-  std::string system_id;       // the authenticated system (ZAP User-Id)
-  std::string public_key;      // the CURVE key it authenticated with (Z85)
+  std::string system_id;                   // the authenticated system (ZAP User-Id)
+  std::string public_key;                  // the CURVE key it authenticated with (Z85)
   const policy::System* system = nullptr;  // into the policy in force; refreshed on reload
   std::string nation_code;
   std::string role_name;
-  unsigned nation = 0;         // nation index in the policy in force
+  unsigned nation = 0;  // nation index in the policy in force
   policy::NationMask nation_bit = 0;
 
   TokenBucket publish_rate;
-  TokenBucket error_rate;      // Error frames this session may cause
+  TokenBucket error_rate;  // Error frames this session may cause
   std::int64_t last_activity_ns = 0;
   std::int64_t idle_timeout_ns = 0;  // 0: no heartbeat announced, never expires by time
 

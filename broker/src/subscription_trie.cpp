@@ -32,7 +32,8 @@ void SubscriptionTrie::add(const topic::Tokens& pattern, SubscriptionRef ref) {
       next = &node->one;
     } else {
       auto it = node->children.find(token);
-      if (it == node->children.end()) it = node->children.emplace(std::string(token), nullptr).first;
+      if (it == node->children.end())
+        it = node->children.emplace(std::string(token), nullptr).first;
       next = &it->second;
     }
     if (!*next) *next = std::make_unique<Node>();
@@ -59,7 +60,8 @@ bool SubscriptionTrie::remove_from(Node* node, const topic::Tokens& pattern, std
     return true;
   }
   const auto it = node->children.find(token);
-  if (it == node->children.end() || !remove_from(it->second.get(), pattern, i + 1, id)) return false;
+  if (it == node->children.end() || !remove_from(it->second.get(), pattern, i + 1, id))
+    return false;
   if (it->second->empty()) node->children.erase(it);
   return true;
 }

@@ -49,14 +49,15 @@ class SubscriptionTrie {
  private:
   struct Node {
     StringMap<std::unique_ptr<Node>> children;  // literal tokens
-    std::unique_ptr<Node> one;        // `*`
-    std::vector<SubscriptionRef> here;  // subscriptions ending at this node
-    std::vector<SubscriptionRef> rest;  // subscriptions ending with `>` after this node
+    std::unique_ptr<Node> one;                  // `*`
+    std::vector<SubscriptionRef> here;          // subscriptions ending at this node
+    std::vector<SubscriptionRef> rest;          // subscriptions ending with `>` after this node
     bool empty() const noexcept { return children.empty() && !one && here.empty() && rest.empty(); }
   };
 
   template <class Visit>
-  static void match_from(const Node* node, const topic::Tokens& topic, std::size_t i, Visit& visit) {
+  static void match_from(const Node* node, const topic::Tokens& topic, std::size_t i,
+                         Visit& visit) {
     if (i == topic.size()) {
       for (const auto& ref : node->here) visit(ref);
       return;

@@ -71,7 +71,8 @@ std::optional<ZapDecision> ZapHandler::handle(const policy::Policy& policy) {
   }
   decision.accepted = true;
   decision.system_id = system->id;
-  reply(socket_, request_id, "200", "OK", system->id, property(kZapKeyProperty, decision.public_key));
+  reply(socket_, request_id, "200", "OK", system->id,
+        property(kZapKeyProperty, decision.public_key));
   return decision;
 }
 

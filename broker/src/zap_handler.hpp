@@ -10,8 +10,8 @@
 #include <zmq.hpp>
 
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "enlace/policy/policy.hpp"

@@ -30,7 +30,8 @@ void check_tcp_port(std::string_view endpoint) {
   constexpr std::string_view tcp = "tcp://";
   if (endpoint.substr(0, tcp.size()) != tcp) return;
   const auto colon = endpoint.rfind(':');
-  const std::string_view port = colon < tcp.size() ? std::string_view() : endpoint.substr(colon + 1);
+  const std::string_view port =
+      colon < tcp.size() ? std::string_view() : endpoint.substr(colon + 1);
   unsigned long value = 0;
   bool digits = !port.empty() && port.size() <= 5;
   for (char c : port) {
@@ -47,11 +48,16 @@ void check_tcp_port(std::string_view endpoint) {
 
 std::string_view to_string(ConnectionState state) noexcept {
   switch (state) {
-    case ConnectionState::connecting: return "connecting";
-    case ConnectionState::connected: return "connected";
-    case ConnectionState::reconnecting: return "reconnecting";
-    case ConnectionState::auth_failed: return "auth_failed";
-    case ConnectionState::closed: return "closed";
+    case ConnectionState::connecting:
+      return "connecting";
+    case ConnectionState::connected:
+      return "connected";
+    case ConnectionState::reconnecting:
+      return "reconnecting";
+    case ConnectionState::auth_failed:
+      return "auth_failed";
+    case ConnectionState::closed:
+      return "closed";
   }
   return "unknown";
 }
@@ -60,7 +66,9 @@ std::string_view to_string(ConnectionState state) noexcept {
 
 Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
-Client::~Client() { close(); }
+Client::~Client() {
+  close();
+}
 
 void Client::close() {
   if (impl_) impl_->stop();
@@ -77,7 +85,8 @@ SessionInfo Client::session() const {
 }
 
 Result<SessionInfo> Client::wait_connected(std::chrono::milliseconds timeout) {
-  if (impl_->on_io_thread()) return Error{Errc::invalid_argument, "wait_connected() called from a callback"};
+  if (impl_->on_io_thread())
+    return Error{Errc::invalid_argument, "wait_connected() called from a callback"};
   std::unique_lock lock(impl_->mutex_);
   const bool done = impl_->changed_.wait_for(lock, timeout, [&] {
     return impl_->state_ == ConnectionState::connected ||
@@ -85,10 +94,14 @@ Result<SessionInfo> Client::wait_connected(std::chrono::milliseconds timeout) {
            impl_->state_ == ConnectionState::closed;
   });
   switch (impl_->state_) {
-    case ConnectionState::connected: return impl_->session_;
-    case ConnectionState::auth_failed: return impl_->last_error_;
-    case ConnectionState::closed: return Error{Errc::closed, "client closed"};
-    default: break;
+    case ConnectionState::connected:
+      return impl_->session_;
+    case ConnectionState::auth_failed:
+      return impl_->last_error_;
+    case ConnectionState::closed:
+      return Error{Errc::closed, "client closed"};
+    default:
+      break;
   }
   (void)done;
   return Error{Errc::timeout, "no session with " + impl_->options_.endpoint + " within " +
@@ -110,12 +123,14 @@ Result<PublishAck> Client::await_ack(const wire::Uuid& id, std::chrono::millisec
 Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowledge,
                                             std::chrono::milliseconds timeout) {
   if (acknowledge && impl_->on_io_thread()) {
-    return Error{Errc::invalid_argument, "publish_envelope() with acknowledge called from a callback"};
+    return Error{Errc::invalid_argument,
+                 "publish_envelope() with acknowledge called from a callback"};
   }
   // Far above any broker's limit; refusing it first keeps the verifier's own bounds safe.
   constexpr std::size_t kMaxEnvelopeBytes = std::size_t{1} << 30;
   if (envelope.size() > kMaxEnvelopeBytes) {
-    return Error{Errc::message_too_large, "envelope of " + std::to_string(envelope.size()) + " bytes"};
+    return Error{Errc::message_too_large,
+                 "envelope of " + std::to_string(envelope.size()) + " bytes"};
   }
   // The caller's buffer may sit anywhere; FlatBuffers reads fields in place, so verify an
   // aligned copy when it is not 8-byte aligned.
@@ -125,7 +140,8 @@ Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowled
     if (!envelope.empty()) std::memcpy(aligned.data(), envelope.data(), envelope.size());
     envelope = {reinterpret_cast<const std::uint8_t*>(aligned.data()), envelope.size()};
   }
-  if (const Errc code = wire::verify_body({wire::Command::publish, 0, envelope}); code != Errc::ok) {
+  if (const Errc code = wire::verify_body({wire::Command::publish, 0, envelope});
+      code != Errc::ok) {
     return Error{Errc::invalid_envelope,
                  "not a valid Envelope buffer (identifier ENV1): " + std::string(to_string(code))};
   }
@@ -142,8 +158,12 @@ Result<Subscription> Client::subscribe(std::string pattern, DeliveryHandler hand
     return Error{Errc::invalid_pattern, "'" + pattern + "' is not a valid topic pattern"};
   }
   if (!handler) return Error{Errc::invalid_argument, "subscribe() needs a handler"};
-  ClientCommand command{ClientCommand::Kind::subscribe, impl_->next_subscription_id(), pattern,
-                        std::move(handler), std::move(options), nullptr};
+  ClientCommand command{ClientCommand::Kind::subscribe,
+                        impl_->next_subscription_id(),
+                        pattern,
+                        std::move(handler),
+                        std::move(options),
+                        nullptr};
   const std::uint64_t id = command.subscription_id;
   auto status = impl_->submit(std::move(command), timeout);
   if (status.code() == Errc::timeout) {
@@ -155,8 +175,12 @@ Result<Subscription> Client::subscribe(std::string pattern, DeliveryHandler hand
 }
 
 Status Client::unsubscribe(const Subscription& subscription, std::chrono::milliseconds timeout) {
-  ClientCommand command{ClientCommand::Kind::unsubscribe, subscription.id, subscription.pattern,
-                        nullptr, {}, nullptr};
+  ClientCommand command{ClientCommand::Kind::unsubscribe,
+                        subscription.id,
+                        subscription.pattern,
+                        nullptr,
+                        {},
+                        nullptr};
   return impl_->submit(std::move(command), timeout);
 }
 
@@ -173,7 +197,7 @@ Status Client::flush(std::chrono::milliseconds timeout) {
 
 ClientStats Client::stats() const {
   const auto& c = impl_->counters_;
-  return {c.published.load(),    c.delivered.load(),     c.frames_sent.load(),
+  return {c.published.load(),       c.delivered.load(),     c.frames_sent.load(),
           c.frames_received.load(), c.broker_errors.load(), c.invalid_frames.load(),
           c.reconnects.load()};
 }
@@ -234,7 +258,8 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
   {
     std::lock_guard lock(mutex_);
     if (!have_session_) {
-      return Error{Errc::not_connected, "no session yet: the origin is known after the broker's Welcome"};
+      return Error{Errc::not_connected,
+                   "no session yet: the origin is known after the broker's Welcome"};
     }
     nation = session_.nation;
     system = session_.system;
@@ -253,7 +278,8 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return Error{Errc::closed, "client closed"};
-    const std::size_t limit = session_.max_message_bytes ? session_.max_message_bytes : max_frame_bytes_;
+    const std::size_t limit =
+        session_.max_message_bytes ? session_.max_message_bytes : max_frame_bytes_;
     if (envelope.size() + wire::kHeaderSize > limit) {
       return Error{Errc::message_too_large, "envelope of " + std::to_string(envelope.size()) +
                                                 " bytes exceeds the broker's limit of " +
@@ -261,7 +287,8 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
     }
     if (outbox_.size() + in_flight_bytes_ + envelope.size() > options_.send_queue_bytes) {
       return Error{Errc::queue_full, "send queue holds " + std::to_string(outbox_.size()) +
-                                         " bytes (limit " + std::to_string(options_.send_queue_bytes) + ")"};
+                                         " bytes (limit " +
+                                         std::to_string(options_.send_queue_bytes) + ")"};
     }
     wake = outbox_frames_ == 0;
     append_record(outbox_, envelope, acknowledge ? wire::flag::ack_requested : 0);
@@ -275,10 +302,12 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
   return PublishAck{*id, 0, 0};
 }
 
-Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout) {
+Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id,
+                                           std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const auto it = ack_waiters_.find(key_of(id));
-  if (it == ack_waiters_.end()) return Error{Errc::invalid_argument, "no acknowledgement requested for this id"};
+  if (it == ack_waiters_.end())
+    return Error{Errc::invalid_argument, "no acknowledgement requested for this id"};
   const auto waiter = it->second;
   changed_.wait_for(lock, timeout, [&] { return waiter->done || stopping_; });
   ack_waiters_.erase(key_of(id));
@@ -298,13 +327,15 @@ bool Client::Impl::post(ClientCommand command) {
 }
 
 Status Client::Impl::submit(ClientCommand command, std::chrono::milliseconds timeout) {
-  if (on_io_thread()) return Error{Errc::invalid_argument, "subscribe()/unsubscribe() called from a callback"};
+  if (on_io_thread())
+    return Error{Errc::invalid_argument, "subscribe()/unsubscribe() called from a callback"};
   auto done = std::make_shared<std::promise<Status>>();
   auto answer = done->get_future();
   command.done = done;
   if (!post(std::move(command))) return Error{Errc::closed, "client closed"};
   if (answer.wait_for(timeout) != std::future_status::ready) {
-    return Error{Errc::timeout, "no answer from the broker within " + std::to_string(timeout.count()) + " ms"};
+    return Error{Errc::timeout,
+                 "no answer from the broker within " + std::to_string(timeout.count()) + " ms"};
   }
   return answer.get();
 }

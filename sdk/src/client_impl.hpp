@@ -45,7 +45,9 @@ struct UuidKey {
   std::uint64_t hi, lo;
   bool operator<(const UuidKey& o) const noexcept { return hi != o.hi ? hi < o.hi : lo < o.lo; }
 };
-inline UuidKey key_of(const wire::Uuid& id) noexcept { return {id.hi(), id.lo()}; }
+inline UuidKey key_of(const wire::Uuid& id) noexcept {
+  return {id.hi(), id.lo()};
+}
 
 struct AckWaiter {
   bool done = false;

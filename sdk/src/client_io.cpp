@@ -19,10 +19,9 @@ std::int64_t steady_ns() {
       .count();
 }
 
-constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+constexpr int kMonitorEvents =
+    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
 
 // At most this many frames are read per loop pass, so that sending is never starved.
 constexpr int kMaxReceivesPerPass = 1024;
@@ -63,7 +62,8 @@ void Client::Impl::loop() {
     // Ping when either direction has been quiet for a heartbeat: the broker must hear from
     // us, and we must hear from it (its Pong) to know it is alive.
     const std::int64_t next_ping = std::min(last_send_ns_, last_receive_ns_) + heartbeat_ns;
-    const long timeout_ms = phase_ == Phase::ready ? std::max<long>(0, (next_ping - now) / 1000000 + 1) : 100;
+    const long timeout_ms =
+        phase_ == Phase::ready ? std::max<long>(0, (next_ping - now) / 1000000 + 1) : 100;
     try {
       zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
     } catch (const zmq::error_t& e) {
@@ -182,9 +182,8 @@ void Client::Impl::handle_monitor_event() {
       break;
     default:
       set_state(ConnectionState::auth_failed,
-                {Errc::authentication_failed,
-                 "CURVE handshake with " + options_.endpoint +
-                     " failed (wrong broker public key?); retrying"});
+                {Errc::authentication_failed, "CURVE handshake with " + options_.endpoint +
+                                                  " failed (wrong broker public key?); retrying"});
       break;
   }
 }
@@ -245,17 +244,29 @@ void Client::Impl::handle_frame(const wire::FrameView& frame,
     return;
   }
   switch (frame.command) {
-    case wire::Command::control: handle_control(*wire::control_of(frame)); break;
-    case wire::Command::deliver: dispatch(frame, owner); break;
-    default: counters_.invalid_frames.fetch_add(1); break;  // publish/batch never come down
+    case wire::Command::control:
+      handle_control(*wire::control_of(frame));
+      break;
+    case wire::Command::deliver:
+      dispatch(frame, owner);
+      break;
+    default:
+      counters_.invalid_frames.fetch_add(1);
+      break;  // publish/batch never come down
   }
 }
 
 void Client::Impl::handle_control(const wire::ControlFrame& control) {
   switch (control.body_type()) {
-    case wire::Control::Welcome: handle_welcome(*control.body_as_Welcome()); break;
-    case wire::Control::Ack: handle_ack(*control.body_as_Ack()); break;
-    case wire::Control::Error: handle_error(*control.body_as_Error()); break;
+    case wire::Control::Welcome:
+      handle_welcome(*control.body_as_Welcome());
+      break;
+    case wire::Control::Ack:
+      handle_ack(*control.body_as_Ack());
+      break;
+    case wire::Control::Error:
+      handle_error(*control.body_as_Error());
+      break;
     case wire::Control::EndOfSnapshot: {
       const auto* end = control.body_as_EndOfSnapshot();
       for (auto& [id, subscription] : subscriptions_) {
@@ -275,7 +286,8 @@ void Client::Impl::handle_control(const wire::ControlFrame& control) {
       send_control(control_fbb_);
       break;
     }
-    default: break;  // Pong: its arrival already refreshed last_receive_ns_
+    default:
+      break;  // Pong: its arrival already refreshed last_receive_ns_
   }
 }
 
@@ -344,7 +356,8 @@ void Client::Impl::handle_error(const wire::Error& frame) {
       Request request = std::move(it->second);
       requests_.erase(it);
       // A refused subscription leaves nothing behind.
-      if (request.kind == ClientCommand::Kind::subscribe) subscriptions_.erase(request.subscription_id);
+      if (request.kind == ClientCommand::Kind::subscribe)
+        subscriptions_.erase(request.subscription_id);
       if (request.done) {
         request.done->set_value(error);
       } else {
@@ -375,7 +388,8 @@ void Client::Impl::handle_error(const wire::Error& frame) {
       phase_ = Phase::disconnected;
       set_state(ConnectionState::auth_failed, error);
       break;
-    default: break;
+    default:
+      break;
   }
   report_error(error);
 }
@@ -410,8 +424,8 @@ void Client::Impl::dispatch(const wire::FrameView& frame,
     try {
       subscription->handler(delivery);
     } catch (const std::exception& e) {
-      report_error({Errc::invalid_argument, "a delivery handler for '" + subscription->pattern +
-                                                "' threw: " + e.what()});
+      report_error({Errc::invalid_argument,
+                    "a delivery handler for '" + subscription->pattern + "' threw: " + e.what()});
     }
   }
 }
@@ -430,13 +444,15 @@ void Client::Impl::run_commands() {
       subscription->tokens.split(subscription->pattern);
       subscription->handler = std::move(command.handler);
       subscription->options = std::move(command.options);
-      auto& entry = *subscriptions_.emplace(subscription->id, std::move(subscription)).first->second;
+      auto& entry =
+          *subscriptions_.emplace(subscription->id, std::move(subscription)).first->second;
       if (phase_ == Phase::ready) {
         send_subscribe(entry, std::move(command.done));
       } else {
         // Sent with the other subscriptions once the session is established.
-        requests_.emplace(0x80000000u | static_cast<std::uint32_t>(entry.id),
-                          Request{ClientCommand::Kind::subscribe, entry.id, std::move(command.done)});
+        requests_.emplace(
+            0x80000000u | static_cast<std::uint32_t>(entry.id),
+            Request{ClientCommand::Kind::subscribe, entry.id, std::move(command.done)});
       }
       continue;
     }
@@ -457,17 +473,20 @@ void Client::Impl::run_commands() {
       return entry.second.subscription_id == command.subscription_id &&
              entry.second.kind == ClientCommand::Kind::subscribe;
     });
-    const bool still_needed = std::any_of(subscriptions_.begin(), subscriptions_.end(),
-                                          [&](const auto& s) { return s.second->pattern == pattern; });
+    const bool still_needed =
+        std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                    [&](const auto& s) { return s.second->pattern == pattern; });
     if (phase_ != Phase::ready || still_needed) {
       finish(success());
       continue;
     }
     const std::uint32_t request_id = next_request_id();
     control_fbb_.Clear();
-    auto body = wire::CreateUnsubscribe(control_fbb_, request_id, control_fbb_.CreateString(pattern));
-    control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Unsubscribe, body.Union()),
-                        wire::ControlFrameIdentifier());
+    auto body =
+        wire::CreateUnsubscribe(control_fbb_, request_id, control_fbb_.CreateString(pattern));
+    control_fbb_.Finish(
+        wire::CreateControlFrame(control_fbb_, wire::Control::Unsubscribe, body.Union()),
+        wire::ControlFrameIdentifier());
     requests_.emplace(request_id, Request{ClientCommand::Kind::unsubscribe, command.subscription_id,
                                           std::move(command.done)});
     send_control(control_fbb_);
@@ -483,9 +502,11 @@ void Client::Impl::send_subscribe(Subscription& subscription,
   auto body = wire::CreateSubscribe(control_fbb_, request_id,
                                     control_fbb_.CreateString(subscription.pattern), o.snapshot,
                                     o.replay_from, o.replay_value, o.conflation);
-  control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Subscribe, body.Union()),
-                      wire::ControlFrameIdentifier());
-  requests_.emplace(request_id, Request{ClientCommand::Kind::subscribe, subscription.id, std::move(done)});
+  control_fbb_.Finish(
+      wire::CreateControlFrame(control_fbb_, wire::Control::Subscribe, body.Union()),
+      wire::ControlFrameIdentifier());
+  requests_.emplace(request_id,
+                    Request{ClientCommand::Kind::subscribe, subscription.id, std::move(done)});
   send_control(control_fbb_);
 }
 
@@ -556,7 +577,8 @@ void Client::Impl::flush_outbox() {
       frame.rebuild(wire::kHeaderSize + (end - sending_offset_));
       auto* out = static_cast<std::uint8_t*>(frame.data());
       wire::write_header(out, wire::Command::batch);
-      std::memcpy(out + wire::kHeaderSize, sending_.data() + sending_offset_, end - sending_offset_);
+      std::memcpy(out + wire::kHeaderSize, sending_.data() + sending_offset_,
+                  end - sending_offset_);
     }
     if (!socket_->send(frame, zmq::send_flags::dontwait)) break;  // full: wait for POLLOUT
     counters_.frames_sent.fetch_add(1);

@@ -8,7 +8,9 @@ Delivery::Delivery(std::shared_ptr<const void> keepalive, wire::Bytes delivery_b
       header_(wire::GetDelivery(delivery_bytes.data())),
       envelope_(wire::GetEnvelope(header_->envelope()->data())) {}
 
-std::string_view Delivery::topic() const noexcept { return envelope_->topic()->string_view(); }
+std::string_view Delivery::topic() const noexcept {
+  return envelope_->topic()->string_view();
+}
 
 std::string_view Delivery::origin_nation() const noexcept {
   return header_->origin()->nation()->string_view();

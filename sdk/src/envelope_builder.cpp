@@ -19,7 +19,7 @@ wire::Uuid make_message_id() noexcept {
   (void)initialised;
   std::uint64_t halves[2];
   randombytes_buf(halves, sizeof(halves));
-  halves[0] = (halves[0] & ~0xF000ULL) | 0x4000ULL;                     // version 4
+  halves[0] = (halves[0] & ~0xF000ULL) | 0x4000ULL;                         // version 4
   halves[1] = (halves[1] & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   return wire::Uuid(halves[0], halves[1]);
 }
@@ -46,7 +46,8 @@ wire::Uuid EnvelopeBuilder::finish_any(std::string_view topic, Origin origin, wi
   }
 
   const std::int64_t now = now_ns();
-  const std::int64_t stale = options.time_to_live.count() > 0 ? now + options.time_to_live.count() : 0;
+  const std::int64_t stale =
+      options.time_to_live.count() > 0 ? now + options.time_to_live.count() : 0;
 
   wire::EnvelopeBuilder envelope(fbb);
   envelope.add_id(&id);

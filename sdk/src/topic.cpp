@@ -6,7 +6,9 @@ namespace {
 constexpr std::string_view kOne = "*";
 constexpr std::string_view kRest = ">";
 
-bool is_token_char(char c) noexcept { return c > ' ' && c <= '~' && c != '.'; }
+bool is_token_char(char c) noexcept {
+  return c > ' ' && c <= '~' && c != '.';
+}
 
 enum class Kind { topic, pattern };
 
@@ -47,7 +49,9 @@ bool Tokens::split(std::string_view text) noexcept {
   }
 }
 
-bool is_valid_topic(std::string_view topic) noexcept { return validate(topic, Kind::topic); }
+bool is_valid_topic(std::string_view topic) noexcept {
+  return validate(topic, Kind::topic);
+}
 
 bool is_valid_pattern(std::string_view pattern) noexcept {
   return validate(pattern, Kind::pattern);

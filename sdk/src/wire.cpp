@@ -47,9 +47,8 @@ Errc verify_body(const FrameView& frame) noexcept {
       return verify(frame.body, EnvelopeIdentifier(),
                     [](flatbuffers::Verifier& v) { return VerifyEnvelopeBuffer(v); });
     case Command::deliver: {
-      const Errc outer =
-          verify(frame.body, DeliveryIdentifier(),
-                 [](flatbuffers::Verifier& v) { return VerifyDeliveryBuffer(v); });
+      const Errc outer = verify(frame.body, DeliveryIdentifier(),
+                                [](flatbuffers::Verifier& v) { return VerifyDeliveryBuffer(v); });
       if (outer != Errc::ok) return outer;
       // The verifier checked the nested envelope's structure; check its identifier too.
       const auto* nested = GetDelivery(frame.body.data())->envelope();

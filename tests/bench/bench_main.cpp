@@ -53,25 +53,37 @@ Options parse(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--scenario") o.scenario = value();
-    else if (a == "--messages") o.messages = std::stoull(value());
-    else if (a == "--publishers") o.publishers = std::stoi(value());
-    else if (a == "--subscribers") o.subscribers = std::stoi(value());
-    else if (a == "--topics") o.topics = std::stoull(value());
-    else if (a == "--wildcard") o.wildcard = true;
-    else if (a == "--nations") o.nations = std::stoi(value());
-    else if (a == "--systems") o.systems = std::stoi(value());
-    else if (a == "--rate") o.rate = std::stod(value());
-    else if (a == "--duration") o.duration = std::stod(value());
-    else if (a == "--size") o.size = std::stoi(value());
-    else if (a == "--json") o.json = true;
+    if (a == "--scenario")
+      o.scenario = value();
+    else if (a == "--messages")
+      o.messages = std::stoull(value());
+    else if (a == "--publishers")
+      o.publishers = std::stoi(value());
+    else if (a == "--subscribers")
+      o.subscribers = std::stoi(value());
+    else if (a == "--topics")
+      o.topics = std::stoull(value());
+    else if (a == "--wildcard")
+      o.wildcard = true;
+    else if (a == "--nations")
+      o.nations = std::stoi(value());
+    else if (a == "--systems")
+      o.systems = std::stoi(value());
+    else if (a == "--rate")
+      o.rate = std::stod(value());
+    else if (a == "--duration")
+      o.duration = std::stod(value());
+    else if (a == "--size")
+      o.size = std::stoi(value());
+    else if (a == "--json")
+      o.json = true;
     else {
       std::fputs(kUsage, a == "--help" ? stdout : stderr);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
-  if ((o.scenario != "throughput" && o.scenario != "latency") || o.publishers < 1 || o.subscribers < 1 ||
-      o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0) {
+  if ((o.scenario != "throughput" && o.scenario != "latency") || o.publishers < 1 ||
+      o.subscribers < 1 || o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0) {
     std::fputs(kUsage, stderr);
     std::exit(2);
   }
@@ -82,23 +94,26 @@ Options parse(int argc, char** argv) {
 auto track(std::int64_t stamp_ns, std::uint64_t n) {
   return [stamp_ns, n](flatbuffers::FlatBufferBuilder& fbb) {
     const wire::GeoPoint point(-0.19 + static_cast<double>(n % 1000) * 1e-5, -74.78);
-    auto position = wire::CreatePosition(fbb, &point, 92.0, wire::AltitudeReference::MeanSeaLevel, 25.0f);
+    auto position =
+        wire::CreatePosition(fbb, &point, 92.0, wire::AltitudeReference::MeanSeaLevel, 25.0f);
     const wire::Motion motion(84.0f, 6.5f);
     auto source = wire::CreateSensorRefDirect(fbb, wire::SensorType::Radar, "rx17");
     return wire::CreateTrackDirect(fbb, "T0042", position, &motion, wire::StandardIdentity::Suspect,
-                                   wire::BattleDimension::SeaSurface, nullptr, wire::ContactKind::Vessel,
-                                   source, stamp_ns);
+                                   wire::BattleDimension::SeaSurface, nullptr,
+                                   wire::ContactKind::Vessel, source, stamp_ns);
   };
 }
 
 std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 std::vector<std::string> make_topics(std::uint64_t count) {
   std::vector<std::string> topics;
   topics.reserve(count);
-  for (std::uint64_t i = 0; i < count; ++i) topics.push_back("track.COL.radar.rx17.T" + std::to_string(i));
+  for (std::uint64_t i = 0; i < count; ++i)
+    topics.push_back("track.COL.radar.rx17.T" + std::to_string(i));
   return topics;
 }
 
@@ -119,7 +134,8 @@ bool publish_blocking(Client& client, const std::string& topic, Build&& build) {
 
 // Waits for `received` to reach `expected`, showing progress; gives up after 2 s without
 // progress. Returns when the last delivery was seen.
-Clock::time_point await_deliveries(const std::atomic<std::uint64_t>& received, std::uint64_t expected) {
+Clock::time_point await_deliveries(const std::atomic<std::uint64_t>& received,
+                                   std::uint64_t expected) {
   std::uint64_t last = received.load();
   auto last_progress = Clock::now();
   auto last_report = Clock::now();
@@ -146,13 +162,15 @@ int run_throughput(const Options& o) {
   for (auto& subscriber : bed.subscribers) {
     const auto count = [&](const Delivery&) { received.fetch_add(1, std::memory_order_relaxed); };
     if (o.wildcard || o.topics > 1) {
-      if (!subscriber->subscribe(o.wildcard ? "track.>" : "track.COL.radar.rx17.*", count)) return 1;
+      if (!subscriber->subscribe(o.wildcard ? "track.>" : "track.COL.radar.rx17.*", count))
+        return 1;
     } else if (!subscriber->subscribe(topics.front(), count)) {
       return 1;
     }
   }
   const std::uint64_t per_publisher = o.messages / static_cast<std::uint64_t>(o.publishers);
-  const std::uint64_t expected = per_publisher * static_cast<std::uint64_t>(o.publishers * o.subscribers);
+  const std::uint64_t expected =
+      per_publisher * static_cast<std::uint64_t>(o.publishers * o.subscribers);
 
   const double cpu_before = process_cpu_us(bed.broker->pid());
   const auto start = Clock::now();
@@ -172,25 +190,30 @@ int run_throughput(const Options& o) {
   const double cpu_us = process_cpu_us(bed.broker->pid()) - cpu_before;
 
   const std::uint64_t got = received.load();
-  const double publish_rate = static_cast<double>(per_publisher * static_cast<std::uint64_t>(o.publishers)) /
-                              std::chrono::duration<double>(published_at - start).count();
-  const double delivered_rate = static_cast<double>(got) / std::chrono::duration<double>(done - start).count();
+  const double publish_rate =
+      static_cast<double>(per_publisher * static_cast<std::uint64_t>(o.publishers)) /
+      std::chrono::duration<double>(published_at - start).count();
+  const double delivered_rate =
+      static_cast<double>(got) / std::chrono::duration<double>(done - start).count();
   const double cpu_per_delivery = cpu_us / static_cast<double>(std::max<std::uint64_t>(got, 1));
   if (o.json) {
-    std::printf("{\"system\":\"enlace\",\"scenario\":\"throughput\",\"publishers\":%d,\"subscribers\":%d,"
-                "\"messages\":%llu,\"topics\":%llu,\"wildcard\":%s,\"nations\":%d,\"systems\":%d,"
-                "\"delivered\":%llu,\"lost\":%llu,\"publish_rate\":%.0f,\"delivered_rate\":%.0f,"
-                "\"broker_cpu_us_per_delivery\":%.3f}\n",
-                o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
-                static_cast<unsigned long long>(o.topics), o.wildcard ? "true" : "false", o.nations,
-                o.systems, static_cast<unsigned long long>(got),
-                static_cast<unsigned long long>(expected - got), publish_rate, delivered_rate, cpu_per_delivery);
+    std::printf(
+        "{\"system\":\"enlace\",\"scenario\":\"throughput\",\"publishers\":%d,\"subscribers\":%d,"
+        "\"messages\":%llu,\"topics\":%llu,\"wildcard\":%s,\"nations\":%d,\"systems\":%d,"
+        "\"delivered\":%llu,\"lost\":%llu,\"publish_rate\":%.0f,\"delivered_rate\":%.0f,"
+        "\"broker_cpu_us_per_delivery\":%.3f}\n",
+        o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
+        static_cast<unsigned long long>(o.topics), o.wildcard ? "true" : "false", o.nations,
+        o.systems, static_cast<unsigned long long>(got),
+        static_cast<unsigned long long>(expected - got), publish_rate, delivered_rate,
+        cpu_per_delivery);
   } else {
-    std::printf("throughput %d -> %d, %llu messages of ~200 B (Track) on %llu topic(s)%s, CURVE on, "
-                "policy of %d nations + %d filler systems\n",
-                o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
-                static_cast<unsigned long long>(o.topics), o.wildcard ? ", wildcard subscribers" : "",
-                o.nations, o.systems);
+    std::printf(
+        "throughput %d -> %d, %llu messages of ~200 B (Track) on %llu topic(s)%s, CURVE on, "
+        "policy of %d nations + %d filler systems\n",
+        o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
+        static_cast<unsigned long long>(o.topics), o.wildcard ? ", wildcard subscribers" : "",
+        o.nations, o.systems);
     std::printf("  published:  %.0f msgs/s\n", publish_rate);
     std::printf("  delivered:  %.0f deliveries/s (%llu of %llu, lost %llu)\n", delivered_rate,
                 static_cast<unsigned long long>(got), static_cast<unsigned long long>(expected),
@@ -207,7 +230,8 @@ int run_latency(const Options& o) {
   LogHistogram histogram;  // written by the subscriber's I/O thread only, read after
   if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
         const auto* t = d.as<wire::Track>();
-        if (t != nullptr) histogram.record(static_cast<double>(steady_ns() - t->observed_ns()) / 1000.0);
+        if (t != nullptr)
+          histogram.record(static_cast<double>(steady_ns() - t->observed_ns()) / 1000.0);
         received.fetch_add(1, std::memory_order_release);
       })) {
     return 1;
@@ -229,16 +253,19 @@ int run_latency(const Options& o) {
   const std::uint64_t got = received.load(std::memory_order_acquire);
   const auto q = [&](double quantile) { return histogram.quantile(quantile); };
   if (o.json) {
-    std::printf("{\"system\":\"enlace\",\"scenario\":\"latency\",\"rate\":%.0f,\"sent\":%llu,\"received\":%llu,"
-                "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}\n",
-                o.rate, static_cast<unsigned long long>(total), static_cast<unsigned long long>(got), q(0.5),
-                q(0.9), q(0.99), q(0.999), histogram.max());
+    std::printf(
+        "{\"system\":\"enlace\",\"scenario\":\"latency\",\"rate\":%.0f,\"sent\":%llu,\"received\":%"
+        "llu,"
+        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}\n",
+        o.rate, static_cast<unsigned long long>(total), static_cast<unsigned long long>(got),
+        q(0.5), q(0.9), q(0.99), q(0.999), histogram.max());
   } else {
-    std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, ~200 B tracks, CURVE on\n", o.rate, o.duration);
+    std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, ~200 B tracks, CURVE on\n", o.rate,
+                o.duration);
     std::printf("  received %llu of %llu\n", static_cast<unsigned long long>(got),
                 static_cast<unsigned long long>(total));
-    std::printf("  p50 %.0f us  p90 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n", q(0.5), q(0.9),
-                q(0.99), q(0.999), histogram.max());
+    std::printf("  p50 %.0f us  p90 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n", q(0.5),
+                q(0.9), q(0.99), q(0.999), histogram.max());
   }
   return got == total ? 0 : 3;
 }

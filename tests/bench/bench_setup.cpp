@@ -38,7 +38,8 @@ BenchBed::BenchBed(const SetupOptions& options) {
   // No rate limit gets in the way of a benchmark.
   coalition.edits.emplace_back("default_rate = 100000", "default_rate = 100000000");
   coalition.edits.emplace_back("default_burst = 100000", "default_burst = 100000000");
-  for (int i = 0; i < options.publishers; ++i) coalition.add("pub" + std::to_string(i), "COL", "sensor");
+  for (int i = 0; i < options.publishers; ++i)
+    coalition.add("pub" + std::to_string(i), "COL", "sensor");
   for (int i = 0; i < options.subscribers; ++i) {
     coalition.add("sub" + std::to_string(i), i % 2 ? "PER" : "ECU", "command_post");
   }
@@ -48,11 +49,14 @@ BenchBed::BenchBed(const SetupOptions& options) {
     auto options_for = broker->options_for(coalition[id]);
     options_for.send_queue_bytes = 64 * 1024 * 1024;
     auto client = std::make_unique<Client>(options_for);
-    if (!client->wait_connected(std::chrono::seconds(20))) throw std::runtime_error(id + " did not connect");
+    if (!client->wait_connected(std::chrono::seconds(20)))
+      throw std::runtime_error(id + " did not connect");
     return client;
   };
-  for (int i = 0; i < options.subscribers; ++i) subscribers.push_back(connect("sub" + std::to_string(i)));
-  for (int i = 0; i < options.publishers; ++i) publishers.push_back(connect("pub" + std::to_string(i)));
+  for (int i = 0; i < options.subscribers; ++i)
+    subscribers.push_back(connect("sub" + std::to_string(i)));
+  for (int i = 0; i < options.publishers; ++i)
+    publishers.push_back(connect("pub" + std::to_string(i)));
 }
 
 double process_cpu_us(int pid) {

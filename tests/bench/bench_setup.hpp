@@ -14,8 +14,8 @@ namespace enlace::bench {
 struct SetupOptions {
   int publishers = 1;
   int subscribers = 1;
-  int extra_nations = 0;   // filler nations beyond the test coalition's five (max 59)
-  int extra_systems = 0;   // filler systems with fresh keys, spread over all nations
+  int extra_nations = 0;  // filler nations beyond the test coalition's five (max 59)
+  int extra_systems = 0;  // filler systems with fresh keys, spread over all nations
 };
 
 /// A broker with connected clients: publishers are COL sensors, subscribers alternate

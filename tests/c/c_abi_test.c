@@ -17,13 +17,13 @@
 
 static int failures = 0;
 
-#define CHECK(condition)                                                     \
-  do {                                                                       \
-    if (!(condition)) {                                                      \
-      ++failures;                                                            \
-      fprintf(stderr, "%s:%d: FAILED: %s (last reason: \"%s\")\n", __FILE__, \
-              __LINE__, #condition, enlace_last_error_reason());             \
-    }                                                                        \
+#define CHECK(condition)                                                                           \
+  do {                                                                                             \
+    if (!(condition)) {                                                                            \
+      ++failures;                                                                                  \
+      fprintf(stderr, "%s:%d: FAILED: %s (last reason: \"%s\")\n", __FILE__, __LINE__, #condition, \
+              enlace_last_error_reason());                                                         \
+    }                                                                                              \
   } while (0)
 
 static void check_errors(void) {
@@ -89,7 +89,8 @@ static void check_keys(void) {
   CHECK(enlace_public_key_load(file, public_back) == ENLACE_OK);
   CHECK(strcmp(public_back, public_key) == 0);
 
-  CHECK(enlace_keys_load("/nonexistent/enlace/key", public_back, secret_back) == ENLACE_ERR_KEY_ERROR);
+  CHECK(enlace_keys_load("/nonexistent/enlace/key", public_back, secret_back) ==
+        ENLACE_ERR_KEY_ERROR);
   CHECK(strstr(enlace_last_error_reason(), "/nonexistent/enlace/key") != NULL);
   CHECK(public_back[0] == '\0' && secret_back[0] == '\0');
 

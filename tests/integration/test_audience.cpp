@@ -114,7 +114,8 @@ TEST_CASE("an unlabelled message on an agreement's topic reaches the agreement's
   CHECK(bra.size() == 0);
 }
 
-TEST_CASE("a label releasing beyond the origin nation's cap is refused", "[integration][audience]") {
+TEST_CASE("a label releasing beyond the origin nation's cap is refused",
+          "[integration][audience]") {
   Coalition c;
   SECTION("BRA may release to COL only") {
     const auto ack = publish_text(c["bra-cp"], "text.BRA.note", "x", {"ECU"});
@@ -130,7 +131,8 @@ TEST_CASE("a label releasing beyond the origin nation's cap is refused", "[integ
   }
 }
 
-TEST_CASE("a classification above the coalition's accreditation is refused", "[integration][audience]") {
+TEST_CASE("a classification above the coalition's accreditation is refused",
+          "[integration][audience]") {
   Coalition c;
   PublishOptions options;
   options.label.classification = wire::Classification::TopSecret;
@@ -139,8 +141,11 @@ TEST_CASE("a classification above the coalition's accreditation is refused", "[i
   REQUIRE_FALSE(ack.ok());
   CHECK(ack.code() == Errc::classification_exceeded);
   options.label.classification = wire::Classification::Secret;
-  CHECK(c["col-cp"].publish_and_wait(
-      "text.COL.secret", [](auto& fbb) { return wire::CreateTextDirect(fbb, "x"); }, options).ok());
+  CHECK(c["col-cp"]
+            .publish_and_wait(
+                "text.COL.secret", [](auto& fbb) { return wire::CreateTextDirect(fbb, "x"); },
+                options)
+            .ok());
 }
 
 TEST_CASE("a subscriber matching through two patterns receives a message once",

@@ -34,7 +34,8 @@ struct CClient {
 
 /// Options for `system` against `broker`. The strings must outlive enlace_client_open()
 /// only: the client copies them.
-enlace_client_options_t options_for(const BrokerProcess& broker, const enlace::test::TestSystem& system) {
+enlace_client_options_t options_for(const BrokerProcess& broker,
+                                    const enlace::test::TestSystem& system) {
   enlace_client_options_t options;
   REQUIRE(enlace_client_options_init(&options, sizeof options) == ENLACE_OK);
   options.endpoint = broker.endpoint().c_str();
@@ -90,7 +91,8 @@ struct Collector {
     r.releasable_to = delivery->releasable_to;
     r.text = delivery->text;
     r.content_type = delivery->content_type;
-    if (delivery->data != nullptr) r.data.assign(delivery->data, delivery->data + delivery->data_size);
+    if (delivery->data != nullptr)
+      r.data.assign(delivery->data, delivery->data + delivery->data_size);
     r.payload_type = delivery->payload_type;
     r.from_snapshot = delivery->from_snapshot;
     r.sequence = delivery->sequence;
@@ -109,7 +111,8 @@ struct Collector {
     self->arrived.notify_all();
   }
 
-  bool wait_for_count(int n, std::chrono::milliseconds timeout = std::chrono::milliseconds(kWaitMs)) {
+  bool wait_for_count(int n,
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(kWaitMs)) {
     std::unique_lock lock(mutex);
     return arrived.wait_for(lock, timeout, [&] { return count.load() >= n; });
   }
@@ -207,7 +210,8 @@ TEST_CASE("C API: a client connects and reports the identity the broker gave it"
   SECTION("a buffer too small is refused, not overrun, and the length is told") {
     char small[4] = {'x', 'x', 'x', 'x'};
     std::size_t length = 0;
-    CHECK(enlace_client_system(client, small, sizeof small, &length) == ENLACE_ERR_INVALID_ARGUMENT);
+    CHECK(enlace_client_system(client, small, sizeof small, &length) ==
+          ENLACE_ERR_INVALID_ARGUMENT);
     CHECK(small[0] == '\0');
     CHECK(small[1] == 'x');
     CHECK(length == 6);
@@ -242,8 +246,8 @@ TEST_CASE("C API: a subscriber receives what a publisher sends, with authenticat
   SECTION("a text, acknowledged") {
     const char* releasable[] = {"ECU", "PER"};
     enlace_publish_ack_t ack{};
-    REQUIRE(enlace_publish_text(publisher, "text.COL.cp.ops", "hola desde Leguizamo", releasable, 2, 1,
-                                kWaitMs, &ack) == ENLACE_OK);
+    REQUIRE(enlace_publish_text(publisher, "text.COL.cp.ops", "hola desde Leguizamo", releasable, 2,
+                                1, kWaitMs, &ack) == ENLACE_OK);
     CHECK(ack.sequence > 0);
     CHECK(ack.audience_nations >= 1);
     CHECK((ack.message_id_hi | ack.message_id_lo) != 0);
@@ -294,8 +298,8 @@ TEST_CASE("C API: a subscriber receives what a publisher sends, with authenticat
     std::memcpy(shifted.data() + 1, bytes.data(), bytes.size());
 
     enlace_publish_ack_t ack{};
-    REQUIRE(enlace_publish_envelope(publisher, shifted.data() + 1, bytes.size(), 1, kWaitMs, &ack) ==
-            ENLACE_OK);
+    REQUIRE(enlace_publish_envelope(publisher, shifted.data() + 1, bytes.size(), 1, kWaitMs,
+                                    &ack) == ENLACE_OK);
     CHECK(ack.sequence > 0);
     REQUIRE(inbox.wait_for_count(1));
     CHECK(inbox.snapshot().front().text == "vendor-built");
@@ -309,8 +313,8 @@ TEST_CASE("C API: a subscriber receives what a publisher sends, with authenticat
     REQUIRE(enlace_unsubscribe(subscriber, subscription, kWaitMs) == ENLACE_OK);
     CHECK(enlace_unsubscribe(subscriber, subscription, kWaitMs) == ENLACE_ERR_INVALID_ARGUMENT);
 
-    REQUIRE(enlace_publish_text(publisher, "text.COL.cp.ops", "after", nullptr, 0, 1, kWaitMs, nullptr) ==
-            ENLACE_OK);
+    REQUIRE(enlace_publish_text(publisher, "text.COL.cp.ops", "after", nullptr, 0, 1, kWaitMs,
+                                nullptr) == ENLACE_OK);
     // Both subscriptions would be served by the same delivery on the same thread: once
     // the sentinel has it, the removed one would have had it too.
     REQUIRE(sentinel.wait_for_count(1));
@@ -336,8 +340,9 @@ TEST_CASE("C API: a snapshot subscription reports its end when asked to", "[inte
   CHECK(items.back().subscription_id == id);
   CHECK(items.back().topic.empty());
 
-  CHECK(enlace_subscribe(client, "alert.>", &Collector::callback, &inbox, ENLACE_SUBSCRIBE_SNAPSHOT_END,
-                         kWaitMs, &id) == ENLACE_ERR_INVALID_ARGUMENT);
+  CHECK(enlace_subscribe(client, "alert.>", &Collector::callback, &inbox,
+                         ENLACE_SUBSCRIBE_SNAPSHOT_END, kWaitMs,
+                         &id) == ENLACE_ERR_INVALID_ARGUMENT);
   CHECK(enlace_subscribe(client, "alert.>", &Collector::callback, &inbox, 0x100, kWaitMs, &id) ==
         ENLACE_ERR_INVALID_ARGUMENT);
 }
@@ -355,17 +360,20 @@ TEST_CASE("C API: refusals come back as the broker's code and reason", "[integra
   open_connected(client, options);
 
   SECTION("an acknowledged publish outside the role's rules returns publish_denied") {
-    const int code = enlace_publish_text(client, "text.COL.chat", "hola", nullptr, 0, 1, kWaitMs, nullptr);
+    const int code =
+        enlace_publish_text(client, "text.COL.chat", "hola", nullptr, 0, 1, kWaitMs, nullptr);
     CHECK(code == ENLACE_ERR_PUBLISH_DENIED);
     CHECK(code == 202);
     CHECK(std::string(enlace_strerror(code)) == "publish_denied");
     CHECK(enlace_is_retryable(code) == 0);
     CHECK(enlace_last_error_code() == ENLACE_ERR_PUBLISH_DENIED);
     // The reason names the rule set that decided.
-    CHECK_THAT(enlace_last_error_reason(), Catch::Contains("publish.allow") && Catch::Contains("sensor"));
+    CHECK_THAT(enlace_last_error_reason(),
+               Catch::Contains("publish.allow") && Catch::Contains("sensor"));
   }
   SECTION("an unacknowledged publish that the broker refuses reaches the error callback") {
-    REQUIRE(enlace_publish_text(client, "text.COL.chat", "hola", nullptr, 0, 0, 0, nullptr) == ENLACE_OK);
+    REQUIRE(enlace_publish_text(client, "text.COL.chat", "hola", nullptr, 0, 0, 0, nullptr) ==
+            ENLACE_OK);
     std::string reason;
     REQUIRE(events.wait_for_error(ENLACE_ERR_PUBLISH_DENIED, &reason));
     CHECK_THAT(reason, Catch::Contains("publish.allow"));
@@ -373,7 +381,8 @@ TEST_CASE("C API: refusals come back as the broker's code and reason", "[integra
   SECTION("a deny rule is named") {
     const std::string topic = "track.COL.restricted.T1";
     enlace::EnvelopeBuilder builder;
-    builder.finish(topic, {"COL", "col-radar"}, enlace::wire::CreateTextDirect(builder.fbb(), "x"), {});
+    builder.finish(topic, {"COL", "col-radar"}, enlace::wire::CreateTextDirect(builder.fbb(), "x"),
+                   {});
     const auto bytes = builder.bytes();
     CHECK(enlace_publish_envelope(client, bytes.data(), bytes.size(), 1, kWaitMs, nullptr) ==
           ENLACE_ERR_PUBLISH_DENIED);
@@ -399,8 +408,8 @@ TEST_CASE("C API: refusals come back as the broker's code and reason", "[integra
     Collector inbox;
     CHECK(enlace_publish_text(client, "track.COL..T1", "x", nullptr, 0, 1, kWaitMs, nullptr) ==
           ENLACE_ERR_INVALID_TOPIC);
-    CHECK(enlace_subscribe(client, "tasking.>.COL", &Collector::callback, &inbox, 0, kWaitMs, nullptr) ==
-          ENLACE_ERR_INVALID_PATTERN);
+    CHECK(enlace_subscribe(client, "tasking.>.COL", &Collector::callback, &inbox, 0, kWaitMs,
+                           nullptr) == ENLACE_ERR_INVALID_PATTERN);
     const std::uint8_t garbage[32] = {1, 2, 3};
     CHECK(enlace_publish_envelope(client, garbage, sizeof garbage, 1, kWaitMs, nullptr) ==
           ENLACE_ERR_INVALID_ENVELOPE);
@@ -462,8 +471,10 @@ TEST_CASE("C API: NULL and unusable arguments return invalid_argument", "[integr
   CHECK(enlace_publish_text(client, "text.COL.x", "x", nullptr, 2, 0, 0, nullptr) == kInvalid);
   CHECK(enlace_publish_text(client, "text.COL.x", "x", null_nation, 2, 0, 0, nullptr) == kInvalid);
   CHECK(enlace_publish_text(client, "text.COL.x", "x", nullptr, 0, 1, -1, nullptr) == kInvalid);
-  CHECK(enlace_publish_opaque(client, "text.COL.x", nullptr, nullptr, 0, nullptr, 0, 0, 0, nullptr) == kInvalid);
-  CHECK(enlace_publish_opaque(client, "text.COL.x", "a/b", nullptr, 3, nullptr, 0, 0, 0, nullptr) == kInvalid);
+  CHECK(enlace_publish_opaque(client, "text.COL.x", nullptr, nullptr, 0, nullptr, 0, 0, 0,
+                              nullptr) == kInvalid);
+  CHECK(enlace_publish_opaque(client, "text.COL.x", "a/b", nullptr, 3, nullptr, 0, 0, 0, nullptr) ==
+        kInvalid);
   CHECK(enlace_subscribe(nullptr, "text.>", &Collector::callback, nullptr, 0, 10, &id) == kInvalid);
   CHECK(enlace_subscribe(client, nullptr, &Collector::callback, nullptr, 0, 10, &id) == kInvalid);
   CHECK(enlace_subscribe(client, "text.>", nullptr, nullptr, 0, 10, &id) == kInvalid);
@@ -479,7 +490,8 @@ TEST_CASE("C API: NULL and unusable arguments return invalid_argument", "[integr
 
   // Every refusal left a reason; the client is unharmed.
   CHECK(std::strlen(enlace_last_error_reason()) > 0);
-  CHECK(enlace_publish_text(client, "text.COL.x", "still fine", nullptr, 0, 1, kWaitMs, nullptr) == ENLACE_OK);
+  CHECK(enlace_publish_text(client, "text.COL.x", "still fine", nullptr, 0, 1, kWaitMs, nullptr) ==
+        ENLACE_OK);
   CHECK(std::string(enlace_last_error_reason()).empty());
 }
 
@@ -509,7 +521,8 @@ TEST_CASE("C API: input the C++ SDK refuses by throwing comes back as a code",
       CHECK(enlace_client_open(&client, &options) == ENLACE_ERR_INVALID_ARGUMENT);
       CHECK(client == nullptr);
       // The reason names the endpoint it refused, or says that it is empty.
-      const std::string named = endpoint[0] == '\0' ? "endpoint" : std::string("'") + endpoint + "'";
+      const std::string named =
+          endpoint[0] == '\0' ? "endpoint" : std::string("'") + endpoint + "'";
       CHECK_THAT(enlace_last_error_reason(), Catch::Contains(named));
     }
   }
@@ -550,7 +563,8 @@ struct Reentrant {
     }
     const int wait_code = enlace_client_wait_connected(self->client, 1000);
     std::string reason = enlace_last_error_reason();
-    const int subscribe_code = enlace_subscribe(self->client, "alert.>", &callback, user, 0, 1000, nullptr);
+    const int subscribe_code =
+        enlace_subscribe(self->client, "alert.>", &callback, user, 0, 1000, nullptr);
     const int unsubscribe_code = enlace_unsubscribe(self->client, 1, 1000);
     const int flush_code = enlace_client_flush(self->client, 1000);
     const int publish_ack_code =
@@ -594,7 +608,8 @@ TEST_CASE("C API: blocking calls from a callback are refused, not deadlocked",
                            nullptr) == ENLACE_OK);
   REQUIRE(enlace_subscribe(client, "text.COL.reply", &Collector::callback, &replies, 0, kWaitMs,
                            nullptr) == ENLACE_OK);
-  REQUIRE(enlace_publish_text(client, "text.COL.ping", "ping", nullptr, 0, 1, kWaitMs, nullptr) == ENLACE_OK);
+  REQUIRE(enlace_publish_text(client, "text.COL.ping", "ping", nullptr, 0, 1, kWaitMs, nullptr) ==
+          ENLACE_OK);
 
   REQUIRE(reentrant.wait());
   CHECK(reentrant.wait_code == ENLACE_ERR_INVALID_ARGUMENT);
@@ -625,10 +640,10 @@ TEST_CASE("C API: closing a client from its own callback is safe", "[integration
 
   reentrant.client = doomed;
   reentrant.close_inside = true;
-  REQUIRE(enlace_subscribe(doomed, "text.COL.>", &Reentrant::callback, &reentrant, 0, kWaitMs, nullptr) ==
-          ENLACE_OK);
-  REQUIRE(enlace_publish_text(publisher, "text.COL.ops", "close now", nullptr, 0, 1, kWaitMs, nullptr) ==
-          ENLACE_OK);
+  REQUIRE(enlace_subscribe(doomed, "text.COL.>", &Reentrant::callback, &reentrant, 0, kWaitMs,
+                           nullptr) == ENLACE_OK);
+  REQUIRE(enlace_publish_text(publisher, "text.COL.ops", "close now", nullptr, 0, 1, kWaitMs,
+                              nullptr) == ENLACE_OK);
   REQUIRE(reentrant.wait());
   // The handle is gone (freed by the SDK once the callback returned); the bus is not.
   CHECK(enlace_publish_text(publisher, "text.COL.ops", "again", nullptr, 0, 1, kWaitMs, nullptr) ==

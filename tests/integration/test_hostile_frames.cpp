@@ -26,7 +26,8 @@ Frame with_header(wire::Command command, wire::Bytes body, std::uint8_t flags = 
 Frame hello_frame() {
   flatbuffers::FlatBufferBuilder fbb;
   auto hello = wire::CreateHelloDirect(fbb, wire::kProtocolVersion, "raw-test");
-  fbb.Finish(wire::CreateControlFrame(fbb, wire::Control::Hello, hello.Union()), wire::ControlFrameIdentifier());
+  fbb.Finish(wire::CreateControlFrame(fbb, wire::Control::Hello, hello.Union()),
+             wire::ControlFrameIdentifier());
   return with_header(wire::Command::control, {fbb.GetBufferPointer(), fbb.GetSize()});
 }
 
@@ -136,7 +137,8 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("a frame shorter than the header is refused with malformed_frame", "[integration][hostile]") {
+TEST_CASE("a frame shorter than the header is refused with malformed_frame",
+          "[integration][hostile]") {
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   raw.send({0x01, 0x02});
@@ -144,7 +146,8 @@ TEST_CASE("a frame shorter than the header is refused with malformed_frame", "[i
   f.check_others_served("text.COL.after-short");
 }
 
-TEST_CASE("an unknown protocol version is refused with unsupported_version", "[integration][hostile]") {
+TEST_CASE("an unknown protocol version is refused with unsupported_version",
+          "[integration][hostile]") {
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   Frame frame = hello_frame();
@@ -170,7 +173,8 @@ TEST_CASE("a publish before Hello is refused with hello_required", "[integration
   CHECK(raw.next_error() == Errc::hello_required);
 }
 
-TEST_CASE("a body with the wrong file identifier is refused with wrong_identifier", "[integration][hostile]") {
+TEST_CASE("a body with the wrong file identifier is refused with wrong_identifier",
+          "[integration][hostile]") {
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   raw.hello();
@@ -192,7 +196,8 @@ TEST_CASE("a truncated envelope is refused with verification_failed", "[integrat
   f.check_others_served("text.COL.after-truncated");
 }
 
-TEST_CASE("an envelope with corrupted offsets is refused with verification_failed", "[integration][hostile]") {
+TEST_CASE("an envelope with corrupted offsets is refused with verification_failed",
+          "[integration][hostile]") {
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   raw.hello();
@@ -210,7 +215,8 @@ TEST_CASE("an oversized message is refused with message_too_large", "[integratio
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   raw.hello();
-  raw.send(with_header(wire::Command::publish, text_envelope("COL", "col-raw", "text.COL.big", 70000)));
+  raw.send(
+      with_header(wire::Command::publish, text_envelope("COL", "col-raw", "text.COL.big", 70000)));
   CHECK(raw.next_error() == Errc::message_too_large);
   f.check_others_served("text.COL.after-big");
 }
@@ -219,17 +225,20 @@ TEST_CASE("a multipart message is refused with malformed_frame", "[integration][
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   raw.hello();
-  const Frame publish = with_header(wire::Command::publish, text_envelope("COL", "col-raw", "text.COL.mp"));
+  const Frame publish =
+      with_header(wire::Command::publish, text_envelope("COL", "col-raw", "text.COL.mp"));
   raw.send_multipart(publish, publish);
   CHECK(raw.next_error() == Errc::malformed_frame);
   f.check_others_served("text.COL.after-multipart");
 }
 
-TEST_CASE("a batch whose length runs past its end is refused with bad_batch", "[integration][hostile]") {
+TEST_CASE("a batch whose length runs past its end is refused with bad_batch",
+          "[integration][hostile]") {
   Fixture f;
   RawClient raw(*f.broker, f.coalition["col-raw"]);
   raw.hello();
-  const Frame publish = with_header(wire::Command::publish, text_envelope("COL", "col-raw", "text.COL.b"));
+  const Frame publish =
+      with_header(wire::Command::publish, text_envelope("COL", "col-raw", "text.COL.b"));
   Frame body(wire::record_size(publish.size()));
   wire::write_record(body.data(), publish);
   body[0] = 0xff;  // length now exceeds the body

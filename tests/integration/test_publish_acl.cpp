@@ -11,7 +11,8 @@ namespace {
 Result<PublishAck> publish_track(Client& client, const std::string& topic) {
   return client.publish_and_wait(topic, [](flatbuffers::FlatBufferBuilder& fbb) {
     const wire::GeoPoint point(-0.19, -74.78);
-    auto position = wire::CreatePosition(fbb, &point, 0.0, wire::AltitudeReference::MeanSeaLevel, 15.0f);
+    auto position =
+        wire::CreatePosition(fbb, &point, 0.0, wire::AltitudeReference::MeanSeaLevel, 15.0f);
     return wire::CreateTrackDirect(fbb, "T0042", position);
   });
 }
@@ -31,7 +32,8 @@ TEST_CASE("publishing inside the role's allow rules is acknowledged", "[integrat
   CHECK(ack->audience_nations == 3);  // COL plus the putumayo partners ECU and PER
 }
 
-TEST_CASE("publishing outside every allow rule is refused with publish_denied", "[integration][acl]") {
+TEST_CASE("publishing outside every allow rule is refused with publish_denied",
+          "[integration][acl]") {
   TestCoalition coalition;
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   BrokerProcess broker(coalition);
@@ -59,7 +61,8 @@ TEST_CASE("publishing outside every allow rule is refused with publish_denied", 
   CHECK(publish_track(client, "track.COL.radar.rx17.T0043").ok());
 }
 
-TEST_CASE("an envelope claiming another origin is refused with origin_mismatch", "[integration][acl][spoofing]") {
+TEST_CASE("an envelope claiming another origin is refused with origin_mismatch",
+          "[integration][acl][spoofing]") {
   TestCoalition coalition;
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   coalition.add("ecu-radar", "ECU", "sensor");
@@ -67,7 +70,8 @@ TEST_CASE("an envelope claiming another origin is refused with origin_mismatch",
   Client client(broker.options_for(radar));
   REQUIRE(client.wait_connected(10s).ok());
 
-  const auto spoof = [&](std::string_view nation, std::string_view system, const std::string& topic) {
+  const auto spoof = [&](std::string_view nation, std::string_view system,
+                         const std::string& topic) {
     EnvelopeBuilder builder;
     auto text = wire::CreateTextDirect(builder.fbb(), "spoofed");
     builder.finish(topic, {nation, system}, text, {});

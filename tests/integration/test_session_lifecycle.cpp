@@ -43,7 +43,8 @@ TEST_CASE("after a broker restart the client reconnects and its subscriptions ar
   CHECK(sub.stats().reconnects >= 1);
 }
 
-TEST_CASE("a system revoked by a policy reload loses its session at once", "[integration][revocation]") {
+TEST_CASE("a system revoked by a policy reload loses its session at once",
+          "[integration][revocation]") {
   TestCoalition coalition;
   const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
   const auto& other = coalition.add("per-cp", "PER", "command_post");

@@ -55,7 +55,8 @@ TEST_CASE("a pattern reaching outside every allow rule is refused with subscribe
   }
 }
 
-TEST_CASE("a pattern overlapping a deny rule is refused, naming the rule", "[integration][acl][subscribe]") {
+TEST_CASE("a pattern overlapping a deny rule is refused, naming the rule",
+          "[integration][acl][subscribe]") {
   Fixture f;
   auto cp = f.connect("col-cp");
   SECTION("everything overlaps biometric.>") {
@@ -85,7 +86,8 @@ TEST_CASE("a sensor's subscribe rights are independent of its publish rights",
   Fixture f;
   auto radar = f.connect("col-radar");
   CHECK(radar->subscribe("tasking.COL.>", noop).ok());
-  CHECK(radar->subscribe("track.COL.>", noop).code() == Errc::subscribe_denied);  // may publish, not read
+  CHECK(radar->subscribe("track.COL.>", noop).code() ==
+        Errc::subscribe_denied);  // may publish, not read
 }
 
 TEST_CASE("a refused subscription leaves the session's other subscriptions working",

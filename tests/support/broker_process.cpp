@@ -243,14 +243,18 @@ int BrokerProcess::stop(bool kill) {
   return status;
 }
 
-void BrokerProcess::start() { launch(endpoint_); }
+void BrokerProcess::start() {
+  launch(endpoint_);
+}
 
 void BrokerProcess::reload(const TestCoalition& coalition) {
   write_file(dir_ / "policy.toml", coalition.policy_toml());
   ::kill(pid_, SIGHUP);
 }
 
-bool BrokerProcess::running() { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+bool BrokerProcess::running() {
+  return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
 
 // --- Inbox ------------------------------------------------------------------------------
 
@@ -306,7 +310,10 @@ Result<PublishAck> publish_text(Client& client, const std::string& topic, const 
   PublishOptions options;
   options.label.releasable_to = std::move(releasable_to);
   return client.publish_and_wait(
-      topic, [&](flatbuffers::FlatBufferBuilder& fbb) { return wire::CreateTextDirect(fbb, body.c_str()); },
+      topic,
+      [&](flatbuffers::FlatBufferBuilder& fbb) {
+        return wire::CreateTextDirect(fbb, body.c_str());
+      },
       options);
 }
 

@@ -28,7 +28,8 @@ std::vector<std::uint8_t> round_trip(const char* topic, Make&& make, PublishOpti
 TEST_CASE("a Track keeps position, motion, identity and source", "[schema]") {
   const auto bytes = round_trip("track.COL.radar.rx17.T0042", [](auto& fbb) {
     const wire::GeoPoint point(-0.19, -74.78);
-    auto position = wire::CreatePosition(fbb, &point, 92.5, wire::AltitudeReference::MeanSeaLevel, 25.0f);
+    auto position =
+        wire::CreatePosition(fbb, &point, 92.5, wire::AltitudeReference::MeanSeaLevel, 25.0f);
     const wire::Motion motion(84.0f, 6.5f);
     auto source = wire::CreateSensorRefDirect(fbb, wire::SensorType::Radar, "rx17");
     return wire::CreateTrackDirect(fbb, "T0042", position, &motion, wire::StandardIdentity::Suspect,
@@ -60,7 +61,8 @@ TEST_CASE("the envelope carries topic, origin, times and the label", "[schema]")
   options.label.releasable_to = {"ECU", "PER"};
   options.label.policy_identifier = "urn:enlace:test";
   options.time_to_live = std::chrono::seconds(30);
-  const auto bytes = round_trip("text.COL.chat", [](auto& fbb) { return wire::CreateTextDirect(fbb, "hola"); }, options);
+  const auto bytes = round_trip(
+      "text.COL.chat", [](auto& fbb) { return wire::CreateTextDirect(fbb, "hola"); }, options);
   const auto* envelope = wire::GetEnvelope(bytes.data());
   CHECK(envelope->topic()->str() == "text.COL.chat");
   CHECK(envelope->origin()->nation()->str() == "COL");
@@ -77,7 +79,8 @@ TEST_CASE("the envelope carries topic, origin, times and the label", "[schema]")
 TEST_CASE("an unlabelled envelope has no label table", "[schema]") {
   PublishOptions options;
   options.label.classification = wire::Classification::Unmarked;
-  const auto bytes = round_trip("text.COL.chat", [](auto& fbb) { return wire::CreateTextDirect(fbb, "x"); }, options);
+  const auto bytes = round_trip(
+      "text.COL.chat", [](auto& fbb) { return wire::CreateTextDirect(fbb, "x"); }, options);
   CHECK(wire::GetEnvelope(bytes.data())->label() == nullptr);
 }
 
@@ -85,8 +88,9 @@ TEST_CASE("every payload type round-trips", "[schema]") {
   SECTION("PositionReport") {
     const auto bytes = round_trip("position.COL.unit.P12", [](auto& fbb) {
       const wire::GeoPoint point(0.51, -76.50);
-      return wire::CreatePositionReportDirect(fbb, "P12", "CONDOR 12", wire::CreatePosition(fbb, &point),
-                                              nullptr, wire::UnitStatus::Moving, 5, 80);
+      return wire::CreatePositionReportDirect(fbb, "P12", "CONDOR 12",
+                                              wire::CreatePosition(fbb, &point), nullptr,
+                                              wire::UnitStatus::Moving, 5, 80);
     });
     const auto* report = wire::GetEnvelope(bytes.data())->payload_as_PositionReport();
     CHECK(report->callsign()->str() == "CONDOR 12");
@@ -97,8 +101,8 @@ TEST_CASE("every payload type round-trips", "[schema]") {
     const auto bytes = round_trip("detection.PER.drone.D1", [](auto& fbb) {
       auto sensor = wire::CreateSensorRefDirect(fbb, wire::SensorType::Drone, "uav-3");
       const std::vector<std::uint8_t> digest(32, 0xab);
-      return wire::CreateDetectionDirect(fbb, "D1", sensor, 0, NAN, wire::ContactKind::Vessel, 0.87f, 7,
-                                         "https://media.example/d1.jpg", &digest);
+      return wire::CreateDetectionDirect(fbb, "D1", sensor, 0, NAN, wire::ContactKind::Vessel,
+                                         0.87f, 7, "https://media.example/d1.jpg", &digest);
     });
     const auto* detection = wire::GetEnvelope(bytes.data())->payload_as_Detection();
     CHECK(detection->confidence() == Approx(0.87f));
@@ -108,8 +112,9 @@ TEST_CASE("every payload type round-trips", "[schema]") {
     const auto bytes = round_trip("alert.COL.crossing", [](auto& fbb) {
       std::vector<flatbuffers::Offset<flatbuffers::String>> related{fbb.CreateString("T0042")};
       const wire::GeoPoint where(-0.19, -74.78);
-      return wire::CreateAlertDirect(fbb, "A1", wire::AlertSeverity::High, wire::AlertCategory::Smuggling,
-                                     "Smuggling", "canoes loading at night", &where, 0, &related);
+      return wire::CreateAlertDirect(fbb, "A1", wire::AlertSeverity::High,
+                                     wire::AlertCategory::Smuggling, "Smuggling",
+                                     "canoes loading at night", &where, 0, &related);
     });
     const auto* alert = wire::GetEnvelope(bytes.data())->payload_as_Alert();
     CHECK(alert->category() == wire::AlertCategory::Smuggling);
@@ -118,8 +123,9 @@ TEST_CASE("every payload type round-trips", "[schema]") {
   SECTION("SpotReport (SALUTE)") {
     const auto bytes = round_trip("spot.COL.P12", [](auto& fbb) {
       const wire::GeoPoint where(-0.2, -74.7);
-      return wire::CreateSpotReportDirect(fbb, "S1", "6 persons", "loading packages", &where, "north bank",
-                                          "unmarked canoes", 9, "2 outboard motors", "P12");
+      return wire::CreateSpotReportDirect(fbb, "S1", "6 persons", "loading packages", &where,
+                                          "north bank", "unmarked canoes", 9, "2 outboard motors",
+                                          "P12");
     });
     const auto* spot = wire::GetEnvelope(bytes.data())->payload_as_SpotReport();
     CHECK(spot->equipment()->str() == "2 outboard motors");
@@ -129,9 +135,11 @@ TEST_CASE("every payload type round-trips", "[schema]") {
     const auto bytes = round_trip("tasking.COL.patrol", [](auto& fbb) {
       const std::vector<wire::GeoPoint> vertices{{-0.1, -74.9}, {-0.3, -74.9}, {-0.3, -74.6}};
       auto area = wire::CreateAreaDirect(fbb, "sector 4", &vertices);
-      std::vector<flatbuffers::Offset<flatbuffers::String>> units{fbb.CreateString("P12"), fbb.CreateString("E3")};
+      std::vector<flatbuffers::Offset<flatbuffers::String>> units{fbb.CreateString("P12"),
+                                                                  fbb.CreateString("E3")};
       const wire::TimeWindow window(100, 200);
-      return wire::CreateTaskingDirect(fbb, "K1", wire::TaskType::Interdiction, &units, area, &window);
+      return wire::CreateTaskingDirect(fbb, "K1", wire::TaskType::Interdiction, &units, area,
+                                       &window);
     });
     const auto* task = wire::GetEnvelope(bytes.data())->payload_as_Tasking();
     CHECK(task->area()->vertices()->size() == 3);
@@ -141,9 +149,11 @@ TEST_CASE("every payload type round-trips", "[schema]") {
   SECTION("Sealed keeps ciphertext and wrapped keys opaque") {
     const auto bytes = round_trip("alert.COL.sealed", [](auto& fbb) {
       const std::vector<std::uint8_t> cipher(48, 1), wrapped(40, 2);
-      std::vector<flatbuffers::Offset<wire::WrappedKey>> keys{wire::CreateWrappedKeyDirect(fbb, "ECU", "k1", &wrapped)};
+      std::vector<flatbuffers::Offset<wire::WrappedKey>> keys{
+          wire::CreateWrappedKeyDirect(fbb, "ECU", "k1", &wrapped)};
       return wire::CreateSealedDirect(fbb, "xchacha20poly1305+x25519",
-                                      static_cast<std::uint8_t>(wire::Payload::Alert), nullptr, &cipher, &keys);
+                                      static_cast<std::uint8_t>(wire::Payload::Alert), nullptr,
+                                      &cipher, &keys);
     });
     const auto* sealed = wire::GetEnvelope(bytes.data())->payload_as_Sealed();
     CHECK(sealed->ciphertext()->size() == 48);

@@ -27,14 +27,15 @@ std::multiset<std::uint64_t> matches(const SubscriptionTrie& trie, const char* t
 
 TEST_CASE("the trie matches literal, `*` and `>` patterns like topic::matches", "[trie]") {
   SubscriptionTrie trie;
-  const char* patterns[] = {"track.COL.radar.T1", "track.*.radar.T1", "track.>", "track.COL.>",
-                            ">", "*.COL.*.*", "position.>", "track.COL.radar.T1.extra"};
+  const char* patterns[] = {
+      "track.COL.radar.T1", "track.*.radar.T1",        "track.>", "track.COL.>", ">", "*.COL.*.*",
+      "position.>",         "track.COL.radar.T1.extra"};
   std::uint64_t id = 0;
   for (const char* p : patterns) trie.add(tokens(p), {nullptr, ++id});
   CHECK(trie.size() == 8);
 
-  const char* topics[] = {"track.COL.radar.T1", "track.ECU.radar.T1", "track", "position.PER.unit.P1",
-                          "alert.COL.x.y", "track.COL"};
+  const char* topics[] = {"track.COL.radar.T1",   "track.ECU.radar.T1", "track",
+                          "position.PER.unit.P1", "alert.COL.x.y",      "track.COL"};
   for (const char* t : topics) {
     std::multiset<std::uint64_t> expected;
     for (std::size_t i = 0; i < std::size(patterns); ++i) {

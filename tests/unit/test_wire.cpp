@@ -44,7 +44,9 @@ TEST_CASE("parse_frame accepts a well-formed header and splits off the body", "[
 TEST_CASE("parse_frame refuses malformed headers with specific codes", "[wire]") {
   const Frame good = frame_of(wire::Command::publish, envelope());
   wire::FrameView view;
-  SECTION("too short") { CHECK(wire::parse_frame(wire::Bytes(good).first(7), view) == Errc::malformed_frame); }
+  SECTION("too short") {
+    CHECK(wire::parse_frame(wire::Bytes(good).first(7), view) == Errc::malformed_frame);
+  }
   SECTION("wrong version") {
     Frame f = good;
     f[0] = 2;

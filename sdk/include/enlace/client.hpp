@@ -92,17 +92,17 @@ struct Subscription {
 
 struct PublishAck {
   wire::Uuid message_id{};
-  std::uint64_t sequence = 0;       // broker sequence number assigned
+  std::uint64_t sequence = 0;          // broker sequence number assigned
   std::uint32_t audience_nations = 0;  // how many nations the message may reach
 };
 
 struct ClientStats {
-  std::uint64_t published = 0;      // envelopes handed to the socket
-  std::uint64_t delivered = 0;      // deliveries passed to handlers
+  std::uint64_t published = 0;  // envelopes handed to the socket
+  std::uint64_t delivered = 0;  // deliveries passed to handlers
   std::uint64_t frames_sent = 0;
   std::uint64_t frames_received = 0;
-  std::uint64_t broker_errors = 0;  // Error frames received
-  std::uint64_t invalid_frames = 0; // frames from the broker that failed verification
+  std::uint64_t broker_errors = 0;   // Error frames received
+  std::uint64_t invalid_frames = 0;  // frames from the broker that failed verification
   std::uint64_t reconnects = 0;
 };
 
@@ -132,7 +132,8 @@ class Client {
   /// Fails with not_connected before the first Welcome (the origin is not known yet),
   /// invalid_topic, message_too_large or queue_full. Success means queued (see above).
   template <class Build>
-  Result<wire::Uuid> publish(std::string_view topic, Build&& build, const PublishOptions& options = {}) {
+  Result<wire::Uuid> publish(std::string_view topic, Build&& build,
+                             const PublishOptions& options = {}) {
     return publish_built(topic, options, false, [&](EnvelopeBuilder& b) {
       auto payload = build(b.fbb());
       return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
@@ -186,9 +187,9 @@ class Client {
   template <class F>
   Result<wire::Uuid> publish_built(std::string_view topic, const PublishOptions& options,
                                    bool acknowledge, F&& make) {
-    return publish_with(topic, options, acknowledge,
-                        [](EnvelopeBuilder& b, void* ctx) { return (*static_cast<F*>(ctx))(b); },
-                        &make);
+    return publish_with(
+        topic, options, acknowledge,
+        [](EnvelopeBuilder& b, void* ctx) { return (*static_cast<F*>(ctx))(b); }, &make);
   }
   Result<wire::Uuid> publish_with(std::string_view topic, const PublishOptions& options,
                                   bool acknowledge, BuildFn build, void* context);

@@ -51,17 +51,17 @@
 
 /* ENLACE_API marks the exported functions of libenlace. */
 #if defined(_WIN32) || defined(__CYGWIN__)
-#  if defined(ENLACE_BUILDING_SDK)
-#    define ENLACE_API __declspec(dllexport)
-#  elif defined(ENLACE_STATIC)
-#    define ENLACE_API
-#  else
-#    define ENLACE_API __declspec(dllimport)
-#  endif
-#elif defined(__GNUC__) && __GNUC__ >= 4
-#  define ENLACE_API __attribute__((visibility("default")))
+#if defined(ENLACE_BUILDING_SDK)
+#define ENLACE_API __declspec(dllexport)
+#elif defined(ENLACE_STATIC)
+#define ENLACE_API
 #else
-#  define ENLACE_API
+#define ENLACE_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define ENLACE_API __attribute__((visibility("default")))
+#else
+#define ENLACE_API
 #endif
 
 #ifdef __cplusplus
@@ -129,12 +129,12 @@ enum enlace_error {
   ENLACE_ERR_SHUTTING_DOWN = 401,
 
   /* Raised locally by the SDK, never on the wire. */
-  ENLACE_ERR_NOT_CONNECTED = 500,   /* no session with the broker at the moment */
-  ENLACE_ERR_TIMEOUT = 501,         /* no answer within timeout_ms */
-  ENLACE_ERR_CLOSED = 502,          /* the client is closing */
+  ENLACE_ERR_NOT_CONNECTED = 500,    /* no session with the broker at the moment */
+  ENLACE_ERR_TIMEOUT = 501,          /* no answer within timeout_ms */
+  ENLACE_ERR_CLOSED = 502,           /* the client is closing */
   ENLACE_ERR_INVALID_ARGUMENT = 503, /* NULL or unusable argument, or a blocking call
                                         made from a callback of the same client */
-  ENLACE_ERR_KEY_ERROR = 504        /* key file missing, unreadable or malformed */
+  ENLACE_ERR_KEY_ERROR = 504         /* key file missing, unreadable or malformed */
 };
 
 /* The stable name of a code, e.g. "publish_denied" for 202, "ok" for 0, "unknown_error"
@@ -338,10 +338,10 @@ ENLACE_API int enlace_client_flush(enlace_client_t* client, int timeout_ms);
 
 /* The broker's acknowledgement, filled on success when the caller passes one. */
 typedef struct enlace_publish_ack {
-  uint64_t message_id_hi;     /* the envelope's id (Uuid.hi of the schema) */
-  uint64_t message_id_lo;     /* (Uuid.lo) */
-  uint64_t sequence;          /* sequence the broker assigned; 0 without acknowledgement */
-  uint32_t audience_nations;  /* nations the message may reach; 0 without acknowledgement */
+  uint64_t message_id_hi;    /* the envelope's id (Uuid.hi of the schema) */
+  uint64_t message_id_lo;    /* (Uuid.lo) */
+  uint64_t sequence;         /* sequence the broker assigned; 0 without acknowledgement */
+  uint32_t audience_nations; /* nations the message may reach; 0 without acknowledgement */
 } enlace_publish_ack_t;
 
 /* Publishes an Envelope FlatBuffer built by the caller from Enlace's schemas
@@ -368,8 +368,7 @@ ENLACE_API int enlace_publish_envelope(enlace_client_t* client, const uint8_t* b
  * Blocking only with `acknowledge`. */
 ENLACE_API int enlace_publish_text(enlace_client_t* client, const char* topic, const char* text,
                                    const char* const* releasable_to, size_t releasable_count,
-                                   int acknowledge, int timeout_ms,
-                                   enlace_publish_ack_t* ack_out);
+                                   int acknowledge, int timeout_ms, enlace_publish_ack_t* ack_out);
 
 /* Publishes an Opaque payload: `size` bytes of vendor content described by the media type
  * `content_type` (e.g. "application/vnd.acme.radar+cbor"). `data` may be NULL when `size`
@@ -400,16 +399,19 @@ enum enlace_payload_type {
 
 /* What a delivery callback is being told. */
 enum enlace_delivery_kind {
-  ENLACE_DELIVERY_MESSAGE = 0,     /* a message */
-  ENLACE_DELIVERY_SNAPSHOT_END = 1 /* end of the snapshot (only with ENLACE_SUBSCRIBE_SNAPSHOT_END) */
+  ENLACE_DELIVERY_MESSAGE = 0, /* a message */
+  ENLACE_DELIVERY_SNAPSHOT_END =
+      1 /* end of the snapshot (only with ENLACE_SUBSCRIBE_SNAPSHOT_END) */
 };
 
 /* enlace_subscribe() flags. */
-#define ENLACE_SUBSCRIBE_SNAPSHOT 0x1     /* first the cached messages of the COP this system
-                                             may see (from_snapshot = 1), then live traffic,
-                                             with no gap and no duplicate in between */
-#define ENLACE_SUBSCRIBE_SNAPSHOT_END 0x2 /* with SNAPSHOT: also call back once with kind
-                                             ENLACE_DELIVERY_SNAPSHOT_END between the two */
+#define ENLACE_SUBSCRIBE_SNAPSHOT                         \
+  0x1 /* first the cached messages of the COP this system \
+         may see (from_snapshot = 1), then live traffic,  \
+         with no gap and no duplicate in between */
+#define ENLACE_SUBSCRIBE_SNAPSHOT_END                 \
+  0x2 /* with SNAPSHOT: also call back once with kind \
+         ENLACE_DELIVERY_SNAPSHOT_END between the two */
 
 /* A received message, as the delivery callback sees it. The struct and everything it
  * points to belong to the SDK and are valid only during the callback: copy what you keep.
@@ -421,37 +423,37 @@ enum enlace_delivery_kind {
  *
  * Later versions only append fields; `struct_size` tells how many bytes are valid. */
 typedef struct enlace_delivery {
-  size_t struct_size;          /* sizeof(enlace_delivery_t) of the library */
-  int kind;                    /* enum enlace_delivery_kind */
-  uint64_t subscription_id;    /* the subscription this callback belongs to */
+  size_t struct_size;       /* sizeof(enlace_delivery_t) of the library */
+  int kind;                 /* enum enlace_delivery_kind */
+  uint64_t subscription_id; /* the subscription this callback belongs to */
 
-  const char* topic;           /* e.g. "track.COL.radar.rx17.T0042" */
-  const char* origin_nation;   /* authenticated publisher nation, e.g. "COL" */
-  const char* origin_system;   /* authenticated publisher system id */
-  uint64_t sequence;           /* broker sequence number, strictly increasing per broker */
-  int64_t receive_time_ns;     /* UTC ns at which the broker accepted the message */
-  int64_t publish_time_ns;     /* UTC ns, from the envelope (the publisher's clock) */
-  int64_t stale_time_ns;       /* UTC ns after which the content is stale; 0 = never */
-  uint64_t message_id_hi;      /* the envelope's id */
+  const char* topic;         /* e.g. "track.COL.radar.rx17.T0042" */
+  const char* origin_nation; /* authenticated publisher nation, e.g. "COL" */
+  const char* origin_system; /* authenticated publisher system id */
+  uint64_t sequence;         /* broker sequence number, strictly increasing per broker */
+  int64_t receive_time_ns;   /* UTC ns at which the broker accepted the message */
+  int64_t publish_time_ns;   /* UTC ns, from the envelope (the publisher's clock) */
+  int64_t stale_time_ns;     /* UTC ns after which the content is stale; 0 = never */
+  uint64_t message_id_hi;    /* the envelope's id */
   uint64_t message_id_lo;
-  int from_snapshot;           /* 1 when it comes from the COP cache, 0 when live */
-  int classification;          /* label classification: 0 unmarked .. 5 top secret */
-  const char* releasable_to;   /* label nations, comma-separated ("ECU,PER"); "" when none */
-  int payload_type;            /* enum enlace_payload_type */
+  int from_snapshot;         /* 1 when it comes from the COP cache, 0 when live */
+  int classification;        /* label classification: 0 unmarked .. 5 top secret */
+  const char* releasable_to; /* label nations, comma-separated ("ECU,PER"); "" when none */
+  int payload_type;          /* enum enlace_payload_type */
 
   /* Convenience views of the two payload types that need no schema on the receiving side. */
-  const char* text;            /* ENLACE_PAYLOAD_TEXT: the body; otherwise "" */
-  const char* content_type;    /* ENLACE_PAYLOAD_OPAQUE: the media type; otherwise "" */
-  const uint8_t* data;         /* ENLACE_PAYLOAD_OPAQUE: the bytes; otherwise NULL */
+  const char* text;         /* ENLACE_PAYLOAD_TEXT: the body; otherwise "" */
+  const char* content_type; /* ENLACE_PAYLOAD_OPAQUE: the media type; otherwise "" */
+  const uint8_t* data;      /* ENLACE_PAYLOAD_OPAQUE: the bytes; otherwise NULL */
   size_t data_size;
 
   /* The raw FlatBuffers, verified by the SDK, for typed access from generated code. */
-  const uint8_t* envelope;     /* the Envelope ("ENV1") */
+  const uint8_t* envelope; /* the Envelope ("ENV1") */
   size_t envelope_size;
-  const uint8_t* delivery;     /* the whole Delivery ("EDL1") wrapping the envelope */
+  const uint8_t* delivery; /* the whole Delivery ("EDL1") wrapping the envelope */
   size_t delivery_size;
 
-  uint32_t snapshot_count;     /* ENLACE_DELIVERY_SNAPSHOT_END: cached messages sent */
+  uint32_t snapshot_count; /* ENLACE_DELIVERY_SNAPSHOT_END: cached messages sent */
 } enlace_delivery_t;
 
 /* Called on the client's I/O thread for every delivery matching the subscription, one at
@@ -476,8 +478,8 @@ typedef void (*enlace_delivery_cb)(const enlace_delivery_t* delivery, void* user
  * no callback starts for it once this function has returned, but one may have started just
  * before, so keep `user` valid until enlace_client_close() in that case. Blocking. */
 ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
-                                enlace_delivery_cb callback, void* user, int flags,
-                                int timeout_ms, uint64_t* subscription_id_out);
+                                enlace_delivery_cb callback, void* user, int flags, int timeout_ms,
+                                uint64_t* subscription_id_out);
 
 /* Removes a subscription. Once this returns ENLACE_OK its callback is not called any more
  * and `user` may be freed. Returns ENLACE_OK, ENLACE_ERR_INVALID_ARGUMENT (NULL client,

@@ -76,8 +76,7 @@ class EnvelopeBuilder {
   template <class T>
   wire::Uuid finish(std::string_view topic, Origin origin, flatbuffers::Offset<T> payload,
                     const PublishOptions& options) {
-    return finish_any(topic, origin, wire::PayloadTraits<T>::enum_value, payload.Union(),
-                      options);
+    return finish_any(topic, origin, wire::PayloadTraits<T>::enum_value, payload.Union(), options);
   }
 
   wire::Uuid finish_any(std::string_view topic, Origin origin, wire::Payload type,

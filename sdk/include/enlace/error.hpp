@@ -16,45 +16,45 @@ enum class Errc : std::uint16_t {
   ok = 0,
 
   // Framing and decoding (the frame itself is wrong).
-  malformed_frame = 100,       // shorter than the header, or a reserved bit set
-  unsupported_version = 101,   // header version byte is not one this peer speaks
-  unknown_command = 102,       // header command byte is not defined
-  wrong_identifier = 103,      // FlatBuffers file identifier does not match the command
-  verification_failed = 104,   // FlatBuffers verifier rejected the body (truncated, bad offsets)
-  message_too_large = 105,     // frame exceeds the broker's max_message_bytes
-  hello_required = 106,        // a session must start with Hello
-  bad_batch = 107,             // batch framing inconsistent (lengths, nesting)
-  invalid_topic = 108,         // topic empty, too long, or contains wildcards / bad tokens
-  invalid_pattern = 109,       // subscription pattern malformed
-  invalid_label = 110,         // unknown nation in the label, or other label defect
-  invalid_envelope = 111,      // a required envelope field is missing or out of range
+  malformed_frame = 100,      // shorter than the header, or a reserved bit set
+  unsupported_version = 101,  // header version byte is not one this peer speaks
+  unknown_command = 102,      // header command byte is not defined
+  wrong_identifier = 103,     // FlatBuffers file identifier does not match the command
+  verification_failed = 104,  // FlatBuffers verifier rejected the body (truncated, bad offsets)
+  message_too_large = 105,    // frame exceeds the broker's max_message_bytes
+  hello_required = 106,       // a session must start with Hello
+  bad_batch = 107,            // batch framing inconsistent (lengths, nesting)
+  invalid_topic = 108,        // topic empty, too long, or contains wildcards / bad tokens
+  invalid_pattern = 109,      // subscription pattern malformed
+  invalid_label = 110,        // unknown nation in the label, or other label defect
+  invalid_envelope = 111,     // a required envelope field is missing or out of range
 
   // Authentication and authorization (the frame is fine, the request is not allowed).
-  authentication_failed = 200, // CURVE/ZAP handshake refused: unknown or revoked key
-  origin_mismatch = 201,       // envelope origin differs from the authenticated identity
-  publish_denied = 202,        // no publish allow rule matches, or a deny rule does
-  subscribe_denied = 203,      // pattern not inside an allow rule, or overlaps a deny rule
-  wildcard_forbidden = 204,    // the role may not subscribe with wildcards
-  release_not_permitted = 205, // label releases to a nation beyond the origin nation's cap
-  classification_exceeded = 206, // label classification above what the coalition accepts
-  revoked = 207,               // the system's key was revoked; the session is over
+  authentication_failed = 200,    // CURVE/ZAP handshake refused: unknown or revoked key
+  origin_mismatch = 201,          // envelope origin differs from the authenticated identity
+  publish_denied = 202,           // no publish allow rule matches, or a deny rule does
+  subscribe_denied = 203,         // pattern not inside an allow rule, or overlaps a deny rule
+  wildcard_forbidden = 204,       // the role may not subscribe with wildcards
+  release_not_permitted = 205,    // label releases to a nation beyond the origin nation's cap
+  classification_exceeded = 206,  // label classification above what the coalition accepts
+  revoked = 207,                  // the system's key was revoked; the session is over
 
   // Resources (retrying later can succeed).
-  rate_limited = 300,          // the system exceeded its publish rate
-  queue_full = 301,            // a bounded queue is full
+  rate_limited = 300,  // the system exceeded its publish rate
+  queue_full = 301,    // a bounded queue is full
   too_many_subscriptions = 302,
-  replay_unavailable = 303,    // replay requested on a topic with no journal
+  replay_unavailable = 303,  // replay requested on a topic with no journal
 
   // Broker state.
   internal_error = 400,
   shutting_down = 401,
 
   // Local to the SDK, never on the wire.
-  not_connected = 500,         // no session with the broker at the moment
-  timeout = 501,               // no answer within the caller's deadline
-  closed = 502,                // the client was closed
-  invalid_argument = 503,      // the caller passed something unusable
-  key_error = 504,             // a key file is missing, unreadable or malformed
+  not_connected = 500,     // no session with the broker at the moment
+  timeout = 501,           // no answer within the caller's deadline
+  closed = 502,            // the client was closed
+  invalid_argument = 503,  // the caller passed something unusable
+  key_error = 504,         // a key file is missing, unreadable or malformed
 };
 
 /// Human-readable name of a code, e.g. "publish_denied". Stable, used in logs and the CLI.

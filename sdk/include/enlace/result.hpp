@@ -39,6 +39,8 @@ class [[nodiscard]] Result {
 struct Ok {};
 using Status = Result<Ok>;
 
-inline Status success() { return Ok{}; }
+inline Status success() {
+  return Ok{};
+}
 
 }  // namespace enlace

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -59,9 +59,9 @@ class PolicyError : public std::runtime_error {
 };
 
 struct Nation {
-  std::string code;       // ISO 3166-1 alpha-3, e.g. "COL"
-  std::string name;       // display name, e.g. "Colombia"
-  unsigned index = 0;     // bit position in a NationMask
+  std::string code;    // ISO 3166-1 alpha-3, e.g. "COL"
+  std::string name;    // display name, e.g. "Colombia"
+  unsigned index = 0;  // bit position in a NationMask
   /// Nations this nation's data may ever reach (its cap), own bit included.
   NationMask release_cap = 0;
   SourceLocation where;
@@ -73,10 +73,10 @@ struct Nation {
 /// A pattern rule as written, with the pattern after `{nation}` expansion when it belongs
 /// to a system-specific rule set.
 struct Rule {
-  std::string pattern;    // expanded, e.g. "track.COL.>"
-  std::string written;    // as in the file, e.g. "track.{nation}.>"
-  std::string kind;       // "publish.allow", "publish.deny", "subscribe.allow", "subscribe.deny"
-  std::string role;       // role the rule belongs to
+  std::string pattern;  // expanded, e.g. "track.COL.>"
+  std::string written;  // as in the file, e.g. "track.{nation}.>"
+  std::string kind;     // "publish.allow", "publish.deny", "subscribe.allow", "subscribe.deny"
+  std::string role;     // role the rule belongs to
   SourceLocation where;
 
   /// "role 'sensor' publish.allow 'track.{nation}.>' (policy.toml:42)"
@@ -101,14 +101,14 @@ struct Role {
 };
 
 struct System {
-  std::string id;             // unique, e.g. "col-radar-leguizamo"
-  unsigned nation = 0;        // index into Policy::nations()
-  unsigned role = 0;          // index into Policy::roles()
-  std::string public_key;     // CURVE public key, Z85 (40 characters)
-  std::string signing_key;    // optional Ed25519 public key, base64; empty when none
-  double rate_per_second = 0; // token bucket refill rate; 0 = unlimited
-  double burst = 0;           // token bucket size
-  bool revoked = false;       // kept for the record; its key fails the handshake
+  std::string id;                  // unique, e.g. "col-radar-leguizamo"
+  unsigned nation = 0;             // index into Policy::nations()
+  unsigned role = 0;               // index into Policy::roles()
+  std::string public_key;          // CURVE public key, Z85 (40 characters)
+  std::string signing_key;         // optional Ed25519 public key, base64; empty when none
+  double rate_per_second = 0;      // token bucket refill rate; 0 = unlimited
+  double burst = 0;                // token bucket size
+  bool revoked = false;            // kept for the record; its key fails the handshake
   const RuleSet* rules = nullptr;  // role rules expanded for this system's nation
   SourceLocation where;
 };
@@ -138,8 +138,8 @@ struct DurableTopic {
 /// Outcome of an authorization question, naming the rule (or its absence) that decided.
 struct Decision {
   bool allowed = false;
-  Errc code = Errc::ok;       // Errc::ok when allowed
-  std::string reason;         // one sentence, names the rule: shown to clients and operators
+  Errc code = Errc::ok;  // Errc::ok when allowed
+  std::string reason;    // one sentence, names the rule: shown to clients and operators
 };
 
 /// The audience of one message: which nations may receive it, and why.
