@@ -1,5 +1,6 @@
 // Broker lifecycle: binding, the event loop, policy reload, session expiry, metrics.
 #include "broker.hpp"
+#include "clock.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -11,12 +12,6 @@
 
 namespace enlace::broker {
 namespace {
-
-std::int64_t monotonic_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // Writes `text` to `path` through a temporary file and rename, so readers never see a
 // partial file.

@@ -1,21 +1,10 @@
 // Session control: Hello/Welcome, Subscribe/Unsubscribe, Ping/Pong.
 #include "broker.hpp"
+#include "clock.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
 namespace {
-
-std::int64_t monotonic_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::int64_t utc_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Error frames one session may cause per second (and in a burst) before the broker
 // stops answering and only counts: a misbehaving client cannot make the broker flood.
@@ -48,7 +37,7 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
       return;
     case wire::Control::Ping: {
       control_fbb_.Clear();
-      auto pong = wire::CreatePong(control_fbb_, control.body_as_Ping()->nonce(), utc_ns());
+      auto pong = wire::CreatePong(control_fbb_, control.body_as_Ping()->nonce(), now_ns());
       control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Pong, pong.Union()),
                           wire::ControlFrameIdentifier());
       send_control(routing_id, control_fbb_);

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "broker.hpp"
+#include "clock.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
@@ -15,12 +16,6 @@ namespace {
 // moderate and latency low under load.
 constexpr int kMaxFramesPerPass = 4096;
 constexpr std::size_t kPassBufferBytes = 1024 * 1024;
-
-std::int64_t monotonic_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
 
@@ -193,10 +188,7 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
   const std::uint64_t sequence = ++sequence_;
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
-  route(session, envelope, frame.body, audience.nations, sequence,
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+  route(session, envelope, frame.body, audience.nations, sequence, now_ns());
   if (frame.flags & wire::flag::ack_requested) {
     send_ack(session, 0, message_id, sequence,
              static_cast<std::uint32_t>(std::popcount(audience.nations)));

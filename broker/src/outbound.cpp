@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "broker.hpp"
+#include "clock.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
@@ -12,12 +13,6 @@ namespace {
 
 // Largest batch frame the broker builds for one subscriber.
 constexpr std::size_t kMaxBatchBytes = 256 * 1024;
-
-std::int64_t monotonic_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 }  // namespace
 
