@@ -178,12 +178,12 @@ void Client::Impl::handle_monitor_event() {
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
       set_state(ConnectionState::auth_failed,
                 {Errc::authentication_failed,
-                 "the broker refused this system's key (unknown or revoked); retrying"});
+                 "the broker refused this system's key (unknown or revoked)"});
       break;
     default:
       set_state(ConnectionState::auth_failed,
                 {Errc::authentication_failed, "CURVE handshake with " + options_.endpoint +
-                                                  " failed (wrong broker public key?); retrying"});
+                                                  " failed (wrong broker public key?)"});
       break;
   }
 }

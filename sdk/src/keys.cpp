@@ -99,6 +99,13 @@ Status save_keypair(const KeyPair& keys, const std::filesystem::path& base, bool
   std::filesystem::path pub = base, key = base;
   pub += ".pub";
   key += ".key";
+  // Check both before writing either: a refusal must not leave a new secret key beside an
+  // old public key.
+  if (!overwrite) {
+    for (const auto& file : {key, pub}) {
+      if (std::filesystem::exists(file)) return key_error(file, "exists (not overwritten)");
+    }
+  }
   // The secret first: if it cannot be written, no orphan public key is left behind.
   if (auto s = write_file(key, "# Enlace CURVE secret key: keep private\n" + keys.secret_key + "\n",
                           0600, overwrite);

@@ -65,7 +65,8 @@ class CliProcess {
     ::close(err[1]);
     if (rc != 0) throw std::runtime_error("posix_spawn failed");
     // Small inputs fit in the pipe buffer; closing the write end is the child's EOF.
-    if (!input.empty() && ::write(in[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    if (!input.empty() &&
+        ::write(in[1], input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
       throw std::runtime_error("cannot write the child's standard input");
     }
     ::close(in[1]);
@@ -116,7 +117,8 @@ class CliProcess {
     }
     // Drain what is left in the pipes after the exit.
     const auto deadline = std::chrono::steady_clock::now() + 5s;
-    while ((out_fd_ >= 0 || err_fd_ >= 0) && std::chrono::steady_clock::now() < deadline) pump(deadline);
+    while ((out_fd_ >= 0 || err_fd_ >= 0) && std::chrono::steady_clock::now() < deadline)
+      pump(deadline);
     return result_;
   }
 
@@ -131,7 +133,8 @@ class CliProcess {
     if (out_fd_ >= 0) fds.push_back({out_fd_, POLLIN, 0});
     if (err_fd_ >= 0) fds.push_back({err_fd_, POLLIN, 0});
     if (pidfd_ >= 0 && pid_ > 0) fds.push_back({pidfd_, POLLIN, 0});
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     // Without a pidfd the end of the process is noticed by polling waitpid every 10 ms.
     int wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
     if (pidfd_ < 0) wait_ms = std::min(wait_ms, 10);
@@ -256,7 +259,8 @@ Result<PublishAck> publish_track(Client& client, const std::string& topic, const
   return client.publish_and_wait(topic, [&](flatbuffers::FlatBufferBuilder& fbb) {
     const wire::GeoPoint point(-0.19, -74.78);
     auto position = wire::CreatePosition(fbb, &point);
-    return wire::CreateTrackDirect(fbb, id.c_str(), position, nullptr, wire::StandardIdentity::Hostile);
+    return wire::CreateTrackDirect(fbb, id.c_str(), position, nullptr,
+                                   wire::StandardIdentity::Hostile);
   });
 }
 
@@ -267,8 +271,9 @@ Result<PublishAck> publish_track(Client& client, const std::string& topic, const
 TEST_CASE("cli: --help lists the commands and exits 0", "[integration][cli]") {
   const auto result = run_cli({"--help"});
   CHECK(result.status == 0);
-  CHECK_THAT(result.out, Catch::Contains("keygen") && Catch::Contains("pub") && Catch::Contains("sub") &&
-                             Catch::Contains("policy check") && Catch::Contains("policy explain"));
+  CHECK_THAT(result.out, Catch::Contains("keygen") && Catch::Contains("pub") &&
+                             Catch::Contains("sub") && Catch::Contains("policy check") &&
+                             Catch::Contains("policy explain"));
   const auto pub_help = run_cli({"pub", "--help"});
   CHECK(pub_help.status == 0);
   CHECK_THAT(pub_help.out, Catch::StartsWith("usage: enlace pub"));
@@ -277,7 +282,8 @@ TEST_CASE("cli: --help lists the commands and exits 0", "[integration][cli]") {
 TEST_CASE("cli: an unknown option or command exits 2 with the usage", "[integration][cli]") {
   const auto option = run_cli({"pub", "--no-such-option"});
   CHECK(option.status == 2);
-  CHECK_THAT(option.err, Catch::Contains("unknown option '--no-such-option'") && Catch::Contains("usage: enlace pub"));
+  CHECK_THAT(option.err, Catch::Contains("unknown option '--no-such-option'") &&
+                             Catch::Contains("usage: enlace pub"));
   const auto command = run_cli({"frobnicate"});
   CHECK(command.status == 2);
   CHECK_THAT(command.err, Catch::Contains("unknown command 'frobnicate'"));
@@ -285,13 +291,15 @@ TEST_CASE("cli: an unknown option or command exits 2 with the usage", "[integrat
 
 // ---- keygen ----------------------------------------------------------------------------
 
-TEST_CASE("cli: keygen writes a readable public key and a private secret key", "[integration][cli][keygen]") {
+TEST_CASE("cli: keygen writes a readable public key and a private secret key",
+          "[integration][cli][keygen]") {
   TempDir dir;
   const std::string base = dir.file("radar");
   const auto result = run_cli({"keygen", base});
   REQUIRE(result.status == 0);
 
-  struct stat pub_info {}, key_info {};
+  struct stat pub_info {
+  }, key_info{};
   REQUIRE(::stat((base + ".pub").c_str(), &pub_info) == 0);
   REQUIRE(::stat((base + ".key").c_str(), &key_info) == 0);
   CHECK((key_info.st_mode & 0777) == 0600);
@@ -303,7 +311,8 @@ TEST_CASE("cli: keygen writes a readable public key and a private secret key", "
   CHECK(result.out.find(keys->secret_key) == std::string::npos);
 }
 
-TEST_CASE("cli: keygen refuses to overwrite a key pair unless --force", "[integration][cli][keygen]") {
+TEST_CASE("cli: keygen refuses to overwrite a key pair unless --force",
+          "[integration][cli][keygen]") {
   TempDir dir;
   const std::string base = dir.file("radar");
   REQUIRE(run_cli({"keygen", base}).status == 0);
@@ -324,24 +333,26 @@ TEST_CASE("cli: keygen refuses to overwrite a key pair unless --force", "[integr
 
 // ---- pub -------------------------------------------------------------------------------
 
-TEST_CASE("cli: pub inside the role's rules prints the broker's acknowledgement", "[integration][cli][pub]") {
+TEST_CASE("cli: pub inside the role's rules prints the broker's acknowledgement",
+          "[integration][cli][pub]") {
   TestCoalition coalition;
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
 
   SECTION("payload from --json") {
     const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
-                                std::vector<std::string>{"--topic", "track.COL.radar.rx17.T1", "--type", "Track",
-                                                         "--json", kTrackJson});
+                                std::vector<std::string>{"--topic", "track.COL.radar.rx17.T1",
+                                                         "--type", "Track", "--json", kTrackJson});
     INFO(result.err);
     REQUIRE(result.status == 0);
     CHECK_THAT(result.out, Catch::StartsWith("ok sequence=") && Catch::Contains(" audience=3 id="));
   }
   SECTION("payload from standard input, several times, released to one partner") {
-    const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
-                                    std::vector<std::string>{"--topic", "track.COL.radar.rx17.T1", "--type", "Track",
-                                                             "--release", "ECU", "--count", "3"},
-                                kTrackJson);
+    const auto result =
+        run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
+                    std::vector<std::string>{"--topic", "track.COL.radar.rx17.T1", "--type",
+                                             "Track", "--release", "ECU", "--count", "3"},
+                kTrackJson);
     INFO(result.err);
     REQUIRE(result.status == 0);
     const auto lines = lines_of(result.out);
@@ -350,64 +361,74 @@ TEST_CASE("cli: pub inside the role's rules prints the broker's acknowledgement"
   }
 }
 
-TEST_CASE("cli: pub outside the role's rules exits 1 with publish_denied", "[integration][cli][pub]") {
+TEST_CASE("cli: pub outside the role's rules exits 1 with publish_denied",
+          "[integration][cli][pub]") {
   TestCoalition coalition;
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
 
   const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
-                              std::vector<std::string>{"--topic", "text.COL.chat", "--type", "Text", "--json",
-                                                       R"({"body": "hola"})"});
+                              std::vector<std::string>{"--topic", "text.COL.chat", "--type", "Text",
+                                                       "--json", R"({"body": "hola"})"});
   CHECK(result.status == 1);
   CHECK(result.out.empty());
-  CHECK_THAT(result.err, Catch::StartsWith("error: publish_denied (202): ") && Catch::Contains("sensor"));
+  CHECK_THAT(result.err,
+             Catch::StartsWith("error: publish_denied (202): ") && Catch::Contains("sensor"));
 }
 
-TEST_CASE("cli: pub with a label beyond the release cap exits 1 with release_not_permitted", "[integration][cli][pub]") {
+TEST_CASE("cli: pub with a label beyond the release cap exits 1 with release_not_permitted",
+          "[integration][cli][pub]") {
   TestCoalition coalition;
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
 
-  const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
-                              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track", "--release",
-                                                       "VEN", "--json", kTrackJson});
+  const auto result =
+      run_cli(std::vector<std::string>{"pub"} + bus.connect_args(radar) +
+              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track",
+                                       "--release", "VEN", "--json", kTrackJson});
   CHECK(result.status == 1);
   CHECK_THAT(result.err, Catch::StartsWith("error: release_not_permitted (205): "));
 }
 
-TEST_CASE("cli: pub with a payload that does not parse exits 2 naming the line", "[integration][cli][pub]") {
+TEST_CASE("cli: pub with a payload that does not parse exits 2 naming the line",
+          "[integration][cli][pub]") {
   // The payload is checked before anything else: no broker, no keys needed.
-  const auto result = run_cli({"pub", "--broker", "tcp://127.0.0.1:1", "--broker-key", "/nonexistent.pub", "--keys",
-                               "/nonexistent", "--topic", "track.COL.radar.T1", "--type", "Track", "--json",
-                               "{\"track_id\": \"T1\",\n \"identity\": \"Suspekt\"}"});
+  const auto result =
+      run_cli({"pub", "--broker", "tcp://127.0.0.1:1", "--broker-key", "/nonexistent.pub", "--keys",
+               "/nonexistent", "--topic", "track.COL.radar.T1", "--type", "Track", "--json",
+               "{\"track_id\": \"T1\",\n \"identity\": \"Suspekt\"}"});
   CHECK(result.status == 2);
   CHECK_THAT(result.err, Catch::Contains("invalid Track payload") && Catch::Contains("--json:2:") &&
                              Catch::Contains("unknown enum value: Suspekt"));
 }
 
-TEST_CASE("cli: pub with a key the policy does not know exits 1 with authentication_failed", "[integration][cli][pub]") {
+TEST_CASE("cli: pub with a key the policy does not know exits 1 with authentication_failed",
+          "[integration][cli][pub]") {
   TestCoalition coalition;
   coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
   const TestSystem stranger{"stranger", "COL", "sensor", generate_keypair()};
 
-  const auto result = run_cli(std::vector<std::string>{"pub"} + bus.connect_args(stranger) +
-                              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track", "--json",
-                                                       kTrackJson, "--connect-timeout", "20"});
+  const auto result =
+      run_cli(std::vector<std::string>{"pub"} + bus.connect_args(stranger) +
+              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track", "--json",
+                                       kTrackJson, "--connect-timeout", "20"});
   CHECK(result.status == 1);
   CHECK_THAT(result.err, Catch::StartsWith("error: authentication_failed (200): "));
 }
 
 // ---- sub -------------------------------------------------------------------------------
 
-TEST_CASE("cli: sub prints a message another system publishes as one JSON line", "[integration][cli][sub]") {
+TEST_CASE("cli: sub prints a message another system publishes as one JSON line",
+          "[integration][cli][sub]") {
   TestCoalition coalition;
   const auto& post = coalition.add("col-cp", "COL", "command_post");
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
 
-  CliProcess sub(std::vector<std::string>{"sub"} + bus.connect_args(post) +
-                 std::vector<std::string>{"--pattern", "track.COL.>", "--count", "1", "--timeout", "30"});
+  CliProcess sub(
+      std::vector<std::string>{"sub"} + bus.connect_args(post) +
+      std::vector<std::string>{"--pattern", "track.COL.>", "--count", "1", "--timeout", "30"});
   // The line is printed once the broker has acknowledged the subscription.
   REQUIRE(sub.wait_for_stderr("subscribed to 'track.COL.>' as col-cp (COL, role command_post)"));
 
@@ -429,15 +450,19 @@ TEST_CASE("cli: sub prints a message another system publishes as one JSON line",
   const std::string& line = lines[0];
   CHECK_THAT(line, Catch::StartsWith("{\"sequence\":") && Catch::EndsWith("}"));
   CHECK_THAT(line, Catch::Contains(R"("topic":"track.COL.radar.rx17.T0042")"));
-  CHECK_THAT(line, Catch::Contains(R"("origin":{"nation":"COL","system":"col-radar","role":"sensor"})"));
+  CHECK_THAT(line,
+             Catch::Contains(R"("origin":{"nation":"COL","system":"col-radar","role":"sensor"})"));
   CHECK_THAT(line, Catch::Contains(R"("broker_id":"test-broker")"));
   CHECK_THAT(line, Catch::Contains(R"("payload_type":"Track")"));
-  CHECK_THAT(line, Catch::Contains(
-                       R"("payload":{"track_id":"T0042","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},)"
-                       R"("identity":"Hostile"})"));
+  CHECK_THAT(
+      line,
+      Catch::Contains(
+          R"("payload":{"track_id":"T0042","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},)"
+          R"("identity":"Hostile"})"));
 }
 
-TEST_CASE("cli: sub to a pattern outside the role's rules exits 1 with subscribe_denied", "[integration][cli][sub]") {
+TEST_CASE("cli: sub to a pattern outside the role's rules exits 1 with subscribe_denied",
+          "[integration][cli][sub]") {
   TestCoalition coalition;
   const auto& radar = coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
@@ -446,35 +471,41 @@ TEST_CASE("cli: sub to a pattern outside the role's rules exits 1 with subscribe
                               std::vector<std::string>{"--pattern", "alert.>", "--count", "1"});
   CHECK(result.status == 1);
   CHECK(result.out.empty());
-  CHECK_THAT(result.err, Catch::StartsWith("error: subscribe_denied (203): ") && Catch::Contains("alert.>"));
+  CHECK_THAT(result.err,
+             Catch::StartsWith("error: subscribe_denied (203): ") && Catch::Contains("alert.>"));
 }
 
-TEST_CASE("cli: sub with a key the policy does not know exits 1 with authentication_failed", "[integration][cli][sub]") {
+TEST_CASE("cli: sub with a key the policy does not know exits 1 with authentication_failed",
+          "[integration][cli][sub]") {
   TestCoalition coalition;
   coalition.add("col-cp", "COL", "command_post");
   CliBus bus(coalition);
   const TestSystem stranger{"stranger", "COL", "command_post", generate_keypair()};
 
-  const auto result = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(stranger) +
-                              std::vector<std::string>{"--pattern", "alert.>", "--connect-timeout", "20"});
+  const auto result =
+      run_cli(std::vector<std::string>{"sub"} + bus.connect_args(stranger) +
+              std::vector<std::string>{"--pattern", "alert.>", "--connect-timeout", "20"});
   CHECK(result.status == 1);
   CHECK(result.out.empty());
   CHECK_THAT(result.err, Catch::StartsWith("error: authentication_failed (200): "));
 }
 
-TEST_CASE("cli: sub exits 3 when --timeout passes before --count deliveries", "[integration][cli][sub]") {
+TEST_CASE("cli: sub exits 3 when --timeout passes before --count deliveries",
+          "[integration][cli][sub]") {
   TestCoalition coalition;
   const auto& post = coalition.add("col-cp", "COL", "command_post");
   CliBus bus(coalition);
 
-  const auto result = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(post) +
-                              std::vector<std::string>{"--pattern", "alert.>", "--count", "1", "--timeout", "0.2"});
+  const auto result =
+      run_cli(std::vector<std::string>{"sub"} + bus.connect_args(post) +
+              std::vector<std::string>{"--pattern", "alert.>", "--count", "1", "--timeout", "0.2"});
   CHECK(result.status == 3);
   CHECK(result.out.empty());
   CHECK_THAT(result.err, Catch::Contains("timed out with 0 of 1 deliveries"));
 
-  const auto no_count = run_cli(std::vector<std::string>{"sub"} + bus.connect_args(post) +
-                                std::vector<std::string>{"--pattern", "alert.>", "--timeout", "0.2", "--quiet"});
+  const auto no_count =
+      run_cli(std::vector<std::string>{"sub"} + bus.connect_args(post) +
+              std::vector<std::string>{"--pattern", "alert.>", "--timeout", "0.2", "--quiet"});
   CHECK(no_count.status == 0);
   CHECK(no_count.err.empty());
 }
@@ -484,7 +515,8 @@ TEST_CASE("cli: sub ends with status 0 on SIGTERM", "[integration][cli][sub]") {
   const auto& post = coalition.add("col-cp", "COL", "command_post");
   CliBus bus(coalition);
 
-  CliProcess sub(std::vector<std::string>{"sub"} + bus.connect_args(post) + std::vector<std::string>{"--pattern", "alert.>"});
+  CliProcess sub(std::vector<std::string>{"sub"} + bus.connect_args(post) +
+                 std::vector<std::string>{"--pattern", "alert.>"});
   REQUIRE(sub.wait_for_stderr("subscribed to"));
   sub.signal(SIGTERM);
   CHECK(sub.finish(10s).status == 0);
@@ -501,14 +533,18 @@ TEST_CASE("cli: policy check summarises a valid policy", "[integration][cli][pol
 
   const auto result = run_cli({"policy", "check", file});
   CHECK(result.status == 0);
-  CHECK_THAT(result.out, Catch::StartsWith(file + ": OK: coalition 'Test coalition', 5 nations, 5 roles, 2 systems, "
-                                                  "2 agreements, digest "));
+  CHECK_THAT(
+      result.out,
+      Catch::StartsWith(file + ": OK: coalition 'Test coalition', 5 nations, 5 roles, 2 systems, "
+                               "2 agreements, digest "));
 }
 
-TEST_CASE("cli: policy check lists every error with its line and exits 1", "[integration][cli][policy]") {
+TEST_CASE("cli: policy check lists every error with its line and exits 1",
+          "[integration][cli][policy]") {
   TestCoalition coalition;
   coalition.add("col-radar", "COL", "sensor");
-  coalition.extra = "[[systems]]\nid = \"ghost\"\nnation = \"XXX\"\nrole = \"sensor\"\npublic_key = \"short\"\n";
+  coalition.extra =
+      "[[systems]]\nid = \"ghost\"\nnation = \"XXX\"\nrole = \"sensor\"\npublic_key = \"short\"\n";
   TempDir dir;
   const std::string text = coalition.policy_toml();
   const std::string file = dir.write("policy.toml", text);
@@ -516,15 +552,18 @@ TEST_CASE("cli: policy check lists every error with its line and exits 1", "[int
   const auto result = run_cli({"policy", "check", file});
   CHECK(result.status == 1);
   CHECK(result.out.empty());
-  const std::string nation_line = file + ":" + std::to_string(line_of(text, "nation = \"XXX\"")) + ": error: ";
-  const std::string key_line = file + ":" + std::to_string(line_of(text, "public_key = \"short\"")) + ": error: ";
+  const std::string nation_line =
+      file + ":" + std::to_string(line_of(text, "nation = \"XXX\"")) + ": error: ";
+  const std::string key_line =
+      file + ":" + std::to_string(line_of(text, "public_key = \"short\"")) + ": error: ";
   CHECK_THAT(result.err, Catch::Contains(nation_line) && Catch::Contains("XXX"));
   CHECK_THAT(result.err, Catch::Contains(key_line) && Catch::Contains("public_key"));
 }
 
 // ---- policy explain --------------------------------------------------------------------
 
-TEST_CASE("cli: policy explain answers publish, subscribe and deliver questions", "[integration][cli][policy]") {
+TEST_CASE("cli: policy explain answers publish, subscribe and deliver questions",
+          "[integration][cli][policy]") {
   TestCoalition coalition;
   coalition.add("col-radar", "COL", "sensor");
   coalition.add("col-cp", "COL", "command_post");
@@ -541,9 +580,10 @@ TEST_CASE("cli: policy explain answers publish, subscribe and deliver questions"
   SECTION("publish allowed names the allow rule") {
     const auto r = explain({"--system", "col-radar", "--publish", "track.COL.radar.T1"});
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") &&
-                          Catch::Contains("publish.allow 'track.{nation}.>' (" +
-                                          rule_line("publish.allow = [\"track.{nation}.>\"") + ")"));
+    CHECK_THAT(r.out,
+               Catch::Contains("answer: allowed\n") &&
+                   Catch::Contains("publish.allow 'track.{nation}.>' (" +
+                                   rule_line("publish.allow = [\"track.{nation}.>\"") + ")"));
   }
   SECTION("publish denied names the deny rule and the error code") {
     const auto r = explain({"--system", "col-radar", "--publish", "track.COL.restricted.T1"});
@@ -554,34 +594,45 @@ TEST_CASE("cli: policy explain answers publish, subscribe and deliver questions"
   SECTION("subscribe allowed") {
     const auto r = explain({"--system", "col-cp", "--subscribe", "track.>"});
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") && Catch::Contains("subscribe.allow '>'"));
+    CHECK_THAT(r.out,
+               Catch::Contains("answer: allowed\n") && Catch::Contains("subscribe.allow '>'"));
   }
   SECTION("subscribe denied") {
     const auto r = explain({"--system", "col-cp", "--subscribe", "biometric.COL.>"});
     CHECK(r.status == 1);
-    CHECK_THAT(r.out, Catch::Contains("error: subscribe_denied (203)") && Catch::Contains("subscribe.deny 'biometric.>'"));
+    CHECK_THAT(r.out, Catch::Contains("error: subscribe_denied (203)") &&
+                          Catch::Contains("subscribe.deny 'biometric.>'"));
   }
   SECTION("deliver allowed by a sharing agreement") {
-    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "PER"});
+    const auto r =
+        explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "PER"});
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Catch::Contains("audience: COL,ECU,PER\n") && Catch::Contains("answer: allowed\n") &&
-                          Catch::Contains("agreement 'putumayo' (" + rule_line("[[agreements]]") + ")"));  // the first agreement
+    CHECK_THAT(r.out, Catch::Contains("audience: COL,ECU,PER\n") &&
+                          Catch::Contains("answer: allowed\n") &&
+                          Catch::Contains("agreement 'putumayo' (" + rule_line("[[agreements]]") +
+                                          ")"));  // the first agreement
   }
   SECTION("deliver denied: no agreement includes the nation") {
-    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "BRA"});
+    const auto r =
+        explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "BRA"});
     CHECK(r.status == 1);
-    CHECK_THAT(r.out, Catch::Contains("audience: COL,ECU,PER\n") && Catch::Contains("answer: denied\n") &&
+    CHECK_THAT(r.out, Catch::Contains("audience: COL,ECU,PER\n") &&
+                          Catch::Contains("answer: denied\n") &&
                           Catch::Contains("none includes BRA"));
   }
   SECTION("deliver allowed by the label") {
-    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "BRA", "--release", "BRA"});
+    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to",
+                            "BRA", "--release", "BRA"});
     CHECK(r.status == 0);
-    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") && Catch::Contains("the label releases it to BRA"));
+    CHECK_THAT(r.out, Catch::Contains("answer: allowed\n") &&
+                          Catch::Contains("the label releases it to BRA"));
   }
   SECTION("deliver denied: the label goes beyond the release cap") {
-    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to", "VEN", "--release", "VEN"});
+    const auto r = explain({"--system", "col-radar", "--deliver", "track.COL.radar.T1", "--to",
+                            "VEN", "--release", "VEN"});
     CHECK(r.status == 1);
-    CHECK_THAT(r.out, Catch::Contains("error: release_not_permitted (205)") && Catch::Contains("release cap"));
+    CHECK_THAT(r.out, Catch::Contains("error: release_not_permitted (205)") &&
+                          Catch::Contains("release cap"));
   }
   SECTION("a question about an unknown system is a usage error") {
     const auto r = explain({"--system", "nobody", "--publish", "track.COL.radar.T1"});

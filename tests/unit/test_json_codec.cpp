@@ -100,10 +100,12 @@ TEST_CASE("JSON with the schema's field names becomes the payload table", "[cli]
 TEST_CASE("a JSON mistake is refused with the parser's message and line", "[cli][codec]") {
   const JsonCodec codec;
   SECTION("a misspelt field") {
-    const auto payload = codec.json_to_payload(wire::Payload::Track, "{\"track_id\": \"T1\",\n \"trak\": 1}", "in.json");
+    const auto payload = codec.json_to_payload(wire::Payload::Track,
+                                               "{\"track_id\": \"T1\",\n \"trak\": 1}", "in.json");
     REQUIRE_FALSE(payload.ok());
     CHECK(payload.code() == Errc::invalid_argument);
-    CHECK_THAT(payload.error().reason, Catch::Contains("in.json:2") && Catch::Contains("unknown field: trak"));
+    CHECK_THAT(payload.error().reason,
+               Catch::Contains("in.json:2") && Catch::Contains("unknown field: trak"));
   }
   SECTION("an unknown enum value") {
     const auto payload = codec.json_to_payload(
@@ -124,7 +126,8 @@ TEST_CASE("a JSON mistake is refused with the parser's message and line", "[cli]
   CHECK(codec.json_to_payload(wire::Payload::Text, R"({"body": "hola"})").ok());
 }
 
-TEST_CASE("a parsed payload travels in an envelope and prints back as the same JSON", "[cli][codec]") {
+TEST_CASE("a parsed payload travels in an envelope and prints back as the same JSON",
+          "[cli][codec]") {
   const JsonCodec codec;
   SECTION("Track") {
     const auto payload = codec.json_to_payload(wire::Payload::Track, kTrackJson);
@@ -132,7 +135,9 @@ TEST_CASE("a parsed payload travels in an envelope and prints back as the same J
     const auto bytes = envelope_of(codec, wire::Payload::Track, *payload);
     const auto json = codec.payload_to_json(verified_envelope(bytes));
     REQUIRE(json.ok());
-    CHECK(*json == R"({"track_id":"T1","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},"identity":"Suspect"})");
+    CHECK(
+        *json ==
+        R"({"track_id":"T1","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},"identity":"Suspect"})");
   }
   SECTION("Alert, with a vector of strings and a nested table") {
     const auto payload = codec.json_to_payload(wire::Payload::Alert, R"({
@@ -143,20 +148,22 @@ TEST_CASE("a parsed payload travels in an envelope and prints back as the same J
     const auto bytes = envelope_of(codec, wire::Payload::Alert, *payload);
     const auto json = codec.payload_to_json(verified_envelope(bytes));
     REQUIRE(json.ok());
-    CHECK(*json ==
-          R"({"alert_id":"A7","severity":"High","category":"Smuggling","title":"canoe",)"
-          R"("area":{"name":"box","vertices":[{"lat_deg":1.0,"lon_deg":2.0},{"lat_deg":3.0,"lon_deg":4.0}]},)"
-          R"("related_tracks":["T1","T2"]})");
+    CHECK(
+        *json ==
+        R"({"alert_id":"A7","severity":"High","category":"Smuggling","title":"canoe",)"
+        R"("area":{"name":"box","vertices":[{"lat_deg":1.0,"lon_deg":2.0},{"lat_deg":3.0,"lon_deg":4.0}]},)"
+        R"("related_tracks":["T1","T2"]})");
   }
   SECTION("Opaque bytes") {
-    const auto payload =
-        codec.json_to_payload(wire::Payload::Opaque, R"({"content_type": "application/x", "data": [0, 255]})");
+    const auto payload = codec.json_to_payload(
+        wire::Payload::Opaque, R"({"content_type": "application/x", "data": [0, 255]})");
     REQUIRE(payload.ok());
     const auto bytes = envelope_of(codec, wire::Payload::Opaque, *payload);
     const auto& envelope = verified_envelope(bytes);
     REQUIRE(envelope.payload_as_Opaque() != nullptr);
     CHECK(envelope.payload_as_Opaque()->data()->size() == 2);
-    CHECK(codec.payload_to_json(envelope).value() == R"({"content_type":"application/x","data":[0,255]})");
+    CHECK(codec.payload_to_json(envelope).value() ==
+          R"({"content_type":"application/x","data":[0,255]})");
   }
 }
 
@@ -166,8 +173,8 @@ TEST_CASE("fields holding NaN (unknown) are left out of the JSON", "[cli][codec]
   const JsonCodec codec;
   EnvelopeBuilder builder;
   const wire::GeoPoint point(4.5, -73.25);
-  const auto position = wire::CreatePosition(builder.fbb(), &point, std::nan(""),
-                                             wire::AltitudeReference::Unknown, 12.5f, std::nanf(""));
+  const auto position = wire::CreatePosition(
+      builder.fbb(), &point, std::nan(""), wire::AltitudeReference::Unknown, 12.5f, std::nanf(""));
   const auto track = wire::CreateTrackDirect(builder.fbb(), "T9", position);
   builder.finish("track.COL.radar.T9", {"COL", "col-radar"}, track, {});
   const auto bytes = builder.bytes();
@@ -177,15 +184,20 @@ TEST_CASE("fields holding NaN (unknown) are left out of the JSON", "[cli][codec]
 
   const auto json = codec.payload_to_json(envelope);
   REQUIRE(json.ok());
-  CHECK(*json == R"({"track_id":"T9","position":{"point":{"lat_deg":4.5,"lon_deg":-73.25},"horizontal_error_m":12.5}})");
+  CHECK(
+      *json ==
+      R"({"track_id":"T9","position":{"point":{"lat_deg":4.5,"lon_deg":-73.25},"horizontal_error_m":12.5}})");
 }
 
-TEST_CASE("compact_json drops non-finite members and nulls non-finite array elements", "[cli][codec]") {
+TEST_CASE("compact_json drops non-finite members and nulls non-finite array elements",
+          "[cli][codec]") {
   CHECK(cli::compact_json(R"({"a": nan,"b": 1})") == R"({"b":1})");
   CHECK(cli::compact_json(R"({"a": 1,"b": -nan})") == R"({"a":1})");
   CHECK(cli::compact_json(R"({"a": inf})") == "{}");
-  CHECK(cli::compact_json(R"({"v": [1.0,nan,-inf], "s": "nan, inf"})") == R"({"v":[1.0,null,null],"s":"nan, inf"})");
-  CHECK(cli::compact_json(R"({"o": {"x": nan}, "e": {}, "q": "a\"b"})") == R"({"o":{},"e":{},"q":"a\"b"})");
+  CHECK(cli::compact_json(R"({"v": [1.0,nan,-inf], "s": "nan, inf"})") ==
+        R"({"v":[1.0,null,null],"s":"nan, inf"})");
+  CHECK(cli::compact_json(R"({"o": {"x": nan}, "e": {}, "q": "a\"b"})") ==
+        R"({"o":{},"e":{},"q":"a\"b"})");
   CHECK_FALSE(cli::compact_json(R"({"a": 1)").has_value());
   CHECK_FALSE(cli::compact_json(R"({"a" 1})").has_value());
 }
@@ -204,13 +216,17 @@ TEST_CASE("a delivery prints as one line of JSON with the broker's header", "[cl
   CHECK(line.find('\n') == std::string::npos);
   CHECK_THAT(line, Catch::StartsWith(R"({"sequence":42,"receive_time_ns":1700000000000000000,)"
                                      R"("topic":"track.COL.radar.T1","id":")"));
-  CHECK_THAT(line, Catch::Contains(R"("origin":{"nation":"COL","system":"col-radar","role":"sensor"})"));
+  CHECK_THAT(line,
+             Catch::Contains(R"("origin":{"nation":"COL","system":"col-radar","role":"sensor"})"));
   CHECK_THAT(line, Catch::Contains(R"("broker_id":"test-broker")"));
-  CHECK_THAT(line, Catch::Contains(R"("releasable_to":["ECU","PER"],"classification":"RESTRICTED")"));
+  CHECK_THAT(line,
+             Catch::Contains(R"("releasable_to":["ECU","PER"],"classification":"RESTRICTED")"));
   CHECK_THAT(line, Catch::Contains(R"("snapshot":false)"));
-  CHECK_THAT(line, Catch::EndsWith(
-                       R"("payload_type":"Track","payload":{"track_id":"T1","position":{"point":{"lat_deg":-0.19,)"
-                       R"("lon_deg":-74.78}},"identity":"Suspect"}})"));
+  CHECK_THAT(
+      line,
+      Catch::EndsWith(
+          R"("payload_type":"Track","payload":{"track_id":"T1","position":{"point":{"lat_deg":-0.19,)"
+          R"("lon_deg":-74.78}},"identity":"Suspect"}})"));
   CHECK_THAT(line, Catch::Contains(cli::format_uuid(*delivery.envelope().id())));
 }
 
@@ -225,6 +241,7 @@ TEST_CASE("a payload string that is not UTF-8 is reported instead of printed", "
 
   CHECK_FALSE(codec.payload_to_json(delivery.envelope()).ok());
   const std::string line = codec.delivery_to_json(delivery);
-  CHECK_THAT(line, Catch::EndsWith(R"("payload_type":"Text","payload":null,)"
-                                   R"("payload_error":"the payload holds a string that is not valid UTF-8"})"));
+  CHECK_THAT(line, Catch::EndsWith(
+                       R"("payload_type":"Text","payload":null,)"
+                       R"("payload_error":"the payload holds a string that is not valid UTF-8"})"));
 }

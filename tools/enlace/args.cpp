@@ -1,5 +1,6 @@
 #include "args.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -34,7 +35,8 @@ Args::Args(std::span<char* const> argv, std::span<const OptionSpec> options) {
       if (candidate.name == name) spec = &candidate;
     }
     if (spec == nullptr) throw UsageError("unknown option '--" + std::string(name) + "'");
-    if (values_.contains(name)) throw UsageError("option '--" + std::string(name) + "' given twice");
+    if (values_.contains(name))
+      throw UsageError("option '--" + std::string(name) + "' given twice");
     std::string value;
     if (spec->takes_value) {
       if (inline_value) {
@@ -51,7 +53,9 @@ Args::Args(std::span<char* const> argv, std::span<const OptionSpec> options) {
   }
 }
 
-bool Args::has(std::string_view name) const { return values_.find(name) != values_.end(); }
+bool Args::has(std::string_view name) const {
+  return values_.find(name) != values_.end();
+}
 
 std::optional<std::string> Args::value(std::string_view name) const {
   const auto it = values_.find(name);
@@ -80,9 +84,10 @@ std::chrono::milliseconds parse_seconds(std::string_view text, std::string_view 
   char* end = nullptr;
   const double seconds = std::strtod(copy.c_str(), &end);
   // A week bounds every wait the tool makes, and keeps the conversion below in range.
-  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(seconds) ||
-      seconds < 0 || seconds > 7 * 24 * 3600.0) {
-    throw UsageError("--" + std::string(option) + " wants seconds (e.g. 2 or 0.5), not '" + copy + "'");
+  if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(seconds) || seconds < 0 ||
+      seconds > 7 * 24 * 3600.0) {
+    throw UsageError("--" + std::string(option) + " wants seconds (e.g. 2 or 0.5), not '" + copy +
+                     "'");
   }
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000.0)));
 }
@@ -96,7 +101,8 @@ std::vector<std::string> split_list(std::string_view text, std::string_view opti
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.empty()) {
-      throw UsageError("--" + std::string(option) + " wants a comma-separated list without empty items, not '" +
+      throw UsageError("--" + std::string(option) +
+                       " wants a comma-separated list without empty items, not '" +
                        std::string(text) + "'");
     }
     items.emplace_back(item);

@@ -19,9 +19,9 @@ std::span<const std::uint8_t> embedded_schema() noexcept;
 namespace {
 
 constexpr std::array<wire::Payload, 8> kPublishable = {
-    wire::Payload::Track,      wire::Payload::PositionReport, wire::Payload::Detection,
-    wire::Payload::Alert,      wire::Payload::SpotReport,     wire::Payload::Tasking,
-    wire::Payload::Text,       wire::Payload::Opaque};
+    wire::Payload::Track, wire::Payload::PositionReport, wire::Payload::Detection,
+    wire::Payload::Alert, wire::Payload::SpotReport,     wire::Payload::Tasking,
+    wire::Payload::Text,  wire::Payload::Opaque};
 
 constexpr std::array<std::string_view, 6> kClassificationNames = {
     "UNMARKED", "UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP_SECRET"};
@@ -185,7 +185,8 @@ class Compactor {
     const std::string_view token = in_.substr(start, pos_ - start);
     if (token.empty()) return false;
     std::string lower;
-    for (const char c : token) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char c : token)
+      lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (lower.find("nan") != std::string::npos || lower.find("inf") != std::string::npos) {
       non_finite = true;
       return true;
@@ -201,7 +202,9 @@ class Compactor {
 
 }  // namespace
 
-std::span<const wire::Payload> publishable_types() noexcept { return kPublishable; }
+std::span<const wire::Payload> publishable_types() noexcept {
+  return kPublishable;
+}
 
 std::optional<wire::Payload> payload_type_from_name(std::string_view name) noexcept {
   for (const wire::Payload type : kPublishable) {
@@ -234,8 +237,9 @@ std::string format_uuid(const wire::Uuid& id) {
   const std::uint64_t hi = id.hi();
   const std::uint64_t lo = id.lo();
   char text[37];
-  std::snprintf(text, sizeof(text), "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64,
-                hi >> 32, (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48, lo & std::uint64_t{0xFFFFFFFFFFFF});
+  std::snprintf(text, sizeof(text),
+                "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%012" PRIx64, hi >> 32,
+                (hi >> 16) & 0xFFFF, hi & 0xFFFF, lo >> 48, lo & std::uint64_t{0xFFFFFFFFFFFF});
   return text;
 }
 
@@ -245,11 +249,21 @@ std::string json_quote(std::string_view text) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escape[7];
@@ -264,7 +278,9 @@ std::string json_quote(std::string_view text) {
   return out;
 }
 
-std::optional<std::string> compact_json(std::string_view text) { return Compactor(text).run(); }
+std::optional<std::string> compact_json(std::string_view text) {
+  return Compactor(text).run();
+}
 
 // --- JsonCodec -----------------------------------------------------------------------------
 
@@ -287,7 +303,8 @@ Result<std::vector<std::uint8_t>> JsonCodec::json_to_payload(wire::Payload type,
   const std::string source(source_name);
   if (!parser->ParseJson(text.c_str(), source.c_str())) {
     std::string message = parser->error_;
-    while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) message.pop_back();
+    while (!message.empty() && (message.back() == '\n' || message.back() == '\r'))
+      message.pop_back();
     return Error{Errc::invalid_argument, std::move(message)};
   }
   const std::uint8_t* data = parser->builder_.GetBufferPointer();
@@ -307,16 +324,18 @@ flatbuffers::Offset<void> JsonCodec::copy_payload(flatbuffers::FlatBufferBuilder
 Result<std::string> JsonCodec::payload_to_json(const wire::Envelope& envelope) const {
   const wire::Payload type = envelope.payload_type();
   if (payload_type_name(type).empty()) {
-    return Error{Errc::invalid_argument,
-                 "payload type " + std::to_string(static_cast<unsigned>(type)) +
-                     " is not known to this version of enlace"};
+    return Error{Errc::invalid_argument, "payload type " +
+                                             std::to_string(static_cast<unsigned>(type)) +
+                                             " is not known to this version of enlace"};
   }
   std::string text;
-  if (!flatbuffers::GenerateTextFromTable(*printer_, envelope.payload(), qualified_name(type), &text)) {
+  if (!flatbuffers::GenerateTextFromTable(*printer_, envelope.payload(), qualified_name(type),
+                                          &text)) {
     return Error{Errc::invalid_argument, "the payload holds a string that is not valid UTF-8"};
   }
   auto compact = compact_json(text);
-  if (!compact) return Error{Errc::internal_error, "unexpected text from the FlatBuffers generator"};
+  if (!compact)
+    return Error{Errc::internal_error, "unexpected text from the FlatBuffers generator"};
   return std::move(*compact);
 }
 
@@ -355,7 +374,8 @@ std::string JsonCodec::delivery_to_json(const Delivery& delivery) const {
 
   const std::string_view type = payload_type_name(envelope.payload_type());
   out += ",\"payload_type\":";
-  out += type.empty() ? std::to_string(static_cast<unsigned>(envelope.payload_type())) : json_quote(type);
+  out += type.empty() ? std::to_string(static_cast<unsigned>(envelope.payload_type()))
+                      : json_quote(type);
   auto payload = payload_to_json(envelope);
   if (payload) {
     out += ",\"payload\":" + *payload;

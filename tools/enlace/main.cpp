@@ -13,8 +13,10 @@ using enlace::cli::Command;
 
 const std::vector<const Command*>& command_table() {
   static const std::vector<const Command*> table = {
-      &enlace::cli::keygen_command(),      &enlace::cli::pub_command(),
-      &enlace::cli::sub_command(),         &enlace::cli::policy_check_command(),
+      &enlace::cli::keygen_command(),
+      &enlace::cli::pub_command(),
+      &enlace::cli::sub_command(),
+      &enlace::cli::policy_check_command(),
       &enlace::cli::policy_explain_command(),
   };
   return table;
@@ -29,8 +31,9 @@ void print_overview(std::FILE* out) {
       "commands:\n",
       out);
   for (const Command* command : command_table()) {
-    std::fprintf(out, "  %-16.*s %.*s\n", static_cast<int>(command->name.size()), command->name.data(),
-                 static_cast<int>(command->summary.size()), command->summary.data());
+    std::fprintf(out, "  %-16.*s %.*s\n", static_cast<int>(command->name.size()),
+                 command->name.data(), static_cast<int>(command->summary.size()),
+                 command->summary.data());
   }
   std::fputs(
       "\n"
@@ -64,11 +67,13 @@ bool print_group(std::string_view group, std::FILE* out) {
   bool any = false;
   for (const Command* command : command_table()) {
     if (command->name.starts_with(std::string(group) + " ")) {
-      if (!any) std::fprintf(out, "usage: enlace %.*s <command> [options]\n\ncommands:\n",
-                             static_cast<int>(group.size()), group.data());
+      if (!any)
+        std::fprintf(out, "usage: enlace %.*s <command> [options]\n\ncommands:\n",
+                     static_cast<int>(group.size()), group.data());
       any = true;
-      std::fprintf(out, "  %-16.*s %.*s\n", static_cast<int>(command->name.size()), command->name.data(),
-                   static_cast<int>(command->summary.size()), command->summary.data());
+      std::fprintf(out, "  %-16.*s %.*s\n", static_cast<int>(command->name.size()),
+                   command->name.data(), static_cast<int>(command->summary.size()),
+                   command->summary.data());
     }
   }
   return any;
@@ -90,7 +95,8 @@ int main(int argc, char** argv) {
   int words = 0;
   const Command* command = find_command(argc, argv, words);
   if (command == nullptr) {
-    const bool help = argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h");
+    const bool help =
+        argc >= 3 && (std::string_view(argv[2]) == "--help" || std::string_view(argv[2]) == "-h");
     if (print_group(first, help ? stdout : stderr)) return help ? kExitOk : kExitUsage;
     std::fprintf(stderr, "enlace: unknown command '%s'\n\n", argv[1]);
     print_overview(stderr);
@@ -101,8 +107,9 @@ int main(int argc, char** argv) {
     std::fwrite(command->usage.data(), 1, command->usage.size(), out);
   };
   try {
-    const Args args(std::span<char* const>(argv + 1 + words, static_cast<std::size_t>(argc - 1 - words)),
-                    command->options);
+    const Args args(
+        std::span<char* const>(argv + 1 + words, static_cast<std::size_t>(argc - 1 - words)),
+        command->options);
     if (args.help()) {
       print_usage(stdout);
       return kExitOk;

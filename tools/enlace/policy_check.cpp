@@ -27,9 +27,10 @@ int run(const Args& args) {
   const std::string& file = args.positional()[0];
   try {
     const auto policy = policy::Policy::load_file(file);
-    fmt::print("{}: OK: coalition '{}', {} nations, {} roles, {} systems, {} agreements, digest {}\n", file,
-               policy->coalition(), policy->nations().size(), policy->roles().size(), policy->systems().size(),
-               policy->agreements().size(), policy->digest());
+    fmt::print(
+        "{}: OK: coalition '{}', {} nations, {} roles, {} systems, {} agreements, digest {}\n",
+        file, policy->coalition(), policy->nations().size(), policy->roles().size(),
+        policy->systems().size(), policy->agreements().size(), policy->digest());
     return kExitOk;
   } catch (const policy::PolicyError& e) {
     for (const policy::Diagnostic& d : e.diagnostics()) {
@@ -45,8 +46,8 @@ int run(const Args& args) {
 }  // namespace
 
 const Command& policy_check_command() {
-  static const Command command{"policy check", "validate a policy file, every error with its line", kUsage,
-                               std::span<const OptionSpec>(), run};
+  static const Command command{"policy check", "validate a policy file, every error with its line",
+                               kUsage, std::span<const OptionSpec>(), run};
   return command;
 }
 

@@ -32,7 +32,8 @@ constexpr std::array<OptionSpec, 7> kOptions = {{
     {"classification", true},
 }};
 
-constexpr std::string_view kUsage = R"usage(usage: enlace policy explain FILE --system ID --publish TOPIC
+constexpr std::string_view kUsage =
+    R"usage(usage: enlace policy explain FILE --system ID --publish TOPIC
        enlace policy explain FILE --system ID --subscribe PATTERN
        enlace policy explain FILE --system ID --deliver TOPIC --to NATION
                                   [--release NATIONS] [--classification LEVEL]
@@ -73,20 +74,25 @@ void print_answer(const policy::Decision& decision) {
 }
 
 std::string describe_system(const Policy& p, const policy::System& system) {
-  return system.id + " (" + p.nations()[system.nation].code + ", role " + p.roles()[system.role].name + ")";
+  return system.id + " (" + p.nations()[system.nation].code + ", role " +
+         p.roles()[system.role].name + ")";
 }
 
-int exit_for(bool allowed) { return allowed ? kExitOk : kExitFailure; }
+int exit_for(bool allowed) {
+  return allowed ? kExitOk : kExitFailure;
+}
 
 int explain_publish(const Policy& p, const policy::System& system, const std::string& topic) {
-  std::printf("question: may %s publish on '%s'?\n", describe_system(p, system).c_str(), topic.c_str());
+  std::printf("question: may %s publish on '%s'?\n", describe_system(p, system).c_str(),
+              topic.c_str());
   const policy::Decision decision = p.explain_publish(system, topic);
   print_answer(decision);
   return exit_for(decision.allowed);
 }
 
 int explain_subscribe(const Policy& p, const policy::System& system, const std::string& pattern) {
-  std::printf("question: may %s subscribe to '%s'?\n", describe_system(p, system).c_str(), pattern.c_str());
+  std::printf("question: may %s subscribe to '%s'?\n", describe_system(p, system).c_str(),
+              pattern.c_str());
   const policy::Decision decision = p.check_subscribe(system, pattern);
   print_answer(decision);
   return exit_for(decision.allowed);
@@ -99,7 +105,8 @@ struct AgreementMatch {
   std::string pattern;
 };
 
-std::vector<AgreementMatch> matching_agreements(const Policy& p, unsigned origin_nation, std::string_view topic) {
+std::vector<AgreementMatch> matching_agreements(const Policy& p, unsigned origin_nation,
+                                                std::string_view topic) {
   std::vector<AgreementMatch> matches;
   for (const policy::Agreement& agreement : p.agreements()) {
     if ((agreement.parties & bit(origin_nation)) == 0) continue;
@@ -114,8 +121,8 @@ std::vector<AgreementMatch> matching_agreements(const Policy& p, unsigned origin
 }
 
 std::string describe(const Policy& p, const AgreementMatch& match) {
-  return "agreement '" + match.agreement->name + "' (" + cite(match.agreement->where) + ") shares '" +
-         match.pattern + "' among " + p.nation_list(match.agreement->parties);
+  return "agreement '" + match.agreement->name + "' (" + cite(match.agreement->where) +
+         ") shares '" + match.pattern + "' among " + p.nation_list(match.agreement->parties);
 }
 
 std::string describe_cap(const policy::Nation& nation) {
@@ -127,8 +134,9 @@ std::string describe_cap(const policy::Nation& nation) {
 }
 
 // Why `to` is or is not in the audience computed from an empty label.
-std::string explain_by_agreement(const Policy& p, const policy::Nation& home, const policy::Nation& to,
-                                 std::string_view topic, bool in_audience, std::string& hint) {
+std::string explain_by_agreement(const Policy& p, const policy::Nation& home,
+                                 const policy::Nation& to, std::string_view topic, bool in_audience,
+                                 std::string& hint) {
   const auto matches = matching_agreements(p, home.index, topic);
   std::string why = "the label releases to no nation, so the sharing agreements decide: ";
   if (matches.empty()) {
@@ -151,16 +159,19 @@ std::string explain_by_agreement(const Policy& p, const policy::Nation& home, co
     return why + listed + "; but " + to.code + " is beyond " + describe_cap(home);
   }
   if ((home.release_cap & bit(to.index)) != 0) {
-    hint = "a label releasing to " + to.code + " (--release) would reach it: it is within " + describe_cap(home);
+    hint = "a label releasing to " + to.code + " (--release) would reach it: it is within " +
+           describe_cap(home);
   }
   return why + listed + "; none includes " + to.code;
 }
 
-int explain_delivery(const Policy& p, const policy::System& system, const Args& args, const std::string& topic) {
+int explain_delivery(const Policy& p, const policy::System& system, const Args& args,
+                     const std::string& topic) {
   const std::string to_code = args.required("to");
   const auto to_index = p.nation_index(to_code);
   if (!to_index) {
-    throw UsageError("--to: no nation '" + to_code + "' in the policy (nations: " + p.nation_list(~NationMask{0}) + ")");
+    throw UsageError("--to: no nation '" + to_code +
+                     "' in the policy (nations: " + p.nation_list(~NationMask{0}) + ")");
   }
   std::vector<std::string> release;
   if (auto text = args.value("release")) release = split_list(*text, "release");
@@ -175,14 +186,16 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
 
   std::string release_text;
   for (const auto& code : release) release_text += (release_text.empty() ? "" : ",") + code;
-  std::printf("question: would %s receive a message %s publishes on '%s' labelled %s, releasable to %s?\n",
-              to.code.c_str(), describe_system(p, system).c_str(), topic.c_str(),
-              std::string(classification_name(level)).c_str(),
-              release.empty() ? "(none: the agreements decide)" : release_text.c_str());
+  std::printf(
+      "question: would %s receive a message %s publishes on '%s' labelled %s, releasable to %s?\n",
+      to.code.c_str(), describe_system(p, system).c_str(), topic.c_str(),
+      std::string(classification_name(level)).c_str(),
+      release.empty() ? "(none: the agreements decide)" : release_text.c_str());
 
   // A message the broker refuses at publish time reaches no one.
   const policy::Decision publish = p.explain_publish(system, topic);
-  std::printf("publish: %s\n", (publish.allowed ? publish.reason : "denied: " + publish.reason).c_str());
+  std::printf("publish: %s\n",
+              (publish.allowed ? publish.reason : "denied: " + publish.reason).c_str());
   if (!publish.allowed) {
     std::puts("audience: none (the broker refuses the message)");
     print_answer(publish);
@@ -206,10 +219,12 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
     reason = to.code + " is the origin nation, which always receives its own messages";
   } else if (!release.empty()) {
     reason = in_audience ? "the label releases it to " + to.code + ", within " + describe_cap(home)
-                         : "the label releases it to " + release_text + " only; with a label, the agreements' "
-                           "defaults do not apply";
+                         : "the label releases it to " + release_text +
+                               " only; with a label, the agreements' "
+                               "defaults do not apply";
     if (!in_audience && (home.release_cap & bit(to.index)) != 0) {
-      hint = "adding " + to.code + " to --release would reach it: it is within " + describe_cap(home);
+      hint =
+          "adding " + to.code + " to --release would reach it: it is within " + describe_cap(home);
     }
   } else {
     reason = explain_by_agreement(p, home, to, topic, in_audience, hint);
@@ -218,7 +233,8 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
   std::printf("reason: %s\n", reason.c_str());
   if (!hint.empty()) std::printf("hint: %s\n", hint.c_str());
   if (in_audience) {
-    std::printf("note: a system of %s receives it only through a subscription its role allows\n", to.code.c_str());
+    std::printf("note: a system of %s receives it only through a subscription its role allows\n",
+                to.code.c_str());
   }
   return exit_for(in_audience);
 }
@@ -226,11 +242,13 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
 int run(const Args& args) {
   if (args.positional().size() != 1) throw UsageError("policy explain wants exactly one FILE");
   const std::string& file = args.positional()[0];
-  const int questions = int(args.has("publish")) + int(args.has("subscribe")) + int(args.has("deliver"));
+  const int questions =
+      int(args.has("publish")) + int(args.has("subscribe")) + int(args.has("deliver"));
   if (questions != 1) throw UsageError("ask exactly one of --publish, --subscribe or --deliver");
   if (!args.has("deliver")) {
     for (const char* option : {"to", "release", "classification"}) {
-      if (args.has(option)) throw UsageError(std::string("--") + option + " goes with --deliver only");
+      if (args.has(option))
+        throw UsageError(std::string("--") + option + " goes with --deliver only");
     }
   }
   const std::string system_id = args.required("system");
@@ -240,9 +258,11 @@ int run(const Args& args) {
     p = Policy::load_file(file);
   } catch (const policy::PolicyError& e) {
     for (const policy::Diagnostic& d : e.diagnostics()) {
-      std::fprintf(stderr, "%s:%d: error: %s\n", d.where.file.c_str(), d.where.line, d.message.c_str());
+      std::fprintf(stderr, "%s:%d: error: %s\n", d.where.file.c_str(), d.where.line,
+                   d.message.c_str());
     }
-    std::fprintf(stderr, "%s: does not load; `enlace policy check` lists its problems\n", file.c_str());
+    std::fprintf(stderr, "%s: does not load; `enlace policy check` lists its problems\n",
+                 file.c_str());
     return kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s: error: %s\n", file.c_str(), e.what());
@@ -263,7 +283,8 @@ int run(const Args& args) {
 }  // namespace
 
 const Command& policy_explain_command() {
-  static const Command command{"policy explain", "may a system publish, subscribe, or reach a nation? and why",
+  static const Command command{"policy explain",
+                               "may a system publish, subscribe, or reach a nation? and why",
                                kUsage, kOptions, run};
   return command;
 }

@@ -37,7 +37,9 @@ constexpr std::array<OptionSpec, 13> kOptions = {{
 }};
 
 const std::string& usage() {
-  static const std::string text = std::string(R"usage(usage: enlace pub --broker ENDPOINT --broker-key FILE --keys BASE --topic TOPIC --type TYPE
+  static const std::string text =
+      std::string(
+          R"usage(usage: enlace pub --broker ENDPOINT --broker-key FILE --keys BASE --topic TOPIC --type TYPE
                   [--release NATIONS] [--classification LEVEL] [--ttl S] [--count N]
                   [--json TEXT | --file FILE]
 
@@ -48,8 +50,9 @@ The payload is JSON with the field names of schemas/payloads.fbs, read from --js
   {"track_id": "T1", "position": {"point": {"lat_deg": -0.19, "lon_deg": -74.78}},
    "identity": "Suspect"}
 
-)usage") + std::string(kBrokerOptionsUsage) +
-                                  R"usage(  --topic TOPIC            e.g. track.COL.radar.rx17.T1 (no wildcards)
+)usage") +
+      std::string(kBrokerOptionsUsage) +
+      R"usage(  --topic TOPIC            e.g. track.COL.radar.rx17.T1 (no wildcards)
   --type TYPE              Track, PositionReport, Detection, Alert, SpotReport, Tasking,
                            Text or Opaque
   --release NATIONS        releasable to, e.g. COL,ECU (default: the sharing agreements
@@ -73,7 +76,8 @@ Exit status: 0 every message acknowledged, 1 refused, not connected or not ackno
 
 // The payload text and the name parser messages use for it.
 std::pair<std::string, std::string> read_payload(const Args& args) {
-  if (args.has("json") && args.has("file")) throw UsageError("give the payload with --json or --file, not both");
+  if (args.has("json") && args.has("file"))
+    throw UsageError("give the payload with --json or --file, not both");
   if (auto json = args.value("json")) return {std::move(*json), "--json"};
   const std::string file = args.value("file").value_or("-");
   std::stringstream text;
@@ -89,7 +93,8 @@ std::pair<std::string, std::string> read_payload(const Args& args) {
 
 PublishOptions publish_options(const Args& args) {
   PublishOptions options;
-  if (auto release = args.value("release")) options.label.releasable_to = split_list(*release, "release");
+  if (auto release = args.value("release"))
+    options.label.releasable_to = split_list(*release, "release");
   if (auto level = args.value("classification")) {
     const auto parsed = classification_from_name(*level);
     if (!parsed) {
@@ -103,7 +108,8 @@ PublishOptions publish_options(const Args& args) {
 }
 
 int run(const Args& args) {
-  if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
+  if (!args.positional().empty())
+    throw UsageError("unexpected argument '" + args.positional()[0] + "'");
   const std::string topic = args.required("topic");
   if (!topic::is_valid_topic(topic)) {
     throw UsageError("'" + topic + "' is not a valid topic: dot-separated tokens, no wildcards");
@@ -111,20 +117,22 @@ int run(const Args& args) {
   const std::string type_name = args.required("type");
   const auto type = payload_type_from_name(type_name);
   if (!type) {
-    throw UsageError("unknown payload type '" + type_name +
-                     "' (Track, PositionReport, Detection, Alert, SpotReport, Tasking, Text, Opaque)");
+    throw UsageError(
+        "unknown payload type '" + type_name +
+        "' (Track, PositionReport, Detection, Alert, SpotReport, Tasking, Text, Opaque)");
   }
   const PublishOptions options = publish_options(args);
   const std::uint64_t count = args.has("count") ? parse_count(*args.value("count"), "count") : 1;
   if (count == 0) throw UsageError("--count wants at least 1");
   const auto ack_timeout = args.has("timeout") ? parse_seconds(*args.value("timeout"), "timeout")
-                                                : std::chrono::milliseconds(5000);
+                                               : std::chrono::milliseconds(5000);
 
   const JsonCodec codec;
   const auto [json, source] = read_payload(args);
   const auto payload = codec.json_to_payload(*type, json, source);
   if (!payload) {
-    fmt::print(stderr, "error: invalid {} payload: {}\n", payload_type_name(*type), payload.error().reason);
+    fmt::print(stderr, "error: invalid {} payload: {}\n", payload_type_name(*type),
+               payload.error().reason);
     return kExitUsage;
   }
 
@@ -144,13 +152,15 @@ int run(const Args& args) {
   for (std::uint64_t i = 0; i < count; ++i) {
     builder.clear();
     const auto offset = codec.copy_payload(builder.fbb(), *type, *payload);
-    const wire::Uuid id = builder.finish_any(topic, {session.nation, session.system}, *type, offset, options);
+    const wire::Uuid id =
+        builder.finish_any(topic, {session.nation, session.system}, *type, offset, options);
     const auto ack = (*client)->publish_envelope(builder.bytes(), true, ack_timeout);
     if (!ack) {
       print_error(ack.error());
       return kExitFailure;
     }
-    fmt::print("ok sequence={} audience={} id={}\n", ack->sequence, ack->audience_nations, format_uuid(id));
+    fmt::print("ok sequence={} audience={} id={}\n", ack->sequence, ack->audience_nations,
+               format_uuid(id));
     std::fflush(stdout);
   }
   (*client)->close();
@@ -160,8 +170,8 @@ int run(const Args& args) {
 }  // namespace
 
 const Command& pub_command() {
-  static const Command command{"pub", "publish a message written as JSON and wait for the ack", usage(),
-                               kOptions, run};
+  static const Command command{"pub", "publish a message written as JSON and wait for the ack",
+                               usage(), kOptions, run};
   return command;
 }
 

@@ -8,14 +8,15 @@
 namespace enlace::cli {
 
 void print_error(const Error& error) {
-  fmt::print(stderr, "error: {} ({}): {}\n", to_string(error.code), static_cast<unsigned>(error.code),
-             error.reason);
+  fmt::print(stderr, "error: {} ({}): {}\n", to_string(error.code),
+             static_cast<unsigned>(error.code), error.reason);
 }
 
 Result<ClientOptions> client_options(const Args& args, std::string_view client_name) {
   ClientOptions options;
   options.endpoint = args.required("broker");
-  if (options.endpoint.find("://") == std::string::npos) options.endpoint = "tcp://" + options.endpoint;
+  if (options.endpoint.find("://") == std::string::npos)
+    options.endpoint = "tcp://" + options.endpoint;
   const std::string broker_key_file = args.required("broker-key");
   const std::string keys_base = args.required("keys");
 

@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
@@ -40,7 +41,9 @@ constexpr std::array<OptionSpec, 9> kOptions = {{
 }};
 
 const std::string& usage() {
-  static const std::string text = std::string(R"usage(usage: enlace sub --broker ENDPOINT --broker-key FILE --keys BASE --pattern PATTERN
+  static const std::string text =
+      std::string(
+          R"usage(usage: enlace sub --broker ENDPOINT --broker-key FILE --keys BASE --pattern PATTERN
                   [--snapshot] [--count N] [--timeout S] [--quiet]
 
 Subscribes to PATTERN (tokens separated by dots; * stands for one token, a final > for
@@ -48,8 +51,9 @@ the rest) and prints each delivery as one line of JSON: the broker's sequence an
 time, the topic, the authenticated origin, the label and the payload decoded through the
 schema. Each line is flushed as it is written.
 
-)usage") + std::string(kBrokerOptionsUsage) +
-                                  R"usage(  --pattern PATTERN        e.g. track.> or alert.*.drone
+)usage") +
+      std::string(kBrokerOptionsUsage) +
+      R"usage(  --pattern PATTERN        e.g. track.> or alert.*.drone
   --snapshot               first the cached messages this system may see, then live
   --count N                exit after N deliveries
   --timeout S              exit after S seconds without reaching --count (counted from
@@ -87,15 +91,17 @@ void raise_event(int fd) {
 // Errors after the subscription was granted that end it: the session is over or the
 // resubscription after a policy change was refused.
 bool ends_subscription(Errc code) noexcept {
-  return code == Errc::revoked || code == Errc::subscribe_denied || code == Errc::wildcard_forbidden ||
-         code == Errc::authentication_failed;
+  return code == Errc::revoked || code == Errc::subscribe_denied ||
+         code == Errc::wildcard_forbidden || code == Errc::authentication_failed;
 }
 
 int run(const Args& args) {
-  if (!args.positional().empty()) throw UsageError("unexpected argument '" + args.positional()[0] + "'");
+  if (!args.positional().empty())
+    throw UsageError("unexpected argument '" + args.positional()[0] + "'");
   const std::string pattern = args.required("pattern");
   if (!topic::is_valid_pattern(pattern)) {
-    throw UsageError("'" + pattern + "' is not a valid pattern: dot-separated tokens, '*' for one token, "
+    throw UsageError("'" + pattern +
+                     "' is not a valid pattern: dot-separated tokens, '*' for one token, "
                      "a final '>' for the rest");
   }
   const std::optional<std::uint64_t> limit =
@@ -160,8 +166,8 @@ int run(const Args& args) {
   for (;;) {
     const ConnectionState state = client->state();
     if (state == ConnectionState::connected || state == ConnectionState::auth_failed) break;
-    const auto left =
-        std::chrono::ceil<std::chrono::milliseconds>(connect_deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        connect_deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     std::array<pollfd, 2> fds{{{signal_fd.fd, POLLIN, 0}, {state_fd.fd, POLLIN, 0}}};
     if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) > 0) {
@@ -187,7 +193,8 @@ int run(const Args& args) {
     std::string line = codec.delivery_to_json(delivery);
     line += '\n';
     errno = 0;
-    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() ||
+        std::fflush(stdout) != 0) {
       write_errno = errno != 0 ? errno : EIO;
       raise_event(done_fd.fd);
       return;
@@ -218,7 +225,8 @@ int run(const Args& args) {
   for (;;) {
     int wait_ms = -1;
     if (has_timeout) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
     }
     std::array<pollfd, 2> fds{{{signal_fd.fd, POLLIN, 0}, {done_fd.fd, POLLIN, 0}}};
@@ -247,7 +255,8 @@ int run(const Args& args) {
   if (timed_out && limit && received < *limit) {
     if (!quiet) {
       std::fprintf(stderr, "enlace sub: timed out with %llu of %llu deliveries\n",
-                   static_cast<unsigned long long>(received.load()), static_cast<unsigned long long>(*limit));
+                   static_cast<unsigned long long>(received.load()),
+                   static_cast<unsigned long long>(*limit));
     }
     return kExitTimeout;
   }
@@ -257,8 +266,8 @@ int run(const Args& args) {
 }  // namespace
 
 const Command& sub_command() {
-  static const Command command{"sub", "subscribe and print each delivery as a line of JSON", usage(),
-                               kOptions, run};
+  static const Command command{"sub", "subscribe and print each delivery as a line of JSON",
+                               usage(), kOptions, run};
   return command;
 }
 
