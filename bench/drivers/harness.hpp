@@ -31,7 +31,8 @@ using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 inline std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
 }
 
 // Payload layout, the same on every system: kind (1 byte), sequence (8), send time (8), filler.
@@ -158,7 +159,8 @@ struct Options {
 };
 
 // A driver's own flags: returns true if it consumed `flag` (taking its value through `value`).
-using ExtraOption = std::function<bool(std::string_view flag, const std::function<std::string()>& value)>;
+using ExtraOption =
+    std::function<bool(std::string_view flag, const std::function<std::string()>& value)>;
 
 namespace detail {
 
@@ -212,11 +214,15 @@ inline void drain(const Sink& sink, std::uint64_t expected) {
 inline bool publish_one(Transport& transport, const std::uint8_t* data, std::size_t size) {
   for (auto since = Clock::time_point{};;) {
     switch (transport.publish(data, size)) {
-      case Sent::ok: return true;
-      case Sent::failed: return false;
+      case Sent::ok:
+        return true;
+      case Sent::failed:
+        return false;
       case Sent::busy:
-        if (since == Clock::time_point{}) since = Clock::now();
-        else if (Clock::now() - since > 10s) return false;
+        if (since == Clock::time_point{})
+          since = Clock::now();
+        else if (Clock::now() - since > 10s)
+          return false;
         std::this_thread::yield();
         break;
     }
@@ -243,13 +249,17 @@ inline int throughput(const Options& o, Transport& transport, Sink& sink) {
   drain(sink, sent * static_cast<std::uint64_t>(o.subscribers));
   const std::uint64_t got = sink.delivered();
   const std::int64_t end = got ? std::max(sink.last_rx_ns(), start + 1) : published;
-  const double publish_rate = static_cast<double>(sent) / (static_cast<double>(published - start) / 1e9);
+  const double publish_rate =
+      static_cast<double>(sent) / (static_cast<double>(published - start) / 1e9);
   const double delivered_rate = static_cast<double>(got) / (static_cast<double>(end - start) / 1e9);
-  std::printf("{\"system\":\"%s\",\"scenario\":\"throughput\",\"subscribers\":%d,\"messages\":%llu,"
-              "\"size\":%zu,\"delivered\":%llu,\"lost\":%llu,\"publish_rate\":%.0f,\"delivered_rate\":%.0f}\n",
-              o.system.c_str(), o.subscribers, static_cast<unsigned long long>(o.messages), o.size,
-              static_cast<unsigned long long>(got),
-              static_cast<unsigned long long>(expected > got ? expected - got : 0), publish_rate, delivered_rate);
+  std::printf(
+      "{\"system\":\"%s\",\"scenario\":\"throughput\",\"subscribers\":%d,\"messages\":%llu,"
+      "\"size\":%zu,\"delivered\":%llu,\"lost\":%llu,\"publish_rate\":%.0f,\"delivered_rate\":%.0f}"
+      "\n",
+      o.system.c_str(), o.subscribers, static_cast<unsigned long long>(o.messages), o.size,
+      static_cast<unsigned long long>(got),
+      static_cast<unsigned long long>(expected > got ? expected - got : 0), publish_rate,
+      delivered_rate);
   std::fflush(stdout);
   return failed ? 1 : 0;
 }
@@ -263,7 +273,8 @@ inline int latency(const Options& o, Transport& transport, Sink& sink, const His
   bool failed = false;
   for (; sent < count; ++sent) {
     // Absolute schedule: a late wake-up shortens the next wait instead of drifting the rate.
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(sent)));
+    std::this_thread::sleep_until(
+        start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(sent)));
     write_header(buf.data(), Kind::data, sent, now_ns());
     if (!publish_one(transport, buf.data(), buf.size())) {
       std::fprintf(stderr, "%s: publish failed after %llu messages\n", o.system.c_str(),
@@ -274,13 +285,14 @@ inline int latency(const Options& o, Transport& transport, Sink& sink, const His
   }
   transport.flush();
   drain(sink, sent);
-  std::printf("{\"system\":\"%s\",\"scenario\":\"latency\",\"rate\":%.0f,\"duration\":%.1f,\"size\":%zu,"
-              "\"sent\":%llu,\"received\":%llu,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
-              "\"p999_us\":%.1f,\"max_us\":%.1f}\n",
-              o.system.c_str(), o.rate, o.duration_s, o.size, static_cast<unsigned long long>(sent),
-              static_cast<unsigned long long>(sink.delivered()), histogram.percentile(0.50),
-              histogram.percentile(0.90), histogram.percentile(0.99), histogram.percentile(0.999),
-              histogram.max_us());
+  std::printf(
+      "{\"system\":\"%s\",\"scenario\":\"latency\",\"rate\":%.0f,\"duration\":%.1f,\"size\":%zu,"
+      "\"sent\":%llu,\"received\":%llu,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,"
+      "\"p999_us\":%.1f,\"max_us\":%.1f}\n",
+      o.system.c_str(), o.rate, o.duration_s, o.size, static_cast<unsigned long long>(sent),
+      static_cast<unsigned long long>(sink.delivered()), histogram.percentile(0.50),
+      histogram.percentile(0.90), histogram.percentile(0.99), histogram.percentile(0.999),
+      histogram.max_us());
   std::fflush(stdout);
   return failed ? 1 : 0;
 }
@@ -292,8 +304,9 @@ inline int latency(const Options& o, Transport& transport, Sink& sink, const His
 // reported, not an error), 1 the system failed, 2 usage.
 // `label` names the system in the JSON line unless --system does; it runs after parsing, so it
 // may depend on the driver's flags.
-inline int run(int argc, char** argv, const std::function<std::string()>& label, const std::string& extra_usage,
-               const ExtraOption& extra, const std::function<std::unique_ptr<Transport>()>& make) {
+inline int run(int argc, char** argv, const std::function<std::string()>& label,
+               const std::string& extra_usage, const ExtraOption& extra,
+               const std::function<std::unique_ptr<Transport>()>& make) {
   Options o;
   const std::string name = argc > 0 ? argv[0] : "driver";
   for (int i = 1; i < argc; ++i) {
@@ -303,22 +316,32 @@ inline int run(int argc, char** argv, const std::function<std::string()>& label,
       return argv[++i];
     };
     try {
-      if (flag == "--scenario") o.scenario = value();
-      else if (flag == "--messages") o.messages = std::stoull(value());
-      else if (flag == "--subscribers") o.subscribers = std::stoi(value());
-      else if (flag == "--size") o.size = std::stoull(value());
-      else if (flag == "--rate") o.rate = std::stod(value());
-      else if (flag == "--duration") o.duration_s = std::stod(value());
-      else if (flag == "--system") o.system = value();
-      else if (flag == "--json") {}  // always on
-      else if (flag == "--help") detail::usage(name, extra_usage, 0);
-      else if (!extra(flag, value)) detail::usage(name, extra_usage, 2);
+      if (flag == "--scenario")
+        o.scenario = value();
+      else if (flag == "--messages")
+        o.messages = std::stoull(value());
+      else if (flag == "--subscribers")
+        o.subscribers = std::stoi(value());
+      else if (flag == "--size")
+        o.size = std::stoull(value());
+      else if (flag == "--rate")
+        o.rate = std::stod(value());
+      else if (flag == "--duration")
+        o.duration_s = std::stod(value());
+      else if (flag == "--system")
+        o.system = value();
+      else if (flag == "--json") {
+      }  // always on
+      else if (flag == "--help")
+        detail::usage(name, extra_usage, 0);
+      else if (!extra(flag, value))
+        detail::usage(name, extra_usage, 2);
     } catch (const std::logic_error&) {  // std::stoi and friends on a malformed number
       detail::usage(name, extra_usage, 2);
     }
   }
-  if ((o.scenario != "throughput" && o.scenario != "latency") || o.subscribers < 1 || o.subscribers > 64 ||
-      o.rate <= 0 || o.duration_s <= 0 || o.messages == 0) {
+  if ((o.scenario != "throughput" && o.scenario != "latency") || o.subscribers < 1 ||
+      o.subscribers > 64 || o.rate <= 0 || o.duration_s <= 0 || o.messages == 0) {
     detail::usage(name, extra_usage, 2);
   }
   if (o.system.empty()) o.system = label();

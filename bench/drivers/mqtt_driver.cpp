@@ -9,13 +9,13 @@
 // message has been written, and past `window` unwritten messages publish() reports busy.
 #include <mosquitto.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "harness.hpp"
@@ -39,16 +39,20 @@ struct Client {
   std::atomic<bool> connected{false};
   std::atomic<bool> subscribed{false};
   std::atomic<std::uint64_t> written{0};
-  std::mutex mutex;               // with `drained`: the publisher waits for room in the window
+  std::mutex mutex;  // with `drained`: the publisher waits for room in the window
   std::condition_variable drained;
   bool loop_started = false;
 };
 
 void on_connect(mosquitto*, void* user, int rc) {
-  if (rc == 0) static_cast<Client*>(user)->connected = true;
-  else std::fprintf(stderr, "mqtt: connect refused: %s\n", mosquitto_connack_string(rc));
+  if (rc == 0)
+    static_cast<Client*>(user)->connected = true;
+  else
+    std::fprintf(stderr, "mqtt: connect refused: %s\n", mosquitto_connack_string(rc));
 }
-void on_subscribe(mosquitto*, void* user, int, int, const int*) { static_cast<Client*>(user)->subscribed = true; }
+void on_subscribe(mosquitto*, void* user, int, int, const int*) {
+  static_cast<Client*>(user)->subscribed = true;
+}
 void on_publish(mosquitto*, void* user, int) {
   auto* client = static_cast<Client*>(user);
   {
@@ -60,7 +64,8 @@ void on_publish(mosquitto*, void* user, int) {
 }
 void on_message(mosquitto*, void* user, const mosquitto_message* message) {
   auto* client = static_cast<Client*>(user);
-  client->sink->deliver(client->index, message->payload, static_cast<std::size_t>(message->payloadlen));
+  client->sink->deliver(client->index, message->payload,
+                        static_cast<std::size_t>(message->payloadlen));
 }
 
 class MqttTransport final : public Transport {
@@ -92,11 +97,13 @@ class MqttTransport final : public Transport {
     if (queued_ - publisher_->written.load(std::memory_order_relaxed) >= window) {
       // Window full: sleep until the network thread has written half of it (at most 100 ms).
       std::unique_lock lock(publisher_->mutex);
-      if (!publisher_->drained.wait_for(lock, 100ms, [&] { return queued_ - publisher_->written.load() < window / 2; })) {
+      if (!publisher_->drained.wait_for(
+              lock, 100ms, [&] { return queued_ - publisher_->written.load() < window / 2; })) {
         return Sent::busy;
       }
     }
-    if (!check(mosquitto_publish(publisher_->handle, nullptr, topic, static_cast<int>(size), data, 0, false),
+    if (!check(mosquitto_publish(publisher_->handle, nullptr, topic, static_cast<int>(size), data,
+                                 0, false),
                "publish")) {
       return Sent::failed;
     }
@@ -137,8 +144,10 @@ class MqttTransport final : public Transport {
     mosquitto_subscribe_callback_set(client.handle, on_subscribe);
     mosquitto_publish_callback_set(client.handle, on_publish);
     mosquitto_message_callback_set(client.handle, on_message);
-    if (!check(mosquitto_int_option(client.handle, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY")) return false;
-    if (!check(mosquitto_connect(client.handle, config_.host.c_str(), config_.port, 60), "connect")) return false;
+    if (!check(mosquitto_int_option(client.handle, MOSQ_OPT_TCP_NODELAY, 1), "TCP_NODELAY"))
+      return false;
+    if (!check(mosquitto_connect(client.handle, config_.host.c_str(), config_.port, 60), "connect"))
+      return false;
     if (!check(mosquitto_loop_start(client.handle), "loop_start")) return false;
     client.loop_started = true;
     if (!detail::wait_until([&] { return client.connected.load(); }, 5000ms)) {
@@ -164,7 +173,8 @@ class MqttTransport final : public Transport {
 
 bool parse_url(const std::string& url, Config& config) {
   std::string rest = url;
-  if (const auto scheme = rest.find("://"); scheme != std::string::npos) rest = rest.substr(scheme + 3);
+  if (const auto scheme = rest.find("://"); scheme != std::string::npos)
+    rest = rest.substr(scheme + 3);
   const auto colon = rest.rfind(':');
   if (colon == std::string::npos) {
     config.host = rest;
@@ -185,16 +195,19 @@ int main(int argc, char** argv) {
   Config config;
   bool bad_url = false;
   const auto extra = [&](std::string_view flag, const std::function<std::string()>& value) {
-    if (flag == "--url" || flag == "--endpoint") bad_url = !parse_url(value(), config);
-    else return false;
+    if (flag == "--url" || flag == "--endpoint")
+      bad_url = !parse_url(value(), config);
+    else
+      return false;
     return true;
   };
-  return run(argc, argv, [] { return std::string("mosquitto-qos0"); }, "--url mqtt://HOST:PORT", extra,
-             [&]() -> std::unique_ptr<Transport> {
-               if (bad_url) {
-                 std::fprintf(stderr, "enlace-mqtt-driver: --url must be mqtt://HOST:PORT\n");
-                 return nullptr;
-               }
-               return std::make_unique<MqttTransport>(config);
-             });
+  return run(
+      argc, argv, [] { return std::string("mosquitto-qos0"); }, "--url mqtt://HOST:PORT", extra,
+      [&]() -> std::unique_ptr<Transport> {
+        if (bad_url) {
+          std::fprintf(stderr, "enlace-mqtt-driver: --url must be mqtt://HOST:PORT\n");
+          return nullptr;
+        }
+        return std::make_unique<MqttTransport>(config);
+      });
 }

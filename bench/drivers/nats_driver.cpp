@@ -38,7 +38,8 @@ struct Route {
 
 void on_message(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   const auto* route = static_cast<const Route*>(closure);
-  route->sink->deliver(route->index, natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+  route->sink->deliver(route->index, natsMsg_GetData(msg),
+                       static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
   natsMsg_Destroy(msg);
 }
 
@@ -52,9 +53,12 @@ class NatsTransport final : public Transport {
     if (!check(natsOptions_SetURL(options_, config_.url.c_str()), "url")) return false;
     if (config_.tls) {
       if (!check(natsOptions_SetSecure(options_, true), "tls")) return false;
-      if (!check(natsOptions_LoadCATrustedCertificates(options_, config_.ca_file.c_str()), "CA file")) return false;
+      if (!check(natsOptions_LoadCATrustedCertificates(options_, config_.ca_file.c_str()),
+                 "CA file"))
+        return false;
     }
-    if (config_.flush_each && !check(natsOptions_SetSendAsap(options_, true), "send asap")) return false;
+    if (config_.flush_each && !check(natsOptions_SetSendAsap(options_, true), "send asap"))
+      return false;
     if (!check(natsConnection_Connect(&publisher_, options_), "publisher connect")) return false;
     routes_.resize(static_cast<std::size_t>(subscribers));
     for (int i = 0; i < subscribers; ++i) {
@@ -98,7 +102,8 @@ class NatsTransport final : public Transport {
  private:
   static bool check(natsStatus s, const char* what) {
     if (s == NATS_OK) return true;
-    std::fprintf(stderr, "nats: %s: %s (%s)\n", what, natsStatus_GetText(s), nats_GetLastError(nullptr));
+    std::fprintf(stderr, "nats: %s: %s (%s)\n", what, natsStatus_GetText(s),
+                 nats_GetLastError(nullptr));
     return false;
   }
 
@@ -115,18 +120,23 @@ class NatsTransport final : public Transport {
 int main(int argc, char** argv) {
   Config config;
   const auto extra = [&](std::string_view flag, const std::function<std::string()>& value) {
-    if (flag == "--url" || flag == "--endpoint") config.url = value();
-    else if (flag == "--tls") config.tls = true;
-    else if (flag == "--ca") config.ca_file = value();
-    else if (flag == "--flush-each") config.flush_each = true;
-    else return false;
+    if (flag == "--url" || flag == "--endpoint")
+      config.url = value();
+    else if (flag == "--tls")
+      config.tls = true;
+    else if (flag == "--ca")
+      config.ca_file = value();
+    else if (flag == "--flush-each")
+      config.flush_each = true;
+    else
+      return false;
     return true;
   };
   const auto label = [&] {
     return std::string(config.tls ? "nats-tls" : "nats-plain") + (config.flush_each ? "-asap" : "");
   };
-  const int rc = run(argc, argv, label, "--url nats://HOST:PORT [--tls --ca FILE] [--flush-each]", extra,
-                     [&]() -> std::unique_ptr<Transport> {
+  const int rc = run(argc, argv, label, "--url nats://HOST:PORT [--tls --ca FILE] [--flush-each]",
+                     extra, [&]() -> std::unique_ptr<Transport> {
                        if (config.tls && config.ca_file.empty()) {
                          std::fprintf(stderr, "enlace-nats-driver: --tls needs --ca FILE\n");
                          return nullptr;

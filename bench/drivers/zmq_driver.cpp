@@ -71,7 +71,8 @@ class ZmqTransport final : public Transport {
             break;  // context terminated
           }
           if (message.size() < topic.size()) continue;
-          sink.deliver(i, message.data<std::uint8_t>() + topic.size(), message.size() - topic.size());
+          sink.deliver(i, message.data<std::uint8_t>() + topic.size(),
+                       message.size() - topic.size());
         }
         sub.set(zmq::sockopt::linger, 0);
       });
@@ -128,14 +129,20 @@ int main(int argc, char** argv) {
   Config config;
   std::string key_file;
   const auto extra = [&](std::string_view flag, const std::function<std::string()>& value) {
-    if (flag == "--endpoint") config.pub_endpoint = value();
-    else if (flag == "--sub-endpoint") config.sub_endpoint = value();
-    else if (flag == "--curve") config.curve = true;
-    else if (flag == "--server-key") key_file = value();
-    else return false;
+    if (flag == "--endpoint")
+      config.pub_endpoint = value();
+    else if (flag == "--sub-endpoint")
+      config.sub_endpoint = value();
+    else if (flag == "--curve")
+      config.curve = true;
+    else if (flag == "--server-key")
+      key_file = value();
+    else
+      return false;
     return true;
   };
-  const std::string extra_usage = "--endpoint XSUB_EP --sub-endpoint XPUB_EP [--curve --server-key FILE]";
+  const std::string extra_usage =
+      "--endpoint XSUB_EP --sub-endpoint XPUB_EP [--curve --server-key FILE]";
   const auto label = [&] { return std::string(config.curve ? "zmq-curve" : "zmq-plain"); };
   return run(argc, argv, label, extra_usage, extra, [&]() -> std::unique_ptr<Transport> {
     if (config.pub_endpoint.empty() || config.sub_endpoint.empty()) {

@@ -20,8 +20,9 @@
 namespace {
 
 [[noreturn]] void usage(int code) {
-  std::fprintf(code ? stderr : stdout,
-               "usage: enlace-zmq-proxy [--xsub ENDPOINT] [--xpub ENDPOINT] [--curve --key-file FILE]\n");
+  std::fprintf(
+      code ? stderr : stdout,
+      "usage: enlace-zmq-proxy [--xsub ENDPOINT] [--xpub ENDPOINT] [--curve --key-file FILE]\n");
   std::exit(code);
 }
 
@@ -38,12 +39,18 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) usage(2);
       return std::string(argv[++i]);
     };
-    if (flag == "--xsub") xsub_endpoint = value();
-    else if (flag == "--xpub") xpub_endpoint = value();
-    else if (flag == "--curve") curve = true;
-    else if (flag == "--key-file") key_file = value();
-    else if (flag == "--help") usage(0);
-    else usage(2);
+    if (flag == "--xsub")
+      xsub_endpoint = value();
+    else if (flag == "--xpub")
+      xpub_endpoint = value();
+    else if (flag == "--curve")
+      curve = true;
+    else if (flag == "--key-file")
+      key_file = value();
+    else if (flag == "--help")
+      usage(0);
+    else
+      usage(2);
   }
   if (curve && key_file.empty()) usage(2);
 
@@ -75,7 +82,8 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
-    std::printf("{\"xsub\":\"%s\",\"xpub\":\"%s\",\"curve\":%s}\n", xsub.get(zmq::sockopt::last_endpoint).c_str(),
+    std::printf("{\"xsub\":\"%s\",\"xpub\":\"%s\",\"curve\":%s}\n",
+                xsub.get(zmq::sockopt::last_endpoint).c_str(),
                 xpub.get(zmq::sockopt::last_endpoint).c_str(), curve ? "true" : "false");
     std::fflush(stdout);
     zmq::proxy(xsub, xpub);

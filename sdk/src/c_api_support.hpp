@@ -54,8 +54,11 @@ struct enlace_client {
 };
 
 // Hidden: shared by the c_api*.cpp files, but not part of the library's exported symbols.
+// The helpers are shared between the C API's files only: keep them out of the library's
+// exported symbols.
+#pragma GCC visibility push(hidden)
 namespace enlace {
-namespace [[gnu::visibility("hidden")]] capi {
+namespace capi {
 
 // --- Thread-local last error -----------------------------------------------------------
 
@@ -147,5 +150,6 @@ enlace_delivery_t empty_view(std::uint64_t subscription_id) noexcept;
 // releasable_to, which points into `releasable`.
 void describe(const enlace::Delivery& delivery, enlace_delivery_t& view, std::string& releasable);
 
-}  // namespace gnu::visibility("hidden")]]capi
+}  // namespace capi
 }  // namespace enlace
+#pragma GCC visibility pop
