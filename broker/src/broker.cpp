@@ -215,7 +215,8 @@ void Broker::write_metrics() {
 }
 
 void Broker::close_session(Session& session, const char* why) {
-  log::info("session {} of '{}' closed: {}", session.session_id, session.system_id, why);
+  log::info("session {} of '{}' closed: {} ({} frames delivered, {} dropped)", session.session_id,
+            session.system_id, why, session.delivered, session.dropped);
   for (std::size_t i = session.subscriptions.size(); i-- > 0;) remove_subscription(session, i);
   ++metrics_.sessions_closed;
   // The session may still sit in this pass's flush list: take it out before freeing it.

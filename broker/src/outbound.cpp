@@ -87,7 +87,6 @@ PendingRecord Broker::append_record(wire::Command command, flatbuffers::FlatBuff
 
 void Broker::enqueue(Session& session, PendingRecord record) {
   session.pending.push_back(record);
-  session.pending_bytes += record.size;
   if (!session.queued_for_flush) {
     session.queued_for_flush = true;
     flush_list_.push_back(&session);
@@ -162,7 +161,6 @@ void Broker::flush_sessions() {
       i = end;
     }
     session->pending.clear();
-    session->pending_bytes = 0;
     if (peer_gone) gone.push_back(session);
   }
   flush_list_.clear();

@@ -50,11 +50,10 @@ struct Session {
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
                                            // of its patterns match
   std::vector<PendingRecord> pending;      // frames to send at the end of the pass, in order
-  std::size_t pending_bytes = 0;           // sum of pending record sizes
   bool queued_for_flush = false;
 
-  std::uint64_t delivered = 0;
-  std::uint64_t dropped = 0;
+  std::uint64_t delivered = 0;  // frames sent to this session (logged when it closes)
+  std::uint64_t dropped = 0;    // frames dropped because its queue was full
 
   SessionSubscription* find_subscription(std::string_view pattern) noexcept;
 };

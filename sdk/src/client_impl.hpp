@@ -82,7 +82,6 @@ class Client::Impl {
   Error last_error_;
   SessionInfo session_;
   bool have_session_ = false;
-  std::uint64_t sessions_established_ = 0;
   // Encoded frames waiting to be sent, each as [u32 length][frame].
   std::vector<std::uint8_t> outbox_;
   std::size_t outbox_frames_ = 0;

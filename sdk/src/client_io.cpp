@@ -308,7 +308,6 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
     session_.max_message_bytes = welcome.max_message_bytes();
     session_.session_id = welcome.session_id();
     have_session_ = true;
-    ++sessions_established_;
     if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
   }
   phase_ = Phase::ready;
