@@ -62,14 +62,16 @@ Decision decide_publish(const System& system, std::string_view role, std::string
     return refuse(Errc::publish_denied,
                   fmt::format("system '{}' has no rules in this policy", system.id));
   }
+  topic::Tokens tokens;
+  tokens.split(topic);  // valid: checked above
   for (const Rule& rule : system.rules->publish_deny) {
-    if (topic::matches(rule.pattern, topic)) {
+    if (topic::matches(rule.tokens, tokens)) {
       return refuse(Errc::publish_denied,
                     fmt::format("publishing on '{}' is denied by {}", topic, rule.describe()));
     }
   }
   for (const Rule& rule : system.rules->publish_allow) {
-    if (topic::matches(rule.pattern, topic)) {
+    if (topic::matches(rule.tokens, tokens)) {
       if (!explain) return {true, Errc::ok, {}};
       return {true, Errc::ok, fmt::format("allowed by {}", rule.describe())};
     }
@@ -222,11 +224,13 @@ NationMask Policy::default_audience(unsigned origin_nation, std::string_view top
   if (origin_nation >= nations_.size()) return 0;
   const NationMask own = bit(origin_nation);
   NationMask shared = own;
+  topic::Tokens tokens;
+  if (!tokens.split(topic)) return own;
   for (const Agreement& agreement : agreements_) {
     // The cheap mask test first: most agreements do not involve the origin at all.
     if ((agreement.parties & own) == 0 || (agreement.parties & ~shared) == 0) continue;
-    for (const std::string& pattern : agreement.topics) {
-      if (topic::matches(pattern, topic)) {
+    for (const topic::Tokens& pattern : agreement.topic_tokens) {
+      if (topic::matches(pattern, tokens)) {
         shared |= agreement.parties;
         break;
       }

@@ -92,6 +92,7 @@ class PolicyBuilder {
     resolve_caps();
     if (!in_.clean()) throw PolicyError(in_.take_diagnostics());
     compile();
+    split_patterns();
     return std::move(policy_);
   }
 
@@ -481,6 +482,24 @@ class PolicyBuilder {
 
   // ---- compile -------------------------------------------------------------------------
 
+  // Splits every pattern the per-message decisions match, once. Runs last: from here on
+  // no rule or agreement moves, so the token views into their strings stay valid.
+  void split_patterns() {
+    Policy& policy = *policy_;
+    for (auto& set : policy.rule_sets_) {
+      for (auto* rules :
+           {&set->publish_allow, &set->publish_deny, &set->subscribe_allow, &set->subscribe_deny}) {
+        for (Rule& rule : *rules) rule.tokens.split(rule.pattern);
+      }
+    }
+    for (Agreement& agreement : policy.agreements_) {
+      agreement.topic_tokens.resize(agreement.topics.size());
+      for (std::size_t i = 0; i < agreement.topics.size(); ++i) {
+        agreement.topic_tokens[i].split(agreement.topics[i]);
+      }
+    }
+  }
+
   // Builds one expanded rule set per (role, nation) pair in use, and the lookup indices.
   // Runs only on a clean file, so every index it follows is valid.
   void compile() {
@@ -511,9 +530,12 @@ class PolicyBuilder {
         &set->publish_allow, &set->publish_deny, &set->subscribe_allow, &set->subscribe_deny};
     for (std::size_t kind = 0; kind < kRuleKinds.size(); ++kind) {
       for (const Located& written : role_rules_[role_index][kind]) {
-        lists[kind]->push_back(Rule{detail::expand_nation(written.text, code), written.text,
-                                    std::string(kRuleKinds[kind]), role.name,
-                                    in_.at(written.line)});
+        lists[kind]->push_back(Rule{detail::expand_nation(written.text, code),
+                                    written.text,
+                                    std::string(kRuleKinds[kind]),
+                                    role.name,
+                                    in_.at(written.line),
+                                    {}});  // tokens: split_patterns()
       }
     }
     return set;

@@ -19,6 +19,7 @@
 
 #include "enlace/error.hpp"
 #include "enlace/result.hpp"
+#include "enlace/topic.hpp"
 
 namespace enlace::policy {
 
@@ -78,6 +79,10 @@ struct Rule {
   std::string kind;     // "publish.allow", "publish.deny", "subscribe.allow", "subscribe.deny"
   std::string role;     // role the rule belongs to
   SourceLocation where;
+  /// `pattern` split once when the policy is compiled, so that matching a message's topic
+  /// compares tokens instead of splitting the pattern again. Views into `pattern`: valid
+  /// while the Policy lives (a compiled Policy never moves its rules).
+  topic::Tokens tokens;
 
   /// "role 'sensor' publish.allow 'track.{nation}.>' (policy.toml:42)"
   std::string describe() const;
@@ -119,6 +124,7 @@ struct Agreement {
   NationMask parties = 0;
   std::vector<std::string> topics;  // patterns whose messages parties share by default
   SourceLocation where;
+  std::vector<topic::Tokens> topic_tokens;  // `topics` split once at compile time
 };
 
 struct Limits {
