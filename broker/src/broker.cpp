@@ -125,6 +125,9 @@ void Broker::run() {
     send_notice(session.get(), session->routing_id, Errc::shutting_down, "broker shutting down");
   }
   flush_sessions();
+  // The socket runs with linger 0 so a dead peer never delays anything; for the last
+  // frames (the shutdown notices) allow a bounded wait, or closing would discard them.
+  router_.set(zmq::sockopt::linger, 1000);
   write_metrics();
   log::info("broker '{}' stopped: {} published, {} deliveries, {} refusals answered",
             config_.broker_id, metrics_.published, metrics_.deliveries, metrics_.errors_sent);

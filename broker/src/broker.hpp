@@ -89,7 +89,7 @@ class Broker {
   void handle_message(zmq::message_t& routing_id, zmq::message_t& payload);
   void handle_frame(Session* session, const Peer& peer, const wire::FrameView& frame);
   void handle_publish(Session& session, const wire::FrameView& frame);
-  void route(Session& publisher, const wire::Envelope& envelope, wire::Bytes envelope_bytes,
+  void route(Session& publisher, const topic::Tokens& topic, wire::Bytes envelope_bytes,
              policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
 
   // control.cpp: session control frames

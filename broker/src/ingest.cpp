@@ -151,9 +151,12 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
                                       session.nation_code + "/" + session.system_id);
     return;
   }
-  // 2. Publish ACL (also validates the topic).
+  // 2. Publish ACL (also validates the topic). The topic is split here once, for the ACL,
+  // the agreements and the trie.
   const std::string_view topic = envelope.topic()->string_view();
-  if (auto decision = policy_->check_publish(*session.system, topic); !decision.allowed) {
+  topic::Tokens tokens;
+  tokens.split(topic);
+  if (auto decision = policy_->check_publish(*session.system, topic, tokens); !decision.allowed) {
     refuse(decision.code, std::move(decision.reason));
     return;
   }
@@ -179,7 +182,7 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
       for (const auto* code : *nations) label_nations_.push_back(code->string_view());
     }
   }
-  auto audience = policy_->audience(*session.system, topic, label_nations_, classification);
+  auto audience = policy_->audience(*session.system, tokens, label_nations_, classification);
   if (!audience.label.allowed) {
     refuse(audience.label.code, std::move(audience.label.reason));
     return;
@@ -188,18 +191,15 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
   const std::uint64_t sequence = ++sequence_;
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
-  route(session, envelope, frame.body, audience.nations, sequence, now_ns());
+  route(session, tokens, frame.body, audience.nations, sequence, now_ns());
   if (frame.flags & wire::flag::ack_requested) {
     send_ack(session, 0, message_id, sequence,
              static_cast<std::uint32_t>(std::popcount(audience.nations)));
   }
 }
 
-void Broker::route(Session& publisher, const wire::Envelope& envelope, wire::Bytes envelope_bytes,
+void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes envelope_bytes,
                    policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns) {
-  topic::Tokens tokens;
-  tokens.split(envelope.topic()->string_view());  // validated by check_publish
-
   // Build the delivery lazily: a message nobody may receive costs no encoding.
   PendingRecord record{};
   bool built = false;

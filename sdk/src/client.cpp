@@ -254,7 +254,7 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
   // One builder and origin copy per publishing thread: after warm-up, encoding allocates
   // nothing.
   thread_local EnvelopeBuilder builder;
-  thread_local std::string nation, system, policy_identifier;
+  thread_local std::string nation, system;
   {
     std::lock_guard lock(mutex_);
     if (!have_session_) {

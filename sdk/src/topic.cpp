@@ -12,9 +12,8 @@ bool is_token_char(char c) noexcept {
 
 enum class Kind { topic, pattern };
 
-bool validate(std::string_view text, Kind kind) noexcept {
-  Tokens tokens;
-  if (!tokens.split(text)) return false;
+bool validate(const Tokens& tokens, Kind kind) noexcept {
+  if (tokens.size() == 0) return false;
   for (std::size_t i = 0; i < tokens.size(); ++i) {
     const std::string_view token = tokens[i];
     const bool wildcard = token == kOne || token == kRest;
@@ -50,11 +49,17 @@ bool Tokens::split(std::string_view text) noexcept {
 }
 
 bool is_valid_topic(std::string_view topic) noexcept {
+  Tokens tokens;
+  return tokens.split(topic) && validate(tokens, Kind::topic);
+}
+
+bool is_valid_topic(const Tokens& topic) noexcept {
   return validate(topic, Kind::topic);
 }
 
 bool is_valid_pattern(std::string_view pattern) noexcept {
-  return validate(pattern, Kind::pattern);
+  Tokens tokens;
+  return tokens.split(pattern) && validate(tokens, Kind::pattern);
 }
 
 bool has_wildcard(std::string_view pattern) noexcept {

@@ -50,9 +50,9 @@ std::string list_rules(const std::vector<Rule>& rules, std::string_view kind) {
 }
 
 Decision decide_publish(const System& system, std::string_view role, std::string_view topic,
-                        bool explain) {
+                        const topic::Tokens& tokens, bool explain) {
   if (system.revoked) return revoked_decision(system);
-  if (!topic::is_valid_topic(topic)) {
+  if (!topic::is_valid_topic(tokens)) {
     return refuse(Errc::invalid_topic,
                   fmt::format("'{}' is not a valid topic: {}", detail::printable(topic),
                               detail::topic_problem(topic, false)));
@@ -62,8 +62,6 @@ Decision decide_publish(const System& system, std::string_view role, std::string
     return refuse(Errc::publish_denied,
                   fmt::format("system '{}' has no rules in this policy", system.id));
   }
-  topic::Tokens tokens;
-  tokens.split(topic);  // valid: checked above
   for (const Rule& rule : system.rules->publish_deny) {
     if (topic::matches(rule.tokens, tokens)) {
       return refuse(Errc::publish_denied,
@@ -125,11 +123,20 @@ std::optional<unsigned> Policy::nation_index(std::string_view code) const noexce
 }
 
 Decision Policy::check_publish(const System& system, std::string_view topic) const {
-  return decide_publish(system, role_name(roles_, system), topic, false);
+  topic::Tokens tokens;
+  tokens.split(topic);  // left empty when it fails: decide_publish then refuses the topic
+  return check_publish(system, topic, tokens);
+}
+
+Decision Policy::check_publish(const System& system, std::string_view topic,
+                               const topic::Tokens& tokens) const {
+  return decide_publish(system, role_name(roles_, system), topic, tokens, false);
 }
 
 Decision Policy::explain_publish(const System& system, std::string_view topic) const {
-  return decide_publish(system, role_name(roles_, system), topic, true);
+  topic::Tokens tokens;
+  tokens.split(topic);
+  return decide_publish(system, role_name(roles_, system), topic, tokens, true);
 }
 
 Decision Policy::check_subscribe(const System& system, std::string_view pattern) const {
@@ -172,6 +179,14 @@ Decision Policy::check_subscribe(const System& system, std::string_view pattern)
 }
 
 Audience Policy::audience(const System& origin, std::string_view topic,
+                          std::span<const std::string_view> releasable_to,
+                          Classification classification) const {
+  topic::Tokens tokens;
+  tokens.split(topic);  // an unsplittable topic matches no agreement: own nation only
+  return audience(origin, tokens, releasable_to, classification);
+}
+
+Audience Policy::audience(const System& origin, const topic::Tokens& topic,
                           std::span<const std::string_view> releasable_to,
                           Classification classification) const {
   // A refused label leaves nations at 0: the message goes nowhere, not even home.
@@ -221,11 +236,15 @@ Audience Policy::audience(const System& origin, std::string_view topic,
 }
 
 NationMask Policy::default_audience(unsigned origin_nation, std::string_view topic) const {
+  topic::Tokens tokens;
+  tokens.split(topic);
+  return default_audience(origin_nation, tokens);
+}
+
+NationMask Policy::default_audience(unsigned origin_nation, const topic::Tokens& tokens) const {
   if (origin_nation >= nations_.size()) return 0;
   const NationMask own = bit(origin_nation);
   NationMask shared = own;
-  topic::Tokens tokens;
-  if (!tokens.split(topic)) return own;
   for (const Agreement& agreement : agreements_) {
     // The cheap mask test first: most agreements do not involve the origin at all.
     if ((agreement.parties & own) == 0 || (agreement.parties & ~shared) == 0) continue;

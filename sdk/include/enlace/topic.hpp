@@ -35,6 +35,10 @@ class Tokens {
 /// matches() on already split tokens: the form for hot paths that split once.
 bool matches(const Tokens& pattern, const Tokens& topic) noexcept;
 
+/// is_valid_topic() on already split tokens (split() succeeded): no wildcard, only
+/// token characters.
+bool is_valid_topic(const Tokens& topic) noexcept;
+
 /// A literal topic: non-empty tokens of printable ASCII other than space, `*` and `>`.
 bool is_valid_topic(std::string_view topic) noexcept;
 

@@ -185,6 +185,10 @@ class Policy {
   /// matches and no publish.deny rule does.
   /// Per-message, so an allowed decision carries an empty reason (no allocation).
   Decision check_publish(const System& system, std::string_view topic) const;
+  /// The same with `topic` already split by the caller (Tokens::split; empty if that
+  /// failed), so the data path splits each topic once.
+  Decision check_publish(const System& system, std::string_view topic,
+                         const topic::Tokens& tokens) const;
 
   /// Same decision as check_publish, but an allowed one names the publish.allow rule that
   /// granted it. For operators and `enlace policy explain`, not the data path.
@@ -202,10 +206,15 @@ class Policy {
   Audience audience(const System& origin, std::string_view topic,
                     std::span<const std::string_view> releasable_to,
                     Classification classification) const;
+  /// The same with the topic already split (a topic check_publish accepted).
+  Audience audience(const System& origin, const topic::Tokens& topic,
+                    std::span<const std::string_view> releasable_to,
+                    Classification classification) const;
 
   /// Nations with which `origin_nation` shares `topic` by default (agreements where it is
   /// a party and a topic pattern matches), limited by its cap; own bit included.
   NationMask default_audience(unsigned origin_nation, std::string_view topic) const;
+  NationMask default_audience(unsigned origin_nation, const topic::Tokens& topic) const;
 
   /// "COL,ECU" for a mask, in nation index order.
   std::string nation_list(NationMask mask) const;
