@@ -1,4 +1,6 @@
 // enlace-broker: command line, signals, and the broker's lifetime.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -66,9 +68,21 @@ int check_policy(const std::string& file) {
   return 1;
 }
 
+// Batch frames are tens to hundreds of KiB, and ZeroMQ allocates a fresh buffer for every
+// frame it decrypts or encrypts, freeing it moments later. With glibc's defaults such
+// blocks are mmap()ed and munmap()ed, or trimmed off the top of the heap, frame after frame:
+// page faults and zeroed pages that cost the broker more than routing the messages
+// (docs/performance.md). Keep them in the heap; the broker's footprint is bounded by its
+// queues anyway.
+void keep_frame_buffers_in_heap() {
+  mallopt(M_MMAP_THRESHOLD, 8 * 1024 * 1024);  // also turns off glibc's moving threshold
+  mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_frame_buffers_in_heap();
   BrokerConfig config;
   std::string keys_base;
   for (int i = 1; i < argc; ++i) {

@@ -12,7 +12,7 @@ namespace enlace::broker {
 namespace {
 
 // Largest batch frame the broker builds for one subscriber.
-constexpr std::size_t kMaxBatchBytes = 256 * 1024;
+constexpr std::size_t kMaxBatchBytes = 128 * 1024;
 
 }  // namespace
 

@@ -103,8 +103,9 @@ ENLACE_API int enlace_client_open(enlace_client_t** out, const enlace_client_opt
     if (int r = check_key(o.broker_public_key, "broker_public_key"); r != ENLACE_OK) return r;
     if (int r = check_key(o.public_key, "public_key"); r != ENLACE_OK) return r;
     if (int r = check_key(o.secret_key, "secret_key"); r != ENLACE_OK) return r;
-    if (o.heartbeat_ms < 0 || o.reconnect_min_ms < 0 || o.reconnect_max_ms < 0) {
-      return invalid("heartbeat_ms and reconnect_*_ms must not be negative");
+    if (o.heartbeat_ms < 0 || o.reconnect_min_ms < 0 || o.reconnect_max_ms < 0 ||
+        o.send_queue_wait_ms < 0) {
+      return invalid("heartbeat_ms, reconnect_*_ms and send_queue_wait_ms must not be negative");
     }
 
     auto handle = std::make_unique<enlace_client>();
@@ -127,6 +128,7 @@ ENLACE_API int enlace_client_open(enlace_client_t** out, const enlace_client_opt
                      ")");
     }
     if (o.send_queue_bytes > 0) cxx.send_queue_bytes = o.send_queue_bytes;
+    cxx.send_queue_wait = milliseconds(o.send_queue_wait_ms);
 
     enlace_client* h = handle.get();
     cxx.on_state = [h](enlace::ConnectionState state, const enlace::Error& error) {

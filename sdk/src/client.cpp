@@ -251,18 +251,22 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
   if (acknowledge && on_io_thread()) {
     return Error{Errc::invalid_argument, "publish_and_wait() called from a callback"};
   }
-  // One builder and origin copy per publishing thread: after warm-up, encoding allocates
-  // nothing.
+  // One builder and one copy of the origin per publishing thread: after warm-up, encoding
+  // allocates nothing and takes no lock. The copy is refreshed when the generation says
+  // another session (of this client or another) wrote it.
   thread_local EnvelopeBuilder builder;
   thread_local std::string nation, system;
-  {
+  thread_local std::uint64_t origin_of = 0;
+  const auto generation = origin_generation_.load(std::memory_order_acquire);
+  if (generation == 0) {
+    return Error{Errc::not_connected,
+                 "no session yet: the origin is known after the broker's Welcome"};
+  }
+  if (generation != origin_of) {
     std::lock_guard lock(mutex_);
-    if (!have_session_) {
-      return Error{Errc::not_connected,
-                   "no session yet: the origin is known after the broker's Welcome"};
-    }
     nation = session_.nation;
     system = session_.system;
+    origin_of = origin_generation_.load(std::memory_order_relaxed);
   }
   builder.clear();
   auto [type, payload] = build(builder, context);
@@ -276,7 +280,7 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
                                                   const wire::Uuid* id) {
   bool wake = false;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (stopping_) return Error{Errc::closed, "client closed"};
     const std::size_t limit =
         session_.max_message_bytes ? session_.max_message_bytes : max_frame_bytes_;
@@ -285,7 +289,15 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
                                                 " bytes exceeds the broker's limit of " +
                                                 std::to_string(limit) + " bytes per frame"};
     }
-    if (outbox_.size() + in_flight_bytes_ + envelope.size() > options_.send_queue_bytes) {
+    const auto has_room = [&] {
+      return stopping_ ||
+             outbox_.size() + in_flight_bytes_ + envelope.size() <= options_.send_queue_bytes;
+    };
+    if (!has_room() && options_.send_queue_wait.count() > 0 && !on_io_thread()) {
+      changed_.wait_for(lock, options_.send_queue_wait, has_room);
+      if (stopping_) return Error{Errc::closed, "client closed"};
+    }
+    if (!has_room()) {
       return Error{Errc::queue_full, "send queue holds " + std::to_string(outbox_.size()) +
                                          " bytes (limit " +
                                          std::to_string(options_.send_queue_bytes) + ")"};

@@ -1,6 +1,7 @@
 // The I/O half of enlace::Client: the thread that owns the socket, keeps the session
 // alive across reconnections, sends the outbox (batched under load) and dispatches
 // deliveries to handlers.
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -29,6 +30,7 @@ constexpr int kMaxReceivesPerPass = 1024;
 }  // namespace
 
 void Client::Impl::run() {
+  pthread_setname_np(pthread_self(), "enlace-io");  // names the thread in top and perf
   try {
     loop();
   } catch (const std::exception& e) {
@@ -308,6 +310,8 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
     session_.max_message_bytes = welcome.max_message_bytes();
     session_.session_id = welcome.session_id();
     have_session_ = true;
+    static std::atomic<std::uint64_t> generations{0};
+    origin_generation_.store(generations.fetch_add(1) + 1, std::memory_order_release);
     if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
   }
   phase_ = Phase::ready;

@@ -2,6 +2,10 @@
 
 #include <sodium.h>
 
+#include <pthread.h>
+
+#include <array>
+#include <atomic>
 #include <cstring>
 
 namespace enlace {
@@ -12,13 +16,44 @@ std::int64_t now_ns() noexcept {
       .count();
 }
 
+namespace {
+
+// Random bits for message ids, drawn from the system's generator a page at a time: one
+// getrandom() per 256 ids instead of one system call per message. A forked child must not
+// repeat its parent's ids, so fork() invalidates every thread's pool.
+std::atomic<unsigned> fork_generation{0};
+
+struct RandomPool {
+  std::array<std::uint64_t, 512> words;
+  std::size_t next = words.size();
+  unsigned generation = 0;
+
+  std::uint64_t take() noexcept {
+    const unsigned current = fork_generation.load(std::memory_order_relaxed);
+    if (next == words.size() || generation != current) {
+      randombytes_buf(words.data(), sizeof(words));
+      next = 0;
+      generation = current;
+    }
+    return words[next++];
+  }
+};
+
+bool init_randomness() noexcept {
+  if (sodium_init() < 0) return false;
+  pthread_atfork(nullptr, nullptr,
+                 [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+  return true;
+}
+
+}  // namespace
+
 wire::Uuid make_message_id() noexcept {
-  // Random (version 4) UUID. randombytes_buf is thread-safe once sodium_init() ran;
-  // calling it again is cheap and makes this safe to use first.
-  static const bool initialised = sodium_init() >= 0;
+  // Random (version 4) UUID.
+  static const bool initialised = init_randomness();
   (void)initialised;
-  std::uint64_t halves[2];
-  randombytes_buf(halves, sizeof(halves));
+  thread_local RandomPool pool;
+  std::uint64_t halves[2] = {pool.take(), pool.take()};
   halves[0] = (halves[0] & ~0xF000ULL) | 0x4000ULL;                         // version 4
   halves[1] = (halves[1] & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
   return wire::Uuid(halves[0], halves[1]);

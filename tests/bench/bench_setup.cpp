@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -32,6 +33,11 @@ std::string filler_policy(const SetupOptions& options) {
   return text;
 }
 
+std::size_t queue_bytes() {
+  const char* v = std::getenv("ENLACE_BENCH_QUEUE");
+  return v ? std::stoul(v) : 1024 * 1024;
+}
+
 }  // namespace
 
 BenchBed::BenchBed(const SetupOptions& options) {
@@ -47,7 +53,10 @@ BenchBed::BenchBed(const SetupOptions& options) {
   broker = std::make_unique<test::BrokerProcess>(coalition);
   const auto connect = [&](const std::string& id) {
     auto options_for = broker->options_for(coalition[id]);
-    options_for.send_queue_bytes = 64 * 1024 * 1024;
+    // Publishers wait for room when the pipeline is full (flow control), as a ZeroMQ
+    // socket blocks at its high-water mark, instead of spinning on queue_full.
+    options_for.send_queue_bytes = queue_bytes();
+    options_for.send_queue_wait = std::chrono::seconds(10);
     auto client = std::make_unique<Client>(options_for);
     if (!client->wait_connected(std::chrono::seconds(20)))
       throw std::runtime_error(id + " did not connect");

@@ -134,8 +134,13 @@ static void check_client_without_broker(void) {
   CHECK(strstr(enlace_last_error_reason(), "secret_key") != NULL);
   CHECK(enlace_client_open(NULL, &options) == ENLACE_ERR_INVALID_ARGUMENT);
 
-  /* A client that can never connect: every call answers, none blocks beyond its bound. */
   options.secret_key = secret_key;
+  options.send_queue_wait_ms = -1;
+  CHECK(enlace_client_open(&client, &options) == ENLACE_ERR_INVALID_ARGUMENT);
+  CHECK(strstr(enlace_last_error_reason(), "send_queue_wait_ms") != NULL);
+  options.send_queue_wait_ms = 0;
+
+  /* A client that can never connect: every call answers, none blocks beyond its bound. */
   options.heartbeat_ms = 200;
   CHECK(enlace_client_open(&client, &options) == ENLACE_OK);
   CHECK(client != NULL);

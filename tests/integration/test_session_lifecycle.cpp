@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <thread>
 
 #include "broker_process.hpp"
 
@@ -172,4 +173,49 @@ TEST_CASE("a subscribe that timed out never becomes active later", "[integration
   REQUIRE(publish_text(pub, "alert.COL.marker", "x", {"ECU"}).ok());
   REQUIRE(marker.wait_for_topic("alert.COL.marker"));
   CHECK(late.size() == 0);
+}
+
+TEST_CASE("a full send queue answers queue_full, or waits for room when asked to",
+          "[integration][flow-control]") {
+  TestCoalition coalition;
+  const auto& publisher = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+  auto options = broker.options_for(publisher);
+  options.send_queue_bytes = 4096;
+  Client pub(options);
+  REQUIRE(pub.wait_connected(10s).ok());
+
+  // With the broker gone, nothing leaves the queue: it fills up, deterministically.
+  broker.stop();
+  REQUIRE(eventually([&] { return pub.state() == ConnectionState::reconnecting; }));
+  const auto text = [](flatbuffers::FlatBufferBuilder& fbb) {
+    return wire::CreateTextDirect(fbb, "queued while the broker is away");
+  };
+  int accepted = 0;
+  Result<wire::Uuid> refused = wire::Uuid();
+  while (accepted < 1000 && (refused = pub.publish("text.COL.queued", text))) ++accepted;
+  REQUIRE(accepted > 0);
+  REQUIRE(accepted < 1000);
+  CHECK(refused.code() == Errc::queue_full);
+
+  // A publisher that asked to wait is held until the reconnection drains its queue: it
+  // publishes more than the queue holds, and every publish succeeds.
+  broker.start();
+  options.send_queue_wait = 30s;
+  Client waiting_pub(options);
+  REQUIRE(waiting_pub.wait_connected(20s).ok());
+  broker.stop();
+  REQUIRE(eventually([&] { return waiting_pub.state() == ConnectionState::reconnecting; }));
+  std::atomic<int> published{0};
+  std::thread publishing([&] {
+    for (int i = 0; i < accepted + 20; ++i) {
+      if (!waiting_pub.publish("text.COL.queued", text)) return;
+      ++published;
+    }
+  });
+  broker.start();
+  publishing.join();
+  CHECK(published == accepted + 20);
+  CHECK(waiting_pub.flush(20s).ok());
+  CHECK(publish_text(waiting_pub, "text.COL.after-the-wait", "x").ok());
 }

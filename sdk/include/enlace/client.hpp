@@ -62,6 +62,11 @@ struct ClientOptions {
   std::chrono::milliseconds reconnect_max = std::chrono::milliseconds(5000);
   /// Bytes of envelopes waiting to be sent before publish() answers queue_full.
   std::size_t send_queue_bytes = 16 * 1024 * 1024;
+  /// How long publish() waits for room in a full send queue before it answers queue_full
+  /// (like ZMQ_SNDTIMEO). Zero, the default, answers at once and never blocks the caller.
+  /// A publish() from a delivery callback never waits: the I/O thread would be the one to
+  /// make room.
+  std::chrono::milliseconds send_queue_wait = std::chrono::milliseconds(0);
 
   /// Called on the I/O thread at every state change, with the error that caused it
   /// (code ok when none).

@@ -257,6 +257,13 @@ typedef struct enlace_client_options {
   void* on_state_user;      /* passed back to on_state as `user` */
   enlace_error_cb on_error; /* NULL: not called (such errors are still counted) */
   void* on_error_user;      /* passed back to on_error as `user` */
+
+  /* Fields below were appended after the first version of this struct. */
+
+  /* How long a publish waits for room in a full send queue before it returns
+   * ENLACE_ERR_QUEUE_FULL. 0: returns at once, never blocks. A publish from a callback
+   * never waits. */
+  int send_queue_wait_ms;
 } enlace_client_options_t;
 
 /* Zeroes the first `struct_size` bytes of `options` and sets options->struct_size. Call it
