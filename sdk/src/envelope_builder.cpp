@@ -41,8 +41,7 @@ struct RandomPool {
 
 bool init_randomness() noexcept {
   if (sodium_init() < 0) return false;
-  pthread_atfork(nullptr, nullptr,
-                 [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+  pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
   return true;
 }
 
