@@ -165,12 +165,7 @@ void Broker::reload_policy() {
       revoked.push_back(&session);
       continue;
     }
-    session.system = system;
-    session.nation = system->nation;
-    session.nation_bit = policy::NationMask{1} << system->nation;
-    session.nation_code = policy_->nations()[system->nation].code;
-    session.role_name = policy_->roles()[system->role].name;
-    session.publish_rate = TokenBucket(system->rate_per_second, system->burst);
+    apply_policy(session, *system);
     for (std::size_t i = session.subscriptions.size(); i-- > 0;) {
       const auto decision = policy_->check_subscribe(*system, session.subscriptions[i]->pattern);
       if (decision.allowed) continue;
@@ -186,6 +181,17 @@ void Broker::reload_policy() {
                "system '" + session->system_id + "' was revoked or removed from the policy");
     close_session(*session, "revoked by policy reload");
   }
+}
+
+void Broker::apply_policy(Session& session, const policy::System& system) {
+  session.system = &system;
+  session.nation = system.nation;
+  session.nation_bit = policy::NationMask{1} << system.nation;
+  session.nation_code = policy_->nations()[system.nation].code;
+  session.role_name = policy_->roles()[system.role].name;
+  session.publish_rate = TokenBucket(system.rate_per_second, system.burst);
+  session.delivery_template = DeliveryTemplate(
+      {session.nation_code, session.system_id, session.role_name, config_.broker_id});
 }
 
 void Broker::housekeeping(std::int64_t now) {

@@ -52,6 +52,9 @@ struct Peer {
   std::string routing_id;      // ROUTER routing id (short: kept inline by std::string)
   std::string_view system_id;  // ZAP User-Id: the authenticated system
   zmq::message_t* message;     // the frame, for metadata only Hello needs
+  // When the frame arrived, read once for all the messages a batch carries.
+  std::int64_t arrival_ns;      // monotonic: rate limits, idle timers
+  std::int64_t arrival_utc_ns;  // UTC: the deliveries' receive time
 
   /// The Z85 CURVE key the peer authenticated with (ZAP metadata); looked up on demand,
   /// as only Hello needs it.
@@ -88,7 +91,7 @@ class Broker {
   void receive_all();
   void handle_message(zmq::message_t& routing_id, zmq::message_t& payload);
   void handle_frame(Session* session, const Peer& peer, const wire::FrameView& frame);
-  void handle_publish(Session& session, const wire::FrameView& frame);
+  void handle_publish(Session& session, const Peer& peer, const wire::FrameView& frame);
   void route(Session& publisher, const topic::Tokens& topic, wire::Bytes envelope_bytes,
              policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
 
@@ -98,6 +101,9 @@ class Broker {
   void handle_subscribe(Session& session, const wire::Subscribe& subscribe);
   void handle_unsubscribe(Session& session, const wire::Unsubscribe& unsubscribe);
   void remove_subscription(Session& session, std::size_t index);
+  /// Sets what a session takes from its system in the policy in force (at Hello and at
+  /// every reload).
+  void apply_policy(Session& session, const policy::System& system);
 
   // outbound.cpp: everything the broker sends
   /// A refusal: counted by code, then answered (within the error rate limit).
@@ -111,6 +117,12 @@ class Broker {
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);
   /// Appends a frame (header + finished FlatBuffer) to the pass buffer as one batch record.
   PendingRecord append_record(wire::Command command, flatbuffers::FlatBufferBuilder& fbb);
+  /// Appends a Deliver frame built from the publisher session's template.
+  PendingRecord append_delivery(const Session& publisher, std::uint64_t sequence,
+                                std::int64_t receive_ns, wire::Bytes envelope);
+  /// Reserves a record for a frame of `body_size` bytes after the header, writes the record
+  /// and frame headers, and returns where the body goes.
+  std::uint8_t* reserve_record(wire::Command command, std::size_t body_size, PendingRecord& out);
   void enqueue(Session& session, PendingRecord record);
   void flush_sessions();
   bool send_to(const std::string& routing_id, zmq::message_t& frame);
@@ -142,7 +154,6 @@ class Broker {
   std::int64_t next_metrics_ns_ = 0;
 
   // Reused buffers: after warm-up the message path allocates nothing of its own.
-  flatbuffers::FlatBufferBuilder delivery_fbb_{1024};
   flatbuffers::FlatBufferBuilder control_fbb_{256};
   std::vector<std::uint64_t> aligned_copy_;  // for the rare frame ZeroMQ stores unaligned
   std::vector<std::string_view> label_nations_;

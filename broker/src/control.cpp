@@ -77,12 +77,7 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   session->session_id = ++next_session_id_;
   session->system_id = system->id;
   session->public_key = system->public_key;
-  session->system = system;
-  session->nation = system->nation;
-  session->nation_bit = policy::NationMask{1} << system->nation;
-  session->nation_code = policy_->nations()[system->nation].code;
-  session->role_name = policy_->roles()[system->role].name;
-  session->publish_rate = TokenBucket(system->rate_per_second, system->burst);
+  apply_policy(*session, *system);
   session->error_rate = TokenBucket(kErrorsPerSecond, kErrorBurst);
   session->last_activity_ns = monotonic_ns();
   if (hello.heartbeat_ms() > 0) {

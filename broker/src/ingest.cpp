@@ -39,7 +39,7 @@ void Broker::receive_all() {
         if (!router_.recv(rest, zmq::recv_flags::dontwait)) break;
       } while (rest.more());
       const std::string id = routing_id.to_string();
-      ++metrics_.frames_in;
+      ++metrics_.frames_in;  // one frame, refused as a whole
       send_error(find_session(id), id, Errc::malformed_frame,
                  "multipart message: every Enlace message is exactly one frame");
       continue;
@@ -55,14 +55,14 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   // ZeroMQ attaches the ZAP User-Id (our system id) and metadata to every message of a
   // connection.
   const char* user_id = payload.gets("User-Id");
-  const Peer peer{std::string(id), user_id ? user_id : "", &payload};
+  const Peer peer{std::string(id), user_id ? user_id : "", &payload, monotonic_ns(), now_ns()};
   Session* session = find_session(id);
   if (session != nullptr && session->system_id != peer.system_id) {
     // A new connection reused a departed peer's routing id: the old session is over.
     close_session(*session, "routing id taken over by another connection");
     session = nullptr;
   }
-  if (session != nullptr) session->last_activity_ns = monotonic_ns();
+  if (session != nullptr) session->last_activity_ns = peer.arrival_ns;
 
   const std::size_t limit = policy_->limits().max_message_bytes;
   if (payload.size() > limit) {
@@ -98,12 +98,14 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   wire::FrameView inner;
   while (!reader.done()) {
     if (const Errc code = reader.next(inner); code != Errc::ok) {
-      send_error(find_session(peer.routing_id), peer.routing_id, code,
+      send_error(session, peer.routing_id, code,
                  "batch framing broken; the rest of the batch was discarded");
       return;
     }
-    // A Hello inside a batch creates the session the following frames belong to.
-    handle_frame(find_session(peer.routing_id), peer, inner);
+    handle_frame(session, peer, inner);
+    // Only a control frame opens or ends a session (a Hello inside a batch creates the
+    // session the following frames belong to): look it up again after one, only then.
+    if (inner.command == wire::Command::control) session = find_session(peer.routing_id);
   }
 }
 
@@ -125,7 +127,7 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
         send_error(nullptr, routing_id, Errc::hello_required, "send Hello before publishing");
         return;
       }
-      handle_publish(*session, frame);
+      handle_publish(*session, peer, frame);
       return;
     default:
       send_error(session, routing_id, Errc::unknown_command,
@@ -134,7 +136,7 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
   }
 }
 
-void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
+void Broker::handle_publish(Session& session, const Peer& peer, const wire::FrameView& frame) {
   const wire::Envelope& envelope = *wire::envelope_of(frame);
   const wire::Uuid* message_id = envelope.id();
   const auto refuse = [&](Errc code, std::string reason) {
@@ -161,8 +163,7 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
     return;
   }
   // 3. Rate limit.
-  const std::int64_t now = monotonic_ns();
-  if (!session.publish_rate.take(now)) {
+  if (!session.publish_rate.take(peer.arrival_ns)) {
     refuse(Errc::rate_limited,
            "system '" + session.system_id + "' exceeds its rate of " +
                std::to_string(static_cast<long>(session.system->rate_per_second)) + " messages/s");
@@ -191,7 +192,7 @@ void Broker::handle_publish(Session& session, const wire::FrameView& frame) {
   const std::uint64_t sequence = ++sequence_;
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
-  route(session, tokens, frame.body, audience.nations, sequence, now_ns());
+  route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
   if (frame.flags & wire::flag::ack_requested) {
     send_ack(session, 0, message_id, sequence,
              static_cast<std::uint32_t>(std::popcount(audience.nations)));
@@ -204,26 +205,7 @@ void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes 
   PendingRecord record{};
   bool built = false;
   const auto build = [&] {
-    auto& fbb = delivery_fbb_;
-    fbb.Clear();
-    const auto origin = wire::CreateAuthenticatedOrigin(
-        fbb, fbb.CreateString(publisher.nation_code), fbb.CreateString(publisher.system_id),
-        fbb.CreateString(publisher.role_name));
-    const auto broker_id = fbb.CreateString(config_.broker_id);
-    const auto path = fbb.CreateVector(&broker_id, 1);
-    // The envelope is a nested FlatBuffer: keep it 8-byte aligned inside the delivery.
-    fbb.ForceVectorAlignment(envelope_bytes.size(), sizeof(std::uint8_t), wire::kAlignment);
-    const auto nested = fbb.CreateVector(envelope_bytes.data(), envelope_bytes.size());
-    wire::DeliveryBuilder header(fbb);
-    header.add_sequence(sequence);
-    header.add_receive_time_ns(receive_ns);
-    header.add_origin(origin);
-    header.add_broker_id(broker_id);
-    header.add_path(path);
-    header.add_hops(0);
-    header.add_envelope(nested);
-    fbb.Finish(header.Finish(), wire::DeliveryIdentifier());
-    record = append_record(wire::Command::deliver, fbb);
+    record = append_delivery(publisher, sequence, receive_ns, envelope_bytes);
     built = true;
   };
 

@@ -72,17 +72,33 @@ void Broker::send_control(const std::string& routing_id, flatbuffers::FlatBuffer
   send_to(routing_id, frame);
 }
 
-PendingRecord Broker::append_record(wire::Command command, flatbuffers::FlatBufferBuilder& fbb) {
-  const std::size_t frame_size = wire::kHeaderSize + fbb.GetSize();
+std::uint8_t* Broker::reserve_record(wire::Command command, std::size_t body_size,
+                                     PendingRecord& out) {
+  const std::size_t frame_size = wire::kHeaderSize + body_size;
   const std::size_t at = pass_buffer_.size();
   const std::size_t size = wire::record_size(frame_size);
   pass_buffer_.resize(at + size);
-  std::uint8_t* out = pass_buffer_.data() + at;
-  wire::write_record_header(out, frame_size);
-  wire::write_header(out + wire::kRecordHeaderSize, command);
-  std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, fbb.GetBufferPointer(),
+  std::uint8_t* record = pass_buffer_.data() + at;
+  wire::write_record_header(record, frame_size);
+  wire::write_header(record + wire::kRecordHeaderSize, command);
+  out = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
+  return record + wire::kRecordHeaderSize + wire::kHeaderSize;
+}
+
+PendingRecord Broker::append_record(wire::Command command, flatbuffers::FlatBufferBuilder& fbb) {
+  PendingRecord record;
+  std::memcpy(reserve_record(command, fbb.GetSize(), record), fbb.GetBufferPointer(),
               fbb.GetSize());
-  return {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
+  return record;
+}
+
+PendingRecord Broker::append_delivery(const Session& publisher, std::uint64_t sequence,
+                                      std::int64_t receive_ns, wire::Bytes envelope) {
+  const DeliveryTemplate& templ = publisher.delivery_template;
+  PendingRecord record;
+  templ.write(reserve_record(wire::Command::deliver, templ.size(envelope.size()), record), sequence,
+              receive_ns, envelope);
+  return record;
 }
 
 void Broker::enqueue(Session& session, PendingRecord record) {

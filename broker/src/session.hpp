@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "delivery_template.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/topic.hpp"
 #include "token_bucket.hpp"
@@ -38,6 +39,7 @@ struct Session {
   std::string role_name;
   unsigned nation = 0;  // nation index in the policy in force
   policy::NationMask nation_bit = 0;
+  DeliveryTemplate delivery_template;  // the fixed part of its messages' deliveries
 
   TokenBucket publish_rate;
   TokenBucket error_rate;  // Error frames this session may cause

@@ -3,9 +3,11 @@
 #include <sodium.h>
 
 #include <pthread.h>
+#include <sys/random.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 
 namespace enlace {
@@ -23,6 +25,22 @@ namespace {
 // repeat its parent's ids, so fork() invalidates every thread's pool.
 std::atomic<unsigned> fork_generation{0};
 
+// The whole page in one getrandom() (libsodium's randombytes_buf asks for 256 bytes at a
+// time); libsodium remains the fallback should the call be unavailable.
+void fill(void* buffer, std::size_t size) noexcept {
+  auto* out = static_cast<std::uint8_t*>(buffer);
+  while (size > 0) {
+    const ssize_t n = getrandom(out, size, 0);
+    if (n <= 0) {
+      if (n < 0 && errno == EINTR) continue;
+      randombytes_buf(out, size);
+      return;
+    }
+    out += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
 struct RandomPool {
   std::array<std::uint64_t, 512> words;
   std::size_t next = words.size();
@@ -31,7 +49,7 @@ struct RandomPool {
   std::uint64_t take() noexcept {
     const unsigned current = fork_generation.load(std::memory_order_relaxed);
     if (next == words.size() || generation != current) {
-      randombytes_buf(words.data(), sizeof(words));
+      fill(words.data(), sizeof(words));
       next = 0;
       generation = current;
     }

@@ -34,18 +34,20 @@ bool validate(const Tokens& tokens, Kind kind) noexcept {
 bool Tokens::split(std::string_view text) noexcept {
   count_ = 0;
   if (text.empty() || text.size() > kMaxBytes) return false;
+  // One pass over the bytes: topics are short, and this runs for every message.
+  const char* const data = text.data();
+  const std::size_t size = text.size();
   std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = text.find('.', start);
-    const std::size_t end = dot == std::string_view::npos ? text.size() : dot;
-    if (end == start || count_ == kMaxTokens) {
+  for (std::size_t i = 0; i <= size; ++i) {
+    if (i < size && data[i] != '.') continue;
+    if (i == start || count_ == kMaxTokens) {
       count_ = 0;
       return false;
     }
-    tokens_[count_++] = text.substr(start, end - start);
-    if (dot == std::string_view::npos) return true;
-    start = dot + 1;
+    tokens_[count_++] = std::string_view(data + start, i - start);
+    start = i + 1;
   }
+  return true;
 }
 
 bool is_valid_topic(std::string_view topic) noexcept {

@@ -57,6 +57,8 @@ BenchBed::BenchBed(const SetupOptions& options) {
     // socket blocks at its high-water mark, instead of spinning on queue_full.
     options_for.send_queue_bytes = queue_bytes();
     options_for.send_queue_wait = std::chrono::seconds(10);
+    // A broker run under a profiler (ENLACE_BROKER_WRAPPER) answers pings late.
+    options_for.heartbeat = std::chrono::seconds(5);
     auto client = std::make_unique<Client>(options_for);
     if (!client->wait_connected(std::chrono::seconds(20)))
       throw std::runtime_error(id + " did not connect");

@@ -199,15 +199,39 @@ void BrokerProcess::launch(const std::string& endpoint) {
   const std::string keys = (dir_ / "broker").string();
   const std::string metrics = (dir_ / "metrics.json").string();
   const std::string log = (dir_ / "broker.log").string();
+  // ENLACE_BROKER_WRAPPER runs the broker under another program, e.g. a profiler:
+  // ENLACE_BROKER_WRAPPER="valgrind --tool=callgrind" (bench/profile-broker). Everything
+  // the child needs is prepared before fork(): a forked child of a threaded process must
+  // not allocate.
+  const char* wrapper = std::getenv("ENLACE_BROKER_WRAPPER");
+  const bool wrapped = wrapper != nullptr && *wrapper != '\0';
+  const std::string shell_command = wrapped ? std::string("exec ") + wrapper + " \"$@\"" : "";
+  std::vector<const char*> argv;
+  if (wrapped) argv = {"sh", "-c", shell_command.c_str(), "sh"};
+  const char* broker_args[] = {ENLACE_BROKER_PATH,
+                               "--policy",
+                               policy.c_str(),
+                               "--keys",
+                               keys.c_str(),
+                               "--endpoint",
+                               endpoint.c_str(),
+                               "--ready-file",
+                               ready.c_str(),
+                               "--metrics-file",
+                               metrics.c_str(),
+                               "--metrics-interval",
+                               "1",
+                               "--broker-id",
+                               "test-broker"};
+  argv.insert(argv.end(), std::begin(broker_args), std::end(broker_args));
+  argv.push_back(nullptr);
+  const char* program = wrapped ? "/bin/sh" : ENLACE_BROKER_PATH;
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) ::dup2(fd, STDERR_FILENO);
-    ::execl(ENLACE_BROKER_PATH, "enlace-broker", "--policy", policy.c_str(), "--keys", keys.c_str(),
-            "--endpoint", endpoint.c_str(), "--ready-file", ready.c_str(), "--metrics-file",
-            metrics.c_str(), "--metrics-interval", "1", "--broker-id", "test-broker",
-            static_cast<char*>(nullptr));
+    ::execv(program, const_cast<char* const*>(argv.data()));
     std::_Exit(127);
   }
   if (!wait_for_file(ready, 20s)) {
