@@ -82,8 +82,10 @@ class Broker {
   // broker.cpp: lifecycle and housekeeping
   void bind();
   void handle_wakeups();
+  void handle_authentications();
   void reload_policy();
   void housekeeping(std::int64_t now);
+  void expire_sessions(std::int64_t now);
   void write_metrics();
   void close_session(Session& session, const char* why);
 
@@ -152,6 +154,7 @@ class Broker {
   TokenBucket anonymous_errors_{100, 200};  // errors to peers without a session
   Metrics metrics_;
   std::int64_t next_metrics_ns_ = 0;
+  std::int64_t next_expiry_check_ns_ = 0;
 
   // Reused buffers: after warm-up the message path allocates nothing of its own.
   flatbuffers::FlatBufferBuilder control_fbb_{256};

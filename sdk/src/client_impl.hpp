@@ -2,8 +2,11 @@
 //
 // Ownership and threads:
 //   - The I/O thread owns the ZeroMQ DEALER socket, its monitor socket, the subscription
-//     table and the table of outstanding subscribe/unsubscribe requests. Nothing else
-//     touches them, so dispatching a delivery takes no lock.
+//     table and the table of outstanding subscribe/unsubscribe requests, and holds
+//     `socket_mutex_` for its whole loop pass, so dispatching a delivery takes no other
+//     lock. While it waits in poll(), a publishing thread may take `socket_mutex_`
+//     (try_lock, never waiting) and send its own message, saving the hand-over to the I/O
+//     thread at low rates (see send_now()). Lock order: socket_mutex_, then mutex_.
 //   - User threads and the I/O thread share `Shared` (below) under `mutex`: the outbox of
 //     encoded frames, the command queue, the session identity and the acknowledgement
 //     waiters. A user thread holds the mutex only to append or look; the I/O thread only
@@ -49,6 +52,20 @@ inline UuidKey key_of(const wire::Uuid& id) noexcept {
   return {id.hi(), id.lo()};
 }
 
+/// Monotonic nanoseconds, for the client's timers.
+inline std::int64_t steady_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// How often publishing threads may send their message themselves instead of queueing it
+// for the I/O thread, which batches (Impl::enqueue_envelope): up to 20,000 msgs/s per
+// client, with bursts of 16, a message does not wait for a thread hand-over; beyond that,
+// messages queue and leave in batches, which keeps the CURVE cost per message low.
+inline constexpr double kSendNowRate = 20'000;
+inline constexpr double kSendNowBurst = 16;
+
 struct AckWaiter {
   bool done = false;
   Result<PublishAck> result = Error{Errc::timeout, "no answer from the broker"};
@@ -73,6 +90,7 @@ class Client::Impl {
   bool post(ClientCommand command);
   std::uint64_t next_subscription_id() { return next_subscription_id_.fetch_add(1) + 1; }
   bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_.get_id(); }
+  void wake_io_thread() noexcept;
 
   // --- shared state --------------------------------------------------------------------
   const ClientOptions options_;
@@ -89,7 +107,9 @@ class Client::Impl {
   // Encoded frames waiting to be sent, each as [u32 length][frame].
   std::vector<std::uint8_t> outbox_;
   std::size_t outbox_frames_ = 0;
-  std::size_t in_flight_bytes_ = 0;  // swapped out by the I/O thread, not yet sent
+  std::size_t in_flight_bytes_ = 0;         // swapped out by the I/O thread, not yet sent
+  double send_now_tokens_ = kSendNowBurst;  // the bucket of kSendNowRate
+  std::int64_t send_now_refill_ns_ = 0;
   std::deque<ClientCommand> commands_;
   std::map<UuidKey, std::shared_ptr<AckWaiter>> ack_waiters_;
   bool stopping_ = false;
@@ -123,7 +143,8 @@ class Client::Impl {
   std::uint32_t next_request_id() noexcept;
   void open_socket();
   void close_socket();
-  void handle_monitor_event();
+  /// Handles one monitor event; false when there was none.
+  bool handle_monitor_event();
   void handle_inbound(zmq::message_t& message);
   void handle_frame(const wire::FrameView& frame, const std::shared_ptr<const void>& owner);
   void handle_control(const wire::ControlFrame& control);
@@ -136,12 +157,15 @@ class Client::Impl {
   void send_hello();
   void send_ping(std::int64_t now);
   bool send_control(flatbuffers::FlatBufferBuilder& fbb);
+  /// On a publishing thread holding socket_mutex_: sends one publish frame at once.
+  bool send_now(wire::Bytes envelope, std::uint8_t flags);
   void flush_outbox();
   void set_state(ConnectionState state, Error error);
   void fail_requests(const Error& error);
   void report_error(const Error& error);
   void complete_ack(const wire::Uuid& id, Result<PublishAck> result);
 
+  std::mutex socket_mutex_;  // see the top of this file
   std::thread io_thread_;
   std::atomic<std::uint64_t> next_subscription_id_{0};
   int wake_fd_ = -1;

@@ -1,24 +1,19 @@
 // The I/O half of enlace::Client: the thread that owns the socket, keeps the session
 // alive across reconnections, sends the outbox (batched under load) and dispatches
 // deliveries to handlers.
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "client_impl.hpp"
 
 namespace enlace {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
-}
 
 constexpr int kMonitorEvents =
     ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
@@ -42,69 +37,91 @@ void Client::Impl::run() {
     }
   }
   fail_requests({Errc::closed, "client closed"});
-  close_socket();
+  {
+    std::lock_guard socket_lock(socket_mutex_);
+    close_socket();
+  }
   set_state(ConnectionState::closed, {});
 }
 
 void Client::Impl::loop() {
+  const auto heartbeat_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.heartbeat).count();
+  // What signalled in the last wait. A pass leaves alone what did not: each look into a
+  // ZeroMQ socket's mailbox costs two system calls.
+  bool socket_ready = true, monitor_ready = true, wake_ready = true;
   while (true) {
+    pollfd fds[3] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    long timeout_ms = 100;
     {
-      std::lock_guard lock(mutex_);
-      if (stopping_) break;
-    }
-    const bool want_send = phase_ == Phase::ready && (sending_offset_ < sending_.size());
-    zmq::pollitem_t items[] = {
-        {socket_->handle(), 0, static_cast<short>(ZMQ_POLLIN | (want_send ? ZMQ_POLLOUT : 0)), 0},
-        {monitor_->handle(), 0, ZMQ_POLLIN, 0},
-        {nullptr, wake_fd_, ZMQ_POLLIN, 0},
-    };
-    const auto heartbeat_ns =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.heartbeat).count();
-    const std::int64_t now = steady_ns();
-    // Ping when either direction has been quiet for a heartbeat: the broker must hear from
-    // us, and we must hear from it (its Pong) to know it is alive.
-    const std::int64_t next_ping = std::min(last_send_ns_, last_receive_ns_) + heartbeat_ns;
-    const long timeout_ms =
-        phase_ == Phase::ready ? std::max<long>(0, (next_ping - now) / 1000000 + 1) : 100;
-    try {
-      zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
-    } catch (const zmq::error_t& e) {
-      if (e.num() != EINTR) throw;  // a signal delivered to this thread: just poll again
-      continue;
-    }
-
-    if (items[2].revents & ZMQ_POLLIN) {
-      std::uint64_t count;
-      [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof(count));
-    }
-    if (items[1].revents & ZMQ_POLLIN) handle_monitor_event();
-    if (items[0].revents & ZMQ_POLLIN) {
-      for (int i = 0; i < kMaxReceivesPerPass; ++i) {
+      // The whole pass holds the socket; only the wait below lets a publishing thread
+      // send on it directly (Impl::send_now()).
+      std::lock_guard socket_lock(socket_mutex_);
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) break;
+      }
+      if (wake_ready) {
+        std::uint64_t wakeups;
+        [[maybe_unused]] auto n = ::read(wake_fd_, &wakeups, sizeof(wakeups));
+      }
+      if (monitor_ready) {
+        while (handle_monitor_event()) {
+        }
+      }
+      for (int i = 0; socket_ready && i < kMaxReceivesPerPass; ++i) {
         zmq::message_t message;
         if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
         handle_inbound(message);
       }
-    }
-    run_commands();
-    // End of the pass: whatever accumulated goes out now, batched if there is more than
-    // one message, so batching never holds a message back.
-    flush_outbox();
+      run_commands();
+      // End of the pass: whatever accumulated goes out now, batched if there is more than
+      // one message, so batching never holds a message back.
+      flush_outbox();
 
-    const std::int64_t after = steady_ns();
-    if (phase_ == Phase::ready) {
-      if (after - std::min(last_send_ns_, last_receive_ns_) >= heartbeat_ns &&
-          after - last_ping_ns_ >= heartbeat_ns) {
-        send_ping(after);
+      const std::int64_t now = steady_ns();
+      if (phase_ == Phase::ready) {
+        // Ping when either direction has been quiet for a heartbeat: the broker must hear
+        // from us, and we must hear from it (its Pong) to know it is alive.
+        if (now - std::min(last_send_ns_, last_receive_ns_) >= heartbeat_ns &&
+            now - last_ping_ns_ >= heartbeat_ns) {
+          send_ping(now);
+        }
+        if (now - last_receive_ns_ > 3 * heartbeat_ns) {
+          // The broker went silent: start over with a fresh connection.
+          counters_.reconnects.fetch_add(1);
+          set_state(ConnectionState::reconnecting,
+                    {Errc::timeout, "no traffic from the broker for three heartbeats"});
+          close_socket();
+          open_socket();
+          socket_ready = monitor_ready = true;
+          continue;
+        }
+        const std::int64_t next_ping = std::min(last_send_ns_, last_receive_ns_) + heartbeat_ns;
+        timeout_ms = std::max<long>(0, (next_ping - now) / 1000000 + 1);
       }
-      if (after - last_receive_ns_ > 3 * heartbeat_ns) {
-        // The broker went silent: start over with a fresh connection.
-        counters_.reconnects.fetch_add(1);
-        set_state(ConnectionState::reconnecting,
-                  {Errc::timeout, "no traffic from the broker for three heartbeats"});
-        close_socket();
-        open_socket();
+      // ZMQ_FD only signals changes, and any operation on the socket may consume the
+      // signal: ZMQ_EVENTS says whether there is work now; if not, the descriptors will
+      // signal the next change.
+      const int events = socket_->get(zmq::sockopt::events);
+      const bool want_send = phase_ == Phase::ready && sending_offset_ < sending_.size();
+      if ((events & ZMQ_POLLIN) || (want_send && (events & ZMQ_POLLOUT))) {
+        socket_ready = true;
+        monitor_ready = wake_ready = false;
+        continue;
       }
+      fds[0].fd = socket_->get(zmq::sockopt::fd);
+      fds[1].fd = monitor_->get(zmq::sockopt::fd);
     }
+    if (::poll(fds, 3, static_cast<int>(timeout_ms)) < 0) {
+      if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
+      fds[0].revents = fds[1].revents = POLLIN;  // look at everything again
+    }
+    monitor_ready = fds[1].revents != 0;
+    wake_ready = fds[2].revents != 0;
+    // A publishing thread that sent on the socket may have consumed its signal; it then
+    // wakes this thread through the eventfd (send_now()).
+    socket_ready = fds[0].revents != 0 || wake_ready;
   }
 }
 
@@ -157,11 +174,11 @@ void Client::Impl::close_socket() {
   }
 }
 
-void Client::Impl::handle_monitor_event() {
+bool Client::Impl::handle_monitor_event() {
   zmq::message_t event_frame, address_frame;
-  if (!monitor_->recv(event_frame, zmq::recv_flags::dontwait)) return;
+  if (!monitor_->recv(event_frame, zmq::recv_flags::dontwait)) return false;
   if (event_frame.more()) (void)monitor_->recv(address_frame);
-  if (event_frame.size() < 6) return;
+  if (event_frame.size() < 6) return true;
   std::uint16_t event;
   std::memcpy(&event, event_frame.data(), sizeof(event));
   switch (event) {
@@ -188,6 +205,7 @@ void Client::Impl::handle_monitor_event() {
                                                   " failed (wrong broker public key?)"});
       break;
   }
+  return true;
 }
 
 std::uint32_t Client::Impl::next_request_id() noexcept {
@@ -548,6 +566,26 @@ bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
     last_send_ns_ = steady_ns();
   }
   return sent;
+}
+
+bool Client::Impl::send_now(wire::Bytes envelope, std::uint8_t flags) {
+  zmq::message_t frame(wire::kHeaderSize + envelope.size());
+  auto* out = static_cast<std::uint8_t*>(frame.data());
+  wire::write_header(out, wire::Command::publish, flags);
+  std::memcpy(out + wire::kHeaderSize, envelope.data(), envelope.size());
+  if (!socket_->send(frame, zmq::send_flags::dontwait)) return false;
+  counters_.frames_sent.fetch_add(1);
+  counters_.published.fetch_add(1);
+  last_send_ns_ = steady_ns();
+  // Any operation on the socket may consume the ZMQ_FD signal the I/O thread waits on: if
+  // input is waiting, wake the thread so that it does not sleep on it.
+  if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) wake_io_thread();
+  return true;
+}
+
+void Client::Impl::wake_io_thread() noexcept {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
 }
 
 void Client::Impl::flush_outbox() {

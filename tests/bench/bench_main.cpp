@@ -238,11 +238,18 @@ int run_latency(const Options& o) {
   BenchBed bed({1, 1, o.nations - 5, o.systems});
   const std::string topic = "track.COL.radar.rx17.T0042";
   std::atomic<std::uint64_t> received{0};
-  LogHistogram histogram;  // written by the subscriber's I/O thread only, read after
+  // Written by the subscriber's I/O thread only, read after. End to end from the
+  // monotonic time carried in the payload; the two legs from the wall-clock times of the
+  // envelope (publish) and the delivery (broker receive), all on this one host.
+  LogHistogram histogram, to_broker, from_broker;
   if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
         const auto* t = d.as<wire::Track>();
         if (t != nullptr)
           histogram.record(static_cast<double>(steady_ns() - t->observed_ns()) / 1000.0);
+        const std::int64_t received_at = now_ns();
+        to_broker.record(static_cast<double>(d.receive_time_ns() - d.envelope().publish_time_ns()) /
+                         1000.0);
+        from_broker.record(static_cast<double>(received_at - d.receive_time_ns()) / 1000.0);
         received.fetch_add(1, std::memory_order_release);
       })) {
     return 1;
@@ -267,9 +274,12 @@ int run_latency(const Options& o) {
     std::printf(
         "{\"system\":\"enlace\",\"scenario\":\"latency\",\"rate\":%.0f,\"sent\":%llu,\"received\":%"
         "llu,"
-        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f}\n",
+        "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
+        "\"to_broker_p50_us\":%.1f,\"to_broker_p99_us\":%.1f,\"from_broker_p50_us\":%.1f,"
+        "\"from_broker_p99_us\":%.1f}\n",
         o.rate, static_cast<unsigned long long>(total), static_cast<unsigned long long>(got),
-        q(0.5), q(0.9), q(0.99), q(0.999), histogram.max());
+        q(0.5), q(0.9), q(0.99), q(0.999), histogram.max(), to_broker.quantile(0.5),
+        to_broker.quantile(0.99), from_broker.quantile(0.5), from_broker.quantile(0.99));
   } else {
     std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, ~200 B tracks, CURVE on\n", o.rate,
                 o.duration);
@@ -277,6 +287,11 @@ int run_latency(const Options& o) {
                 static_cast<unsigned long long>(total));
     std::printf("  p50 %.0f us  p90 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n", q(0.5),
                 q(0.9), q(0.99), q(0.999), histogram.max());
+    std::printf(
+        "  legs: publish -> broker p50 %.0f us, p99 %.0f us; broker -> callback p50 %.0f "
+        "us, p99 %.0f us\n",
+        to_broker.quantile(0.5), to_broker.quantile(0.99), from_broker.quantile(0.5),
+        from_broker.quantile(0.99));
   }
   return got == total ? 0 : 3;
 }
