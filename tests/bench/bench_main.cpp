@@ -3,11 +3,16 @@
 // it beside the peers with the same flags.
 //
 //   enlace-bench --scenario throughput [--messages N] [--publishers P] [--subscribers S]
-//                [--topics T] [--wildcard] [--nations N] [--systems N] [--json]
-//   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--json]
+//                [--topics T] [--wildcard] [--nations N] [--systems N] [--size B] [--json]
+//   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--size B] [--json]
+//
+// Messages are realistic radar Track envelopes (320 bytes), or with --size B envelopes of
+// B bytes in all (an Opaque payload sized to fit), to compare with peers sending B-byte
+// payloads.
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,7 +38,7 @@ struct Options {
   int systems = 0;           // filler systems added to the policy
   double rate = 10000;       // latency: offered messages per second
   double duration = 5;       // latency: seconds
-  int size = 200;            // accepted for the common driver contract; tracks are ~200 B
+  int size = 0;              // envelope bytes; 0: a realistic Track
   bool json = false;
 };
 
@@ -90,7 +95,8 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// A realistic radar track, about 200 bytes of envelope. `stamp_ns` travels in observed_ns.
+// A realistic radar track (a 320-byte envelope on its bench topic). `stamp_ns` travels in
+// observed_ns.
 auto track(std::int64_t stamp_ns, std::uint64_t n) {
   return [stamp_ns, n](flatbuffers::FlatBufferBuilder& fbb) {
     const wire::GeoPoint point(-0.19 + static_cast<double>(n % 1000) * 1e-5, -74.78);
@@ -103,6 +109,64 @@ auto track(std::int64_t stamp_ns, std::uint64_t n) {
                                    wire::ContactKind::Vessel, source, stamp_ns);
   };
 }
+
+// An Opaque payload of `data_bytes` bytes, the first eight of them `stamp_ns`.
+auto opaque(std::int64_t stamp_ns, std::size_t data_bytes) {
+  return [stamp_ns, data_bytes](flatbuffers::FlatBufferBuilder& fbb) {
+    std::uint8_t* data = nullptr;
+    const auto vector = fbb.CreateUninitializedVector(data_bytes, &data);
+    std::memset(data, 0, data_bytes);
+    std::memcpy(data, &stamp_ns, sizeof(stamp_ns));
+    return wire::CreateOpaque(fbb, fbb.CreateString("application/octet-stream"), vector);
+  };
+}
+
+// The messages of a run: Track envelopes, or Opaque ones of a fixed total size.
+class Messages {
+ public:
+  Messages(int envelope_bytes, const std::string& topic) {
+    if (envelope_bytes <= 0) {
+      bytes_ = size_of(topic, track(0, 0));
+      return;
+    }
+    // The largest payload whose envelope fits (never less than the 8-byte stamp).
+    data_bytes_ = sizeof(std::int64_t);
+    while (size_of(topic, opaque(0, data_bytes_ + 1)) <= static_cast<std::size_t>(envelope_bytes))
+      ++data_bytes_;
+    bytes_ = size_of(topic, opaque(0, data_bytes_));
+  }
+
+  /// Publishes message `n` stamped `stamp_ns` through `publish(build)`.
+  template <class Publish>
+  decltype(auto) publish(Publish&& publish, std::int64_t stamp_ns, std::uint64_t n) const {
+    return data_bytes_ == 0 ? publish(track(stamp_ns, n)) : publish(opaque(stamp_ns, data_bytes_));
+  }
+
+  /// The stamp a delivery carries, or nullopt for another payload.
+  static std::optional<std::int64_t> stamp(const Delivery& d) {
+    if (const auto* t = d.as<wire::Track>()) return t->observed_ns();
+    if (const auto* o = d.as<wire::Opaque>(); o && o->data() && o->data()->size() >= 8) {
+      std::int64_t stamp;
+      std::memcpy(&stamp, o->data()->data(), sizeof(stamp));
+      return stamp;
+    }
+    return std::nullopt;
+  }
+
+  std::size_t envelope_bytes() const noexcept { return bytes_; }
+  const char* kind() const noexcept { return data_bytes_ == 0 ? "Track" : "Opaque"; }
+
+ private:
+  template <class Build>
+  static std::size_t size_of(const std::string& topic, Build&& build) {
+    EnvelopeBuilder builder;
+    builder.finish(topic, {"COL", "pub0"}, build(builder.fbb()), PublishOptions{});
+    return builder.bytes().size();
+  }
+
+  std::size_t data_bytes_ = 0;  // 0: Track
+  std::size_t bytes_ = 0;
+};
 
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
@@ -168,6 +232,7 @@ int run_throughput(const Options& o) {
       return 1;
     }
   }
+  const Messages messages(o.size, topics.front());
   const std::uint64_t per_publisher = o.messages / static_cast<std::uint64_t>(o.publishers);
   const std::uint64_t expected =
       per_publisher * static_cast<std::uint64_t>(o.publishers * o.subscribers);
@@ -179,7 +244,9 @@ int run_throughput(const Options& o) {
     threads.emplace_back([&, p] {
       Client& client = *bed.publishers[static_cast<std::size_t>(p)];
       for (std::uint64_t n = 0; n < per_publisher; ++n) {
-        if (!publish_blocking(client, topics[n % topics.size()], track(0, n))) return;
+        const std::string& topic = topics[n % topics.size()];
+        const auto publish = [&](auto&& build) { return publish_blocking(client, topic, build); };
+        if (!messages.publish(publish, 0, n)) return;
       }
       (void)client.flush(60s);
     });
@@ -210,19 +277,19 @@ int run_throughput(const Options& o) {
         "\"messages\":%llu,\"topics\":%llu,\"wildcard\":%s,\"nations\":%d,\"systems\":%d,"
         "\"delivered\":%llu,\"lost\":%llu,\"publish_rate\":%.0f,\"delivered_rate\":%.0f,"
         "\"broker_cpu_us_per_delivery\":%.3f,\"messages_per_publish_frame\":%.1f,"
-        "\"messages_per_delivery_frame\":%.1f}\n",
+        "\"messages_per_delivery_frame\":%.1f,\"envelope_bytes\":%zu}\n",
         o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
         static_cast<unsigned long long>(o.topics), o.wildcard ? "true" : "false", o.nations,
         o.systems, static_cast<unsigned long long>(got),
         static_cast<unsigned long long>(expected - got), publish_rate, delivered_rate,
-        cpu_per_delivery, per_sent_frame, per_received_frame);
+        cpu_per_delivery, per_sent_frame, per_received_frame, messages.envelope_bytes());
   } else {
     std::printf(
-        "throughput %d -> %d, %llu messages of ~200 B (Track) on %llu topic(s)%s, CURVE on, "
+        "throughput %d -> %d, %llu messages of %zu B (%s) on %llu topic(s)%s, CURVE on, "
         "policy of %d nations + %d filler systems\n",
         o.publishers, o.subscribers, static_cast<unsigned long long>(o.messages),
-        static_cast<unsigned long long>(o.topics), o.wildcard ? ", wildcard subscribers" : "",
-        o.nations, o.systems);
+        messages.envelope_bytes(), messages.kind(), static_cast<unsigned long long>(o.topics),
+        o.wildcard ? ", wildcard subscribers" : "", o.nations, o.systems);
     std::printf("  published:  %.0f msgs/s\n", publish_rate);
     std::printf("  delivered:  %.0f deliveries/s (%llu of %llu, lost %llu)\n", delivered_rate,
                 static_cast<unsigned long long>(got), static_cast<unsigned long long>(expected),
@@ -237,15 +304,15 @@ int run_throughput(const Options& o) {
 int run_latency(const Options& o) {
   BenchBed bed({1, 1, o.nations - 5, o.systems});
   const std::string topic = "track.COL.radar.rx17.T0042";
+  const Messages messages(o.size, topic);
   std::atomic<std::uint64_t> received{0};
   // Written by the subscriber's I/O thread only, read after. End to end from the
   // monotonic time carried in the payload; the two legs from the wall-clock times of the
   // envelope (publish) and the delivery (broker receive), all on this one host.
   LogHistogram histogram, to_broker, from_broker;
   if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
-        const auto* t = d.as<wire::Track>();
-        if (t != nullptr)
-          histogram.record(static_cast<double>(steady_ns() - t->observed_ns()) / 1000.0);
+        if (const auto stamp = Messages::stamp(d))
+          histogram.record(static_cast<double>(steady_ns() - *stamp) / 1000.0);
         const std::int64_t received_at = now_ns();
         to_broker.record(static_cast<double>(d.receive_time_ns() - d.envelope().publish_time_ns()) /
                          1000.0);
@@ -261,7 +328,8 @@ int run_latency(const Options& o) {
   for (std::uint64_t n = 0; n < total; ++n) {
     // An absolute schedule: a late send does not push every later one back.
     std::this_thread::sleep_until(start + period * static_cast<std::int64_t>(n));
-    if (!publish_blocking(publisher, topic, track(steady_ns(), n))) return 1;
+    const auto publish = [&](auto&& build) { return publish_blocking(publisher, topic, build); };
+    if (!messages.publish(publish, steady_ns(), n)) return 1;
     if (n % static_cast<std::uint64_t>(o.rate) == 0) {
       std::fprintf(stderr, "\r  %llu / %llu sent", static_cast<unsigned long long>(n),
                    static_cast<unsigned long long>(total));
@@ -276,13 +344,14 @@ int run_latency(const Options& o) {
         "llu,"
         "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
         "\"to_broker_p50_us\":%.1f,\"to_broker_p99_us\":%.1f,\"from_broker_p50_us\":%.1f,"
-        "\"from_broker_p99_us\":%.1f}\n",
+        "\"from_broker_p99_us\":%.1f,\"envelope_bytes\":%zu}\n",
         o.rate, static_cast<unsigned long long>(total), static_cast<unsigned long long>(got),
         q(0.5), q(0.9), q(0.99), q(0.999), histogram.max(), to_broker.quantile(0.5),
-        to_broker.quantile(0.99), from_broker.quantile(0.5), from_broker.quantile(0.99));
+        to_broker.quantile(0.99), from_broker.quantile(0.5), from_broker.quantile(0.99),
+        messages.envelope_bytes());
   } else {
-    std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, ~200 B tracks, CURVE on\n", o.rate,
-                o.duration);
+    std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, %zu B envelopes (%s), CURVE on\n",
+                o.rate, o.duration, messages.envelope_bytes(), messages.kind());
     std::printf("  received %llu of %llu\n", static_cast<unsigned long long>(got),
                 static_cast<unsigned long long>(total));
     std::printf("  p50 %.0f us  p90 %.0f us  p99 %.0f us  p99.9 %.0f us  max %.0f us\n", q(0.5),
