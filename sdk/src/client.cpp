@@ -253,23 +253,28 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
   // One builder and one copy of the origin per publishing thread: after warm-up, encoding
   // allocates nothing and takes no lock. The copy is refreshed when the generation says
   // another session (of this client or another) wrote it.
-  thread_local EnvelopeBuilder builder;
-  thread_local std::string nation, system;
-  thread_local std::uint64_t origin_of = 0;
+  struct PublisherState {  // one thread-local object: one TLS lookup per publish
+    EnvelopeBuilder builder;
+    std::string nation, system;
+    std::uint64_t origin_of = 0;
+  };
+  thread_local PublisherState local;
   const auto generation = origin_generation_.load(std::memory_order_acquire);
   if (generation == 0) {
     return Error{Errc::not_connected,
                  "no session yet: the origin is known after the broker's Welcome"};
   }
-  if (generation != origin_of) {
+  if (generation != local.origin_of) {
     std::lock_guard lock(mutex_);
-    nation = session_.nation;
-    system = session_.system;
-    origin_of = origin_generation_.load(std::memory_order_relaxed);
+    local.nation = session_.nation;
+    local.system = session_.system;
+    local.origin_of = origin_generation_.load(std::memory_order_relaxed);
   }
+  EnvelopeBuilder& builder = local.builder;
   builder.clear();
   auto [type, payload] = build(builder, context);
-  const wire::Uuid id = builder.finish_any(topic, {nation, system}, type, payload, options);
+  const wire::Uuid id =
+      builder.finish_any(topic, {local.nation, local.system}, type, payload, options);
   auto queued = enqueue_envelope(builder.bytes(), acknowledge, &id);
   if (!queued) return queued.error();
   return id;
@@ -310,16 +315,10 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
                                          " bytes (limit " +
                                          std::to_string(options_.send_queue_bytes) + ")"};
     }
-    const std::int64_t now = steady_ns();
-    send_now_tokens_ =
-        std::min(kSendNowBurst, send_now_tokens_ + static_cast<double>(now - send_now_refill_ns_) *
-                                                       kSendNowRate / 1e9);
-    send_now_refill_ns_ = now;
     // Registered before the frame can leave, so the ack cannot arrive first.
     if (acknowledge) ack_waiters_[key_of(*id)] = std::make_shared<AckWaiter>();
-    sending_now = socket_lock.owns_lock() && send_now_tokens_ >= 1 && phase_ == Phase::ready &&
-                  outbox_frames_ == 0 && in_flight_bytes_ == 0;
-    if (sending_now) send_now_tokens_ -= 1;
+    sending_now = socket_lock.owns_lock() && phase_ == Phase::ready && outbox_frames_ == 0 &&
+                  in_flight_bytes_ == 0 && take_send_now_token();
     if (!sending_now) {
       wake = outbox_frames_ == 0;
       append_record(outbox_, envelope, flags);
@@ -336,6 +335,17 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
   if (socket_lock.owns_lock()) socket_lock.unlock();
   if (wake) wake_io_thread();
   return PublishAck{*id, 0, 0};
+}
+
+bool Client::Impl::take_send_now_token() noexcept {
+  const std::int64_t now = steady_ns();
+  send_now_tokens_ =
+      std::min(kSendNowBurst, send_now_tokens_ + static_cast<double>(now - send_now_refill_ns_) *
+                                                     kSendNowRate / 1e9);
+  send_now_refill_ns_ = now;
+  if (send_now_tokens_ < 1) return false;
+  send_now_tokens_ -= 1;
+  return true;
 }
 
 Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id,

@@ -91,6 +91,8 @@ class Client::Impl {
   std::uint64_t next_subscription_id() { return next_subscription_id_.fetch_add(1) + 1; }
   bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_.get_id(); }
   void wake_io_thread() noexcept;
+  /// Under mutex_: whether the send-now budget (kSendNowRate) allows one more.
+  bool take_send_now_token() noexcept;
 
   // --- shared state --------------------------------------------------------------------
   const ClientOptions options_;
@@ -108,7 +110,7 @@ class Client::Impl {
   std::vector<std::uint8_t> outbox_;
   std::size_t outbox_frames_ = 0;
   std::size_t in_flight_bytes_ = 0;         // swapped out by the I/O thread, not yet sent
-  double send_now_tokens_ = kSendNowBurst;  // the bucket of kSendNowRate
+  double send_now_tokens_ = kSendNowBurst;  // the bucket of kSendNowRate, under mutex_
   std::int64_t send_now_refill_ns_ = 0;
   std::deque<ClientCommand> commands_;
   std::map<UuidKey, std::shared_ptr<AckWaiter>> ack_waiters_;
@@ -165,7 +167,8 @@ class Client::Impl {
   void report_error(const Error& error);
   void complete_ack(const wire::Uuid& id, Result<PublishAck> result);
 
-  std::mutex socket_mutex_;  // see the top of this file
+  std::mutex socket_mutex_;                 // see the top of this file
+  std::atomic<bool> input_pending_{false};  // set by send_now(): the socket has input
   std::thread io_thread_;
   std::atomic<std::uint64_t> next_subscription_id_{0};
   int wake_fd_ = -1;

@@ -120,8 +120,8 @@ void Client::Impl::loop() {
     monitor_ready = fds[1].revents != 0;
     wake_ready = fds[2].revents != 0;
     // A publishing thread that sent on the socket may have consumed its signal; it then
-    // wakes this thread through the eventfd (send_now()).
-    socket_ready = fds[0].revents != 0 || wake_ready;
+    // says so and wakes this thread through the eventfd (send_now()).
+    socket_ready = fds[0].revents != 0 || input_pending_.exchange(false);
   }
 }
 
@@ -579,7 +579,10 @@ bool Client::Impl::send_now(wire::Bytes envelope, std::uint8_t flags) {
   last_send_ns_ = steady_ns();
   // Any operation on the socket may consume the ZMQ_FD signal the I/O thread waits on: if
   // input is waiting, wake the thread so that it does not sleep on it.
-  if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) wake_io_thread();
+  if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    input_pending_.store(true);
+    wake_io_thread();
+  }
   return true;
 }
 

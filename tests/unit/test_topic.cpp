@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <vector>
 
 #include "enlace/topic.hpp"
 
@@ -297,4 +298,83 @@ TEST_CASE("a pattern that contains another also overlaps it", "[topic]") {
       CHECK(topic::overlaps(outer, inner));
     }
   }
+}
+
+// split() and topic validation read eight bytes at a time; a byte-at-a-time reference
+// must agree with them on every string, whatever its length and wherever the dots and the
+// bad bytes fall relative to the 8-byte words.
+TEST_CASE("split and topic validity agree with a byte-at-a-time reference", "[topic]") {
+  // Like Tokens::split: nothing is left in `out` when it fails.
+  const auto reference_split = [](const std::string& text, std::vector<std::string>& out) {
+    out.clear();
+    if (text.empty() || text.size() > topic::kMaxBytes) return false;
+    const auto fail = [&] {
+      out.clear();
+      return false;
+    };
+    std::string token;
+    for (char c : text) {
+      if (c != '.') {
+        token += c;
+        continue;
+      }
+      if (token.empty() || out.size() == topic::kMaxTokens) return fail();
+      out.push_back(token);
+      token.clear();
+    }
+    if (token.empty() || out.size() == topic::kMaxTokens) return fail();
+    out.push_back(token);
+    return true;
+  };
+  const auto reference_valid = [&](const std::string& text) {
+    std::vector<std::string> parts;
+    if (!reference_split(text, parts)) return false;
+    for (unsigned char c : text) {
+      if (c < 0x21 || c > 0x7E || c == '*' || c == '>') return false;
+    }
+    return true;
+  };
+  static constexpr char kAlphabet[] = "ab.Z9-_~!*> \x7f\x80\xff\x20\x21";
+  const std::string_view alphabet(kAlphabet, sizeof(kAlphabet));  // with the final '\0'
+
+  std::uint64_t state = 42;
+  const auto next = [&] {  // xorshift: reproducible
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int round = 0; round < 20000; ++round) {
+    const std::size_t length = next() % 41;
+    std::string text;
+    for (std::size_t i = 0; i < length; ++i) {
+      // Mostly token characters and dots, so that many strings are valid topics.
+      const std::uint64_t pick = next() % 100;
+      text += pick < 70 ? alphabet[pick % 2] : pick < 85 ? '.' : alphabet[next() % alphabet.size()];
+    }
+    INFO("text of " << text.size() << " bytes: '" << text << "'");
+    std::vector<std::string> expected;
+    const bool splits = reference_split(text, expected);
+    topic::Tokens tokens;
+    REQUIRE(tokens.split(text) == splits);
+    REQUIRE(tokens.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(tokens[i] == expected[i]);
+    REQUIRE(topic::is_valid_topic(text) == reference_valid(text));
+    if (splits) REQUIRE(topic::is_valid_topic(tokens) == reference_valid(text));
+  }
+}
+
+TEST_CASE("split handles dots on every word boundary and long topics", "[topic]") {
+  for (std::size_t first = 1; first < 20; ++first) {
+    const std::string text = std::string(first, 'x') + "." + std::string(20 - first, 'y');
+    topic::Tokens tokens;
+    REQUIRE(tokens.split(text));
+    REQUIRE(tokens.size() == 2);
+    CHECK(tokens[0].size() == first);
+    CHECK(tokens[1].size() == 20 - first);
+    CHECK(topic::is_valid_topic(text));
+  }
+  const std::string longest(topic::kMaxBytes, 'q');
+  CHECK(topic::is_valid_topic(longest));
+  CHECK_FALSE(topic::is_valid_topic(longest + "q"));
 }
