@@ -324,6 +324,7 @@ int run_latency(const Options& o) {
   const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
   const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / o.rate));
   Client& publisher = *bed.publishers.front();
+  const double cpu_before = process_cpu_us(bed.broker->pid());
   const auto start = Clock::now();
   for (std::uint64_t n = 0; n < total; ++n) {
     // An absolute schedule: a late send does not push every later one back.
@@ -337,6 +338,8 @@ int run_latency(const Options& o) {
   }
   (void)await_deliveries(received, total);
   const std::uint64_t got = received.load(std::memory_order_acquire);
+  const double cpu_per_delivery = (process_cpu_us(bed.broker->pid()) - cpu_before) /
+                                  static_cast<double>(std::max<std::uint64_t>(got, 1));
   const auto q = [&](double quantile) { return histogram.quantile(quantile); };
   if (o.json) {
     std::printf(
@@ -344,11 +347,12 @@ int run_latency(const Options& o) {
         "llu,"
         "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
         "\"to_broker_p50_us\":%.1f,\"to_broker_p99_us\":%.1f,\"from_broker_p50_us\":%.1f,"
-        "\"from_broker_p99_us\":%.1f,\"envelope_bytes\":%zu}\n",
+        "\"from_broker_p99_us\":%.1f,\"envelope_bytes\":%zu,"
+        "\"broker_cpu_us_per_delivery\":%.3f}\n",
         o.rate, static_cast<unsigned long long>(total), static_cast<unsigned long long>(got),
         q(0.5), q(0.9), q(0.99), q(0.999), histogram.max(), to_broker.quantile(0.5),
         to_broker.quantile(0.99), from_broker.quantile(0.5), from_broker.quantile(0.99),
-        messages.envelope_bytes());
+        messages.envelope_bytes(), cpu_per_delivery);
   } else {
     std::printf("latency at %.0f msgs/s for %.0f s, 1 -> 1, %zu B envelopes (%s), CURVE on\n",
                 o.rate, o.duration, messages.envelope_bytes(), messages.kind());
@@ -361,6 +365,7 @@ int run_latency(const Options& o) {
         "us, p99 %.0f us\n",
         to_broker.quantile(0.5), to_broker.quantile(0.99), from_broker.quantile(0.5),
         from_broker.quantile(0.99));
+    std::printf("  broker CPU: %.2f us per delivery\n", cpu_per_delivery);
   }
   return got == total ? 0 : 3;
 }

@@ -29,7 +29,7 @@ struct BenchBed {
   explicit BenchBed(const SetupOptions& options);
 };
 
-/// Broker process CPU time (user + system) in microseconds, from /proc/<pid>/stat.
+/// CPU time of a process, all its live threads, in microseconds (from schedstat).
 double process_cpu_us(int pid);
 
 }  // namespace enlace::bench
