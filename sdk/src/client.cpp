@@ -291,6 +291,11 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
   std::unique_lock socket_lock(socket_mutex_, std::defer_lock);
   if (!on_io_thread()) (void)socket_lock.try_lock();
   bool wake = false, sending_now = false;
+  const auto queue = [&] {  // under mutex_
+    wake = outbox_frames_ == 0;
+    append_record(outbox_, envelope, flags);
+    ++outbox_frames_;
+  };
   {
     std::unique_lock lock(mutex_);
     if (stopping_) return Error{Errc::closed, "client closed"};
@@ -319,18 +324,12 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
     if (acknowledge) ack_waiters_[key_of(*id)] = std::make_shared<AckWaiter>();
     sending_now = socket_lock.owns_lock() && phase_ == Phase::ready && outbox_frames_ == 0 &&
                   in_flight_bytes_ == 0 && take_send_now_token();
-    if (!sending_now) {
-      wake = outbox_frames_ == 0;
-      append_record(outbox_, envelope, flags);
-      ++outbox_frames_;
-    }
+    if (!sending_now) queue();
   }
   if (sending_now && !send_now(envelope, flags)) {
     // ZeroMQ's pipe is full: the message queues like any other.
     std::lock_guard lock(mutex_);
-    wake = outbox_frames_ == 0;
-    append_record(outbox_, envelope, flags);
-    ++outbox_frames_;
+    queue();
   }
   if (socket_lock.owns_lock()) socket_lock.unlock();
   if (wake) wake_io_thread();

@@ -69,8 +69,16 @@ void Client::Impl::loop() {
         while (handle_monitor_event()) {
         }
       }
-      for (int i = 0; socket_ready && i < kMaxReceivesPerPass; ++i) {
+      const std::uint64_t sends_before = send_attempts_;
+      // The socket's descriptor is armed (it will signal the next change) after a receive
+      // that found nothing, until the socket is used again.
+      bool armed = true;
+      for (int i = 0; socket_ready; ++i) {
         zmq::message_t message;
+        if (i == kMaxReceivesPerPass) {
+          armed = false;  // more may be waiting
+          break;
+        }
         if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
         handle_inbound(message);
       }
@@ -101,14 +109,16 @@ void Client::Impl::loop() {
         timeout_ms = std::max<long>(0, (next_ping - now) / 1000000 + 1);
       }
       // ZMQ_FD only signals changes, and any operation on the socket may consume the
-      // signal: ZMQ_EVENTS says whether there is work now; if not, the descriptors will
-      // signal the next change.
-      const int events = socket_->get(zmq::sockopt::events);
+      // signal: unless nothing touched the socket since a receive found it empty, ZMQ_EVENTS
+      // says whether there is work now (and re-arms the descriptor).
       const bool want_send = phase_ == Phase::ready && sending_offset_ < sending_.size();
-      if ((events & ZMQ_POLLIN) || (want_send && (events & ZMQ_POLLOUT))) {
-        socket_ready = true;
-        monitor_ready = wake_ready = false;
-        continue;
+      if (!armed || want_send || send_attempts_ != sends_before) {
+        const int events = socket_->get(zmq::sockopt::events);
+        if ((events & ZMQ_POLLIN) || (want_send && (events & ZMQ_POLLOUT))) {
+          socket_ready = true;
+          monitor_ready = wake_ready = false;
+          continue;
+        }
       }
       fds[0].fd = socket_->get(zmq::sockopt::fd);
       fds[1].fd = monitor_->get(zmq::sockopt::fd);
@@ -559,6 +569,7 @@ bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
   // Control frames are small and rare; if the pipe is momentarily full, a blocking send
   // with a short bound keeps their order relative to data without a second queue.
   socket_->set(zmq::sockopt::sndtimeo, 1000);
+  ++send_attempts_;
   const bool sent = socket_->send(frame, zmq::send_flags::none).has_value();
   socket_->set(zmq::sockopt::sndtimeo, -1);
   if (sent) {
@@ -624,6 +635,7 @@ void Client::Impl::flush_outbox() {
       std::memcpy(out + wire::kHeaderSize, sending_.data() + sending_offset_,
                   end - sending_offset_);
     }
+    ++send_attempts_;
     if (!socket_->send(frame, zmq::send_flags::dontwait)) break;  // full: wait for POLLOUT
     counters_.frames_sent.fetch_add(1);
     counters_.published.fetch_add(records);

@@ -1,15 +1,16 @@
 // The Enlace client: one authenticated session with a broker.
 //
-// Threads. A Client owns one background I/O thread that owns the ZeroMQ socket. Every
-// callback (deliveries, state changes, asynchronous errors) runs on that thread, one at
-// a time, never while the client holds an internal lock. All public member functions are
-// thread-safe; the blocking ones (connect, subscribe, unsubscribe, publish_and_wait)
-// refuse with invalid_argument when called from a callback, since they wait for the
-// thread that runs it.
+// Threads. A Client owns one background I/O thread that owns the ZeroMQ socket (while it
+// waits, a publishing thread may send its own message on it, under a lock it only ever
+// tries). Every callback (deliveries, state changes, asynchronous errors) runs on that
+// thread, one at a time, never while the client holds a lock another thread waits for.
+// All public member functions are thread-safe; the blocking ones (connect, subscribe,
+// unsubscribe, publish_and_wait) refuse with invalid_argument when called from a callback,
+// since they wait for the thread that runs it.
 //
-// Delivery semantics. publish() returning success means the envelope was queued in this
-// process, nothing more: the broker may still refuse it (reported through on_error) and
-// a connection loss may drop it. publish_and_wait() returns once the broker has accepted
+// Delivery semantics. publish() returning success means the envelope was handed to ZeroMQ
+// or queued in this process, nothing more: the broker may still refuse it (reported
+// through on_error) and a connection loss may drop it. publish_and_wait() returns once the broker has accepted
 // (audience computed, routed to its subscribers' queues) or refused the message.
 #pragma once
 
@@ -135,7 +136,7 @@ class Client {
   ///   client.publish("position.COL.unit.P12", [&](auto& fbb) {
   ///     return wire::CreatePositionReportDirect(fbb, "P12", ...); });
   /// Fails with not_connected before the first Welcome (the origin is not known yet),
-  /// invalid_topic, message_too_large or queue_full. Success means queued (see above).
+  /// invalid_topic, message_too_large or queue_full. Success means sent or queued (see above).
   template <class Build>
   Result<wire::Uuid> publish(std::string_view topic, Build&& build,
                              const PublishOptions& options = {}) {

@@ -333,7 +333,7 @@ ENLACE_API int enlace_client_flush(enlace_client_t* client, int timeout_ms);
  * Publishing
  *
  * What success means. With `acknowledge` 0, ENLACE_OK means only that the message was
- * queued in this process: the broker may still refuse it (reported through on_error) and a
+ * handed to ZeroMQ or queued in this process: the broker may still refuse it (reported through on_error) and a
  * connection loss may drop it. With `acknowledge` 1, the call waits up to `timeout_ms` for
  * the broker's answer: ENLACE_OK means the broker accepted the message (checked the
  * publish rules and the label, computed the audience, and routed it to the queues of the
