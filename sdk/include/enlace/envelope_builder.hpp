@@ -66,11 +66,7 @@ class EnvelopeBuilder {
     std::string_view system;
   };
 
-  explicit EnvelopeBuilder(std::size_t initial_bytes = 1024) : fbb_(initial_bytes) {
-    // The tables of one envelope rarely share a vtable layout: searching for a duplicate
-    // at every table costs more than the few bytes it could save.
-    fbb_.DedupVtables(false);
-  }
+  explicit EnvelopeBuilder(std::size_t initial_bytes = 1024) : fbb_(initial_bytes) {}
 
   /// The builder to create the payload table with, before finish(). reset() happens
   /// implicitly on the next finish() cycle via clear().
