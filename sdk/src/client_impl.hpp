@@ -187,7 +187,7 @@ class Client::Impl {
   std::int64_t last_receive_ns_ = 0;
   std::int64_t last_ping_ns_ = 0;  // at most one ping per heartbeat interval
   std::uint64_t ping_nonce_ = 0;
-  std::uint64_t send_attempts_ = 0;  // sends tried on the socket by this thread (loop())
+  std::uint64_t send_attempts_ = 0;     // sends tried on the socket by this thread (loop())
   std::vector<Subscription*> matched_;  // reused per delivery to avoid allocation
   flatbuffers::FlatBufferBuilder control_fbb_{256};
 };

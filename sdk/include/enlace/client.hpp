@@ -10,8 +10,8 @@
 //
 // Delivery semantics. publish() returning success means the envelope was handed to ZeroMQ
 // or queued in this process, nothing more: the broker may still refuse it (reported
-// through on_error) and a connection loss may drop it. publish_and_wait() returns once the broker has accepted
-// (audience computed, routed to its subscribers' queues) or refused the message.
+// through on_error) and a connection loss may drop it. publish_and_wait() returns once the broker
+// has accepted (audience computed, routed to its subscribers' queues) or refused the message.
 #pragma once
 
 #include <chrono>

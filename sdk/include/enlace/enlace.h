@@ -333,10 +333,10 @@ ENLACE_API int enlace_client_flush(enlace_client_t* client, int timeout_ms);
  * Publishing
  *
  * What success means. With `acknowledge` 0, ENLACE_OK means only that the message was
- * handed to ZeroMQ or queued in this process: the broker may still refuse it (reported through on_error) and a
- * connection loss may drop it. With `acknowledge` 1, the call waits up to `timeout_ms` for
- * the broker's answer: ENLACE_OK means the broker accepted the message (checked the
- * publish rules and the label, computed the audience, and routed it to the queues of the
+ * handed to ZeroMQ or queued in this process: the broker may still refuse it (reported through
+ * on_error) and a connection loss may drop it. With `acknowledge` 1, the call waits up to
+ * `timeout_ms` for the broker's answer: ENLACE_OK means the broker accepted the message (checked
+ * the publish rules and the label, computed the audience, and routed it to the queues of the
  * subscribers allowed to see it; for a durable topic, also wrote it to its journal);
  * otherwise the broker's code and reason are returned (e.g. ENLACE_ERR_PUBLISH_DENIED with
  * the rule). ENLACE_ERR_TIMEOUT after an acknowledged publish means "unknown": the broker
