@@ -101,10 +101,9 @@ class Client::Impl {
   ConnectionState state_ = ConnectionState::connecting;
   Error last_error_;
   SessionInfo session_;
-  bool have_session_ = false;
   // Names the origin in session_ for publishing threads' caches: a fresh value from a
   // process-wide counter at every Welcome, so no two clients or sessions share one; 0 until
-  // the first session. Written under mutex_.
+  // the first session (so it also says whether there has been one). Written under mutex_.
   std::atomic<std::uint64_t> origin_generation_{0};
   // Encoded frames waiting to be sent, each as [u32 length][frame].
   std::vector<std::uint8_t> outbox_;

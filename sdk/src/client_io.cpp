@@ -200,7 +200,8 @@ bool Client::Impl::handle_monitor_event() {
       if (phase_ == Phase::ready) counters_.reconnects.fetch_add(1);
       phase_ = Phase::disconnected;
       if (state() != ConnectionState::auth_failed) {
-        set_state(have_session_ ? ConnectionState::reconnecting : ConnectionState::connecting,
+        set_state(origin_generation_.load() != 0 ? ConnectionState::reconnecting
+                                                 : ConnectionState::connecting,
                   {Errc::not_connected, "connection to " + options_.endpoint + " lost"});
       }
       break;
@@ -337,7 +338,6 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
     session_.policy_version = welcome.policy_version() ? welcome.policy_version()->str() : "";
     session_.max_message_bytes = welcome.max_message_bytes();
     session_.session_id = welcome.session_id();
-    have_session_ = true;
     static std::atomic<std::uint64_t> generations{0};
     origin_generation_.store(generations.fetch_add(1) + 1, std::memory_order_release);
     if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
