@@ -2,7 +2,9 @@
 #
 # Installed tree (paths relative to the prefix; lib/ is CMAKE_INSTALL_LIBDIR):
 #   bin/enlace-broker, bin/enlace
-#   include/enlace/*.hpp, include/enlace/enlace.h      public API (sdk/include/enlace/ only)
+#   include/enlace/*.hpp, include/enlace/enlace.h      public API: sdk/include/enlace/ and the
+#                                                      protocol core's vocabulary headers
+#                                                      (protocol/include/enlace/)
 #   include/enlace/wire/*_generated.h                  generated from schemas/*.fbs
 #   lib/libenlace.so.* or lib/libenlace.a
 #   lib/cmake/Enlace/EnlaceConfig.cmake (+ ConfigVersion, Targets, EnlaceSchemas.cmake)
@@ -32,11 +34,22 @@ install(TARGETS enlace_sdk
           NAMELINK_COMPONENT Enlace_Development
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Enlace_Development)
 
-# Only sdk/include/enlace/ is public; internal headers live in each component's src/.
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/sdk/include/enlace/
-  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/enlace
-  COMPONENT Enlace_Development
-  FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
+# A static libenlace needs the protocol core's archive beside it; a shared one contains it.
+if(ENLACE_SDK_STATIC)
+  install(TARGETS enlace_protocol
+    EXPORT EnlaceTargets
+    ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR} COMPONENT Enlace_Development)
+endif()
+
+# The public headers: the SDK's and the vocabulary its API is written in (error codes,
+# results, topics, keys, wire tables), which the protocol core owns. The core's own API
+# (protocol/internal/) and every component's src/ stay internal.
+foreach(_enlace_public_dir IN ITEMS sdk/include/enlace protocol/include/enlace)
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${_enlace_public_dir}/
+    DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/enlace
+    COMPONENT Enlace_Development
+    FILES_MATCHING PATTERN "*.hpp" PATTERN "*.h")
+endforeach()
 
 # The generated headers go beside them, so <enlace/wire/envelope_generated.h> resolves the
 # same way in the build tree (generated/) and once installed. The list comes from the

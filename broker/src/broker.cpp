@@ -1,6 +1,6 @@
 // Broker lifecycle: binding, the event loop, policy reload, session expiry, metrics.
 #include "broker.hpp"
-#include "clock.hpp"
+#include "enlace/protocol/clock.hpp"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -45,7 +45,7 @@ Broker::Broker(BrokerConfig config, std::shared_ptr<const policy::Policy> policy
     : config_(std::move(config)), policy_(std::move(policy)), context_(1), router_() {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
-  pass_buffer_.reserve(2 * 1024 * 1024);
+  pass_buffer_.reserve_capacity(2 * 1024 * 1024);
 }
 
 Broker::~Broker() {
@@ -97,7 +97,7 @@ void Broker::bind() {
 void Broker::run() {
   bind();
   next_metrics_ns_ =
-      monotonic_ns() +
+      protocol::monotonic_ns() +
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_.metrics_interval).count();
   // The loop waits with one poll() on the sockets' ZMQ_FD descriptors. They signal changes
   // only, and any operation on a socket may consume the signal, so a pass works until the
@@ -114,7 +114,7 @@ void Broker::run() {
     if (router_ready) receive_all();
     // End of the pass: what was routed in it leaves now, one frame per session.
     flush_sessions();
-    housekeeping(monotonic_ns());
+    housekeeping(protocol::monotonic_ns());
     if (router_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
       router_ready = true;
       zap_ready = wake_ready = false;

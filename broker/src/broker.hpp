@@ -23,7 +23,8 @@
 
 #include "enlace/keys.hpp"
 #include "enlace/policy/policy.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
+#include "enlace/protocol/records.hpp"
 #include "metrics.hpp"
 #include "session.hpp"
 #include "string_hash.hpp"
@@ -116,16 +117,13 @@ class Broker {
                    std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
   void send_ack(Session& session, std::uint32_t request_id, const wire::Uuid* message_id,
                 std::uint64_t sequence, std::uint32_t count);
+  /// Sends the control frame finished in `fbb`: through the session's queue when the peer
+  /// has one (so it keeps its place among the deliveries), else at once.
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);
-  /// Appends a frame (header + finished FlatBuffer) to the pass buffer as one batch record.
-  PendingRecord append_record(wire::Command command, flatbuffers::FlatBufferBuilder& fbb);
-  /// Appends a Deliver frame built from the publisher session's template.
-  PendingRecord append_delivery(const Session& publisher, std::uint64_t sequence,
-                                std::int64_t receive_ns, wire::Bytes envelope);
-  /// Reserves a record for a frame of `body_size` bytes after the header, writes the record
-  /// and frame headers, and returns where the body goes.
-  std::uint8_t* reserve_record(wire::Command command, std::size_t body_size, PendingRecord& out);
-  void enqueue(Session& session, PendingRecord record);
+  /// Appends a Deliver frame built from the publisher session's template to the pass buffer.
+  protocol::RecordRef append_delivery(const Session& publisher, std::uint64_t sequence,
+                                      std::int64_t receive_ns, wire::Bytes envelope);
+  void enqueue(Session& session, protocol::RecordRef record);
   void flush_sessions();
   bool send_to(const std::string& routing_id, zmq::message_t& frame);
 
@@ -146,7 +144,7 @@ class Broker {
   // Every frame produced during a loop pass, once, as batch records; sessions hold
   // offsets into it. Cleared after each flush, its memory kept: producing a delivery
   // allocates nothing once warmed up, however many subscribers receive it.
-  std::vector<std::uint8_t> pass_buffer_;
+  protocol::RecordBuffer pass_buffer_;
   SubscriptionTrie trie_;
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;

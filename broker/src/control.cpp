@@ -1,6 +1,7 @@
 // Session control: Hello/Welcome, Subscribe/Unsubscribe, Ping/Pong.
+#include "enlace/protocol/control.hpp"
 #include "broker.hpp"
-#include "clock.hpp"
+#include "enlace/protocol/clock.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
@@ -36,10 +37,7 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
       handle_unsubscribe(*session, *control.body_as_Unsubscribe());
       return;
     case wire::Control::Ping: {
-      control_fbb_.Clear();
-      auto pong = wire::CreatePong(control_fbb_, control.body_as_Ping()->nonce(), now_ns());
-      control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Pong, pong.Union()),
-                          wire::ControlFrameIdentifier());
+      protocol::build_pong(control_fbb_, control.body_as_Ping()->nonce(), protocol::utc_ns());
       send_control(routing_id, control_fbb_);
       return;
     }
@@ -79,7 +77,7 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   session->public_key = system->public_key;
   apply_policy(*session, *system);
   session->error_rate = TokenBucket(kErrorsPerSecond, kErrorBurst);
-  session->last_activity_ns = monotonic_ns();
+  session->last_activity_ns = protocol::monotonic_ns();
   if (hello.heartbeat_ms() > 0) {
     session->idle_timeout_ns = std::max(
         kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
@@ -91,16 +89,16 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
             s.nation_code, s.role_name,
             hello.client_name() ? hello.client_name()->string_view() : "");
 
-  control_fbb_.Clear();
-  auto& fbb = control_fbb_;
-  auto welcome = wire::CreateWelcome(
-      fbb, wire::kProtocolVersion, fbb.CreateString(config_.broker_id),
-      fbb.CreateString(s.nation_code), fbb.CreateString(s.system_id), fbb.CreateString(s.role_name),
-      static_cast<std::uint32_t>(policy_->limits().max_message_bytes), s.session_id,
-      fbb.CreateString(policy_->digest()));
-  fbb.Finish(wire::CreateControlFrame(fbb, wire::Control::Welcome, welcome.Union()),
-             wire::ControlFrameIdentifier());
-  send_control(routing_id, fbb);
+  protocol::build_welcome(
+      control_fbb_,
+      {.broker_id = config_.broker_id,
+       .nation = s.nation_code,
+       .system = s.system_id,
+       .role = s.role_name,
+       .policy_version = policy_->digest(),
+       .max_message_bytes = static_cast<std::uint32_t>(policy_->limits().max_message_bytes),
+       .session_id = s.session_id});
+  send_control(routing_id, control_fbb_);
 }
 
 void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) {
@@ -138,11 +136,7 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
   send_ack(session, request_id, nullptr, 0, 0);
   if (request.snapshot()) {
     // The COP cache is not kept yet: the snapshot is empty, and live traffic follows.
-    control_fbb_.Clear();
-    auto end = wire::CreateEndOfSnapshot(control_fbb_, request_id, 0);
-    control_fbb_.Finish(
-        wire::CreateControlFrame(control_fbb_, wire::Control::EndOfSnapshot, end.Union()),
-        wire::ControlFrameIdentifier());
+    protocol::build_end_of_snapshot(control_fbb_, request_id, 0);
     send_control(session.routing_id, control_fbb_);
   }
 }

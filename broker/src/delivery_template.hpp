@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 
 namespace enlace::broker {
 

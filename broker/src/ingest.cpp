@@ -5,7 +5,8 @@
 #include <cstring>
 
 #include "broker.hpp"
-#include "clock.hpp"
+#include "enlace/protocol/aligned.hpp"
+#include "enlace/protocol/clock.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
@@ -55,7 +56,8 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   // ZeroMQ attaches the ZAP User-Id (our system id) and metadata to every message of a
   // connection.
   const char* user_id = payload.gets("User-Id");
-  const Peer peer{std::string(id), user_id ? user_id : "", &payload, monotonic_ns(), now_ns()};
+  const Peer peer{std::string(id), user_id ? user_id : "", &payload, protocol::monotonic_ns(),
+                  protocol::utc_ns()};
   Session* session = find_session(id);
   if (session != nullptr && session->system_id != peer.system_id) {
     // A new connection reused a departed peer's routing id: the old session is over.
@@ -72,14 +74,11 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
     return;
   }
 
-  const std::uint8_t* data = static_cast<const std::uint8_t*>(payload.data());
-  if (!wire::is_aligned(data)) {
-    aligned_copy_.resize((payload.size() + 7) / 8);
-    std::memcpy(aligned_copy_.data(), data, payload.size());
-    data = reinterpret_cast<const std::uint8_t*>(aligned_copy_.data());
-  }
+  const wire::Bytes bytes = protocol::aligned_view(
+      {static_cast<const std::uint8_t*>(payload.data()), payload.size()}, aligned_copy_);
+  const std::uint8_t* data = bytes.data();
   wire::FrameView frame;
-  if (const Errc code = wire::parse_frame({data, payload.size()}, frame); code != Errc::ok) {
+  if (const Errc code = wire::parse_frame(bytes, frame); code != Errc::ok) {
     send_error(
         session, peer.routing_id, code,
         code == Errc::unsupported_version
@@ -202,7 +201,7 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
 void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes envelope_bytes,
                    policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns) {
   // Build the delivery lazily: a message nobody may receive costs no encoding.
-  PendingRecord record{};
+  protocol::RecordRef record{};
   bool built = false;
   const auto build = [&] {
     record = append_delivery(publisher, sequence, receive_ns, envelope_bytes);

@@ -9,6 +9,7 @@
 
 #include "delivery_template.hpp"
 #include "enlace/policy/policy.hpp"
+#include "enlace/protocol/records.hpp"
 #include "enlace/topic.hpp"
 #include "token_bucket.hpp"
 
@@ -19,14 +20,6 @@ struct SessionSubscription {
   std::string pattern;
   topic::Tokens tokens;  // views into `pattern` (the object never moves: held by unique_ptr)
   bool snapshot = false;
-};
-
-/// A frame queued for a session during the current loop pass: a batch record in the
-/// broker's pass buffer (see Broker::pass_buffer_). Eight bytes, however many
-/// subscribers share the frame.
-struct PendingRecord {
-  std::uint32_t offset;  // of the record in the pass buffer
-  std::uint32_t size;    // of the whole record, header and padding included
 };
 
 struct Session {
@@ -51,7 +44,9 @@ struct Session {
   // Routing state for the current loop pass.
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
                                            // of its patterns match
-  std::vector<PendingRecord> pending;      // frames to send at the end of the pass, in order
+  // Frames to send at the end of the pass, in order: records of the broker's pass buffer
+  // (Broker::pass_buffer_), eight bytes each however many sessions share a frame.
+  std::vector<protocol::RecordRef> pending;
   bool queued_for_flush = false;
 
   std::uint64_t delivered = 0;  // frames sent to this session (logged when it closes)

@@ -69,7 +69,7 @@ void CommandPost::on_connected() {
   }
 }
 
-void CommandPost::on_refusal(std::string_view what, const enlace::Error& error) {
+void CommandPost::on_refusal(std::string_view what, const enlace::ErrorInfo& error) {
   view_.record_refusal(std::string(what), error);
 }
 

@@ -24,7 +24,7 @@ class CommandPost : public SimulatedSystem {
  protected:
   void on_connected() override;
   void run(StopFlag& stop, Clock::time_point start) override;
-  void on_refusal(std::string_view what, const enlace::Error& error) override;
+  void on_refusal(std::string_view what, const enlace::ErrorInfo& error) override;
 
  private:
   void script_col(Schedule& s);

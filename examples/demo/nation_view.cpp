@@ -193,7 +193,7 @@ void NationView::record_subscription(std::string pattern) {
   data_.subscriptions.push_back(std::move(pattern));
 }
 
-void NationView::record_refusal(std::string what, const enlace::Error& error) {
+void NationView::record_refusal(std::string what, const enlace::ErrorInfo& error) {
   std::lock_guard lock(mutex_);
   data_.refusals.push_back(
       {++next_seq_, std::move(what), std::string(enlace::to_string(error.code)), error.reason});

@@ -90,7 +90,7 @@ class NationView {
 
   void record(const enlace::Delivery& delivery);
   void record_subscription(std::string pattern);
-  void record_refusal(std::string what, const enlace::Error& error);
+  void record_refusal(std::string what, const enlace::ErrorInfo& error);
 
   ViewSnapshot snapshot() const;
 

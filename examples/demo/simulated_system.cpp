@@ -81,7 +81,7 @@ SimulatedSystem::SimulatedSystem(const SystemSpec& spec, const enlace::KeyPair& 
   options.keys = keys;
   options.client_name = fmt::format("enlace-demo/{}", spec.id);
   // Refusals of messages sent without waiting (publish()) arrive here, on the I/O thread.
-  options.on_error = [this](const enlace::Error& error) { refusal("publish", error); };
+  options.on_error = [this](const enlace::ErrorInfo& error) { refusal("publish", error); };
   client_ = std::make_unique<enlace::Client>(std::move(options));
 }
 
@@ -112,7 +112,7 @@ void SimulatedSystem::close() {
   client_->close();
 }
 
-void SimulatedSystem::refusal(const std::string& what, const enlace::Error& error) {
+void SimulatedSystem::refusal(const std::string& what, const enlace::ErrorInfo& error) {
   // A client closing under a pending publish_and_wait is the demo stopping, not a refusal.
   if (error.code == enlace::Errc::closed) return;
   refused_.fetch_add(1);
@@ -128,6 +128,6 @@ std::string SimulatedSystem::last_refusal() const {
   return last_refusal_;
 }
 
-void SimulatedSystem::on_refusal(std::string_view, const enlace::Error&) {}
+void SimulatedSystem::on_refusal(std::string_view, const enlace::ErrorInfo&) {}
 
 }  // namespace demo

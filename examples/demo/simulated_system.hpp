@@ -105,7 +105,7 @@ class SimulatedSystem {
   virtual void run(StopFlag& stop, Clock::time_point start) = 0;
   /// The broker refused something this system sent: on the I/O thread for a publish()
   /// (e.g. rate_limited), on the calling thread for publish_and_wait() and subscribe().
-  virtual void on_refusal(std::string_view what, const enlace::Error& error);
+  virtual void on_refusal(std::string_view what, const enlace::ErrorInfo& error);
 
   enlace::Client& client() noexcept { return *client_; }
 
@@ -136,7 +136,7 @@ class SimulatedSystem {
     return true;
   }
 
-  void refusal(const std::string& what, const enlace::Error& error);
+  void refusal(const std::string& what, const enlace::ErrorInfo& error);
 
  private:
   const SystemSpec& spec_;

@@ -131,13 +131,13 @@ ENLACE_API int enlace_client_open(enlace_client_t** out, const enlace_client_opt
     cxx.send_queue_wait = milliseconds(o.send_queue_wait_ms);
 
     enlace_client* h = handle.get();
-    cxx.on_state = [h](enlace::ConnectionState state, const enlace::Error& error) {
+    cxx.on_state = [h](enlace::ConnectionState state, const enlace::ErrorInfo& error) {
       if (h->on_state == nullptr || h->closing.load(std::memory_order_acquire)) return;
       CallbackScope scope(h);
       h->on_state(static_cast<int>(state), static_cast<int>(error.code), error.reason.c_str(),
                   h->on_state_user);
     };
-    cxx.on_error = [h](const enlace::Error& error) {
+    cxx.on_error = [h](const enlace::ErrorInfo& error) {
       if (h->on_error == nullptr || h->closing.load(std::memory_order_acquire)) return;
       CallbackScope scope(h);
       h->on_error(static_cast<int>(error.code), error.reason.c_str(), h->on_error_user);

@@ -150,17 +150,9 @@ ENLACE_API int enlace_publish_envelope(enlace_client_t* client, const uint8_t* b
       return record(ENLACE_ERR_MESSAGE_TOO_LARGE, "a buffer of " + std::to_string(size) +
                                                       " bytes exceeds any message size limit");
     }
-    // FlatBuffers reads 64-bit fields in place: give the verifier an 8-byte aligned copy
-    // when the caller's buffer is not (the SDK copies the envelope into its queue anyway).
-    enlace::wire::Bytes envelope(bytes, size);
-    std::vector<std::uint64_t> aligned;
-    if (!enlace::wire::is_aligned(bytes)) {
-      aligned.resize((size + 7) / 8);
-      std::memcpy(aligned.data(), bytes, size);
-      envelope = enlace::wire::Bytes(reinterpret_cast<const std::uint8_t*>(aligned.data()), size);
-    }
+    // Client::publish_envelope verifies an aligned copy when the buffer is not aligned.
     auto ack =
-        client->client->publish_envelope(envelope, acknowledge != 0, milliseconds(timeout_ms));
+        client->client->publish_envelope({bytes, size}, acknowledge != 0, milliseconds(timeout_ms));
     if (!ack) return fail(ack.error());
     fill_ack(ack_out, ack->message_id, ack->sequence, ack->audience_nations);
     return succeed();

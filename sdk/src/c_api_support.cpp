@@ -102,7 +102,7 @@ int succeed() noexcept {
   return ENLACE_OK;
 }
 
-int fail(const enlace::Error& error) noexcept {
+int fail(const enlace::ErrorInfo& error) noexcept {
   return record(static_cast<int>(error.code), error.reason);
 }
 

@@ -75,7 +75,7 @@ extern thread_local constinit const enlace_client* t_in_callback;
 int record(int code, std::string_view reason) noexcept;
 // Records ENLACE_OK with an empty reason; returns ENLACE_OK.
 int succeed() noexcept;
-int fail(const enlace::Error& error) noexcept;
+int fail(const enlace::ErrorInfo& error) noexcept;
 int invalid(std::string_view reason) noexcept;
 
 // Runs `body`, turning any exception into internal_error (or invalid_argument for

@@ -8,21 +8,11 @@
 #include <vector>
 
 #include "client_impl.hpp"
+#include "enlace/protocol/aligned.hpp"
+#include "enlace/protocol/clock.hpp"
 
 namespace enlace {
 namespace {
-
-// Appends one batch record holding a publish frame to the outbox, so that the outbox is
-// already the body of a batch frame when it is sent.
-void append_record(std::vector<std::uint8_t>& outbox, wire::Bytes envelope, std::uint8_t flags) {
-  const std::size_t frame_size = wire::kHeaderSize + envelope.size();
-  const std::size_t at = outbox.size();
-  outbox.resize(at + wire::record_size(frame_size));
-  std::uint8_t* out = outbox.data() + at;
-  wire::write_record_header(out, frame_size);
-  wire::write_header(out + wire::kRecordHeaderSize, wire::Command::publish, flags);
-  std::memcpy(out + wire::kRecordHeaderSize + wire::kHeaderSize, envelope.data(), envelope.size());
-}
 
 // libzmq checks a tcp:// address's characters when connecting but resolves it later, on
 // its own thread: an out-of-range port would show only as a connection that never comes.
@@ -86,7 +76,7 @@ SessionInfo Client::session() const {
 
 Result<SessionInfo> Client::wait_connected(std::chrono::milliseconds timeout) {
   if (impl_->on_io_thread())
-    return Error{Errc::invalid_argument, "wait_connected() called from a callback"};
+    return ErrorInfo{Errc::invalid_argument, "wait_connected() called from a callback"};
   std::unique_lock lock(impl_->mutex_);
   const bool done = impl_->changed_.wait_for(lock, timeout, [&] {
     return impl_->state_ == ConnectionState::connected ||
@@ -99,16 +89,16 @@ Result<SessionInfo> Client::wait_connected(std::chrono::milliseconds timeout) {
     case ConnectionState::auth_failed:
       return impl_->last_error_;
     case ConnectionState::closed:
-      return Error{Errc::closed, "client closed"};
+      return ErrorInfo{Errc::closed, "client closed"};
     default:
       break;
   }
   (void)done;
-  return Error{Errc::timeout, "no session with " + impl_->options_.endpoint + " within " +
-                                  std::to_string(timeout.count()) + " ms" +
-                                  (impl_->last_error_.reason.empty()
-                                       ? std::string()
-                                       : " (last error: " + impl_->last_error_.reason + ")")};
+  return ErrorInfo{Errc::timeout, "no session with " + impl_->options_.endpoint + " within " +
+                                      std::to_string(timeout.count()) + " ms" +
+                                      (impl_->last_error_.reason.empty()
+                                           ? std::string()
+                                           : " (last error: " + impl_->last_error_.reason + ")")};
 }
 
 Result<wire::Uuid> Client::publish_with(std::string_view topic, const PublishOptions& options,
@@ -123,27 +113,23 @@ Result<PublishAck> Client::await_ack(const wire::Uuid& id, std::chrono::millisec
 Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowledge,
                                             std::chrono::milliseconds timeout) {
   if (acknowledge && impl_->on_io_thread()) {
-    return Error{Errc::invalid_argument,
-                 "publish_envelope() with acknowledge called from a callback"};
+    return ErrorInfo{Errc::invalid_argument,
+                     "publish_envelope() with acknowledge called from a callback"};
   }
   // Far above any broker's limit; refusing it first keeps the verifier's own bounds safe.
   constexpr std::size_t kMaxEnvelopeBytes = std::size_t{1} << 30;
   if (envelope.size() > kMaxEnvelopeBytes) {
-    return Error{Errc::message_too_large,
-                 "envelope of " + std::to_string(envelope.size()) + " bytes"};
+    return ErrorInfo{Errc::message_too_large,
+                     "envelope of " + std::to_string(envelope.size()) + " bytes"};
   }
   // The caller's buffer may sit anywhere; FlatBuffers reads fields in place, so verify an
   // aligned copy when it is not 8-byte aligned.
   std::vector<std::uint64_t> aligned;
-  if (!wire::is_aligned(envelope.data())) {
-    aligned.resize((envelope.size() + 7) / 8);
-    if (!envelope.empty()) std::memcpy(aligned.data(), envelope.data(), envelope.size());
-    envelope = {reinterpret_cast<const std::uint8_t*>(aligned.data()), envelope.size()};
-  }
+  envelope = protocol::aligned_view(envelope, aligned);
   if (const Errc code = wire::verify_body({wire::Command::publish, 0, envelope});
       code != Errc::ok) {
-    return Error{Errc::invalid_envelope,
-                 "not a valid Envelope buffer (identifier ENV1): " + std::string(to_string(code))};
+    return ErrorInfo{Errc::invalid_envelope, "not a valid Envelope buffer (identifier ENV1): " +
+                                                 std::string(to_string(code))};
   }
   const wire::Uuid id = *wire::GetEnvelope(envelope.data())->id();
   auto queued = impl_->enqueue_envelope(envelope, acknowledge, &id);
@@ -155,9 +141,9 @@ Result<Subscription> Client::subscribe(std::string pattern, DeliveryHandler hand
                                        SubscribeOptions options,
                                        std::chrono::milliseconds timeout) {
   if (!topic::is_valid_pattern(pattern)) {
-    return Error{Errc::invalid_pattern, "'" + pattern + "' is not a valid topic pattern"};
+    return ErrorInfo{Errc::invalid_pattern, "'" + pattern + "' is not a valid topic pattern"};
   }
-  if (!handler) return Error{Errc::invalid_argument, "subscribe() needs a handler"};
+  if (!handler) return ErrorInfo{Errc::invalid_argument, "subscribe() needs a handler"};
   ClientCommand command{ClientCommand::Kind::subscribe,
                         impl_->next_subscription_id(),
                         pattern,
@@ -185,14 +171,16 @@ Status Client::unsubscribe(const Subscription& subscription, std::chrono::millis
 }
 
 Status Client::flush(std::chrono::milliseconds timeout) {
-  if (impl_->on_io_thread()) return Error{Errc::invalid_argument, "flush() called from a callback"};
+  if (impl_->on_io_thread())
+    return ErrorInfo{Errc::invalid_argument, "flush() called from a callback"};
   std::unique_lock lock(impl_->mutex_);
   if (impl_->changed_.wait_for(lock, timeout, [&] {
-        return (impl_->outbox_frames_ == 0 && impl_->in_flight_bytes_ == 0) || impl_->stopping_;
+        return (impl_->outbox_records_.empty() && impl_->in_flight_bytes_ == 0) || impl_->stopping_;
       })) {
     return success();
   }
-  return Error{Errc::timeout, std::to_string(impl_->outbox_frames_) + " messages still queued"};
+  return ErrorInfo{Errc::timeout,
+                   std::to_string(impl_->outbox_records_.size()) + " messages still queued"};
 }
 
 ClientStats Client::stats() const {
@@ -245,24 +233,24 @@ void Client::Impl::stop() {
 Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOptions& options,
                                          bool acknowledge, BuildFn build, void* context) {
   if (!topic::is_valid_topic(topic)) {
-    return Error{Errc::invalid_topic, "'" + std::string(topic) + "' is not a valid topic"};
+    return ErrorInfo{Errc::invalid_topic, "'" + std::string(topic) + "' is not a valid topic"};
   }
   if (acknowledge && on_io_thread()) {
-    return Error{Errc::invalid_argument, "publish_and_wait() called from a callback"};
+    return ErrorInfo{Errc::invalid_argument, "publish_and_wait() called from a callback"};
   }
   // One builder and one copy of the origin per publishing thread: after warm-up, encoding
   // allocates nothing and takes no lock. The copy is refreshed when the generation says
   // another session (of this client or another) wrote it.
   struct PublisherState {  // one thread-local object: one TLS lookup per publish
-    EnvelopeBuilder builder;
+    EnvelopeEncoder builder;
     std::string nation, system;
     std::uint64_t origin_of = 0;
   };
   thread_local PublisherState local;
   const auto generation = origin_generation_.load(std::memory_order_acquire);
   if (generation == 0) {
-    return Error{Errc::not_connected,
-                 "no session yet: the origin is known after the broker's Welcome"};
+    return ErrorInfo{Errc::not_connected,
+                     "no session yet: the origin is known after the broker's Welcome"};
   }
   if (generation != local.origin_of) {
     std::lock_guard lock(mutex_);
@@ -270,7 +258,7 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
     local.system = session_.system;
     local.origin_of = origin_generation_.load(std::memory_order_relaxed);
   }
-  EnvelopeBuilder& builder = local.builder;
+  EnvelopeEncoder& builder = local.builder;
   builder.clear();
   auto [type, payload] = build(builder, context);
   const wire::Uuid id =
@@ -292,19 +280,18 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
   if (!on_io_thread()) (void)socket_lock.try_lock();
   bool wake = false, sending_now = false;
   const auto queue = [&] {  // under mutex_
-    wake = outbox_frames_ == 0;
-    append_record(outbox_, envelope, flags);
-    ++outbox_frames_;
+    wake = outbox_records_.empty();
+    outbox_records_.push_back(outbox_.append(wire::Command::publish, flags, envelope));
   };
   {
     std::unique_lock lock(mutex_);
-    if (stopping_) return Error{Errc::closed, "client closed"};
+    if (stopping_) return ErrorInfo{Errc::closed, "client closed"};
     const std::size_t limit =
         session_.max_message_bytes ? session_.max_message_bytes : max_frame_bytes_;
     if (envelope.size() + wire::kHeaderSize > limit) {
-      return Error{Errc::message_too_large, "envelope of " + std::to_string(envelope.size()) +
-                                                " bytes exceeds the broker's limit of " +
-                                                std::to_string(limit) + " bytes per frame"};
+      return ErrorInfo{Errc::message_too_large, "envelope of " + std::to_string(envelope.size()) +
+                                                    " bytes exceeds the broker's limit of " +
+                                                    std::to_string(limit) + " bytes per frame"};
     }
     const auto has_room = [&] {
       return stopping_ ||
@@ -313,16 +300,16 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
     if (!has_room() && options_.send_queue_wait.count() > 0 && !on_io_thread()) {
       if (socket_lock.owns_lock()) socket_lock.unlock();  // the I/O thread makes the room
       changed_.wait_for(lock, options_.send_queue_wait, has_room);
-      if (stopping_) return Error{Errc::closed, "client closed"};
+      if (stopping_) return ErrorInfo{Errc::closed, "client closed"};
     }
     if (!has_room()) {
-      return Error{Errc::queue_full, "send queue holds " + std::to_string(outbox_.size()) +
-                                         " bytes (limit " +
-                                         std::to_string(options_.send_queue_bytes) + ")"};
+      return ErrorInfo{Errc::queue_full, "send queue holds " + std::to_string(outbox_.size()) +
+                                             " bytes (limit " +
+                                             std::to_string(options_.send_queue_bytes) + ")"};
     }
     // Registered before the frame can leave, so the ack cannot arrive first.
     if (acknowledge) ack_waiters_[key_of(*id)] = std::make_shared<AckWaiter>();
-    sending_now = socket_lock.owns_lock() && phase_ == Phase::ready && outbox_frames_ == 0 &&
+    sending_now = socket_lock.owns_lock() && phase_ == Phase::ready && outbox_records_.empty() &&
                   in_flight_bytes_ == 0 && take_send_now_token();
     if (!sending_now) queue();
   }
@@ -337,7 +324,7 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
 }
 
 bool Client::Impl::take_send_now_token() noexcept {
-  const std::int64_t now = steady_ns();
+  const std::int64_t now = protocol::monotonic_ns();
   send_now_tokens_ =
       std::min(kSendNowBurst, send_now_tokens_ + static_cast<double>(now - send_now_refill_ns_) *
                                                      kSendNowRate / 1e9);
@@ -352,11 +339,11 @@ Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id,
   std::unique_lock lock(mutex_);
   const auto it = ack_waiters_.find(key_of(id));
   if (it == ack_waiters_.end())
-    return Error{Errc::invalid_argument, "no acknowledgement requested for this id"};
+    return ErrorInfo{Errc::invalid_argument, "no acknowledgement requested for this id"};
   const auto waiter = it->second;
   changed_.wait_for(lock, timeout, [&] { return waiter->done || stopping_; });
   ack_waiters_.erase(key_of(id));
-  if (!waiter->done && stopping_) return Error{Errc::closed, "client closed"};
+  if (!waiter->done && stopping_) return ErrorInfo{Errc::closed, "client closed"};
   return waiter->result;
 }
 
@@ -372,14 +359,14 @@ bool Client::Impl::post(ClientCommand command) {
 
 Status Client::Impl::submit(ClientCommand command, std::chrono::milliseconds timeout) {
   if (on_io_thread())
-    return Error{Errc::invalid_argument, "subscribe()/unsubscribe() called from a callback"};
+    return ErrorInfo{Errc::invalid_argument, "subscribe()/unsubscribe() called from a callback"};
   auto done = std::make_shared<std::promise<Status>>();
   auto answer = done->get_future();
   command.done = done;
-  if (!post(std::move(command))) return Error{Errc::closed, "client closed"};
+  if (!post(std::move(command))) return ErrorInfo{Errc::closed, "client closed"};
   if (answer.wait_for(timeout) != std::future_status::ready) {
-    return Error{Errc::timeout,
-                 "no answer from the broker within " + std::to_string(timeout.count()) + " ms"};
+    return ErrorInfo{Errc::timeout,
+                     "no answer from the broker within " + std::to_string(timeout.count()) + " ms"};
   }
   return answer.get();
 }

@@ -29,6 +29,8 @@
 #include <vector>
 
 #include "enlace/client.hpp"
+#include "enlace/protocol/frame.hpp"
+#include "enlace/protocol/records.hpp"
 #include "enlace/topic.hpp"
 
 namespace enlace {
@@ -52,13 +54,6 @@ inline UuidKey key_of(const wire::Uuid& id) noexcept {
   return {id.hi(), id.lo()};
 }
 
-/// Monotonic nanoseconds, for the client's timers.
-inline std::int64_t steady_ns() noexcept {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 // How often publishing threads may send their message themselves instead of queueing it
 // for the I/O thread, which batches (Impl::enqueue_envelope): up to 20,000 msgs/s per
 // client, with bursts of 16, a message does not wait for a thread hand-over; beyond that,
@@ -68,10 +63,11 @@ inline constexpr double kSendNowBurst = 16;
 
 struct AckWaiter {
   bool done = false;
-  Result<PublishAck> result = Error{Errc::timeout, "no answer from the broker"};
+  Result<PublishAck> result = ErrorInfo{Errc::timeout, "no answer from the broker"};
 };
 
-class Client::Impl {
+// Hidden: nested in an exported class, it would otherwise be exported with it.
+class [[gnu::visibility("hidden")]] Client::Impl {
  public:
   explicit Impl(ClientOptions options);
   ~Impl();
@@ -88,8 +84,12 @@ class Client::Impl {
   Status submit(ClientCommand command, std::chrono::milliseconds timeout);
   /// Hands a command to the I/O thread without waiting; false once the client is closed.
   bool post(ClientCommand command);
-  std::uint64_t next_subscription_id() { return next_subscription_id_.fetch_add(1) + 1; }
-  bool on_io_thread() const noexcept { return std::this_thread::get_id() == io_thread_.get_id(); }
+  std::uint64_t next_subscription_id() {
+    return next_subscription_id_.fetch_add(1) + 1;
+  }
+  bool on_io_thread() const noexcept {
+    return std::this_thread::get_id() == io_thread_.get_id();
+  }
   void wake_io_thread() noexcept;
   /// Under mutex_: whether the send-now budget (kSendNowRate) allows one more.
   bool take_send_now_token() noexcept;
@@ -99,15 +99,15 @@ class Client::Impl {
   mutable std::mutex mutex_;
   std::condition_variable changed_;  // state, session, acks, outbox drained
   ConnectionState state_ = ConnectionState::connecting;
-  Error last_error_;
+  ErrorInfo last_error_;
   SessionInfo session_;
   // Names the origin in session_ for publishing threads' caches: a fresh value from a
   // process-wide counter at every Welcome, so no two clients or sessions share one; 0 until
   // the first session (so it also says whether there has been one). Written under mutex_.
   std::atomic<std::uint64_t> origin_generation_{0};
-  // Encoded frames waiting to be sent, each as [u32 length][frame].
-  std::vector<std::uint8_t> outbox_;
-  std::size_t outbox_frames_ = 0;
+  // Encoded frames waiting to be sent, as records (protocol/records.hpp).
+  protocol::RecordBuffer outbox_;
+  std::vector<protocol::RecordRef> outbox_records_;
   std::size_t in_flight_bytes_ = 0;         // swapped out by the I/O thread, not yet sent
   double send_now_tokens_ = kSendNowBurst;  // the bucket of kSendNowRate, under mutex_
   std::int64_t send_now_refill_ns_ = 0;
@@ -146,7 +146,7 @@ class Client::Impl {
   void close_socket();
   /// Handles one monitor event; false when there was none.
   bool handle_monitor_event();
-  void handle_inbound(zmq::message_t& message);
+  void handle_inbound(zmq::message_t & message);
   void handle_frame(const wire::FrameView& frame, const std::shared_ptr<const void>& owner);
   void handle_control(const wire::ControlFrame& control);
   void handle_welcome(const wire::Welcome& welcome);
@@ -154,16 +154,16 @@ class Client::Impl {
   void handle_error(const wire::Error& error);
   void dispatch(const wire::FrameView& frame, const std::shared_ptr<const void>& owner);
   void run_commands();
-  void send_subscribe(Subscription& subscription, std::shared_ptr<std::promise<Status>> done);
+  void send_subscribe(Subscription & subscription, std::shared_ptr<std::promise<Status>> done);
   void send_hello();
   void send_ping(std::int64_t now);
-  bool send_control(flatbuffers::FlatBufferBuilder& fbb);
+  bool send_control(flatbuffers::FlatBufferBuilder & fbb);
   /// On a publishing thread holding socket_mutex_: sends one publish frame at once.
   bool send_now(wire::Bytes envelope, std::uint8_t flags);
   void flush_outbox();
-  void set_state(ConnectionState state, Error error);
-  void fail_requests(const Error& error);
-  void report_error(const Error& error);
+  void set_state(ConnectionState state, ErrorInfo error);
+  void fail_requests(const ErrorInfo& error);
+  void report_error(const ErrorInfo& error);
   void complete_ack(const wire::Uuid& id, Result<PublishAck> result);
 
   std::mutex socket_mutex_;                 // see the top of this file
@@ -179,8 +179,9 @@ class Client::Impl {
   std::map<std::uint64_t, std::unique_ptr<Subscription>> subscriptions_;
   std::unordered_map<std::uint32_t, Request> requests_;
   std::uint32_t next_request_id_ = 0;
-  std::vector<std::uint8_t> sending_;  // swapped-out outbox being sent
-  std::size_t sending_offset_ = 0;
+  protocol::RecordBuffer sending_;  // swapped-out outbox being sent
+  std::vector<protocol::RecordRef> sending_records_;
+  std::size_t sending_next_ = 0;  // index of the first record of sending_ not yet sent
   std::size_t max_frame_bytes_ = 64 * 1024;
   std::int64_t last_send_ns_ = 0;
   std::int64_t last_receive_ns_ = 0;

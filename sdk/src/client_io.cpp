@@ -11,6 +11,10 @@
 #include <system_error>
 
 #include "client_impl.hpp"
+#include "delivery_access.hpp"
+#include "enlace/protocol/aligned.hpp"
+#include "enlace/protocol/clock.hpp"
+#include "enlace/protocol/control.hpp"
 
 namespace enlace {
 namespace {
@@ -87,7 +91,7 @@ void Client::Impl::loop() {
       // one message, so batching never holds a message back.
       flush_outbox();
 
-      const std::int64_t now = steady_ns();
+      const std::int64_t now = protocol::monotonic_ns();
       if (phase_ == Phase::ready) {
         // Ping when either direction has been quiet for a heartbeat: the broker must hear
         // from us, and we must hear from it (its Pong) to know it is alive.
@@ -111,7 +115,7 @@ void Client::Impl::loop() {
       // ZMQ_FD only signals changes, and any operation on the socket may consume the
       // signal: unless nothing touched the socket since a receive found it empty, ZMQ_EVENTS
       // says whether there is work now (and re-arms the descriptor).
-      const bool want_send = phase_ == Phase::ready && sending_offset_ < sending_.size();
+      const bool want_send = phase_ == Phase::ready && sending_next_ < sending_records_.size();
       if (!armed || want_send || send_attempts_ != sends_before) {
         const int events = socket_->get(zmq::sockopt::events);
         if ((events & ZMQ_POLLIN) || (want_send && (events & ZMQ_POLLOUT))) {
@@ -234,22 +238,20 @@ ConnectionState Client::Impl::state() const {
 
 void Client::Impl::handle_inbound(zmq::message_t& message) {
   counters_.frames_received.fetch_add(1);
-  last_receive_ns_ = steady_ns();
+  last_receive_ns_ = protocol::monotonic_ns();
   // Deliveries keep the frame alive beyond this call (handlers may copy a Delivery), so
   // the frame moves into shared ownership once, however many messages it holds. A frame
   // whose bytes are not 8-byte aligned (ZeroMQ keeps small ones inline) is copied first.
   auto received = std::make_shared<zmq::message_t>(std::move(message));
   std::shared_ptr<const void> owner = received;
-  const std::uint8_t* data = static_cast<const std::uint8_t*>(received->data());
-  const std::size_t size = received->size();
-  if (!wire::is_aligned(data)) {
-    auto copy = std::make_shared<std::vector<std::uint64_t>>((size + 7) / 8);
-    std::memcpy(copy->data(), data, size);
-    data = reinterpret_cast<const std::uint8_t*>(copy->data());
+  wire::Bytes bytes{static_cast<const std::uint8_t*>(received->data()), received->size()};
+  if (!wire::is_aligned(bytes.data())) {
+    auto copy = std::make_shared<std::vector<std::uint64_t>>();
+    bytes = protocol::aligned_view(bytes, *copy);
     owner = std::move(copy);
   }
   wire::FrameView frame;
-  if (wire::parse_frame({data, size}, frame) != Errc::ok) {
+  if (wire::parse_frame(bytes, frame) != Errc::ok) {
     counters_.invalid_frames.fetch_add(1);
     return;
   }
@@ -309,11 +311,7 @@ void Client::Impl::handle_control(const wire::ControlFrame& control) {
       break;
     }
     case wire::Control::Ping: {
-      control_fbb_.Clear();
-      const auto* ping = control.body_as_Ping();
-      auto pong = wire::CreatePong(control_fbb_, ping->nonce(), now_ns());
-      control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Pong, pong.Union()),
-                          wire::ControlFrameIdentifier());
+      protocol::build_pong(control_fbb_, control.body_as_Ping()->nonce(), protocol::utc_ns());
       send_control(control_fbb_);
       break;
     }
@@ -343,7 +341,7 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
     if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
   }
   phase_ = Phase::ready;
-  last_receive_ns_ = steady_ns();
+  last_receive_ns_ = protocol::monotonic_ns();
   // Restore every subscription, confirmed or still waiting for its first answer.
   for (auto& [id, subscription] : subscriptions_) {
     std::shared_ptr<std::promise<Status>> done;
@@ -380,7 +378,7 @@ void Client::Impl::handle_ack(const wire::Ack& ack) {
 
 void Client::Impl::handle_error(const wire::Error& frame) {
   counters_.broker_errors.fetch_add(1);
-  Error error{static_cast<Errc>(frame.code()), frame.reason() ? frame.reason()->str() : ""};
+  ErrorInfo error{static_cast<Errc>(frame.code()), frame.reason() ? frame.reason()->str() : ""};
   if (frame.request_id() != 0) {
     const auto it = requests_.find(frame.request_id());
     if (it != requests_.end()) {
@@ -438,7 +436,7 @@ void Client::Impl::complete_ack(const wire::Uuid& id, Result<PublishAck> result)
 
 void Client::Impl::dispatch(const wire::FrameView& frame,
                             const std::shared_ptr<const void>& owner) {
-  const Delivery delivery(owner, frame.body);
+  const Delivery delivery = detail::DeliveryAccess::over_verified(owner, frame.body);
   topic::Tokens tokens;
   if (!tokens.split(delivery.topic())) {
     counters_.invalid_frames.fetch_add(1);
@@ -494,7 +492,7 @@ void Client::Impl::run_commands() {
     };
     const auto it = subscriptions_.find(command.subscription_id);
     if (it == subscriptions_.end()) {
-      finish(Error{Errc::invalid_argument, "no such subscription"});
+      finish(ErrorInfo{Errc::invalid_argument, "no such subscription"});
       continue;
     }
     const std::string pattern = it->second->pattern;
@@ -512,12 +510,7 @@ void Client::Impl::run_commands() {
       continue;
     }
     const std::uint32_t request_id = next_request_id();
-    control_fbb_.Clear();
-    auto body =
-        wire::CreateUnsubscribe(control_fbb_, request_id, control_fbb_.CreateString(pattern));
-    control_fbb_.Finish(
-        wire::CreateControlFrame(control_fbb_, wire::Control::Unsubscribe, body.Union()),
-        wire::ControlFrameIdentifier());
+    protocol::build_unsubscribe(control_fbb_, request_id, pattern);
     requests_.emplace(request_id, Request{ClientCommand::Kind::unsubscribe, command.subscription_id,
                                           std::move(command.done)});
     send_control(control_fbb_);
@@ -528,34 +521,26 @@ void Client::Impl::send_subscribe(Subscription& subscription,
                                   std::shared_ptr<std::promise<Status>> done) {
   const std::uint32_t request_id = next_request_id();
   subscription.snapshot_request = request_id;
-  control_fbb_.Clear();
   const auto& o = subscription.options;
-  auto body = wire::CreateSubscribe(control_fbb_, request_id,
-                                    control_fbb_.CreateString(subscription.pattern), o.snapshot,
-                                    o.replay_from, o.replay_value, o.conflation);
-  control_fbb_.Finish(
-      wire::CreateControlFrame(control_fbb_, wire::Control::Subscribe, body.Union()),
-      wire::ControlFrameIdentifier());
+  protocol::build_subscribe(control_fbb_, {.request_id = request_id,
+                                           .pattern = subscription.pattern,
+                                           .snapshot = o.snapshot,
+                                           .replay_from = o.replay_from,
+                                           .replay_value = o.replay_value,
+                                           .conflation = o.conflation});
   requests_.emplace(request_id,
                     Request{ClientCommand::Kind::subscribe, subscription.id, std::move(done)});
   send_control(control_fbb_);
 }
 
 void Client::Impl::send_hello() {
-  control_fbb_.Clear();
-  auto hello = wire::CreateHello(control_fbb_, wire::kProtocolVersion,
-                                 control_fbb_.CreateString(options_.client_name), 0,
-                                 static_cast<std::uint32_t>(options_.heartbeat.count()));
-  control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Hello, hello.Union()),
-                      wire::ControlFrameIdentifier());
+  protocol::build_hello(control_fbb_, options_.client_name,
+                        static_cast<std::uint32_t>(options_.heartbeat.count()));
   send_control(control_fbb_);
 }
 
 void Client::Impl::send_ping(std::int64_t now) {
-  control_fbb_.Clear();
-  auto ping = wire::CreatePing(control_fbb_, ++ping_nonce_, now_ns());
-  control_fbb_.Finish(wire::CreateControlFrame(control_fbb_, wire::Control::Ping, ping.Union()),
-                      wire::ControlFrameIdentifier());
+  protocol::build_ping(control_fbb_, ++ping_nonce_, protocol::utc_ns());
   send_control(control_fbb_);
   last_send_ns_ = now;
   last_ping_ns_ = now;
@@ -563,9 +548,8 @@ void Client::Impl::send_ping(std::int64_t now) {
 
 bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
   zmq::message_t frame(wire::kHeaderSize + fbb.GetSize());
-  auto* out = static_cast<std::uint8_t*>(frame.data());
-  wire::write_header(out, wire::Command::control);
-  std::memcpy(out + wire::kHeaderSize, fbb.GetBufferPointer(), fbb.GetSize());
+  wire::write_frame(static_cast<std::uint8_t*>(frame.data()), wire::Command::control, 0,
+                    {fbb.GetBufferPointer(), fbb.GetSize()});
   // Control frames are small and rare; if the pipe is momentarily full, a blocking send
   // with a short bound keeps their order relative to data without a second queue.
   socket_->set(zmq::sockopt::sndtimeo, 1000);
@@ -574,20 +558,19 @@ bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
   socket_->set(zmq::sockopt::sndtimeo, -1);
   if (sent) {
     counters_.frames_sent.fetch_add(1);
-    last_send_ns_ = steady_ns();
+    last_send_ns_ = protocol::monotonic_ns();
   }
   return sent;
 }
 
 bool Client::Impl::send_now(wire::Bytes envelope, std::uint8_t flags) {
   zmq::message_t frame(wire::kHeaderSize + envelope.size());
-  auto* out = static_cast<std::uint8_t*>(frame.data());
-  wire::write_header(out, wire::Command::publish, flags);
-  std::memcpy(out + wire::kHeaderSize, envelope.data(), envelope.size());
+  wire::write_frame(static_cast<std::uint8_t*>(frame.data()), wire::Command::publish, flags,
+                    envelope);
   if (!socket_->send(frame, zmq::send_flags::dontwait)) return false;
   counters_.frames_sent.fetch_add(1);
   counters_.published.fetch_add(1);
-  last_send_ns_ = steady_ns();
+  last_send_ns_ = protocol::monotonic_ns();
   // Any operation on the socket may consume the ZMQ_FD signal the I/O thread waits on: if
   // input is waiting, wake the thread so that it does not sleep on it.
   if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) {
@@ -604,45 +587,30 @@ void Client::Impl::wake_io_thread() noexcept {
 
 void Client::Impl::flush_outbox() {
   if (phase_ != Phase::ready) return;
-  if (sending_offset_ >= sending_.size()) {
+  if (sending_next_ >= sending_records_.size()) {
     sending_.clear();
-    sending_offset_ = 0;
+    sending_records_.clear();
+    sending_next_ = 0;
     std::lock_guard lock(mutex_);
-    if (outbox_frames_ == 0) return;
+    if (outbox_records_.empty()) return;
     sending_.swap(outbox_);
+    sending_records_.swap(outbox_records_);
     in_flight_bytes_ = sending_.size();
-    outbox_frames_ = 0;
   }
-  const std::size_t max_frame = max_frame_bytes_;
-  while (sending_offset_ < sending_.size()) {
-    // Take as many records as fit in one frame.
-    std::size_t end = sending_offset_;
-    std::size_t records = 0;
-    while (end < sending_.size()) {
-      const std::size_t record = wire::record_size(wire::record_frame_size(sending_.data() + end));
-      if (records > 0 && (end - sending_offset_) + record + wire::kHeaderSize > max_frame) break;
-      end += record;
-      ++records;
-    }
-    zmq::message_t frame;
-    if (records == 1) {
-      const std::uint8_t* record = sending_.data() + sending_offset_;
-      frame.rebuild(record + wire::kRecordHeaderSize, wire::record_frame_size(record));
-    } else {
-      frame.rebuild(wire::kHeaderSize + (end - sending_offset_));
-      auto* out = static_cast<std::uint8_t*>(frame.data());
-      wire::write_header(out, wire::Command::batch);
-      std::memcpy(out + wire::kHeaderSize, sending_.data() + sending_offset_,
-                  end - sending_offset_);
-    }
+  protocol::FrameSplitter splitter(sending_, sending_records_, max_frame_bytes_, sending_next_);
+  while (!splitter.done()) {
+    const auto next = splitter.peek();
+    zmq::message_t frame(next.size);
+    splitter.write(next, static_cast<std::uint8_t*>(frame.data()));
     ++send_attempts_;
     if (!socket_->send(frame, zmq::send_flags::dontwait)) break;  // full: wait for POLLOUT
     counters_.frames_sent.fetch_add(1);
-    counters_.published.fetch_add(records);
-    last_send_ns_ = steady_ns();
-    sending_offset_ = end;
+    counters_.published.fetch_add(next.count);
+    last_send_ns_ = protocol::monotonic_ns();
+    splitter.consume(next);
   }
-  if (sending_offset_ >= sending_.size()) {
+  sending_next_ = splitter.position();
+  if (splitter.done()) {
     {
       std::lock_guard lock(mutex_);
       in_flight_bytes_ = 0;
@@ -651,7 +619,7 @@ void Client::Impl::flush_outbox() {
   }
 }
 
-void Client::Impl::set_state(ConnectionState state, Error error) {
+void Client::Impl::set_state(ConnectionState state, ErrorInfo error) {
   {
     std::lock_guard lock(mutex_);
     if (state_ == state && error.code == last_error_.code) return;
@@ -662,7 +630,7 @@ void Client::Impl::set_state(ConnectionState state, Error error) {
   if (options_.on_state) options_.on_state(state, error);
 }
 
-void Client::Impl::fail_requests(const Error& error) {
+void Client::Impl::fail_requests(const ErrorInfo& error) {
   for (auto& [id, request] : requests_) {
     if (request.done) request.done->set_value(error);
   }
@@ -679,7 +647,7 @@ void Client::Impl::fail_requests(const Error& error) {
   changed_.notify_all();
 }
 
-void Client::Impl::report_error(const Error& error) {
+void Client::Impl::report_error(const ErrorInfo& error) {
   if (options_.on_error) options_.on_error(error);
 }
 

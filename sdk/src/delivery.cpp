@@ -1,6 +1,24 @@
 #include "enlace/delivery.hpp"
 
+#include <vector>
+
+#include "delivery_access.hpp"
+#include "enlace/protocol/aligned.hpp"
+#include "enlace/protocol/frame.hpp"
+
 namespace enlace {
+
+Result<Delivery> Delivery::from_bytes(std::shared_ptr<const void> keepalive, wire::Bytes bytes) {
+  if (!wire::is_aligned(bytes.data())) {
+    auto copy = std::make_shared<std::vector<std::uint64_t>>();
+    bytes = protocol::aligned_view(bytes, *copy);
+    keepalive = std::move(copy);
+  }
+  if (const Errc code = wire::verify_body({wire::Command::deliver, 0, bytes}); code != Errc::ok) {
+    return ErrorInfo{code, "not a valid Delivery buffer (identifier EDL1)"};
+  }
+  return Delivery(std::move(keepalive), bytes);
+}
 
 Delivery::Delivery(std::shared_ptr<const void> keepalive, wire::Bytes delivery_bytes) noexcept
     : keepalive_(std::move(keepalive)),

@@ -76,7 +76,7 @@ wire::Uuid make_message_id() noexcept {
   return wire::Uuid(halves[0], halves[1]);
 }
 
-wire::Uuid EnvelopeBuilder::finish_any(std::string_view topic, Origin origin, wire::Payload type,
+wire::Uuid EnvelopeEncoder::finish_any(std::string_view topic, Origin origin, wire::Payload type,
                                        flatbuffers::Offset<void> payload,
                                        const PublishOptions& options) {
   auto& fbb = fbb_;

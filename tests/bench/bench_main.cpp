@@ -159,7 +159,7 @@ class Messages {
  private:
   template <class Build>
   static std::size_t size_of(const std::string& topic, Build&& build) {
-    EnvelopeBuilder builder;
+    EnvelopeEncoder builder;
     builder.finish(topic, {"COL", "pub0"}, build(builder.fbb()), PublishOptions{});
     return builder.bytes().size();
   }

@@ -44,7 +44,7 @@ int main() {
 
   // An envelope built with the SDK passes the generated FlatBuffers verifier.
   const std::string topic = "chat.COL.ops";
-  enlace::EnvelopeBuilder builder;
+  enlace::EnvelopeEncoder builder;
   const enlace::wire::Uuid id = builder.finish(
       topic, {"COL", "col-ops-1"}, enlace::wire::CreateTextDirect(builder.fbb(), "hola"), {});
   const auto bytes = builder.bytes();

@@ -290,7 +290,7 @@ TEST_CASE("C API: a subscriber receives what a publisher sends, with authenticat
   SECTION("an envelope the vendor built, from an unaligned buffer") {
     // A vendor builds the Envelope with its own FlatBuffers code; the test uses the C++
     // builder for that, then hands only the bytes to the C API.
-    enlace::EnvelopeBuilder builder;
+    enlace::EnvelopeEncoder builder;
     auto text = enlace::wire::CreateTextDirect(builder.fbb(), "vendor-built");
     builder.finish("text.COL.cp.vendor", {"COL", "col-cp"}, text, {});
     const auto bytes = builder.bytes();
@@ -380,7 +380,7 @@ TEST_CASE("C API: refusals come back as the broker's code and reason", "[integra
   }
   SECTION("a deny rule is named") {
     const std::string topic = "track.COL.restricted.T1";
-    enlace::EnvelopeBuilder builder;
+    enlace::EnvelopeEncoder builder;
     builder.finish(topic, {"COL", "col-radar"}, enlace::wire::CreateTextDirect(builder.fbb(), "x"),
                    {});
     const auto bytes = builder.bytes();
@@ -389,7 +389,7 @@ TEST_CASE("C API: refusals come back as the broker's code and reason", "[integra
     CHECK_THAT(enlace_last_error_reason(), Catch::Contains("publish.deny"));
   }
   SECTION("a forged origin returns origin_mismatch") {
-    enlace::EnvelopeBuilder builder;
+    enlace::EnvelopeEncoder builder;
     builder.finish("track.ECU.radar.T1", {"ECU", "ecu-radar"},
                    enlace::wire::CreateTextDirect(builder.fbb(), "spoofed"), {});
     const auto bytes = builder.bytes();

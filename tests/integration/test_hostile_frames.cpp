@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "broker_process.hpp"
+#include "enlace/protocol/frame.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
@@ -33,7 +34,7 @@ Frame hello_frame() {
 
 Frame text_envelope(const std::string& nation, const std::string& system, const std::string& topic,
                     std::size_t body_bytes = 10) {
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   auto text = wire::CreateTextDirect(builder.fbb(), std::string(body_bytes, 'x').c_str());
   builder.finish(topic, {nation, system}, text, {});
   return Frame(builder.bytes().begin(), builder.bytes().end());
@@ -256,7 +257,7 @@ TEST_CASE("a well-formed batch is accepted message by message", "[integration][h
   for (const char* topic : {"text.COL.batch1", "text.COL.batch2"}) {
     PublishOptions options;
     options.label.releasable_to = {"ECU"};
-    EnvelopeBuilder builder;
+    EnvelopeEncoder builder;
     auto text = wire::CreateTextDirect(builder.fbb(), "batched");
     builder.finish(topic, {"COL", "col-raw"}, text, options);
     const Frame publish = with_header(wire::Command::publish, builder.bytes());

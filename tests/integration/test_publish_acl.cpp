@@ -72,7 +72,7 @@ TEST_CASE("an envelope claiming another origin is refused with origin_mismatch",
 
   const auto spoof = [&](std::string_view nation, std::string_view system,
                          const std::string& topic) {
-    EnvelopeBuilder builder;
+    EnvelopeEncoder builder;
     auto text = wire::CreateTextDirect(builder.fbb(), "spoofed");
     builder.finish(topic, {nation, system}, text, {});
     return client.publish_envelope(builder.bytes(), true);
@@ -103,7 +103,7 @@ TEST_CASE("an invalid topic is refused with invalid_topic", "[integration][acl]"
   // The SDK refuses it locally ...
   CHECK(publish_track(client, "track.COL..T1").code() == Errc::invalid_topic);
   // ... and the broker refuses it too when a client does not check.
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   auto text = wire::CreateTextDirect(builder.fbb(), "x");
   builder.finish("track.COL.*", {"COL", "col-radar"}, text, {});
   CHECK(client.publish_envelope(builder.bytes(), true).code() == Errc::invalid_topic);

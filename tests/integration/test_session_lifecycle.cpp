@@ -21,7 +21,7 @@ TEST_CASE("after a broker restart the client reconnects and its subscriptions ar
 
   std::atomic<int> reconnecting{0};
   auto options = broker.options_for(subscriber);
-  options.on_state = [&](ConnectionState state, const Error&) {
+  options.on_state = [&](ConnectionState state, const ErrorInfo&) {
     if (state == ConnectionState::reconnecting) ++reconnecting;
   };
   Client sub(options);
@@ -99,9 +99,9 @@ TEST_CASE("a policy reload that narrows a role removes the subscriptions it no l
   BrokerProcess broker(coalition);
 
   std::mutex m;
-  std::vector<Error> errors;
+  std::vector<ErrorInfo> errors;
   auto options = broker.options_for(observer);
-  options.on_error = [&](const Error& e) {
+  options.on_error = [&](const ErrorInfo& e) {
     std::lock_guard lock(m);
     errors.push_back(e);
   };
@@ -139,7 +139,7 @@ TEST_CASE("SIGTERM stops the broker cleanly and clients learn it", "[integration
   BrokerProcess broker(coalition);
   std::atomic<bool> told{false};
   auto options = broker.options_for(cp);
-  options.on_error = [&](const Error& e) {
+  options.on_error = [&](const ErrorInfo& e) {
     if (e.code == Errc::shutting_down) told = true;
   };
   Client client(options);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "delivery_template.hpp"
+#include "enlace/protocol/frame.hpp"
 #include "enlace/envelope_builder.hpp"
 
 using namespace enlace;
@@ -71,7 +72,7 @@ TEST_CASE("a templated delivery is byte for byte the FlatBuffers encoding", "[de
 }
 
 TEST_CASE("a templated delivery carries a real envelope that verifies", "[delivery]") {
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   auto& fbb = builder.fbb();
   builder.finish("text.COL.ops", {"COL", "col-radar-1"}, wire::CreateTextDirect(fbb, "hola"), {});
   const DeliveryTemplate templ(kOrigin);

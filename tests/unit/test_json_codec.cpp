@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "enlace/envelope_builder.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 #include "json_codec.hpp"
 
 using namespace enlace;
@@ -25,7 +25,7 @@ constexpr const char* kTrackJson =
 std::vector<std::uint8_t> envelope_of(const JsonCodec& codec, wire::Payload type,
                                       const std::vector<std::uint8_t>& payload,
                                       const PublishOptions& options = {}) {
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   const auto offset = codec.copy_payload(builder.fbb(), type, payload);
   builder.finish_any("track.COL.radar.T1", {"COL", "col-radar"}, type, offset, options);
   const auto bytes = builder.bytes();
@@ -53,7 +53,7 @@ Delivery make_delivery(const std::vector<std::uint8_t>& envelope) {
   header.add_envelope(nested);
   fbb.Finish(header.Finish(), wire::DeliveryIdentifier());
   auto buffer = std::make_shared<flatbuffers::DetachedBuffer>(fbb.Release());
-  return Delivery(buffer, wire::Bytes(buffer->data(), buffer->size()));
+  return *Delivery::from_bytes(buffer, wire::Bytes(buffer->data(), buffer->size()));
 }
 
 }  // namespace
@@ -171,7 +171,7 @@ TEST_CASE("fields holding NaN (unknown) are left out of the JSON", "[cli][codec]
   // FlatBuffers builders store NaN explicitly (NaN never equals the NaN default), and its
   // text generator would print the token nan, which is not JSON.
   const JsonCodec codec;
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   const wire::GeoPoint point(4.5, -73.25);
   const auto position = wire::CreatePosition(
       builder.fbb(), &point, std::nan(""), wire::AltitudeReference::Unknown, 12.5f, std::nanf(""));
@@ -232,7 +232,7 @@ TEST_CASE("a delivery prints as one line of JSON with the broker's header", "[cl
 
 TEST_CASE("a payload string that is not UTF-8 is reported instead of printed", "[cli][codec]") {
   const JsonCodec codec;
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   const auto text = wire::CreateTextDirect(builder.fbb(), "caf\xe9");
   builder.finish("text.COL.chat", {"COL", "col-cp"}, text, {});
   const auto bytes = builder.bytes();

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "enlace/envelope_builder.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 
 using namespace enlace;
 
@@ -14,7 +14,7 @@ namespace {
 // Builds an envelope around the payload made by `make`, verifies it and returns its bytes.
 template <class Make>
 std::vector<std::uint8_t> round_trip(const char* topic, Make&& make, PublishOptions options = {}) {
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   auto payload = make(builder.fbb());
   builder.finish(topic, {"COL", "col-radar"}, payload, options);
   std::vector<std::uint8_t> bytes(builder.bytes().begin(), builder.bytes().end());

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "enlace/envelope_builder.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 
 using namespace enlace;
 using Frame = std::vector<std::uint8_t>;
@@ -20,7 +20,7 @@ Frame frame_of(wire::Command command, wire::Bytes body, std::uint8_t flags = 0) 
 }
 
 Frame envelope(const char* topic = "track.COL.radar.T1") {
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   const wire::GeoPoint point(-4.22, -69.94);
   auto position = wire::CreatePosition(builder.fbb(), &point);
   auto track = wire::CreateTrackDirect(builder.fbb(), "T1", position);

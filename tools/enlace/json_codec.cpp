@@ -293,11 +293,11 @@ Result<std::vector<std::uint8_t>> JsonCodec::json_to_payload(wire::Payload type,
                                                              std::string_view source_name) const {
   const std::string name = qualified_name(type);
   if (payload_type_name(type).empty()) {
-    return Error{Errc::invalid_argument, "unknown payload type"};
+    return ErrorInfo{Errc::invalid_argument, "unknown payload type"};
   }
   auto parser = make_parser(false);
   if (!parser->SetRootType(name.c_str())) {
-    return Error{Errc::invalid_argument, "the schema has no table " + name};
+    return ErrorInfo{Errc::invalid_argument, "the schema has no table " + name};
   }
   const std::string text(json);  // the parser wants a terminating NUL
   const std::string source(source_name);
@@ -305,7 +305,7 @@ Result<std::vector<std::uint8_t>> JsonCodec::json_to_payload(wire::Payload type,
     std::string message = parser->error_;
     while (!message.empty() && (message.back() == '\n' || message.back() == '\r'))
       message.pop_back();
-    return Error{Errc::invalid_argument, std::move(message)};
+    return ErrorInfo{Errc::invalid_argument, std::move(message)};
   }
   const std::uint8_t* data = parser->builder_.GetBufferPointer();
   return std::vector<std::uint8_t>(data, data + parser->builder_.GetSize());
@@ -324,18 +324,18 @@ flatbuffers::Offset<void> JsonCodec::copy_payload(flatbuffers::FlatBufferBuilder
 Result<std::string> JsonCodec::payload_to_json(const wire::Envelope& envelope) const {
   const wire::Payload type = envelope.payload_type();
   if (payload_type_name(type).empty()) {
-    return Error{Errc::invalid_argument, "payload type " +
+    return ErrorInfo{Errc::invalid_argument, "payload type " +
                                              std::to_string(static_cast<unsigned>(type)) +
                                              " is not known to this version of enlace"};
   }
   std::string text;
   if (!flatbuffers::GenerateTextFromTable(*printer_, envelope.payload(), qualified_name(type),
                                           &text)) {
-    return Error{Errc::invalid_argument, "the payload holds a string that is not valid UTF-8"};
+    return ErrorInfo{Errc::invalid_argument, "the payload holds a string that is not valid UTF-8"};
   }
   auto compact = compact_json(text);
   if (!compact)
-    return Error{Errc::internal_error, "unexpected text from the FlatBuffers generator"};
+    return ErrorInfo{Errc::internal_error, "unexpected text from the FlatBuffers generator"};
   return std::move(*compact);
 }
 

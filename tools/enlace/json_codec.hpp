@@ -75,7 +75,7 @@ class JsonCodec {
                                                     std::string_view source_name = "json") const;
 
   /// Copies the root table of a json_to_payload() result into `fbb`, for an envelope
-  /// built there (EnvelopeBuilder::finish_any).
+  /// built there (EnvelopeEncoder::finish_any).
   flatbuffers::Offset<void> copy_payload(flatbuffers::FlatBufferBuilder& fbb, wire::Payload type,
                                          std::span<const std::uint8_t> payload) const;
 

@@ -148,7 +148,7 @@ int run(const Args& args) {
   }
   const SessionInfo session = (*client)->session();
 
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   for (std::uint64_t i = 0; i < count; ++i) {
     builder.clear();
     const auto offset = codec.copy_payload(builder.fbb(), *type, *payload);

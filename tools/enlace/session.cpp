@@ -7,7 +7,7 @@
 
 namespace enlace::cli {
 
-void print_error(const Error& error) {
+void print_error(const ErrorInfo& error) {
   fmt::print(stderr, "error: {} ({}): {}\n", to_string(error.code),
              static_cast<unsigned>(error.code), error.reason);
 }

@@ -28,7 +28,7 @@ inline constexpr std::string_view kBrokerOptionsUsage =
 )";
 
 /// Prints "error: <name> (<number>): <reason>" on stderr.
-void print_error(const Error& error);
+void print_error(const ErrorInfo& error);
 
 /// Client options from --broker, --broker-key and --keys. Throws UsageError when one is
 /// missing or the endpoint is malformed; a key file that cannot be read is a key_error.

@@ -140,14 +140,14 @@ int run(const Args& args) {
   std::atomic<bool> lost{false};
   std::atomic<bool> subscribed{false};
 
-  options->on_error = [&](const Error& error) {
+  options->on_error = [&](const ErrorInfo& error) {
     print_error(error);
     if (ends_subscription(error.code)) {
       lost = true;
       raise_event(done_fd.fd);
     }
   };
-  options->on_state = [&](ConnectionState state, const Error& error) {
+  options->on_state = [&](ConnectionState state, const ErrorInfo& error) {
     raise_event(state_fd.fd);
     if (quiet || !subscribed) return;
     if (state == ConnectionState::reconnecting) {

@@ -24,6 +24,7 @@
 #include "enlace/delivery.hpp"
 #include "enlace/envelope_builder.hpp"
 #include "enlace/error.hpp"
+#include "enlace/export.hpp"
 #include "enlace/keys.hpp"
 #include "enlace/result.hpp"
 
@@ -37,7 +38,7 @@ enum class ConnectionState {
   closed,        // close() was called or the destructor ran
 };
 
-std::string_view to_string(ConnectionState state) noexcept;
+ENLACE_API std::string_view to_string(ConnectionState state) noexcept;
 
 /// Who the broker says we are, from its Welcome.
 struct SessionInfo {
@@ -71,11 +72,11 @@ struct ClientOptions {
 
   /// Called on the I/O thread at every state change, with the error that caused it
   /// (code ok when none).
-  std::function<void(ConnectionState, const Error&)> on_state;
+  std::function<void(ConnectionState, const ErrorInfo&)> on_state;
   /// Called on the I/O thread for every refusal the broker reports that no caller is
   /// waiting for (e.g. a publish() the broker refused, a resubscription denied after a
   /// policy change). Errors are also counted; see Client::stats().
-  std::function<void(const Error&)> on_error;
+  std::function<void(const ErrorInfo&)> on_error;
 };
 
 using DeliveryHandler = std::function<void(const Delivery&)>;
@@ -112,7 +113,7 @@ struct ClientStats {
   std::uint64_t reconnects = 0;
 };
 
-class Client {
+class ENLACE_API Client {
  public:
   /// Starts the I/O thread, which starts connecting at once. Throws std::invalid_argument
   /// for malformed keys or endpoint.
@@ -140,7 +141,7 @@ class Client {
   template <class Build>
   Result<wire::Uuid> publish(std::string_view topic, Build&& build,
                              const PublishOptions& options = {}) {
-    return publish_built(topic, options, false, [&](EnvelopeBuilder& b) {
+    return publish_built(topic, options, false, [&](EnvelopeEncoder& b) {
       auto payload = build(b.fbb());
       return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
     });
@@ -151,7 +152,7 @@ class Client {
   Result<PublishAck> publish_and_wait(std::string_view topic, Build&& build,
                                       const PublishOptions& options = {},
                                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    auto id = publish_built(topic, options, true, [&](EnvelopeBuilder& b) {
+    auto id = publish_built(topic, options, true, [&](EnvelopeEncoder& b) {
       auto payload = build(b.fbb());
       return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
     });
@@ -188,14 +189,14 @@ class Client {
 
  private:
   class Impl;
-  using BuildFn = std::pair<wire::Payload, flatbuffers::Offset<void>> (*)(EnvelopeBuilder&, void*);
+  using BuildFn = std::pair<wire::Payload, flatbuffers::Offset<void>> (*)(EnvelopeEncoder&, void*);
 
   template <class F>
   Result<wire::Uuid> publish_built(std::string_view topic, const PublishOptions& options,
                                    bool acknowledge, F&& make) {
     return publish_with(
         topic, options, acknowledge,
-        [](EnvelopeBuilder& b, void* ctx) { return (*static_cast<F*>(ctx))(b); }, &make);
+        [](EnvelopeEncoder& b, void* ctx) { return (*static_cast<F*>(ctx))(b); }, &make);
   }
   Result<wire::Uuid> publish_with(std::string_view topic, const PublishOptions& options,
                                   bool acknowledge, BuildFn build, void* context);

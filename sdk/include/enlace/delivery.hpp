@@ -8,9 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "enlace/export.hpp"
+#include "enlace/result.hpp"
 #include "enlace/wire.hpp"
 
 namespace enlace {
+
+namespace detail {
+struct DeliveryAccess;  // the SDK's receive path: builds Deliveries over verified bytes
+}  // namespace detail
 
 /// A received message. Cheap to copy: copies share the received frame (several deliveries
 /// of one batch share one buffer), which stays alive as long as any copy does.
@@ -18,9 +24,14 @@ namespace enlace {
 /// Trust: origin_nation()/origin_system() come from the broker's delivery header, i.e. the
 /// identity the broker authenticated. envelope().origin() is what the publisher wrote; the
 /// broker refused the message if the two differed.
-class Delivery {
+class ENLACE_API Delivery {
  public:
-  Delivery(std::shared_ptr<const void> keepalive, wire::Bytes delivery_bytes) noexcept;
+  /// A Delivery over bytes received or stored elsewhere (a Delivery FlatBuffer, identifier
+  /// "EDL1", e.g. from Delivery::bytes() of an earlier one). The bytes are verified first,
+  /// the nested envelope included: wrong_identifier or verification_failed when they do not
+  /// hold a valid Delivery. An unaligned buffer is copied; otherwise the Delivery reads the
+  /// bytes in place, and `keepalive` must own them.
+  static Result<Delivery> from_bytes(std::shared_ptr<const void> keepalive, wire::Bytes bytes);
 
   const wire::Delivery& header() const noexcept { return *header_; }
   const wire::Envelope& envelope() const noexcept { return *envelope_; }
@@ -47,6 +58,10 @@ class Delivery {
   wire::Bytes envelope_bytes() const noexcept;
 
  private:
+  friend struct detail::DeliveryAccess;
+  /// Trusts that `delivery_bytes` were verified (the SDK's receive path did).
+  Delivery(std::shared_ptr<const void> keepalive, wire::Bytes delivery_bytes) noexcept;
+
   std::shared_ptr<const void> keepalive_;
   wire::Bytes bytes_;
   const wire::Delivery* header_;

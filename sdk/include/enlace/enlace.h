@@ -49,7 +49,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ENLACE_API marks the exported functions of libenlace. */
+/* ENLACE_API marks the exported functions of libenlace (enlace/export.hpp agrees). */
+#ifndef ENLACE_API
 #if defined(_WIN32) || defined(__CYGWIN__)
 #if defined(ENLACE_BUILDING_SDK)
 #define ENLACE_API __declspec(dllexport)
@@ -62,6 +63,7 @@
 #define ENLACE_API __attribute__((visibility("default")))
 #else
 #define ENLACE_API
+#endif
 #endif
 
 #ifdef __cplusplus

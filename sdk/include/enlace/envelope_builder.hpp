@@ -9,6 +9,7 @@
 
 #include <flatbuffers/flatbuffers.h>
 
+#include "enlace/export.hpp"
 #include "enlace/wire.hpp"
 
 namespace enlace {
@@ -47,26 +48,26 @@ constexpr wire::Payload payload_type_of() noexcept {
 }
 
 /// Current UTC time in nanoseconds since the Unix epoch.
-std::int64_t now_ns() noexcept;
+ENLACE_API std::int64_t now_ns() noexcept;
 
 /// A fresh random message id.
-wire::Uuid make_message_id() noexcept;
+ENLACE_API wire::Uuid make_message_id() noexcept;
 
 /// Builds envelopes into a reusable FlatBufferBuilder (no allocation once warmed up).
 /// Not thread-safe: use one builder per thread.
 ///
-///   EnvelopeBuilder b;
+///   EnvelopeEncoder b;
 ///   auto track = wire::CreateTrackDirect(b.fbb(), "T0042", position, ...);
 ///   b.finish("track.COL.radar.rx17.T0042", {"COL", "col-radar-1"}, track, options);
 ///   send(b.bytes());
-class EnvelopeBuilder {
+class ENLACE_API EnvelopeEncoder {
  public:
   struct Origin {
     std::string_view nation;
     std::string_view system;
   };
 
-  explicit EnvelopeBuilder(std::size_t initial_bytes = 1024) : fbb_(initial_bytes) {}
+  explicit EnvelopeEncoder(std::size_t initial_bytes = 1024) : fbb_(initial_bytes) {}
 
   /// The builder to create the payload table with, before finish(). reset() happens
   /// implicitly on the next finish() cycle via clear().

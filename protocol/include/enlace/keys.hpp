@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "enlace/export.hpp"
 #include "enlace/result.hpp"
 
 namespace enlace {
@@ -14,21 +15,22 @@ struct KeyPair {
 };
 
 /// A fresh key pair from the operating system's random source (libsodium).
-KeyPair generate_keypair();
+ENLACE_API KeyPair generate_keypair();
 
 /// Whether `z85` is a well-formed 40-character Z85 Curve25519 key.
-bool is_valid_key(std::string_view z85) noexcept;
+ENLACE_API bool is_valid_key(std::string_view z85) noexcept;
 
 /// Writes `<base>.pub` (mode 0644) and `<base>.key` (mode 0600, created with that mode so
 /// the secret is never readable by others, not even briefly). Fails with key_error if a
 /// file exists and `overwrite` is false.
-Status save_keypair(const KeyPair& keys, const std::filesystem::path& base, bool overwrite = false);
+ENLACE_API Status save_keypair(const KeyPair& keys, const std::filesystem::path& base,
+                               bool overwrite = false);
 
 /// Reads `<base>.pub` and `<base>.key`. Fails with key_error naming the file and defect.
-Result<KeyPair> load_keypair(const std::filesystem::path& base);
+ENLACE_API Result<KeyPair> load_keypair(const std::filesystem::path& base);
 
 /// Reads a public key file (`.pub`): one Z85 key, surrounding whitespace ignored, lines
 /// starting with '#' skipped.
-Result<std::string> load_public_key(const std::filesystem::path& file);
+ENLACE_API Result<std::string> load_public_key(const std::filesystem::path& file);
 
 }  // namespace enlace

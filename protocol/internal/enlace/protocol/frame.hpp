@@ -1,6 +1,7 @@
 // The framing of protocol version 1: every ZeroMQ frame starts with an 8-byte header,
 // followed by a FlatBuffers body (or, for a batch, by length-prefixed inner frames).
-// docs/protocol.md is the normative description; this header is its C++ form.
+// docs/protocol.md is the normative description; this header is its C++ form, shared by
+// both ends of a link (the SDK's client, the broker).
 //
 //   frame      = version(1) command(1) flags(1) reserved(5, zero) body
 //   batch body = 1*( length(4, little-endian) reserved(4, zero) frame padding )
@@ -15,12 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <span>
 
 #include "enlace/error.hpp"
-#include "enlace/wire/control_generated.h"
-#include "enlace/wire/delivery_generated.h"
-#include "enlace/wire/envelope_generated.h"
+#include "enlace/wire.hpp"
 
 namespace enlace::wire {
 
@@ -54,8 +52,6 @@ inline constexpr std::uint8_t ack_requested = 0x01;  // publish: answer with Ack
 inline constexpr std::uint8_t defined = ack_requested;
 }  // namespace flag
 
-using Bytes = std::span<const std::uint8_t>;
-
 struct FrameView {
   Command command{};
   std::uint8_t flags = 0;
@@ -67,6 +63,13 @@ inline void write_header(std::uint8_t* out, Command command, std::uint8_t flags 
   out[0] = kProtocolVersion;
   out[1] = static_cast<std::uint8_t>(command);
   out[2] = flags;
+}
+
+/// Writes a whole frame, header then `body`; `out` holds kHeaderSize + body.size() bytes.
+inline void write_frame(std::uint8_t* out, Command command, std::uint8_t flags,
+                        Bytes body) noexcept {
+  write_header(out, command, flags);
+  if (!body.empty()) std::memcpy(out + kHeaderSize, body.data(), body.size());
 }
 
 /// Checks the header and splits header from body. Errc::ok on success, else

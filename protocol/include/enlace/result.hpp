@@ -14,8 +14,10 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Error error) : data_(std::move(error)) { assert(std::get<Error>(data_).code != Errc::ok); }
-  Result(Errc code, std::string reason) : Result(Error{code, std::move(reason)}) {}
+  Result(ErrorInfo error) : data_(std::move(error)) {
+    assert(std::get<ErrorInfo>(data_).code != Errc::ok);
+  }
+  Result(Errc code, std::string reason) : Result(ErrorInfo{code, std::move(reason)}) {}
 
   bool ok() const noexcept { return data_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
@@ -28,11 +30,11 @@ class [[nodiscard]] Result {
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const { return std::get<1>(data_); }
+  const ErrorInfo& error() const { return std::get<1>(data_); }
   Errc code() const noexcept { return ok() ? Errc::ok : std::get<1>(data_).code; }
 
  private:
-  std::variant<T, Error> data_;
+  std::variant<T, ErrorInfo> data_;
 };
 
 /// Result of a call that returns nothing on success.

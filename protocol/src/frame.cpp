@@ -1,4 +1,4 @@
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 
 namespace enlace::wire {
 namespace {

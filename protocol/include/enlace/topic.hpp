@@ -6,6 +6,8 @@
 // precisely in docs/protocol.md. All functions here are pure and thread-safe.
 #pragma once
 
+#include "enlace/export.hpp"
+
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -16,7 +18,7 @@ inline constexpr std::size_t kMaxBytes = 255;  // longest topic or pattern accep
 inline constexpr std::size_t kMaxTokens = 32;  // most tokens in a topic or pattern
 
 /// A topic or pattern split into tokens without allocating. Views point into the input.
-class Tokens {
+class ENLACE_API Tokens {
  public:
   /// Splits `text`; returns false (and leaves the object empty) if it has an empty
   /// token, more than kMaxTokens tokens or more than kMaxBytes bytes.
@@ -33,28 +35,28 @@ class Tokens {
 };
 
 /// matches() on already split tokens: the form for hot paths that split once.
-bool matches(const Tokens& pattern, const Tokens& topic) noexcept;
+ENLACE_API bool matches(const Tokens& pattern, const Tokens& topic) noexcept;
 
 /// is_valid_topic() on already split tokens (split() succeeded): no wildcard, only
 /// token characters.
-bool is_valid_topic(const Tokens& topic) noexcept;
+ENLACE_API bool is_valid_topic(const Tokens& topic) noexcept;
 
 /// A literal topic: non-empty tokens of printable ASCII other than space, `*` and `>`.
-bool is_valid_topic(std::string_view topic) noexcept;
+ENLACE_API bool is_valid_topic(std::string_view topic) noexcept;
 
 /// A valid pattern: like a topic, but a token may be `*`, and the last token may be `>`.
-bool is_valid_pattern(std::string_view pattern) noexcept;
+ENLACE_API bool is_valid_pattern(std::string_view pattern) noexcept;
 
 /// True when the pattern holds `*` or `>`.
-bool has_wildcard(std::string_view pattern) noexcept;
+ENLACE_API bool has_wildcard(std::string_view pattern) noexcept;
 
 /// Whether `pattern` matches the literal `topic`. Both must be valid.
-bool matches(std::string_view pattern, std::string_view topic) noexcept;
+ENLACE_API bool matches(std::string_view pattern, std::string_view topic) noexcept;
 
 /// Whether every topic matched by `inner` is also matched by `outer` (pattern containment).
-bool contains(std::string_view outer, std::string_view inner) noexcept;
+ENLACE_API bool contains(std::string_view outer, std::string_view inner) noexcept;
 
 /// Whether at least one topic is matched by both patterns.
-bool overlaps(std::string_view a, std::string_view b) noexcept;
+ENLACE_API bool overlaps(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace enlace::topic

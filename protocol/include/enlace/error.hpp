@@ -5,6 +5,8 @@
 // and never appear on the wire. docs/protocol.md lists every code with its meaning.
 #pragma once
 
+#include "enlace/export.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -58,10 +60,10 @@ enum class Errc : std::uint16_t {
 };
 
 /// Human-readable name of a code, e.g. "publish_denied". Stable, used in logs and the CLI.
-std::string_view to_string(Errc code) noexcept;
+ENLACE_API std::string_view to_string(Errc code) noexcept;
 
 /// Whether repeating the same request later can succeed without changing it.
-bool is_retryable(Errc code) noexcept;
+ENLACE_API bool is_retryable(Errc code) noexcept;
 
 /// Whether the code may appear in an Error frame on the wire.
 constexpr bool is_wire_code(Errc code) noexcept {
@@ -69,7 +71,7 @@ constexpr bool is_wire_code(Errc code) noexcept {
 }
 
 /// The std::error_category of Enlace codes, named "enlace".
-const std::error_category& error_category() noexcept;
+ENLACE_API const std::error_category& error_category() noexcept;
 
 inline std::error_code make_error_code(Errc code) noexcept {
   return {static_cast<int>(code), error_category()};
@@ -77,7 +79,7 @@ inline std::error_code make_error_code(Errc code) noexcept {
 
 /// An error as reported to the caller: a code plus the reason the broker (or the SDK)
 /// gave, which names the rule or limit that decided.
-struct Error {
+struct ErrorInfo {
   Errc code = Errc::ok;
   std::string reason;
 };

@@ -27,7 +27,7 @@ std::string z85(const unsigned char* raw) {
   return std::string(text.data(), kZ85KeyLength);
 }
 
-Error key_error(const std::filesystem::path& file, std::string_view what) {
+ErrorInfo key_error(const std::filesystem::path& file, std::string_view what) {
   return {Errc::key_error, file.string() + ": " + std::string(what)};
 }
 
@@ -45,7 +45,7 @@ Status write_file(const std::filesystem::path& file, const std::string& text, mo
     const ssize_t n = ::write(fd, data, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      const Error error = key_error(file, std::strerror(errno));
+      const ErrorInfo error = key_error(file, std::strerror(errno));
       ::close(fd);
       return error;
     }
@@ -94,7 +94,7 @@ bool is_valid_key(std::string_view text) noexcept {
 
 Status save_keypair(const KeyPair& keys, const std::filesystem::path& base, bool overwrite) {
   if (!is_valid_key(keys.public_key) || !is_valid_key(keys.secret_key)) {
-    return Error{Errc::invalid_argument, "key pair is not two 40-character Z85 keys"};
+    return ErrorInfo{Errc::invalid_argument, "key pair is not two 40-character Z85 keys"};
   }
   std::filesystem::path pub = base, key = base;
   pub += ".pub";

@@ -1,0 +1,49 @@
+// Builders of control frames (schemas/control.fbs), one per body, shared by both ends of
+// a link. Each clears `fbb` and leaves in it a finished ControlFrame ("ECT1") whose bytes
+// are the body of a `control` frame; the caller frames and sends them. Not thread-safe
+// (one builder per thread); after warm-up a builder allocates nothing.
+#pragma once
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <cstdint>
+#include <string_view>
+
+#include "enlace/error.hpp"
+#include "enlace/wire.hpp"
+
+namespace enlace::protocol {
+
+struct WelcomeFields {
+  std::string_view broker_id, nation, system, role, policy_version;
+  std::uint32_t max_message_bytes = 0;
+  std::uint64_t session_id = 0;
+};
+
+struct SubscribeFields {
+  std::uint32_t request_id = 0;
+  std::string_view pattern;
+  bool snapshot = false;
+  wire::ReplayFrom replay_from = wire::ReplayFrom::None;
+  std::uint64_t replay_value = 0;
+  wire::Conflation conflation = wire::Conflation::None;
+};
+
+void build_hello(flatbuffers::FlatBufferBuilder& fbb, std::string_view client_name,
+                 std::uint32_t heartbeat_ms);
+void build_welcome(flatbuffers::FlatBufferBuilder& fbb, const WelcomeFields& welcome);
+void build_subscribe(flatbuffers::FlatBufferBuilder& fbb, const SubscribeFields& subscribe);
+void build_unsubscribe(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
+                       std::string_view pattern);
+/// `message_id` may be null (answers to requests other than publishes).
+void build_ack(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
+               const wire::Uuid* message_id, std::uint64_t sequence, std::uint32_t count);
+/// The retryable field is filled in from the code (is_retryable()).
+void build_error(flatbuffers::FlatBufferBuilder& fbb, Errc code, std::string_view reason,
+                 std::uint32_t request_id, const wire::Uuid* message_id);
+void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
+                           std::uint32_t count);
+void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
+void build_pong(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
+
+}  // namespace enlace::protocol
