@@ -107,7 +107,7 @@ Result<wire::Uuid> Client::publish_with(std::string_view topic, const PublishOpt
 }
 
 Result<PublishAck> Client::await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout) {
-  return impl_->await_ack(id, timeout);
+  return impl_->acks_.await(id, timeout);
 }
 
 Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowledge,
@@ -132,9 +132,9 @@ Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowled
                                                  std::string(to_string(code))};
   }
   const wire::Uuid id = *wire::GetEnvelope(envelope.data())->id();
-  auto queued = impl_->enqueue_envelope(envelope, acknowledge, &id);
+  auto queued = impl_->enqueue_envelope(envelope, acknowledge, id);
   if (!queued || !acknowledge) return queued;
-  return impl_->await_ack(id, timeout);
+  return impl_->acks_.await(id, timeout);
 }
 
 Result<Subscription> Client::subscribe(std::string pattern, DeliveryHandler handler,
@@ -171,16 +171,10 @@ Status Client::unsubscribe(const Subscription& subscription, std::chrono::millis
 }
 
 Status Client::flush(std::chrono::milliseconds timeout) {
-  if (impl_->on_io_thread())
+  if (impl_->on_io_thread()) {
     return ErrorInfo{Errc::invalid_argument, "flush() called from a callback"};
-  std::unique_lock lock(impl_->mutex_);
-  if (impl_->changed_.wait_for(lock, timeout, [&] {
-        return (impl_->outbox_records_.empty() && impl_->in_flight_bytes_ == 0) || impl_->stopping_;
-      })) {
-    return success();
   }
-  return ErrorInfo{Errc::timeout,
-                   std::to_string(impl_->outbox_records_.size()) + " messages still queued"};
+  return impl_->flush(timeout);
 }
 
 ClientStats Client::stats() const {
@@ -192,7 +186,12 @@ ClientStats Client::stats() const {
 
 // --- Impl: the caller-thread half -----------------------------------------------------
 
-Client::Impl::Impl(ClientOptions options) : options_(std::move(options)), context_(1) {
+Client::Impl::Impl(ClientOptions options)
+    : options_(std::move(options)),
+      outbox_(options_.send_queue_bytes, options_.send_queue_wait),
+      socket_lock_(socket_mutex_, std::defer_lock),
+      context_(1),
+      link_(std::chrono::duration_cast<std::chrono::nanoseconds>(options_.heartbeat).count()) {
   if (!is_valid_key(options_.broker_public_key)) {
     throw std::invalid_argument("broker public key is not a 40-character Z85 key");
   }
@@ -212,6 +211,7 @@ Client::Impl::Impl(ClientOptions options) : options_(std::move(options)), contex
     throw std::invalid_argument("cannot connect to '" + options_.endpoint + "': " + e.what());
   }
   io_thread_ = std::thread([this] { run(); });
+  keeper_thread_ = std::thread([this] { keep_alive(); });
 }
 
 Client::Impl::~Impl() {
@@ -226,7 +226,11 @@ void Client::Impl::stop() {
     stopping_ = true;
   }
   wake_io_thread();
+  keeper_wake_.notify_all();
   if (io_thread_.joinable() && !on_io_thread()) io_thread_.join();
+  if (keeper_thread_.joinable() && std::this_thread::get_id() != keeper_thread_.get_id()) {
+    keeper_thread_.join();
+  }
   changed_.notify_all();
 }
 
@@ -263,28 +267,16 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
   auto [type, payload] = build(builder, context);
   const wire::Uuid id =
       builder.finish_any(topic, {local.nation, local.system}, type, payload, options);
-  auto queued = enqueue_envelope(builder.bytes(), acknowledge, &id);
+  auto queued = enqueue_envelope(builder.bytes(), acknowledge, id);
   if (!queued) return queued.error();
   return id;
 }
 
 Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool acknowledge,
-                                                  const wire::Uuid* id) {
+                                                  const wire::Uuid& id) {
   const std::uint8_t flags = acknowledge ? wire::flag::ack_requested : 0;
-  // While the I/O thread waits, the socket is free: a message with nothing queued ahead of
-  // it goes out from this thread at once, one thread hand-over less on its way. A token
-  // bucket bounds how often (kSendNowRate, kSendNowBurst): above that rate messages queue,
-  // and the I/O thread sends what accumulated as one batch frame. Low latency at low
-  // rates, batching under load.
-  std::unique_lock socket_lock(socket_mutex_, std::defer_lock);
-  if (!on_io_thread()) (void)socket_lock.try_lock();
-  bool wake = false, sending_now = false;
-  const auto queue = [&] {  // under mutex_
-    wake = outbox_records_.empty();
-    outbox_records_.push_back(outbox_.append(wire::Command::publish, flags, envelope));
-  };
   {
-    std::unique_lock lock(mutex_);
+    std::lock_guard lock(mutex_);
     if (stopping_) return ErrorInfo{Errc::closed, "client closed"};
     const std::size_t limit =
         session_.max_message_bytes ? session_.max_message_bytes : max_frame_bytes_;
@@ -293,58 +285,64 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
                                                     " bytes exceeds the broker's limit of " +
                                                     std::to_string(limit) + " bytes per frame"};
     }
-    const auto has_room = [&] {
-      return stopping_ ||
-             outbox_.size() + in_flight_bytes_ + envelope.size() <= options_.send_queue_bytes;
-    };
-    if (!has_room() && options_.send_queue_wait.count() > 0 && !on_io_thread()) {
-      if (socket_lock.owns_lock()) socket_lock.unlock();  // the I/O thread makes the room
-      changed_.wait_for(lock, options_.send_queue_wait, has_room);
-      if (stopping_) return ErrorInfo{Errc::closed, "client closed"};
-    }
-    if (!has_room()) {
-      return ErrorInfo{Errc::queue_full, "send queue holds " + std::to_string(outbox_.size()) +
-                                             " bytes (limit " +
-                                             std::to_string(options_.send_queue_bytes) + ")"};
-    }
-    // Registered before the frame can leave, so the ack cannot arrive first.
-    if (acknowledge) ack_waiters_[key_of(*id)] = std::make_shared<AckWaiter>();
-    sending_now = socket_lock.owns_lock() && phase_ == Phase::ready && outbox_records_.empty() &&
-                  in_flight_bytes_ == 0 && take_send_now_token();
-    if (!sending_now) queue();
   }
-  if (sending_now && !send_now(envelope, flags)) {
-    // ZeroMQ's pipe is full: the message queues like any other.
-    std::lock_guard lock(mutex_);
-    queue();
+  // While the I/O thread waits, the socket is free: a message with nothing queued ahead of
+  // it goes out from this thread at once, one thread hand-over less on its way (the
+  // Outbox decides, within its send-now budget). Low latency at low rates, batching under
+  // load. A callback (on the I/O thread) never sends itself: its messages queue.
+  std::unique_lock socket_lock(socket_mutex_, std::defer_lock);
+  const bool io_thread = on_io_thread();
+  if (!io_thread) (void)socket_lock.try_lock();
+  const bool may_send_now = socket_lock.owns_lock() && link_.ready();
+  // Registered before the frame can leave, so the answer cannot arrive first.
+  if (acknowledge) acks_.add(id);
+  bool wake = false;
+  auto route = outbox_.admit(
+      envelope, flags, may_send_now, !io_thread, wake,
+      [](void* lock) {
+        auto& held = *static_cast<std::unique_lock<std::mutex>*>(lock);
+        if (held.owns_lock()) held.unlock();  // the I/O thread makes the room
+      },
+      &socket_lock);
+  if (!route) {
+    if (acknowledge) acks_.remove(id);
+    return route.error();
+  }
+  if (*route == detail::Outbox::Route::send_now && !send_now(envelope, flags)) {
+    outbox_.requeue(envelope, flags);  // ZeroMQ's pipe is full: it queues like any other
+    wake = true;
   }
   if (socket_lock.owns_lock()) socket_lock.unlock();
   if (wake) wake_io_thread();
-  return PublishAck{*id, 0, 0};
+  return PublishAck{id, 0, 0};
 }
 
-bool Client::Impl::take_send_now_token() noexcept {
-  const std::int64_t now = protocol::monotonic_ns();
-  send_now_tokens_ =
-      std::min(kSendNowBurst, send_now_tokens_ + static_cast<double>(now - send_now_refill_ns_) *
-                                                     kSendNowRate / 1e9);
-  send_now_refill_ns_ = now;
-  if (send_now_tokens_ < 1) return false;
-  send_now_tokens_ -= 1;
+bool Client::Impl::send_now(wire::Bytes envelope, std::uint8_t flags) {
+  zmq::message_t frame(wire::kHeaderSize + envelope.size());
+  wire::write_frame(static_cast<std::uint8_t*>(frame.data()), wire::Command::publish, flags,
+                    envelope);
+  if (!socket_->send(frame, zmq::send_flags::dontwait)) return false;
+  counters_.frames_sent.fetch_add(1);
+  counters_.published.fetch_add(1);
+  link_.frame_sent(protocol::monotonic_ns());  // the socket's holder may touch the link
+  // Any operation on the socket may consume the ZMQ_FD signal the I/O thread waits on: if
+  // input is waiting, wake the thread so that it does not sleep on it.
+  if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    input_pending_.store(true);
+    wake_io_thread();
+  }
   return true;
 }
 
-Result<PublishAck> Client::Impl::await_ack(const wire::Uuid& id,
-                                           std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  const auto it = ack_waiters_.find(key_of(id));
-  if (it == ack_waiters_.end())
-    return ErrorInfo{Errc::invalid_argument, "no acknowledgement requested for this id"};
-  const auto waiter = it->second;
-  changed_.wait_for(lock, timeout, [&] { return waiter->done || stopping_; });
-  ack_waiters_.erase(key_of(id));
-  if (!waiter->done && stopping_) return ErrorInfo{Errc::closed, "client closed"};
-  return waiter->result;
+Status Client::Impl::flush(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (!outbox_.wait_drained(timeout)) {
+    return ErrorInfo{Errc::timeout, std::to_string(outbox_.queued()) + " messages still queued"};
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return submit({ClientCommand::Kind::flush, 0, {}, nullptr, {}, nullptr},
+                std::max(left, std::chrono::milliseconds(1)));
 }
 
 bool Client::Impl::post(ClientCommand command) {

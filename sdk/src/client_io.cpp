@@ -1,6 +1,7 @@
-// The I/O half of enlace::Client: the thread that owns the socket, keeps the session
-// alive across reconnections, sends the outbox (batched under load) and dispatches
-// deliveries to handlers.
+// The connection of enlace::Client: the I/O thread that owns the socket, keeps the session
+// alive across reconnections (protocol::LinkSession says what is due), sends the outbox
+// (batched under load), answers waiters and dispatches deliveries to handlers; and the
+// heartbeat keeper that pings while a handler holds the I/O thread.
 #include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
@@ -26,6 +27,10 @@ constexpr int kMonitorEvents =
 // At most this many frames are read per loop pass, so that sending is never starved.
 constexpr int kMaxReceivesPerPass = 1024;
 
+std::int64_t nanoseconds(std::chrono::milliseconds ms) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(ms).count();
+}
+
 }  // namespace
 
 void Client::Impl::run() {
@@ -35,12 +40,13 @@ void Client::Impl::run() {
   } catch (const std::exception& e) {
     // Nothing may escape the I/O thread: report, fail the waiters, and end as closed.
     report_error({Errc::internal_error, std::string("client I/O thread stopped: ") + e.what()});
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
   }
-  fail_requests({Errc::closed, "client closed"});
+  const ErrorInfo closed{Errc::closed, "client closed"};
+  outbox_.close();
+  waiters_.fail_all(closed);
+  acks_.fail_all(closed);
   {
     std::lock_guard socket_lock(socket_mutex_);
     close_socket();
@@ -49,92 +55,87 @@ void Client::Impl::run() {
 }
 
 void Client::Impl::loop() {
-  const auto heartbeat_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.heartbeat).count();
   // What signalled in the last wait. A pass leaves alone what did not: each look into a
   // ZeroMQ socket's mailbox costs two system calls.
   bool socket_ready = true, monitor_ready = true, wake_ready = true;
   while (true) {
     pollfd fds[3] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     long timeout_ms = 100;
+    // The whole pass holds the socket; only the wait below and user callbacks let another
+    // thread send on it (Outbox::Route::send_now, keep_alive()).
+    socket_lock_.lock();
     {
-      // The whole pass holds the socket; only the wait below lets a publishing thread
-      // send on it directly (Impl::send_now()).
-      std::lock_guard socket_lock(socket_mutex_);
-      {
-        std::lock_guard lock(mutex_);
-        if (stopping_) break;
+      std::lock_guard lock(mutex_);
+      if (stopping_) {
+        socket_lock_.unlock();
+        break;
       }
-      if (wake_ready) {
-        std::uint64_t wakeups;
-        [[maybe_unused]] auto n = ::read(wake_fd_, &wakeups, sizeof(wakeups));
-      }
-      if (monitor_ready) {
-        while (handle_monitor_event()) {
-        }
-      }
-      const std::uint64_t sends_before = send_attempts_;
-      // The socket's descriptor is armed (it will signal the next change) after a receive
-      // that found nothing, until the socket is used again.
-      bool armed = true;
-      for (int i = 0; socket_ready; ++i) {
-        zmq::message_t message;
-        if (i == kMaxReceivesPerPass) {
-          armed = false;  // more may be waiting
-          break;
-        }
-        if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
-        handle_inbound(message);
-      }
-      run_commands();
-      // End of the pass: whatever accumulated goes out now, batched if there is more than
-      // one message, so batching never holds a message back.
-      flush_outbox();
-
-      const std::int64_t now = protocol::monotonic_ns();
-      if (phase_ == Phase::ready) {
-        // Ping when either direction has been quiet for a heartbeat: the broker must hear
-        // from us, and we must hear from it (its Pong) to know it is alive.
-        if (now - std::min(last_send_ns_, last_receive_ns_) >= heartbeat_ns &&
-            now - last_ping_ns_ >= heartbeat_ns) {
-          send_ping(now);
-        }
-        if (now - last_receive_ns_ > 3 * heartbeat_ns) {
-          // The broker went silent: start over with a fresh connection.
-          counters_.reconnects.fetch_add(1);
-          set_state(ConnectionState::reconnecting,
-                    {Errc::timeout, "no traffic from the broker for three heartbeats"});
-          close_socket();
-          open_socket();
-          socket_ready = monitor_ready = true;
-          continue;
-        }
-        const std::int64_t next_ping = std::min(last_send_ns_, last_receive_ns_) + heartbeat_ns;
-        timeout_ms = std::max<long>(0, (next_ping - now) / 1000000 + 1);
-      }
-      // ZMQ_FD only signals changes, and any operation on the socket may consume the
-      // signal: unless nothing touched the socket since a receive found it empty, ZMQ_EVENTS
-      // says whether there is work now (and re-arms the descriptor).
-      const bool want_send = phase_ == Phase::ready && sending_next_ < sending_records_.size();
-      if (!armed || want_send || send_attempts_ != sends_before) {
-        const int events = socket_->get(zmq::sockopt::events);
-        if ((events & ZMQ_POLLIN) || (want_send && (events & ZMQ_POLLOUT))) {
-          socket_ready = true;
-          monitor_ready = wake_ready = false;
-          continue;
-        }
-      }
-      fds[0].fd = socket_->get(zmq::sockopt::fd);
-      fds[1].fd = monitor_->get(zmq::sockopt::fd);
     }
+    if (wake_ready) {
+      std::uint64_t wakeups;
+      [[maybe_unused]] auto n = ::read(wake_fd_, &wakeups, sizeof(wakeups));
+    }
+    if (monitor_ready) {
+      while (handle_monitor_event()) {
+      }
+    }
+    const std::uint64_t sends_before = send_attempts_;
+    // The socket's descriptor is armed (it will signal the next change) after a receive
+    // that found nothing, until the socket is used again.
+    bool armed = true;
+    for (int i = 0; socket_ready; ++i) {
+      zmq::message_t message;
+      if (i == kMaxReceivesPerPass) {
+        armed = false;  // more may be waiting
+        break;
+      }
+      if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
+      handle_inbound(message);
+    }
+    run_commands();
+    // End of the pass: whatever accumulated goes out now, batched if there is more than
+    // one message, so batching never holds a message back.
+    flush_outbox();
+
+    const std::int64_t now = protocol::monotonic_ns();
+    switch (link_.poll(now)) {
+      case protocol::LinkSession::Due::ping:
+        send_ping(now);
+        break;
+      case protocol::LinkSession::Due::reconnect:
+        // The broker went silent: start over with a fresh connection.
+        reconnect({Errc::timeout, "no traffic from the broker for three heartbeats"});
+        socket_ready = monitor_ready = true;
+        socket_lock_.unlock();
+        continue;
+      case protocol::LinkSession::Due::nothing:
+        break;
+    }
+    if (link_.ready()) timeout_ms = link_.until_next_timer(now) / 1'000'000 + 1;
+    // ZMQ_FD only signals changes, and any operation on the socket may consume the
+    // signal: unless nothing touched the socket since a receive found it empty, ZMQ_EVENTS
+    // says whether there is work now (and re-arms the descriptor).
+    const bool want_send = link_.ready() && sending_next_ < sending_records_.size();
+    if (!armed || want_send || send_attempts_ != sends_before) {
+      const int events = socket_->get(zmq::sockopt::events);
+      if ((events & ZMQ_POLLIN) || (want_send && (events & ZMQ_POLLOUT))) {
+        socket_ready = true;
+        monitor_ready = wake_ready = false;
+        socket_lock_.unlock();
+        continue;
+      }
+    }
+    fds[0].fd = socket_->get(zmq::sockopt::fd);
+    fds[1].fd = monitor_->get(zmq::sockopt::fd);
+    socket_lock_.unlock();
     if (::poll(fds, 3, static_cast<int>(timeout_ms)) < 0) {
       if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
       fds[0].revents = fds[1].revents = POLLIN;  // look at everything again
     }
     monitor_ready = fds[1].revents != 0;
     wake_ready = fds[2].revents != 0;
-    // A publishing thread that sent on the socket may have consumed its signal; it then
-    // says so and wakes this thread through the eventfd (send_now()).
+    // A thread that sent on the socket may have consumed its signal; it then says so and
+    // wakes this thread through the eventfd (send_now(), keep_alive()).
     socket_ready = fds[0].revents != 0 || input_pending_.exchange(false);
   }
 }
@@ -165,7 +166,6 @@ void Client::Impl::open_socket() {
   monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
   monitor_->connect(monitor_endpoint_);
   socket_->connect(options_.endpoint);
-  phase_ = Phase::disconnected;
 }
 
 void Client::Impl::close_socket() {
@@ -174,18 +174,15 @@ void Client::Impl::close_socket() {
     socket_.reset();
   }
   monitor_.reset();
-  phase_ = Phase::disconnected;
-  // Requests in flight on the old connection will never be answered there; subscribe
-  // requests are re-sent with the resubscription after the next Welcome.
-  for (auto it = requests_.begin(); it != requests_.end();) {
-    if (it->second.kind == ClientCommand::Kind::unsubscribe) {
-      // The broker dropped the old session's subscriptions with the connection.
-      if (it->second.done) it->second.done->set_value(success());
-      it = requests_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  link_.disconnected();
+  waiters_.connection_lost();
+}
+
+void Client::Impl::reconnect(ErrorInfo why) {
+  counters_.reconnects.fetch_add(1);
+  set_state(ConnectionState::reconnecting, std::move(why));
+  close_socket();
+  open_socket();
 }
 
 bool Client::Impl::handle_monitor_event() {
@@ -197,12 +194,13 @@ bool Client::Impl::handle_monitor_event() {
   std::memcpy(&event, event_frame.data(), sizeof(event));
   switch (event) {
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-      phase_ = Phase::awaiting_welcome;
+      link_.connected(protocol::monotonic_ns());
       send_hello();
       break;
     case ZMQ_EVENT_DISCONNECTED:
-      if (phase_ == Phase::ready) counters_.reconnects.fetch_add(1);
-      phase_ = Phase::disconnected;
+      if (link_.ready()) counters_.reconnects.fetch_add(1);
+      link_.disconnected();
+      waiters_.connection_lost();
       if (state() != ConnectionState::auth_failed) {
         set_state(origin_generation_.load() != 0 ? ConnectionState::reconnecting
                                                  : ConnectionState::connecting,
@@ -223,14 +221,6 @@ bool Client::Impl::handle_monitor_event() {
   return true;
 }
 
-std::uint32_t Client::Impl::next_request_id() noexcept {
-  // Ids of requests on the wire stay below 2^31; ids with the top bit mark requests that
-  // wait locally for a session. Zero means "no request" on the wire.
-  next_request_id_ = (next_request_id_ + 1) & 0x7FFFFFFFu;
-  if (next_request_id_ == 0) next_request_id_ = 1;
-  return next_request_id_;
-}
-
 ConnectionState Client::Impl::state() const {
   std::lock_guard lock(mutex_);
   return state_;
@@ -238,7 +228,7 @@ ConnectionState Client::Impl::state() const {
 
 void Client::Impl::handle_inbound(zmq::message_t& message) {
   counters_.frames_received.fetch_add(1);
-  last_receive_ns_ = protocol::monotonic_ns();
+  link_.frame_received(protocol::monotonic_ns());
   // Deliveries keep the frame alive beyond this call (handlers may copy a Delivery), so
   // the frame moves into shared ownership once, however many messages it holds. A frame
   // whose bytes are not 8-byte aligned (ZeroMQ keeps small ones inline) is copied first.
@@ -300,28 +290,24 @@ void Client::Impl::handle_control(const wire::ControlFrame& control) {
     case wire::Control::Error:
       handle_error(*control.body_as_Error());
       break;
-    case wire::Control::EndOfSnapshot: {
-      const auto* end = control.body_as_EndOfSnapshot();
-      for (auto& [id, subscription] : subscriptions_) {
-        if (subscription->options.snapshot && subscription->options.on_snapshot_end &&
-            subscription->confirmed && subscription->snapshot_request == end->request_id()) {
-          subscription->options.on_snapshot_end(end->count());
-        }
-      }
+    case wire::Control::EndOfSnapshot:
+      handle_end_of_snapshot(*control.body_as_EndOfSnapshot());
       break;
-    }
-    case wire::Control::Ping: {
+    case wire::Control::Ping:
       protocol::build_pong(control_fbb_, control.body_as_Ping()->nonce(), protocol::utc_ns());
       send_control(control_fbb_);
       break;
-    }
+    case wire::Control::Pong:
+      // Its arrival already counted for liveness; it also ends the flushes waiting for it.
+      waiters_.ponged(control.body_as_Pong()->nonce());
+      break;
     default:
-      break;  // Pong: its arrival already refreshed last_receive_ns_
+      break;  // bodies only clients send: nothing to do (docs/protocol.md, section 5)
   }
 }
 
 void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
-  if (welcome.protocol_version() != wire::kProtocolVersion) {
+  if (link_.welcomed(welcome, protocol::monotonic_ns()) != Errc::ok) {
     set_state(ConnectionState::auth_failed,
               {Errc::unsupported_version,
                "broker speaks protocol version " + std::to_string(welcome.protocol_version())});
@@ -340,81 +326,54 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
     origin_generation_.store(generations.fetch_add(1) + 1, std::memory_order_release);
     if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
   }
-  phase_ = Phase::ready;
-  last_receive_ns_ = protocol::monotonic_ns();
   // Restore every subscription, confirmed or still waiting for its first answer.
-  for (auto& [id, subscription] : subscriptions_) {
-    std::shared_ptr<std::promise<Status>> done;
-    for (auto it = requests_.begin(); it != requests_.end();) {
-      if (it->second.subscription_id == id && it->second.kind == ClientCommand::Kind::subscribe) {
-        done = std::move(it->second.done);
-        it = requests_.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    send_subscribe(*subscription, std::move(done));
-  }
+  link_.resubscribe([&](const protocol::SubscribeFields& fields) { send_subscribe(fields); });
   set_state(ConnectionState::connected, {});
 }
 
 void Client::Impl::handle_ack(const wire::Ack& ack) {
   if (ack.request_id() == 0) {
     if (ack.message_id()) {
-      complete_ack(*ack.message_id(), PublishAck{*ack.message_id(), ack.sequence(), ack.count()});
+      acks_.complete(*ack.message_id(), PublishAck{*ack.message_id(), ack.sequence(), ack.count()});
     }
     return;
   }
-  const auto it = requests_.find(ack.request_id());
-  if (it == requests_.end()) return;
-  Request request = std::move(it->second);
-  requests_.erase(it);
-  if (request.kind == ClientCommand::Kind::subscribe) {
-    const auto sub = subscriptions_.find(request.subscription_id);
-    if (sub != subscriptions_.end()) sub->second->confirmed = true;
-  }
-  if (request.done) request.done->set_value(success());
+  using Kind = protocol::LinkSession::Answer::Kind;
+  const auto answer = link_.answered(ack.request_id(), true);
+  if (answer.kind == Kind::subscribe) waiters_.subscribed(answer.subscription_id, success());
+  if (answer.kind == Kind::unsubscribe) waiters_.unsubscribed(answer.subscription_id, success());
 }
 
 void Client::Impl::handle_error(const wire::Error& frame) {
   counters_.broker_errors.fetch_add(1);
   ErrorInfo error{static_cast<Errc>(frame.code()), frame.reason() ? frame.reason()->str() : ""};
   if (frame.request_id() != 0) {
-    const auto it = requests_.find(frame.request_id());
-    if (it != requests_.end()) {
-      Request request = std::move(it->second);
-      requests_.erase(it);
-      // A refused subscription leaves nothing behind.
-      if (request.kind == ClientCommand::Kind::subscribe)
-        subscriptions_.erase(request.subscription_id);
-      if (request.done) {
-        request.done->set_value(error);
-      } else {
-        report_error(error);  // a resubscription refused after a policy change
-      }
+    using Kind = protocol::LinkSession::Answer::Kind;
+    const auto answer = link_.answered(frame.request_id(), false);
+    if (answer.kind == Kind::subscribe) {
+      // A refused subscription leaves nothing behind. Nobody waits for a resubscription
+      // refused after a policy change: it is reported instead.
+      const bool awaited = waiters_.awaits_subscribe(answer.subscription_id);
+      subscriptions_.remove(answer.subscription_id);
+      waiters_.subscribed(answer.subscription_id, error);
+      if (!awaited) report_error(error);
+      return;
+    }
+    if (answer.kind == Kind::unsubscribe) {
+      waiters_.unsubscribed(answer.subscription_id, error);
       return;
     }
   }
-  if (frame.message_id() != nullptr) {
-    std::unique_lock lock(mutex_);
-    const auto it = ack_waiters_.find(key_of(*frame.message_id()));
-    if (it != ack_waiters_.end()) {
-      it->second->done = true;
-      it->second->result = error;
-      lock.unlock();
-      changed_.notify_all();
-      return;
-    }
-  }
+  if (frame.message_id() != nullptr && acks_.complete(*frame.message_id(), error)) return;
   switch (error.code) {
     case Errc::hello_required:
       // The broker no longer knows this session (it restarted, or expired us): start a
       // new one; the Welcome handler restores the subscriptions.
-      phase_ = Phase::awaiting_welcome;
+      link_.session_lost();
       send_hello();
       break;
     case Errc::revoked:
-      phase_ = Phase::disconnected;
+      link_.disconnected();
       set_state(ConnectionState::auth_failed, error);
       break;
     default:
@@ -423,15 +382,15 @@ void Client::Impl::handle_error(const wire::Error& frame) {
   report_error(error);
 }
 
-void Client::Impl::complete_ack(const wire::Uuid& id, Result<PublishAck> result) {
-  {
-    std::lock_guard lock(mutex_);
-    const auto it = ack_waiters_.find(key_of(id));
-    if (it == ack_waiters_.end()) return;
-    it->second->done = true;
-    it->second->result = std::move(result);
-  }
-  changed_.notify_all();
+void Client::Impl::handle_end_of_snapshot(const wire::EndOfSnapshot& end) {
+  std::function<void(std::uint32_t)> callback;
+  subscriptions_.for_each([&](const detail::SubscriptionTable::Entry& entry) {
+    if (entry.options.snapshot && entry.options.on_snapshot_end &&
+        link_.subscribe_request_of(entry.id) == end.request_id()) {
+      callback = entry.options.on_snapshot_end;
+    }
+  });
+  if (callback) run_callback([&] { callback(end.count()); });
 }
 
 void Client::Impl::dispatch(const wire::FrameView& frame,
@@ -442,21 +401,15 @@ void Client::Impl::dispatch(const wire::FrameView& frame,
     counters_.invalid_frames.fetch_add(1);
     return;
   }
-  // Collect first: a handler may not be called while iterating a table it could change
-  // (it cannot today, but unsubscribe-from-handler is a natural thing to want).
-  matched_.clear();
-  for (auto& [id, subscription] : subscriptions_) {
-    if (topic::matches(subscription->tokens, tokens)) matched_.push_back(subscription.get());
-  }
-  for (Subscription* subscription : matched_) {
-    counters_.delivered.fetch_add(1);
-    try {
-      subscription->handler(delivery);
-    } catch (const std::exception& e) {
-      report_error({Errc::invalid_argument,
-                    "a delivery handler for '" + subscription->pattern + "' threw: " + e.what()});
-    }
-  }
+  std::size_t handled = 0;
+  run_callback([&] {
+    handled = subscriptions_.dispatch(
+        delivery, tokens, [&](const detail::SubscriptionTable::Entry& entry, const char* what) {
+          report_error({Errc::invalid_argument,
+                        "a delivery handler for '" + entry.pattern + "' threw: " + what});
+        });
+  });
+  counters_.delivered.fetch_add(handled);
 }
 
 void Client::Impl::run_commands() {
@@ -466,70 +419,78 @@ void Client::Impl::run_commands() {
     commands.swap(commands_);
   }
   for (auto& command : commands) {
-    if (command.kind == ClientCommand::Kind::subscribe) {
-      auto subscription = std::make_unique<Subscription>();
-      subscription->id = command.subscription_id;
-      subscription->pattern = std::move(command.pattern);
-      subscription->tokens.split(subscription->pattern);
-      subscription->handler = std::move(command.handler);
-      subscription->options = std::move(command.options);
-      auto& entry =
-          *subscriptions_.emplace(subscription->id, std::move(subscription)).first->second;
-      if (phase_ == Phase::ready) {
-        send_subscribe(entry, std::move(command.done));
-      } else {
-        // Sent with the other subscriptions once the session is established.
-        requests_.emplace(
-            0x80000000u | static_cast<std::uint32_t>(entry.id),
-            Request{ClientCommand::Kind::subscribe, entry.id, std::move(command.done)});
-      }
-      continue;
+    switch (command.kind) {
+      case ClientCommand::Kind::subscribe:
+        subscribe(command);
+        break;
+      case ClientCommand::Kind::unsubscribe:
+        unsubscribe(command);
+        break;
+      case ClientCommand::Kind::flush:
+        start_flush(command);
+        break;
     }
-    // Unsubscribe: remove locally at once, so the handler is never called again, then
-    // tell the broker. `done` is empty when the SDK cancels a subscribe that timed out.
-    const auto finish = [&](Status status) {
-      if (command.done) command.done->set_value(std::move(status));
-    };
-    const auto it = subscriptions_.find(command.subscription_id);
-    if (it == subscriptions_.end()) {
-      finish(ErrorInfo{Errc::invalid_argument, "no such subscription"});
-      continue;
-    }
-    const std::string pattern = it->second->pattern;
-    subscriptions_.erase(it);
-    // A subscribe still waiting for its answer is answered by nobody now.
-    std::erase_if(requests_, [&](const auto& entry) {
-      return entry.second.subscription_id == command.subscription_id &&
-             entry.second.kind == ClientCommand::Kind::subscribe;
-    });
-    const bool still_needed =
-        std::any_of(subscriptions_.begin(), subscriptions_.end(),
-                    [&](const auto& s) { return s.second->pattern == pattern; });
-    if (phase_ != Phase::ready || still_needed) {
-      finish(success());
-      continue;
-    }
-    const std::uint32_t request_id = next_request_id();
-    protocol::build_unsubscribe(control_fbb_, request_id, pattern);
-    requests_.emplace(request_id, Request{ClientCommand::Kind::unsubscribe, command.subscription_id,
-                                          std::move(command.done)});
-    send_control(control_fbb_);
   }
 }
 
-void Client::Impl::send_subscribe(Subscription& subscription,
-                                  std::shared_ptr<std::promise<Status>> done) {
-  const std::uint32_t request_id = next_request_id();
-  subscription.snapshot_request = request_id;
-  const auto& o = subscription.options;
-  protocol::build_subscribe(control_fbb_, {.request_id = request_id,
-                                           .pattern = subscription.pattern,
-                                           .snapshot = o.snapshot,
-                                           .replay_from = o.replay_from,
-                                           .replay_value = o.replay_value,
-                                           .conflation = o.conflation});
-  requests_.emplace(request_id,
-                    Request{ClientCommand::Kind::subscribe, subscription.id, std::move(done)});
+void Client::Impl::subscribe(ClientCommand& command) {
+  const auto& entry = subscriptions_.add(command.subscription_id, std::move(command.pattern),
+                                         std::move(command.handler), std::move(command.options));
+  waiters_.wait_subscribe(entry.id, std::move(command.done));
+  const auto& o = entry.options;
+  protocol::SubscribeFields fields{.pattern = entry.pattern,
+                                   .snapshot = o.snapshot,
+                                   .replay_from = o.replay_from,
+                                   .replay_value = o.replay_value,
+                                   .conflation = o.conflation};
+  // Sent now, or with the other subscriptions once the session is established.
+  if (link_.subscribe(entry.id, fields, fields)) send_subscribe(fields);
+}
+
+void Client::Impl::unsubscribe(ClientCommand& command) {
+  // Removed locally at once, so the handler is never called again, then the broker is
+  // told. `done` is empty when the SDK cancels a subscribe that timed out.
+  const auto* entry = subscriptions_.find(command.subscription_id);
+  if (entry == nullptr) {
+    if (command.done) {
+      command.done->set_value(ErrorInfo{Errc::invalid_argument, "no such subscription"});
+    }
+    return;
+  }
+  const std::string pattern = entry->pattern;
+  subscriptions_.remove(command.subscription_id);
+  // A subscribe still waiting for its answer is answered by nobody now.
+  waiters_.subscribed(command.subscription_id,
+                      ErrorInfo{Errc::closed, "unsubscribed before the broker answered"});
+  const std::uint32_t request_id = link_.unsubscribe(command.subscription_id);
+  if (request_id == 0) {
+    if (command.done) command.done->set_value(success());
+    return;
+  }
+  waiters_.wait_unsubscribe(command.subscription_id, std::move(command.done));
+  protocol::build_unsubscribe(control_fbb_, request_id, pattern);
+  send_control(control_fbb_);
+}
+
+void Client::Impl::start_flush(ClientCommand& command) {
+  // Everything published before the flush has left for the socket; a Ping behind it comes
+  // back as a Pong only after the broker has processed all of it, in order.
+  if (!link_.ready()) {
+    command.done->set_value(
+        ErrorInfo{Errc::not_connected, "no session: the broker cannot confirm the flush"});
+    return;
+  }
+  const std::uint64_t nonce = link_.next_ping_nonce();
+  protocol::build_ping(control_fbb_, nonce, protocol::utc_ns());
+  if (!send_control(control_fbb_)) {
+    command.done->set_value(ErrorInfo{Errc::queue_full, "the socket refused the flush's Ping"});
+    return;
+  }
+  waiters_.wait_flush(nonce, std::move(command.done));
+}
+
+void Client::Impl::send_subscribe(const protocol::SubscribeFields& fields) {
+  protocol::build_subscribe(control_fbb_, fields);
   send_control(control_fbb_);
 }
 
@@ -540,10 +501,9 @@ void Client::Impl::send_hello() {
 }
 
 void Client::Impl::send_ping(std::int64_t now) {
-  protocol::build_ping(control_fbb_, ++ping_nonce_, protocol::utc_ns());
+  protocol::build_ping(control_fbb_, link_.next_ping_nonce(), protocol::utc_ns());
   send_control(control_fbb_);
-  last_send_ns_ = now;
-  last_ping_ns_ = now;
+  link_.pinged(now);
 }
 
 bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
@@ -558,44 +518,18 @@ bool Client::Impl::send_control(flatbuffers::FlatBufferBuilder& fbb) {
   socket_->set(zmq::sockopt::sndtimeo, -1);
   if (sent) {
     counters_.frames_sent.fetch_add(1);
-    last_send_ns_ = protocol::monotonic_ns();
+    link_.frame_sent(protocol::monotonic_ns());
   }
   return sent;
 }
 
-bool Client::Impl::send_now(wire::Bytes envelope, std::uint8_t flags) {
-  zmq::message_t frame(wire::kHeaderSize + envelope.size());
-  wire::write_frame(static_cast<std::uint8_t*>(frame.data()), wire::Command::publish, flags,
-                    envelope);
-  if (!socket_->send(frame, zmq::send_flags::dontwait)) return false;
-  counters_.frames_sent.fetch_add(1);
-  counters_.published.fetch_add(1);
-  last_send_ns_ = protocol::monotonic_ns();
-  // Any operation on the socket may consume the ZMQ_FD signal the I/O thread waits on: if
-  // input is waiting, wake the thread so that it does not sleep on it.
-  if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) {
-    input_pending_.store(true);
-    wake_io_thread();
-  }
-  return true;
-}
-
-void Client::Impl::wake_io_thread() noexcept {
-  const std::uint64_t one = 1;
-  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
-}
-
 void Client::Impl::flush_outbox() {
-  if (phase_ != Phase::ready) return;
+  if (!link_.ready()) return;
   if (sending_next_ >= sending_records_.size()) {
     sending_.clear();
     sending_records_.clear();
     sending_next_ = 0;
-    std::lock_guard lock(mutex_);
-    if (outbox_records_.empty()) return;
-    sending_.swap(outbox_);
-    sending_records_.swap(outbox_records_);
-    in_flight_bytes_ = sending_.size();
+    if (!outbox_.take(sending_, sending_records_)) return;
   }
   protocol::FrameSplitter splitter(sending_, sending_records_, max_frame_bytes_, sending_next_);
   while (!splitter.done()) {
@@ -606,17 +540,11 @@ void Client::Impl::flush_outbox() {
     if (!socket_->send(frame, zmq::send_flags::dontwait)) break;  // full: wait for POLLOUT
     counters_.frames_sent.fetch_add(1);
     counters_.published.fetch_add(next.count);
-    last_send_ns_ = protocol::monotonic_ns();
+    link_.frame_sent(protocol::monotonic_ns());
     splitter.consume(next);
   }
   sending_next_ = splitter.position();
-  if (splitter.done()) {
-    {
-      std::lock_guard lock(mutex_);
-      in_flight_bytes_ = 0;
-    }
-    changed_.notify_all();
-  }
+  if (splitter.done()) outbox_.sent();
 }
 
 void Client::Impl::set_state(ConnectionState state, ErrorInfo error) {
@@ -627,28 +555,65 @@ void Client::Impl::set_state(ConnectionState state, ErrorInfo error) {
     if (error.code != Errc::ok) last_error_ = error;
   }
   changed_.notify_all();
-  if (options_.on_state) options_.on_state(state, error);
-}
-
-void Client::Impl::fail_requests(const ErrorInfo& error) {
-  for (auto& [id, request] : requests_) {
-    if (request.done) request.done->set_value(error);
-  }
-  requests_.clear();
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& [id, waiter] : ack_waiters_) {
-      if (!waiter->done) {
-        waiter->done = true;
-        waiter->result = error;
-      }
-    }
-  }
-  changed_.notify_all();
+  if (options_.on_state) run_callback([&] { options_.on_state(state, error); });
 }
 
 void Client::Impl::report_error(const ErrorInfo& error) {
-  if (options_.on_error) options_.on_error(error);
+  if (options_.on_error) run_callback([&] { options_.on_error(error); });
+}
+
+template <class F>
+void Client::Impl::run_callback(F&& callback) {
+  if (!socket_lock_.owns_lock()) {
+    callback();
+    return;
+  }
+  // The socket is free while the callback runs: publishing threads may send, and the
+  // keeper pings should the callback hold this thread for a heartbeat or more.
+  callback_since_ns_.store(protocol::monotonic_ns(), std::memory_order_relaxed);
+  socket_lock_.unlock();
+  callback();
+  socket_lock_.lock();
+  callback_since_ns_.store(0, std::memory_order_relaxed);
+}
+
+void Client::Impl::wake_io_thread() noexcept {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof(one));
+}
+
+void Client::Impl::keep_alive() {
+  pthread_setname_np(pthread_self(), "enlace-keeper");
+  const std::int64_t heartbeat_ns = nanoseconds(options_.heartbeat);
+  flatbuffers::FlatBufferBuilder fbb(128);
+  std::int64_t last_ping_ns = 0;
+  std::unique_lock lock(keeper_mutex_);
+  while (true) {
+    keeper_wake_.wait_for(lock, options_.heartbeat / 2);
+    {
+      std::lock_guard state_lock(mutex_);
+      if (stopping_) return;
+    }
+    const std::int64_t since = callback_since_ns_.load(std::memory_order_relaxed);
+    const std::int64_t now = protocol::monotonic_ns();
+    if (since == 0 || now - since < heartbeat_ns || now - last_ping_ns < heartbeat_ns) continue;
+    // A callback has held the I/O thread for a heartbeat: ping on its behalf, so that the
+    // broker keeps the session. The I/O thread reads the Pong once the callback returns.
+    std::unique_lock socket_lock(socket_mutex_, std::try_to_lock);
+    if (!socket_lock.owns_lock() || !socket_ || callback_since_ns_.load() == 0) continue;
+    protocol::build_ping(fbb, 0, protocol::utc_ns());
+    zmq::message_t frame(wire::kHeaderSize + fbb.GetSize());
+    wire::write_frame(static_cast<std::uint8_t*>(frame.data()), wire::Command::control, 0,
+                      {fbb.GetBufferPointer(), fbb.GetSize()});
+    if (socket_->send(frame, zmq::send_flags::dontwait)) {
+      last_ping_ns = now;
+      counters_.frames_sent.fetch_add(1);
+    }
+    if (socket_->get(zmq::sockopt::events) & ZMQ_POLLIN) {
+      input_pending_.store(true);
+      wake_io_thread();
+    }
+  }
 }
 
 }  // namespace enlace

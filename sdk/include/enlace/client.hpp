@@ -2,8 +2,11 @@
 //
 // Threads. A Client owns one background I/O thread that owns the ZeroMQ socket (while it
 // waits, a publishing thread may send its own message on it, under a lock it only ever
-// tries). Every callback (deliveries, state changes, asynchronous errors) runs on that
-// thread, one at a time, never while the client holds a lock another thread waits for.
+// tries), and a heartbeat keeper that keeps the session alive while a callback runs long.
+// Every callback (deliveries, state changes, asynchronous errors) runs on the I/O thread,
+// one at a time, never while the client holds a lock another thread waits for. A slow
+// handler delays the deliveries behind it (the broker drops what exceeds this session's
+// queue, and counts it), never the session itself.
 // All public member functions are thread-safe; the blocking ones (connect, subscribe,
 // unsubscribe, publish_and_wait) refuse with invalid_argument when called from a callback,
 // since they wait for the thread that runs it.
@@ -81,6 +84,10 @@ struct ClientOptions {
 
 using DeliveryHandler = std::function<void(const Delivery&)>;
 
+/// What a subscription asks of the broker. This broker version implements `snapshot` only
+/// as far as the protocol's order goes (it keeps no COP cache yet: on_snapshot_end(0)
+/// comes at once, then live traffic); refuses `replay_from` other than None with
+/// replay_unavailable (no journal yet); accepts `conflation` and treats it as None.
 struct SubscribeOptions {
   /// First the cached messages of the COP this system may see, then on_snapshot_end,
   /// then live traffic.
@@ -179,12 +186,20 @@ class ENLACE_API Client {
   Status unsubscribe(const Subscription& subscription,
                      std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-  /// Sends what is queued and waits until the queue is empty, or the timeout.
+  /// Waits until the broker has received every message this client published before the
+  /// call: the queue drains to the socket, then a Ping behind it comes back as a Pong,
+  /// which the broker sends only after processing everything before it on the connection
+  /// (NATS's Flush works the same way). Success therefore means "accepted or refused by
+  /// the broker", not "delivered to subscribers". Fails with timeout (messages still
+  /// queued, or no Pong in time), not_connected (no session, or the connection went
+  /// before the Pong: what was in flight may be lost), closed. Not from a callback.
   Status flush(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
   ClientStats stats() const;
 
-  /// Stops the I/O thread; no callback runs after this returns. Idempotent.
+  /// Stops the I/O thread; no callback runs after this returns. Idempotent. What is still
+  /// queued, or handed to the socket but not confirmed by flush(), is discarded: call
+  /// flush() first to know that the broker has it.
   void close();
 
  private:

@@ -326,9 +326,12 @@ ENLACE_API int enlace_client_role(const enlace_client_t* client, char* buffer, s
 ENLACE_API int enlace_client_broker_id(const enlace_client_t* client, char* buffer, size_t size,
                                        size_t* length_out);
 
-/* Waits until every message queued by this client has been handed to the network, up to
- * `timeout_ms`. It does not wait for the broker's acknowledgement (use acknowledge = 1 for
- * that). Returns ENLACE_OK, ENLACE_ERR_TIMEOUT, ENLACE_ERR_INVALID_ARGUMENT. Blocking. */
+/* Waits, up to `timeout_ms`, until the broker has received every message this client
+ * published before the call (the queue drains, then a Ping/Pong round trip behind it
+ * confirms the broker processed everything before it). It means accepted or refused by
+ * the broker, not delivered to subscribers. Returns ENLACE_OK, ENLACE_ERR_TIMEOUT,
+ * ENLACE_ERR_NOT_CONNECTED (no session, or the connection went before the answer),
+ * ENLACE_ERR_INVALID_ARGUMENT. Blocking. */
 ENLACE_API int enlace_client_flush(enlace_client_t* client, int timeout_ms);
 
 /* ---------------------------------------------------------------------------------------

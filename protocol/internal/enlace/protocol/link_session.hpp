@@ -1,0 +1,120 @@
+// The initiating end of a link, as a state machine independent of the transport: the SDK's
+// client today, a broker's federation link tomorrow. It knows the session's phase
+// (Hello sent, Welcome received), liveness (when to Ping, when the peer counts as lost),
+// request ids, and the subscriptions to restore after every new session; it sends nothing
+// itself. The owner feeds it transport events and received control frames, sends what it
+// says is due (built with control.hpp), and keeps everything else (handlers, waiters).
+//
+// Thread: one, the link's I/O thread. Allocates only when subscriptions are added.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "enlace/error.hpp"
+#include "enlace/protocol/control.hpp"
+
+namespace enlace::protocol {
+
+class LinkSession {
+ public:
+  enum class Phase {
+    disconnected,      // no transport connection
+    awaiting_welcome,  // connected; Hello sent (or due), no Welcome yet
+    ready,             // Welcome received: publishing and subscribing work
+  };
+
+  /// What the liveness timers ask for (poll()).
+  enum class Due {
+    nothing,
+    ping,       // send Ping{next_ping_nonce()} now
+    reconnect,  // the peer has been silent for three heartbeats: drop the connection
+  };
+
+  /// What an Ack or Error with a request id answered.
+  struct Answer {
+    enum class Kind { unknown, subscribe, unsubscribe } kind = Kind::unknown;
+    std::uint64_t subscription_id = 0;
+  };
+
+  /// `heartbeat_ns`: the interval announced in Hello; the peer is pinged when either
+  /// direction has been quiet that long and counts as lost after three silent intervals.
+  explicit LinkSession(std::int64_t heartbeat_ns) noexcept : heartbeat_ns_(heartbeat_ns) {}
+
+  Phase phase() const noexcept { return phase_; }
+  bool ready() const noexcept { return phase_ == Phase::ready; }
+
+  // --- transport and session events -----------------------------------------------------
+  /// A transport connection completed its handshake: the owner sends Hello now.
+  void connected(std::int64_t now) noexcept;
+  /// The transport connection is gone. Requests in flight there are never answered:
+  /// pending unsubscribes are done (the peer dropped the session's subscriptions with it),
+  /// subscribes are sent again after the next Welcome.
+  void disconnected() noexcept;
+  /// The peer no longer knows the session (hello_required): the owner sends Hello again.
+  void session_lost() noexcept;
+  /// Welcome received. unsupported_version when it speaks another protocol version (the
+  /// session stays unusable), else ok: the session is ready and the owner restores the
+  /// subscriptions with resubscribe().
+  Errc welcomed(const wire::Welcome& welcome, std::int64_t now) noexcept;
+
+  // --- liveness --------------------------------------------------------------------------
+  void frame_sent(std::int64_t now) noexcept { last_send_ns_ = now; }
+  void frame_received(std::int64_t now) noexcept { last_receive_ns_ = now; }
+  /// What is due at `now` (only when ready; a ping is due at most once per heartbeat).
+  Due poll(std::int64_t now) noexcept;
+  /// Nanoseconds from `now` until poll() may next have something to do.
+  std::int64_t until_next_timer(std::int64_t now) const noexcept;
+  std::uint64_t next_ping_nonce() noexcept { return ++ping_nonce_; }
+  /// Records that a ping was sent at `now`.
+  void pinged(std::int64_t now) noexcept { last_ping_ns_ = last_send_ns_ = now; }
+
+  // --- subscriptions kept across sessions -----------------------------------------------
+  /// Records subscription `id` (a copy of `fields`, pattern included). Returns true when
+  /// its Subscribe is to be sent now (ready; `out` filled, with a fresh request id, valid
+  /// until the subscription is removed), false when it waits for the next Welcome.
+  bool subscribe(std::uint64_t id, const SubscribeFields& fields, SubscribeFields& out);
+  /// Forgets subscription `id`. Returns the request id of the Unsubscribe to send now, or 0
+  /// when none is needed (not ready, unknown id, or another subscription of this link
+  /// still holds the same pattern, since the peer keeps one per pattern).
+  std::uint32_t unsubscribe(std::uint64_t id);
+  /// After welcomed(): calls `send(const SubscribeFields&)` for every subscription, each
+  /// with a fresh request id.
+  template <class Send>
+  void resubscribe(Send&& send) {
+    pending_.clear();
+    for (auto& [id, entry] : subscriptions_) {
+      entry.fields.request_id = next_request_id();
+      pending_[entry.fields.request_id] = {Answer::Kind::subscribe, id};
+      send(entry.fields);
+    }
+  }
+  /// The request an Ack (`accepted`) or Error answers; a refused subscribe is forgotten.
+  Answer answered(std::uint32_t request_id, bool accepted);
+  /// The request id of subscription `id`'s latest Subscribe (its EndOfSnapshot names it), 0
+  /// if unknown.
+  std::uint32_t subscribe_request_of(std::uint64_t id) const noexcept;
+
+  /// 1 to 2^31 - 1, wrapping; 0 means "no request" on the wire.
+  std::uint32_t next_request_id() noexcept;
+
+ private:
+  struct Entry {
+    std::string pattern;  // owned here; fields.pattern views it (map nodes never move)
+    SubscribeFields fields;
+  };
+
+  std::int64_t heartbeat_ns_;
+  Phase phase_ = Phase::disconnected;
+  std::int64_t last_send_ns_ = 0;
+  std::int64_t last_receive_ns_ = 0;
+  std::int64_t last_ping_ns_ = 0;
+  std::uint64_t ping_nonce_ = 0;
+  std::uint32_t request_id_ = 0;
+  std::map<std::uint64_t, Entry> subscriptions_;  // by the owner's subscription id
+  std::map<std::uint32_t, Answer> pending_;       // requests in flight, by request id
+};
+
+}  // namespace enlace::protocol

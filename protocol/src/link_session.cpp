@@ -1,0 +1,103 @@
+#include "enlace/protocol/link_session.hpp"
+
+#include <algorithm>
+
+#include "enlace/protocol/frame.hpp"
+
+namespace enlace::protocol {
+
+void LinkSession::connected(std::int64_t now) noexcept {
+  phase_ = Phase::awaiting_welcome;
+  last_send_ns_ = last_receive_ns_ = now;
+}
+
+void LinkSession::disconnected() noexcept {
+  phase_ = Phase::disconnected;
+  pending_.clear();
+}
+
+void LinkSession::session_lost() noexcept {
+  if (phase_ != Phase::disconnected) phase_ = Phase::awaiting_welcome;
+  pending_.clear();
+}
+
+Errc LinkSession::welcomed(const wire::Welcome& welcome, std::int64_t now) noexcept {
+  if (welcome.protocol_version() != wire::kProtocolVersion) return Errc::unsupported_version;
+  phase_ = Phase::ready;
+  last_receive_ns_ = now;
+  return Errc::ok;
+}
+
+LinkSession::Due LinkSession::poll(std::int64_t now) noexcept {
+  if (phase_ != Phase::ready) return Due::nothing;
+  if (now - last_receive_ns_ > 3 * heartbeat_ns_) return Due::reconnect;
+  // Ping when either direction has been quiet for a heartbeat: the peer must hear from
+  // us, and we must hear from it (its Pong) to know it is alive.
+  if (now - std::min(last_send_ns_, last_receive_ns_) >= heartbeat_ns_ &&
+      now - last_ping_ns_ >= heartbeat_ns_) {
+    return Due::ping;
+  }
+  return Due::nothing;
+}
+
+std::int64_t LinkSession::until_next_timer(std::int64_t now) const noexcept {
+  if (phase_ != Phase::ready) return heartbeat_ns_;
+  const std::int64_t next_ping =
+      std::max(std::min(last_send_ns_, last_receive_ns_), last_ping_ns_) + heartbeat_ns_;
+  const std::int64_t lost = last_receive_ns_ + 3 * heartbeat_ns_ + 1;
+  return std::max<std::int64_t>(0, std::min(next_ping, lost) - now);
+}
+
+bool LinkSession::subscribe(std::uint64_t id, const SubscribeFields& fields, SubscribeFields& out) {
+  auto& entry = subscriptions_[id];
+  entry.pattern = std::string(fields.pattern);
+  entry.fields = fields;
+  entry.fields.pattern = entry.pattern;
+  if (phase_ != Phase::ready) return false;
+  entry.fields.request_id = next_request_id();
+  pending_[entry.fields.request_id] = {Answer::Kind::subscribe, id};
+  out = entry.fields;
+  return true;
+}
+
+std::uint32_t LinkSession::unsubscribe(std::uint64_t id) {
+  const auto it = subscriptions_.find(id);
+  if (it == subscriptions_.end()) return 0;
+  const std::string pattern = std::move(it->second.pattern);
+  subscriptions_.erase(it);
+  // A subscribe of this id still in flight is answered by nobody now.
+  std::erase_if(pending_, [&](const auto& request) {
+    return request.second.kind == Answer::Kind::subscribe && request.second.subscription_id == id;
+  });
+  if (phase_ != Phase::ready) return 0;
+  const bool still_held =
+      std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                  [&](const auto& s) { return s.second.fields.pattern == pattern; });
+  if (still_held) return 0;
+  const std::uint32_t request_id = next_request_id();
+  pending_[request_id] = {Answer::Kind::unsubscribe, id};
+  return request_id;
+}
+
+LinkSession::Answer LinkSession::answered(std::uint32_t request_id, bool accepted) {
+  const auto it = pending_.find(request_id);
+  if (it == pending_.end()) return {};
+  const Answer answer = it->second;
+  pending_.erase(it);
+  if (answer.kind == Answer::Kind::subscribe && !accepted)
+    subscriptions_.erase(answer.subscription_id);
+  return answer;
+}
+
+std::uint32_t LinkSession::subscribe_request_of(std::uint64_t id) const noexcept {
+  const auto it = subscriptions_.find(id);
+  return it == subscriptions_.end() ? 0 : it->second.fields.request_id;
+}
+
+std::uint32_t LinkSession::next_request_id() noexcept {
+  request_id_ = (request_id_ + 1) & 0x7FFFFFFFu;
+  if (request_id_ == 0) request_id_ = 1;
+  return request_id_;
+}
+
+}  // namespace enlace::protocol
