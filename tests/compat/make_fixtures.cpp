@@ -28,7 +28,7 @@
 #include "delivery_template.hpp"
 #include "enlace/envelope_builder.hpp"
 #include "enlace/error.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 
 using namespace enlace;
 using enlace::broker::DeliveryOrigin;
@@ -38,7 +38,7 @@ namespace {
 
 using Frame = std::vector<std::uint8_t>;
 
-// The fixed part of an envelope that EnvelopeBuilder would otherwise draw from the random
+// The fixed part of an envelope that EnvelopeEncoder would otherwise draw from the random
 // generator and the clock.
 struct Pinned {
   wire::Uuid id;
@@ -48,15 +48,15 @@ struct Pinned {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 
-// Builds an envelope exactly as Client::publish() does (EnvelopeBuilder::finish_any), then
+// Builds an envelope exactly as Client::publish() does (EnvelopeEncoder::finish_any), then
 // overwrites its id and times in place with `pinned`. The fields keep their widths, so the
 // layout stays the SDK's. The TTL in `options` decides whether stale_time_ns is written at
 // all (a TTL of 0 leaves it at its default 0, absent), so `pinned` must agree with it.
 template <class Payload>
-std::vector<std::uint8_t> envelope(std::string_view topic, EnvelopeBuilder::Origin origin,
+std::vector<std::uint8_t> envelope(std::string_view topic, EnvelopeEncoder::Origin origin,
                                    const PublishOptions& options, const Pinned& pinned,
                                    Payload&& make_payload) {
-  EnvelopeBuilder builder;
+  EnvelopeEncoder builder;
   const auto payload = make_payload(builder.fbb());
   builder.finish_any(topic, origin, payload.first, payload.second, options);
   std::vector<std::uint8_t> bytes(builder.bytes().begin(), builder.bytes().end());
@@ -163,7 +163,7 @@ const DeliveryOrigin kRadio{"COL", "col-radio-p12", "unit", "enlace-bogota"};
 const DeliveryOrigin kDrone{"PER", "per-drone-3", "sensor", "enlace-bogota"};
 const DeliveryOrigin kCommandPost{"COL", "col-cp-leguizamo", "command_post", "enlace-bogota"};
 
-EnvelopeBuilder::Origin publisher(const DeliveryOrigin& origin) {
+EnvelopeEncoder::Origin publisher(const DeliveryOrigin& origin) {
   return {origin.nation, origin.system};
 }
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "enlace/delivery.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 #include "json_codec.hpp"
 
 using namespace enlace;
@@ -44,7 +44,9 @@ Delivery delivery_from(const std::filesystem::path& path) {
   REQUIRE(wire::parse_frame(frame_bytes, frame) == Errc::ok);
   REQUIRE(frame.command == wire::Command::deliver);
   REQUIRE(wire::verify_body(frame) == Errc::ok);
-  return Delivery(storage, frame.body);
+  auto delivery = Delivery::from_bytes(storage, frame.body);
+  REQUIRE(delivery.ok());
+  return *delivery;
 }
 
 // Where two texts part, shown as a diff of the line around that place with a marker.

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "enlace/delivery.hpp"
-#include "enlace/wire.hpp"
+#include "enlace/protocol/frame.hpp"
 
 using namespace enlace;
 
@@ -196,7 +196,9 @@ TEST_CASE("v1 deliver frame: the broker's DeliveryTemplate around the Track", "[
   check_track_envelope(*wire::GetEnvelope(delivery.envelope()->data()));
 
   SECTION("and the SDK's Delivery reads it as a subscriber's handler does") {
-    const Delivery received(fixture.keepalive(), frame.body);
+    const auto verified = Delivery::from_bytes(fixture.keepalive(), frame.body);
+    REQUIRE(verified.ok());
+    const Delivery& received = *verified;
     CHECK(received.sequence() == 1187);
     CHECK(received.receive_time_ns() == 1'764'316'800'123'456'789);
     CHECK(received.topic() == "track.COL.radar.rx17.T0042");
