@@ -97,6 +97,13 @@ for f in "${expect[@]}"; do
 done
 compgen -G "$libdir/libenlace.so*" >/dev/null || compgen -G "$libdir/libenlace.a" >/dev/null ||
   fail "no libenlace in ${libdir#"$prefix"/}"
+# The protocol core's own API is internal: never installed, never exported.
+[[ ! -e "$prefix/include/enlace/protocol" ]] || fail "internal headers installed: include/enlace/protocol/"
+if so=$(compgen -G "$libdir/libenlace.so.*" | head -n 1) && command -v nm >/dev/null; then
+  if nm -DC --defined-only "$so" | grep -E ' T (enlace::wire::parse_frame|enlace::protocol::|enlace::Client::Impl::)' >/dev/null; then
+    fail "libenlace exports internals: $(nm -DC --defined-only "$so" | grep -E ' T (enlace::wire::parse_frame|enlace::protocol::|enlace::Client::Impl::)' | head -n 3)"
+  fi
+fi
 
 # Each schema has its generated header, and nothing else sits under include/.
 for fbs in "$prefix"/share/enlace/schemas/*.fbs; do
