@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "delivery_template.hpp"
-#include "enlace/protocol/frame.hpp"
 #include "enlace/envelope_builder.hpp"
+#include "enlace/protocol/frame.hpp"
 
 using namespace enlace;
 using enlace::broker::DeliveryOrigin;

@@ -325,8 +325,8 @@ Result<std::string> JsonCodec::payload_to_json(const wire::Envelope& envelope) c
   const wire::Payload type = envelope.payload_type();
   if (payload_type_name(type).empty()) {
     return ErrorInfo{Errc::invalid_argument, "payload type " +
-                                             std::to_string(static_cast<unsigned>(type)) +
-                                             " is not known to this version of enlace"};
+                                                 std::to_string(static_cast<unsigned>(type)) +
+                                                 " is not known to this version of enlace"};
   }
   std::string text;
   if (!flatbuffers::GenerateTextFromTable(*printer_, envelope.payload(), qualified_name(type),
