@@ -152,6 +152,7 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   std::unique_ptr<zmq::socket_t> socket_;
   std::unique_ptr<zmq::socket_t> monitor_;
   std::string monitor_endpoint_;
+  std::uint64_t sockets_opened_ = 0;  // names each socket's monitor endpoint
   protocol::LinkSession link_;
   detail::RequestWaiters waiters_;
   detail::SubscriptionTable subscriptions_;

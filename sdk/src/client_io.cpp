@@ -39,6 +39,7 @@ void Client::Impl::run() {
     loop();
   } catch (const std::exception& e) {
     // Nothing may escape the I/O thread: report, fail the waiters, and end as closed.
+    if (socket_lock_.owns_lock()) socket_lock_.unlock();
     report_error({Errc::internal_error, std::string("client I/O thread stopped: ") + e.what()});
     std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -157,9 +158,10 @@ void Client::Impl::open_socket() {
   socket_->set(zmq::sockopt::heartbeat_ivl, heartbeat);
   socket_->set(zmq::sockopt::heartbeat_timeout, 3 * heartbeat);
 
+  // A fresh name for every socket: an inproc endpoint may outlive its closed socket briefly.
   monitor_endpoint_ = "inproc://enlace-client-monitor-" +
                       std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "-" +
-                      std::to_string(counters_.reconnects.load());
+                      std::to_string(++sockets_opened_);
   if (zmq_socket_monitor(socket_->handle(), monitor_endpoint_.c_str(), kMonitorEvents) != 0) {
     throw zmq::error_t();
   }
@@ -373,8 +375,12 @@ void Client::Impl::handle_error(const wire::Error& frame) {
       send_hello();
       break;
     case Errc::revoked:
-      link_.disconnected();
+      // The session is over and the broker cannot close our connection (a ROUTER cannot
+      // drop one peer): close it ourselves. The next handshake meets the ZAP refusal
+      // (auth_failed), and retrying goes on, should the key be reinstated.
       set_state(ConnectionState::auth_failed, error);
+      close_socket();
+      open_socket();
       break;
     default:
       break;
