@@ -16,6 +16,7 @@ packages=(
   libtomlplusplus-dev                               # policy files
   libsqlite3-dev                                    # journal and audit store
   clang-format                                      # the .clang-format style
+  clang libclang-rt-14-dev                          # fuzz targets: libFuzzer (tests/fuzz)
 )
 
 log() { printf 'setup: %s\n' "$*"; }

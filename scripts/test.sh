@@ -6,11 +6,14 @@
 #      including "install: find_package consumer", which installs the build into a scratch
 #      prefix and builds tests/install/ against it with find_package(Enlace) and pkg-config;
 #   3. builds build-asan/ (Debug, ASan + UBSan, warnings are errors) and runs the tests
-#      again with leak detection, except the install test (label "install").
+#      again with leak detection, except the install test (label "install");
+#   4. builds the libFuzzer targets in build-fuzz/ (clang) and fuzzes each for a few seconds
+#      from its seeds and kept regression inputs (tests/fuzz/run.sh); each target counts
+#      as one test.
 #
-# Exits non-zero on any failure. The last line is "N passed, M failed" over both runs; a
+# Exits non-zero on any failure. The last line is "N passed, M failed" over all runs; a
 # failed build or a CTest run that reports no count counts as one failure.
-# Both build directories are reused (and ccache when installed), so a second run only
+# The build directories are reused (and ccache when installed), so a second run only
 # rebuilds what changed.
 set -euo pipefail
 
@@ -65,6 +68,27 @@ run_ctest() {
   stages+=("$name: $ok passed, $bad failed, $((SECONDS - t0)) s")
 }
 
+# run_fuzz SECONDS: tests/fuzz/run.sh, each target counted as one test in the totals.
+run_fuzz() {
+  local seconds=$1 t0=$SECONDS rc=0 log
+  log=$(mktemp)
+  banner "fuzz: each libFuzzer target for $seconds s (tests/fuzz/run.sh)"
+  bash "$root/tests/fuzz/run.sh" --seconds "$seconds" 2>&1 | tee "$log" || rc=$?
+  local line ok=0 bad=0
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+  rm -f "$log"
+  if [[ -n "$line" ]]; then
+    ok=${line%% passed*}
+    bad=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$line")
+  fi
+  if ((rc != 0 && bad == 0)); then
+    bad=1  # the build or the script failed before any target ran
+  fi
+  passed=$((passed + ok))
+  failed=$((failed + bad))
+  stages+=("fuzz: $ok passed, $bad failed, $((SECONDS - t0)) s")
+}
+
 banner "setup"
 bash "$here/setup.sh"
 export ENLACE_SETUP_DONE=1
@@ -82,3 +106,5 @@ stages+=("build-asan: $((SECONDS - t0)) s")
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "tests under sanitizers" "$root/build-asan" --label-exclude install
+
+run_fuzz 15

@@ -202,6 +202,18 @@ TEST_CASE("compact_json drops non-finite members and nulls non-finite array elem
   CHECK_FALSE(cli::compact_json(R"({"a" 1})").has_value());
 }
 
+TEST_CASE("compact_json refuses nesting deeper than 64 instead of overflowing the stack",
+          "[cli][codec]") {
+  // The input of tests/fuzz/regressions/fuzz_json/compact-json-deep-nesting, shortened.
+  const auto nested = [](std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+  };
+  CHECK(cli::compact_json(nested(64)) == nested(64));
+  CHECK_FALSE(cli::compact_json(nested(65)).has_value());
+  CHECK_FALSE(cli::compact_json(nested(1'000'000)).has_value());  // no bound: a crash
+  CHECK_FALSE(cli::compact_json(std::string(1'000'000, '{')).has_value());
+}
+
 TEST_CASE("a delivery prints as one line of JSON with the broker's header", "[cli][codec]") {
   const JsonCodec codec;
   const auto payload = codec.json_to_payload(wire::Payload::Track, kTrackJson);

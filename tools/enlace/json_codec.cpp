@@ -67,6 +67,10 @@ const reflection::Schema& reflection_schema() {
   return *reflection::GetSchema(detail::embedded_schema().data());
 }
 
+// Nesting the Compactor follows before it gives up. Text generated from our schemas nests a
+// few levels; the bound keeps the recursion off the end of the stack on any other text.
+constexpr int kMaxNesting = 64;
+
 // Walks FlatBuffers' generated text (always well-formed JSON apart from non-finite number
 // tokens) and writes it out compactly.
 class Compactor {
@@ -93,8 +97,13 @@ class Compactor {
   // and left for the caller to drop or replace.
   bool value(bool& non_finite) {
     non_finite = false;
-    if (at('{')) return object();
-    if (at('[')) return array();
+    if (at('{') || at('[')) {
+      if (depth_ == kMaxNesting) return false;
+      ++depth_;
+      const bool ok = at('{') ? object() : array();
+      --depth_;
+      return ok;
+    }
     if (at('"')) return string();
     return literal(non_finite);
   }
@@ -198,6 +207,7 @@ class Compactor {
   std::string_view in_;
   std::size_t pos_ = 0;
   std::string out_;
+  int depth_ = 0;  // objects and arrays open around pos_
 };
 
 }  // namespace

@@ -55,7 +55,8 @@ std::string json_quote(std::string_view text);
 
 /// Rewrites JSON as FlatBuffers' text generator prints it into compact JSON, dropping
 /// object members whose value is a non-finite number (nan, inf) and turning such array
-/// elements into null. Returns nullopt if `text` is not of that shape.
+/// elements into null. Returns nullopt if `text` is not of that shape, or nests objects and
+/// arrays more than 64 deep.
 std::optional<std::string> compact_json(std::string_view text);
 
 class JsonCodec {
