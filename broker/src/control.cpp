@@ -17,6 +17,10 @@ constexpr std::int64_t kMissedHeartbeats = 3;
 // Floor for the idle timeout, so that a tiny heartbeat cannot make sessions flap.
 constexpr std::int64_t kMinIdleTimeoutNs = 3'000'000'000;
 
+// A Hello's client_name is informative: the log carries at most this many bytes of it
+// (docs/protocol.md 5.1), escaped like every peer's text.
+constexpr std::size_t kClientNameLogBytes = 128;
+
 }  // namespace
 
 void Broker::handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control) {
@@ -87,7 +91,8 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   ++metrics_.sessions_opened;
   log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
             s.nation_code, s.role_name,
-            hello.client_name() ? hello.client_name()->string_view() : "");
+            log::escaped(hello.client_name() ? hello.client_name()->string_view() : "",
+                         kClientNameLogBytes));
 
   protocol::build_welcome(
       control_fbb_,
