@@ -20,6 +20,29 @@ constexpr std::size_t kPassBufferBytes = 1024 * 1024;
 
 constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
 
+// The reason for a refusal of the frame codec (frame.hpp), by code: static text, so
+// refusing a broken frame builds nothing. unsupported_version has its own, with the byte.
+const char* codec_reason(Errc code) noexcept {
+  switch (code) {
+    case Errc::malformed_frame:
+      return "frame header malformed or too short (reserved bytes and bits must be zero; "
+             "ack_requested is for publish frames only)";
+    case Errc::unknown_command:
+      return "unknown command byte";
+    case Errc::bad_batch:
+      return "batch framing broken (no record, a record shorter than a frame header, a length "
+             "past the end, non-zero reserved or padding bytes, or a nested batch); the rest "
+             "of the batch was discarded";
+    case Errc::wrong_identifier:
+      return "body's file identifier does not match the frame command, or the body is too "
+             "short to hold one";
+    case Errc::verification_failed:
+      return "body failed FlatBuffers verification (truncated or corrupt)";
+    default:
+      return "frame refused";
+  }
+}
+
 }  // namespace
 
 std::string_view Peer::public_key() const {
@@ -79,13 +102,10 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   const std::uint8_t* data = bytes.data();
   wire::FrameView frame;
   if (const Errc code = wire::parse_frame(bytes, frame); code != Errc::ok) {
-    send_error(
-        session, peer.routing_id, code,
-        code == Errc::unsupported_version
-            ? "protocol version " + std::to_string(data[0]) +
-                  " not supported (this broker speaks 1)"
-            : std::string(code == Errc::unknown_command ? "unknown command byte"
-                                                        : "frame header malformed or too short"));
+    send_error(session, peer.routing_id, code,
+               code == Errc::unsupported_version ? "protocol version " + std::to_string(data[0]) +
+                                                       " not supported (this broker speaks 1)"
+                                                 : std::string(codec_reason(code)));
     return;
   }
   if (frame.command != wire::Command::batch) {
@@ -98,7 +118,10 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   while (!reader.done()) {
     if (const Errc code = reader.next(inner); code != Errc::ok) {
       send_error(session, peer.routing_id, code,
-                 "batch framing broken; the rest of the batch was discarded");
+                 code == Errc::bad_batch
+                     ? std::string(codec_reason(code))
+                     : std::string(codec_reason(code)) +
+                           " (a frame inside a batch); the rest of the batch was discarded");
       return;
     }
     handle_frame(session, peer, inner);
@@ -111,10 +134,7 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
 void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameView& frame) {
   const std::string& routing_id = peer.routing_id;
   if (const Errc code = wire::verify_body(frame); code != Errc::ok) {
-    send_error(session, routing_id, code,
-               code == Errc::wrong_identifier
-                   ? "body's file identifier does not match the frame command"
-                   : "body failed FlatBuffers verification (truncated or corrupt)");
+    send_error(session, routing_id, code, codec_reason(code));
     return;
   }
   switch (frame.command) {

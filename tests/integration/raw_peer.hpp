@@ -104,7 +104,12 @@ struct Label {
 /// newer schema would define (the payload is then a Text table, which this peer's schema
 /// has no name for under that tag).
 struct EnvelopeSpec {
-  std::string nation = "COL";
+  EnvelopeSpec(std::string system_id, std::string topic_name, std::string nation_code = "COL")
+      : nation(std::move(nation_code)),
+        system(std::move(system_id)),
+        topic(std::move(topic_name)) {}
+
+  std::string nation;
   std::string system;
   std::string topic;
   std::uint8_t payload_type = static_cast<std::uint8_t>(wire::Payload::Text);
