@@ -162,14 +162,20 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
     send_error(&session, session.routing_id, code, std::move(reason), 0, message_id);
   };
 
+  // 0. The payload is required: a union of type NONE has none. A type this broker does
+  // not know (a newer schema's) is routed unchanged, as the broker never reads payloads.
+  if (envelope.payload_type() == wire::Payload::NONE) {
+    refuse(Errc::invalid_envelope, "envelope has no payload (payload type NONE)");
+    return;
+  }
   // 1. No spoofing: the envelope must name the identity the broker authenticated.
   const std::string_view nation = envelope.origin()->nation()->string_view();
   const std::string_view system = envelope.origin()->system()->string_view();
   if (nation != session.nation_code || system != session.system_id) {
-    refuse(Errc::origin_mismatch, "envelope origin " + std::string(nation) + "/" +
-                                      std::string(system) +
-                                      " differs from the authenticated identity " +
-                                      session.nation_code + "/" + session.system_id);
+    refuse(Errc::origin_mismatch,
+           fmt::format("envelope origin {}/{} differs from the authenticated identity {}/{}",
+                       log::escaped(nation, 80), log::escaped(system, 80), session.nation_code,
+                       session.system_id));
     return;
   }
   // 2. Publish ACL (also validates the topic). The topic is split here once, for the ACL,
@@ -193,12 +199,33 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
   label_nations_.clear();
   auto classification = policy::Classification::unmarked;
   if (label != nullptr) {
-    classification = static_cast<policy::Classification>(label->classification());
-    if (const auto* nations = label->releasable_to()) {
-      if (nations->size() > kMaxLabelNations) {
-        refuse(Errc::invalid_label, "releasable_to lists more than 64 nations");
+    const auto* nations = label->releasable_to();
+    if (nations != nullptr && nations->size() > kMaxLabelNations) {
+      refuse(Errc::invalid_label, "releasable_to lists more than 64 nations");
+      return;
+    }
+    if (const auto* identifier = label->policy_identifier();
+        identifier != nullptr && identifier->size() > 0 &&
+        identifier->string_view() != policy_->policy_identifier()) {
+      refuse(Errc::invalid_label, fmt::format("label policy identifier '{}' is not this "
+                                              "coalition's ('{}')",
+                                              log::escaped(identifier->string_view(), 80),
+                                              policy_->policy_identifier()));
+      return;
+    }
+    if (const auto* categories = label->categories()) {
+      for (const auto* category : *categories) {
+        if (category->type() == wire::CategoryType::Informative) continue;
+        refuse(
+            Errc::invalid_label,
+            fmt::format("label category '{}' is not informative: this broker enforces "
+                        "releasable_to only, and refuses restrictions it cannot enforce",
+                        log::escaped(category->name() ? category->name()->string_view() : "", 80)));
         return;
       }
+    }
+    classification = static_cast<policy::Classification>(label->classification());
+    if (nations != nullptr) {
       for (const auto* code : *nations) label_nations_.push_back(code->string_view());
     }
   }
