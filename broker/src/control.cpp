@@ -21,19 +21,36 @@ constexpr std::int64_t kMinIdleTimeoutNs = 3'000'000'000;
 // (docs/protocol.md 5.1), escaped like every peer's text.
 constexpr std::size_t kClientNameLogBytes = 128;
 
+// The request id a hello_required answer can carry: the body is verified, so it is read.
+std::uint32_t request_id_of(const wire::ControlFrame& control) noexcept {
+  if (const auto* subscribe = control.body_as_Subscribe()) return subscribe->request_id();
+  if (const auto* unsubscribe = control.body_as_Unsubscribe()) return unsubscribe->request_id();
+  return 0;
+}
+
 }  // namespace
 
 void Broker::handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control) {
   const std::string& routing_id = peer.routing_id;
-  if (control.body_type() == wire::Control::Hello) {
+  const wire::Control type = control.body_type();
+  if (type == wire::Control::Error) {
+    // Never answered, with or without a session: an Error answering an Error could make
+    // two peers (brokers of a federation) bounce refusals for ever. Counted all the same.
+    metrics_.count_refusal(Errc::unknown_command);
+    log::debug("ignored an Error frame from {} (clients do not send Error)",
+               session ? std::string_view(session->system_id) : peer.system_id);
+    return;
+  }
+  if (type == wire::Control::Hello) {
     handle_hello(peer, *control.body_as_Hello());
     return;
   }
   if (session == nullptr) {
-    send_error(nullptr, routing_id, Errc::hello_required, "send Hello first");
+    send_error(nullptr, routing_id, Errc::hello_required, "send Hello first",
+               request_id_of(control));
     return;
   }
-  switch (control.body_type()) {
+  switch (type) {
     case wire::Control::Subscribe:
       handle_subscribe(*session, *control.body_as_Subscribe());
       return;
@@ -47,10 +64,17 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
     }
     case wire::Control::Pong:
       return;  // its arrival refreshed the session's activity
-    default:
+    case wire::Control::Welcome:
+    case wire::Control::Ack:
+    case wire::Control::EndOfSnapshot:
       send_error(session, routing_id, Errc::unknown_command,
-                 std::string("control frame '") + wire::EnumNameControl(control.body_type()) +
+                 std::string("control body '") + wire::EnumNameControl(type) +
                      "' is sent by brokers only");
+      return;
+    default:  // NONE, or a type a later version appended
+      send_error(session, routing_id, Errc::unknown_command,
+                 "control body type " + std::to_string(static_cast<unsigned>(type)) +
+                     " is one this broker does not know");
       return;
   }
 }

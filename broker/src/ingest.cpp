@@ -143,7 +143,9 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
       return;
     case wire::Command::publish:
       if (session == nullptr) {
-        send_error(nullptr, routing_id, Errc::hello_required, "send Hello before publishing");
+        // The body is verified: the answer can name the envelope it refuses (8.1).
+        send_error(nullptr, routing_id, Errc::hello_required, "send Hello before publishing", 0,
+                   wire::envelope_of(frame)->id());
         return;
       }
       handle_publish(*session, peer, frame);
