@@ -5,17 +5,24 @@
 //   enlace-bench --scenario throughput [--messages N] [--publishers P] [--subscribers S]
 //                [--topics T] [--wildcard] [--nations N] [--systems N] [--size B] [--json]
 //   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--size B] [--json]
-//   enlace-bench --scenario latency --flood [--flood-rate R] [--rate R] [--duration SECONDS]
+//   enlace-bench --scenario latency --flood [--flood-rate R] [--flood-nice N] [--rate R]
+//                [--duration SECONDS]
 //
 // --flood measures the well-behaved pair twice in one run, each time for --duration
 // seconds: first alone, then while an extra publisher with a tiny rate limit (--flood-rate
 // messages/s in the policy) publishes as fast as it can and the broker refuses nearly all
 // of it. It reports both latency distributions, the broker's CPU in each phase, and what
-// the broker did with the flood (refusals counted, answered, the session cut off).
+// the broker did with the flood (refusals counted, answered, the session cut off). The
+// flooder runs on this host: its own encoding and CURVE encryption compete with the pair
+// for the CPU. --flood-nice N runs its threads at that nice value, standing for a flooder
+// on another host, so that what remains is the broker's share.
 //
 // Messages are realistic radar Track envelopes (320 bytes), or with --size B envelopes of
 // B bytes in all (an Opaque payload sized to fit), to compare with peers sending B-byte
 // payloads.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -51,13 +58,14 @@ struct Options {
   bool json = false;
   bool flood = false;      // latency: a second phase beside a flooding publisher
   double flood_rate = 10;  // the flooder's rate limit in the policy (messages/s)
+  int flood_nice = 0;      // nice value of the flooder's threads (0: as the pair's)
 };
 
 constexpr const char* kUsage =
     "usage: enlace-bench [--scenario throughput|latency] [--messages N] [--publishers P]\n"
     "                    [--subscribers S] [--topics T] [--wildcard] [--nations N] [--systems N]\n"
     "                    [--rate R] [--duration SECONDS] [--size BYTES] [--json]\n"
-    "                    [--flood [--flood-rate R]]\n";
+    "                    [--flood [--flood-rate R] [--flood-nice N]]\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -98,6 +106,8 @@ Options parse(int argc, char** argv) {
       o.flood = true;
     else if (a == "--flood-rate")
       o.flood_rate = std::stod(value());
+    else if (a == "--flood-nice")
+      o.flood_nice = std::stoi(value());
     else {
       std::fputs(kUsage, a == "--help" ? stdout : stderr);
       std::exit(a == "--help" ? 0 : 2);
@@ -420,6 +430,12 @@ std::string read_metrics(const test::BrokerProcess& broker) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// Gives the calling thread (and the threads it creates later) the nice value `nice`.
+void set_nice(int nice) {
+  if (nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
+    std::fprintf(stderr, "enlace-bench: setpriority failed; the flooder runs at nice 0\n");
+}
+
 // A flooding publisher: a COL sensor whose policy entry allows `rate` messages/s, added
 // to the running broker's policy by a reload (the bench bed's policy is fixed at start).
 std::unique_ptr<Client> connect_flooder(BenchBed& bed, double rate,
@@ -433,7 +449,9 @@ std::unique_ptr<Client> connect_flooder(BenchBed& bed, double rate,
   bed.broker->reload(bed.coalition);
   ClientOptions options = bed.broker->options_for({"flooder", "COL", "sensor", keys});
   options.heartbeat = std::chrono::seconds(5);
-  options.send_queue_wait = std::chrono::milliseconds(0);  // never blocks: it floods
+  // As fast as the SDK takes it: a full send queue blocks the publisher until there is
+  // room, as a full ZeroMQ socket would, instead of spinning beside the measured pair.
+  options.send_queue_wait = std::chrono::seconds(1);
   options.on_error = [&cut_off_ns](const ErrorInfo& error) {
     if (error.code == Errc::rate_limited && error.reason.find("cut off") != std::string::npos) {
       std::int64_t none = 0;
@@ -491,7 +509,12 @@ int run_flood(const Options& o) {
     return 1;
   }
   std::atomic<std::int64_t> cut_off_ns{0};
-  auto flooder = connect_flooder(bed, o.flood_rate, cut_off_ns);
+  // Made on a thread at the flooder's nice value: the SDK's and ZeroMQ's threads inherit it.
+  std::unique_ptr<Client> flooder;
+  std::thread([&] {
+    set_nice(o.flood_nice);
+    flooder = connect_flooder(bed, o.flood_rate, cut_off_ns);
+  }).join();
 
   // Phase 1: the pair alone (the flooder connected, silent).
   const std::uint64_t got_alone = measure_phase(bed, messages, topic, o, current, alone, received);
@@ -501,13 +524,12 @@ int run_flood(const Options& o) {
   std::atomic<std::uint64_t> flood_queued{0};
   const std::int64_t flood_start_ns = steady_ns();
   std::thread flood([&] {
+    set_nice(o.flood_nice);
     const std::string flood_topic = "track.COL.flood.T1";
     std::uint64_t n = 0;
     while (!stop.load(std::memory_order_relaxed)) {
       if (flooder->publish(flood_topic, track(0, n++))) {
         flood_queued.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        std::this_thread::yield();  // queue full: it floods as fast as the SDK takes it
       }
     }
   });
@@ -528,21 +550,23 @@ int run_flood(const Options& o) {
   const LogHistogram h_alone = alone.histogram(0, INT64_MAX);
   const LogHistogram h_flooded = flooded.histogram(0, INT64_MAX);
   const LogHistogram h_flooding = flooded.histogram(0, cut ? cut : INT64_MAX);
+  const LogHistogram h_after = flooded.histogram(cut ? cut : INT64_MAX, INT64_MAX);
   const double seconds = static_cast<double>(flood_end_ns - flood_start_ns) / 1e9;
   const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
   if (o.json) {
     std::printf(
         "{\"system\":\"enlace\",\"scenario\":\"flood\",\"rate\":%.0f,\"flood_rate_limit\":%.0f,"
-        "\"alone_p50_us\":%.1f,\"alone_p99_us\":%.1f,\"flooded_p50_us\":%.1f,"
+        "\"flood_nice\":%d,\"alone_p50_us\":%.1f,\"alone_p99_us\":%.1f,\"flooded_p50_us\":%.1f,"
         "\"flooded_p99_us\":%.1f,\"flooding_p50_us\":%.1f,\"flooding_p99_us\":%.1f,"
+        "\"after_cut_off_p50_us\":%.1f,\"after_cut_off_p99_us\":%.1f,"
         "\"p99_ratio\":%.2f,\"alone_broker_cpu_us\":%.0f,\"flooded_broker_cpu_us\":%.0f,"
         "\"flood_queued\":%llu,\"flood_refused\":%llu,\"errors_sent\":%llu,"
         "\"cut_off_after_s\":%.2f,\"received_alone\":%llu,\"received_flooded\":%llu}\n",
-        o.rate, o.flood_rate, h_alone.quantile(0.5), h_alone.quantile(0.99),
+        o.rate, o.flood_rate, o.flood_nice, h_alone.quantile(0.5), h_alone.quantile(0.99),
         h_flooded.quantile(0.5), h_flooded.quantile(0.99), h_flooding.quantile(0.5),
-        h_flooding.quantile(0.99), ratio(h_flooded.quantile(0.99), h_alone.quantile(0.99)),
-        alone.broker_cpu_us, flooded.broker_cpu_us,
-        static_cast<unsigned long long>(flood_queued.load()),
+        h_flooding.quantile(0.99), h_after.quantile(0.5), h_after.quantile(0.99),
+        ratio(h_flooded.quantile(0.99), h_alone.quantile(0.99)), alone.broker_cpu_us,
+        flooded.broker_cpu_us, static_cast<unsigned long long>(flood_queued.load()),
         static_cast<unsigned long long>(delta("rate_limited")),
         static_cast<unsigned long long>(delta("errors_sent")),
         cut ? static_cast<double>(cut - flood_start_ns) / 1e9 : -1.0,
@@ -550,8 +574,8 @@ int run_flood(const Options& o) {
   } else {
     std::printf(
         "flood: latency at %.0f msgs/s for %.0f s per phase, 1 -> 1, %zu B envelopes (%s), "
-        "CURVE on; flooder limited to %.0f msgs/s\n",
-        o.rate, o.duration, messages.envelope_bytes(), messages.kind(), o.flood_rate);
+        "CURVE on; flooder limited to %.0f msgs/s, at nice %d\n",
+        o.rate, o.duration, messages.envelope_bytes(), messages.kind(), o.flood_rate, o.flood_nice);
     const auto line = [](const char* name, const LogHistogram& h) {
       std::printf("  %-26s p50 %6.0f us  p90 %6.0f us  p99 %6.0f us  p99.9 %6.0f us  (%llu)\n",
                   name, h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.quantile(0.999),
@@ -559,7 +583,10 @@ int run_flood(const Options& o) {
     };
     line("without flooder:", h_alone);
     line("with flooder (phase):", h_flooded);
-    if (cut) line("  until the cut-off:", h_flooding);
+    if (cut) {
+      line("  until the cut-off:", h_flooding);
+      line("  after the cut-off:", h_after);
+    }
     std::printf("  p50 x%.2f, p99 x%.2f with the flooder\n",
                 ratio(h_flooded.quantile(0.5), h_alone.quantile(0.5)),
                 ratio(h_flooded.quantile(0.99), h_alone.quantile(0.99)));

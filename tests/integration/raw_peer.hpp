@@ -182,7 +182,6 @@ class RawClient {
     socket_.set(zmq::sockopt::curve_publickey, system.keys.public_key);
     socket_.set(zmq::sockopt::curve_secretkey, system.keys.secret_key);
     socket_.set(zmq::sockopt::linger, 0);
-    socket_.set(zmq::sockopt::sndhwm, 0);  // floods queue here rather than fail
     socket_.connect(broker.endpoint());
   }
 
@@ -190,6 +189,14 @@ class RawClient {
   /// Sends without blocking; false when the socket's queue is full.
   bool try_send(const Frame& frame) {
     return socket_.send(zmq::buffer(frame), zmq::send_flags::dontwait).has_value();
+  }
+
+  /// The control frames that have arrived by now, without waiting.
+  std::vector<Answer> drain() {
+    receive(0);
+    std::vector<Answer> answers;
+    answers.swap(pending_);
+    return answers;
   }
 
   /// The next control frame the broker sent (deliveries skipped), within 10 s.
