@@ -4,12 +4,13 @@
 // only through request_stop() and request_reload(), which write to an eventfd.
 //
 // One message's way through (docs/architecture.md follows it in more detail):
-//   recv frame -> header check -> (batch: each inner frame) -> verifier -> origin check ->
-//   publish ACL -> rate limit -> audience (nation bitmask) -> build the Delivery once ->
+//   recv frame -> header check -> (batch: each inner frame) -> rate limit -> verifier ->
+//   origin check -> publish ACL -> label, audience (nation bitmask) -> build the Delivery once ->
 //   trie match -> per matching session: audience bit test, dedupe, queue a reference ->
 //   end of loop pass: each session's queue leaves as one frame (or a batch frame).
 #pragma once
 
+#include <fmt/format.h>
 #include <zmq.hpp>
 
 #include <atomic>
@@ -25,6 +26,7 @@
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/frame.hpp"
 #include "enlace/protocol/records.hpp"
+#include "flood_guard.hpp"
 #include "metrics.hpp"
 #include "session.hpp"
 #include "string_hash.hpp"
@@ -97,6 +99,27 @@ class Broker {
   void handle_publish(Session& session, const Peer& peer, const wire::FrameView& frame);
   void route(Session& publisher, const topic::Tokens& topic, wire::Bytes envelope_bytes,
              policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
+  // ingest.cpp: refusals of what peers send. Each is counted by code (and against the
+  // session's flood guard); its reason is formatted only when the error rate limit lets
+  // the Error go out, so refusing a flood builds nothing.
+  struct Ids {
+    std::uint32_t request_id = 0;
+    const wire::Uuid* message_id = nullptr;
+  };
+  template <class... Args>
+  void refuse(Session* session, const std::string& routing_id, Errc code, Ids ids,
+              fmt::format_string<Args...> reason, Args&&... args) {
+    if (answerable(session, code))
+      answer(session, routing_id, code, ids, reason, fmt::make_format_args(args...));
+  }
+  bool answerable(Session* session, Errc code);
+  void answer(Session* session, const std::string& routing_id, Errc code, Ids ids,
+              fmt::string_view reason, fmt::format_args args);
+  void refuse_rate_limited(Session& session, const wire::FrameView& frame);
+  void refuse_cooling(const Peer& peer, CoolDowns::Entry& cooling);
+  void cut_off(Session& session);
+  bool read_label(Session& session, const wire::Envelope& envelope, Ids ids,
+                  policy::Classification& classification);
 
   // control.cpp: session control frames
   void handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control);
@@ -158,6 +181,8 @@ class Broker {
   flatbuffers::FlatBufferBuilder control_fbb_{256};
   std::vector<std::uint64_t> aligned_copy_;  // for the rare frame ZeroMQ stores unaligned
   std::vector<std::string_view> label_nations_;
+  fmt::memory_buffer reason_;  // the reason of the refusal being answered
+  CoolDowns cool_downs_;       // systems cut off for flooding (ingest.cpp)
 };
 
 }  // namespace enlace::broker

@@ -17,19 +17,39 @@ constexpr std::int64_t kMissedHeartbeats = 3;
 // Floor for the idle timeout, so that a tiny heartbeat cannot make sessions flap.
 constexpr std::int64_t kMinIdleTimeoutNs = 3'000'000'000;
 
+// A Hello's client_name is informative: the log carries at most this many bytes of it
+// (docs/protocol.md 5.1), escaped like every peer's text.
+constexpr std::size_t kClientNameLogBytes = 128;
+
+// The request id a hello_required answer can carry: the body is verified, so it is read.
+std::uint32_t request_id_of(const wire::ControlFrame& control) noexcept {
+  if (const auto* subscribe = control.body_as_Subscribe()) return subscribe->request_id();
+  if (const auto* unsubscribe = control.body_as_Unsubscribe()) return unsubscribe->request_id();
+  return 0;
+}
+
 }  // namespace
 
 void Broker::handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control) {
   const std::string& routing_id = peer.routing_id;
-  if (control.body_type() == wire::Control::Hello) {
+  const wire::Control type = control.body_type();
+  if (type == wire::Control::Error) {
+    // Never answered, with or without a session: an Error answering an Error could make
+    // two peers (brokers of a federation) bounce refusals for ever. Counted all the same.
+    metrics_.count_refusal(Errc::unknown_command);
+    log::debug("ignored an Error frame from {} (clients do not send Error)",
+               session ? std::string_view(session->system_id) : peer.system_id);
+    return;
+  }
+  if (type == wire::Control::Hello) {
     handle_hello(peer, *control.body_as_Hello());
     return;
   }
   if (session == nullptr) {
-    send_error(nullptr, routing_id, Errc::hello_required, "send Hello first");
+    refuse(nullptr, routing_id, Errc::hello_required, {request_id_of(control)}, "send Hello first");
     return;
   }
-  switch (control.body_type()) {
+  switch (type) {
     case wire::Control::Subscribe:
       handle_subscribe(*session, *control.body_as_Subscribe());
       return;
@@ -43,10 +63,15 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
     }
     case wire::Control::Pong:
       return;  // its arrival refreshed the session's activity
-    default:
-      send_error(session, routing_id, Errc::unknown_command,
-                 std::string("control frame '") + wire::EnumNameControl(control.body_type()) +
-                     "' is sent by brokers only");
+    case wire::Control::Welcome:
+    case wire::Control::Ack:
+    case wire::Control::EndOfSnapshot:
+      refuse(session, routing_id, Errc::unknown_command, {},
+             "control body '{}' is sent by brokers only", wire::EnumNameControl(type));
+      return;
+    default:  // NONE, or a type a later version appended
+      refuse(session, routing_id, Errc::unknown_command, {},
+             "control body type {} is one this broker does not know", static_cast<unsigned>(type));
       return;
   }
 }
@@ -54,18 +79,23 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
 void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   const std::string& routing_id = peer.routing_id;
   if (hello.protocol_version() != wire::kProtocolVersion) {
-    send_error(find_session(routing_id), routing_id, Errc::unsupported_version,
-               "client speaks protocol version " + std::to_string(hello.protocol_version()) +
-                   ", this broker speaks 1");
+    refuse(find_session(routing_id), routing_id, Errc::unsupported_version, {},
+           "client speaks protocol version {}, this broker speaks 1", hello.protocol_version());
     return;
   }
   // ZAP accepted the key when the connection was made; the policy may have changed since.
   const policy::System* system = policy_->find_system(peer.system_id);
   if (system == nullptr || system->revoked || system->public_key != peer.public_key()) {
     ++metrics_.sessions_revoked;
-    send_error(
-        nullptr, routing_id, Errc::revoked,
-        "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
+    refuse(nullptr, routing_id, Errc::revoked, {},
+           "system '{}' with this key is no longer in the policy", peer.system_id);
+    return;
+  }
+  // A system cut off for flooding waits out its cool-down (docs/protocol.md 8.2).
+  if (const CoolDowns::Entry* cooling = cool_downs_.find(system->id, peer.arrival_ns)) {
+    refuse(nullptr, routing_id, Errc::rate_limited, {},
+           "system '{}' was cut off for flooding; it may open a new session in {} s", system->id,
+           (cooling->until_ns - peer.arrival_ns) / 1'000'000'000 + 1);
     return;
   }
   if (Session* old = find_session(routing_id)) close_session(*old, "replaced by a new Hello");
@@ -87,7 +117,8 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   ++metrics_.sessions_opened;
   log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
             s.nation_code, s.role_name,
-            hello.client_name() ? hello.client_name()->string_view() : "");
+            log::escaped(hello.client_name() ? hello.client_name()->string_view() : "",
+                         kClientNameLogBytes));
 
   protocol::build_welcome(
       control_fbb_,
@@ -104,15 +135,14 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
 void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) {
   const std::string_view pattern = request.pattern()->string_view();
   const std::uint32_t request_id = request.request_id();
-  const auto refuse = [&](Errc code, std::string reason) {
-    send_error(&session, session.routing_id, code, std::move(reason), request_id);
-  };
+  const std::string& to = session.routing_id;
   if (auto decision = policy_->check_subscribe(*session.system, pattern); !decision.allowed) {
-    refuse(decision.code, std::move(decision.reason));
+    refuse(&session, to, decision.code, {request_id}, "{}", decision.reason);
     return;
   }
   if (request.replay_from() != wire::ReplayFrom::None) {
-    refuse(Errc::replay_unavailable, "this broker keeps no journal yet: replay is not available");
+    refuse(&session, to, Errc::replay_unavailable, {request_id},
+           "this broker keeps no journal yet: replay is not available");
     return;
   }
   if (session.find_subscription(pattern) != nullptr) {
@@ -121,9 +151,9 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
     return;
   }
   if (session.subscriptions.size() >= policy_->limits().max_subscriptions_per_session) {
-    refuse(Errc::too_many_subscriptions, "session already holds " +
-                                             std::to_string(session.subscriptions.size()) +
-                                             " subscriptions (max_subscriptions)");
+    refuse(&session, to, Errc::too_many_subscriptions, {request_id},
+           "session already holds {} subscriptions (max_subscriptions)",
+           session.subscriptions.size());
     return;
   }
   auto subscription = std::make_unique<SessionSubscription>();
@@ -150,9 +180,8 @@ void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& reque
       return;
     }
   }
-  send_error(&session, session.routing_id, Errc::invalid_pattern,
-             "no subscription to '" + std::string(pattern) + "' in this session",
-             request.request_id());
+  refuse(&session, session.routing_id, Errc::invalid_pattern, {request.request_id()},
+         "no subscription to '{}' in this session", log::escaped(pattern, 80));
 }
 
 void Broker::remove_subscription(Session& session, std::size_t index) {

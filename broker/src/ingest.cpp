@@ -7,18 +7,59 @@
 #include "broker.hpp"
 #include "enlace/protocol/aligned.hpp"
 #include "enlace/protocol/clock.hpp"
+#include "enlace/protocol/control.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
 namespace {
 
 // A loop pass reads at most this many frames, and stops early once the frames it produced
-// fill the pass buffer to kPassBufferBytes: then it flushes. Bounded passes keep batches
-// moderate and latency low under load.
+// fill the pass buffer to kPassBufferBytes, or the frames it read reach kPassInputBytes:
+// then it flushes. Bounded passes keep batches moderate and latency low under load. The
+// input bound is for what produces nothing: a flood of refused batches would otherwise
+// hold every delivery of the pass back for thousands of frames (tens of milliseconds).
 constexpr int kMaxFramesPerPass = 4096;
 constexpr std::size_t kPassBufferBytes = 1024 * 1024;
+constexpr std::size_t kPassInputBytes = 512 * 1024;
 
 constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
+
+// Bytes of a peer's text a reason quotes at most (docs/protocol.md 8.4).
+constexpr std::size_t kQuotedBytes = 80;
+
+// The first category of `label` that is not informative (one this broker would have to
+// enforce, and cannot), or nullptr.
+const wire::Category* enforced_category(const wire::ConfidentialityLabel& label) noexcept {
+  if (const auto* categories = label.categories()) {
+    for (const auto* category : *categories) {
+      if (category->type() != wire::CategoryType::Informative) return category;
+    }
+  }
+  return nullptr;
+}
+
+// The reason for a refusal of the frame codec (frame.hpp), by code: static text, so
+// refusing a broken frame builds nothing. unsupported_version has its own, with the byte.
+const char* codec_reason(Errc code) noexcept {
+  switch (code) {
+    case Errc::malformed_frame:
+      return "frame header malformed or too short (reserved bytes and bits must be zero; "
+             "ack_requested is for publish frames only)";
+    case Errc::unknown_command:
+      return "unknown command byte";
+    case Errc::bad_batch:
+      return "batch framing broken (no record, a record shorter than a frame header, a length "
+             "past the end, non-zero reserved or padding bytes, or a nested batch); the rest "
+             "of the batch was discarded";
+    case Errc::wrong_identifier:
+      return "body's file identifier does not match the frame command, or the body is too "
+             "short to hold one";
+    case Errc::verification_failed:
+      return "body failed FlatBuffers verification (truncated or corrupt)";
+    default:
+      return "frame refused";
+  }
+}
 
 }  // namespace
 
@@ -28,7 +69,10 @@ std::string_view Peer::public_key() const {
 }
 
 void Broker::receive_all() {
-  for (int i = 0; i < kMaxFramesPerPass && pass_buffer_.size() < kPassBufferBytes; ++i) {
+  std::size_t input_bytes = 0;
+  for (int i = 0; i < kMaxFramesPerPass && pass_buffer_.size() < kPassBufferBytes &&
+                  input_bytes < kPassInputBytes;
+       ++i) {
     zmq::message_t routing_id;
     if (!router_.recv(routing_id, zmq::recv_flags::dontwait)) return;
     zmq::message_t payload;
@@ -41,10 +85,11 @@ void Broker::receive_all() {
       } while (rest.more());
       const std::string id = routing_id.to_string();
       ++metrics_.frames_in;  // one frame, refused as a whole
-      send_error(find_session(id), id, Errc::malformed_frame,
-                 "multipart message: every Enlace message is exactly one frame");
+      refuse(find_session(id), id, Errc::malformed_frame, {},
+             "multipart message: every Enlace message is exactly one frame");
       continue;
     }
+    input_bytes += payload.size();
     handle_message(routing_id, payload);
   }
 }
@@ -68,28 +113,33 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
 
   const std::size_t limit = policy_->limits().max_message_bytes;
   if (payload.size() > limit) {
-    send_error(session, peer.routing_id, Errc::message_too_large,
-               "frame of " + std::to_string(payload.size()) + " bytes exceeds max_message_bytes " +
-                   std::to_string(limit));
+    refuse(session, peer.routing_id, Errc::message_too_large, {},
+           "frame of {} bytes exceeds max_message_bytes {}", payload.size(), limit);
     return;
   }
 
   const wire::Bytes bytes = protocol::aligned_view(
       {static_cast<const std::uint8_t*>(payload.data()), payload.size()}, aligned_copy_);
-  const std::uint8_t* data = bytes.data();
   wire::FrameView frame;
   if (const Errc code = wire::parse_frame(bytes, frame); code != Errc::ok) {
-    send_error(
-        session, peer.routing_id, code,
-        code == Errc::unsupported_version
-            ? "protocol version " + std::to_string(data[0]) +
-                  " not supported (this broker speaks 1)"
-            : std::string(code == Errc::unknown_command ? "unknown command byte"
-                                                        : "frame header malformed or too short"));
+    if (code == Errc::unsupported_version) {
+      refuse(session, peer.routing_id, code, {},
+             "protocol version {} not supported (this broker speaks 1)", unsigned{bytes[0]});
+    } else {
+      refuse(session, peer.routing_id, code, {}, "{}", codec_reason(code));
+    }
     return;
+  }
+  if (session == nullptr && frame.command != wire::Command::control) {
+    if (CoolDowns::Entry* cooling = cool_downs_.find(peer.system_id, peer.arrival_ns)) {
+      refuse_cooling(peer, *cooling);
+      return;
+    }
   }
   if (frame.command != wire::Command::batch) {
     handle_frame(session, peer, frame);
+    if (frame.command == wire::Command::control) session = find_session(peer.routing_id);
+    if (session != nullptr && session->flood.tripped()) cut_off(*session);
     return;
   }
   ++metrics_.batches_in;
@@ -97,24 +147,38 @@ void Broker::handle_message(zmq::message_t& routing_id, zmq::message_t& payload)
   wire::FrameView inner;
   while (!reader.done()) {
     if (const Errc code = reader.next(inner); code != Errc::ok) {
-      send_error(session, peer.routing_id, code,
-                 "batch framing broken; the rest of the batch was discarded");
+      if (code == Errc::bad_batch) {
+        refuse(session, peer.routing_id, code, {}, "{}", codec_reason(code));
+      } else {
+        refuse(session, peer.routing_id, code, {},
+               "{} (a frame inside a batch); the rest of the batch was discarded",
+               codec_reason(code));
+      }
+    } else {
+      handle_frame(session, peer, inner);
+      // Only a control frame opens or ends a session (a Hello inside a batch creates the
+      // session the following frames belong to): look it up again after one, only then.
+      if (inner.command == wire::Command::control) session = find_session(peer.routing_id);
+    }
+    if (session != nullptr && session->flood.tripped()) {
+      cut_off(*session);  // the rest of the batch is not read
       return;
     }
-    handle_frame(session, peer, inner);
-    // Only a control frame opens or ends a session (a Hello inside a batch creates the
-    // session the following frames belong to): look it up again after one, only then.
-    if (inner.command == wire::Command::control) session = find_session(peer.routing_id);
   }
 }
 
 void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameView& frame) {
   const std::string& routing_id = peer.routing_id;
+  // The rate limit comes before verification (docs/protocol.md 4, step 4): a publish over
+  // the rate is refused at the cost of a token bucket, its body never read unless the
+  // refusal is answered.
+  if (frame.command == wire::Command::publish && session != nullptr &&
+      !session->publish_rate.take(peer.arrival_ns)) {
+    refuse_rate_limited(*session, frame);
+    return;
+  }
   if (const Errc code = wire::verify_body(frame); code != Errc::ok) {
-    send_error(session, routing_id, code,
-               code == Errc::wrong_identifier
-                   ? "body's file identifier does not match the frame command"
-                   : "body failed FlatBuffers verification (truncated or corrupt)");
+    refuse(session, routing_id, code, {}, "{}", codec_reason(code));
     return;
   }
   switch (frame.command) {
@@ -123,79 +187,178 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
       return;
     case wire::Command::publish:
       if (session == nullptr) {
-        send_error(nullptr, routing_id, Errc::hello_required, "send Hello before publishing");
+        // The body is verified: the answer can name the envelope it refuses (8.1).
+        refuse(nullptr, routing_id, Errc::hello_required, {0, wire::envelope_of(frame)->id()},
+               "send Hello before publishing");
         return;
       }
       handle_publish(*session, peer, frame);
       return;
     default:
-      send_error(session, routing_id, Errc::unknown_command,
-                 "Deliver frames are sent by brokers only");
+      refuse(session, routing_id, Errc::unknown_command, {},
+             "Deliver frames are sent by brokers only");
       return;
   }
 }
 
+void Broker::refuse_rate_limited(Session& session, const wire::FrameView& frame) {
+  if (!answerable(&session, Errc::rate_limited)) return;
+  // Answered: now the body is worth verifying, so that the Error names the envelope.
+  const wire::Uuid* id =
+      wire::verify_body(frame) == Errc::ok ? wire::envelope_of(frame)->id() : nullptr;
+  const double rate = session.system->rate_per_second;
+  answer(&session, session.routing_id, Errc::rate_limited, {0, id},
+         "system '{}' exceeds its rate of {} messages/s",
+         fmt::make_format_args(session.system_id, rate));
+}
+
+void Broker::refuse_cooling(const Peer& peer, CoolDowns::Entry& cooling) {
+  // Not read, and answered at most once a second: hello_required tells the client it has
+  // no session; its Hello learns how long the cool-down lasts.
+  metrics_.count_refusal(Errc::hello_required);
+  if (!cooling.answers.take(peer.arrival_ns)) {
+    ++metrics_.errors_suppressed;
+    return;
+  }
+  const std::int64_t seconds = (cooling.until_ns - peer.arrival_ns) / 1'000'000'000 + 1;
+  answer(nullptr, peer.routing_id, Errc::hello_required, {},
+         "no session: system '{}' was cut off for flooding; its Hello is refused for {} more s",
+         fmt::make_format_args(peer.system_id, seconds));
+}
+
+bool Broker::answerable(Session* session, Errc code) {
+  metrics_.count_refusal(code);
+  // A session's frames all carry their arrival time in last_activity_ns: no clock read.
+  const std::int64_t now = session ? session->last_activity_ns : protocol::monotonic_ns();
+  if (session != nullptr) session->flood.refused(now);
+  TokenBucket& budget = session ? session->error_rate : anonymous_errors_;
+  if (budget.take(now)) return true;
+  ++metrics_.errors_suppressed;
+  return false;
+}
+
+void Broker::answer(Session* session, const std::string& routing_id, Errc code, Ids ids,
+                    fmt::string_view reason, fmt::format_args args) {
+  ++metrics_.errors_sent;
+  reason_.clear();
+  fmt::vformat_to(std::back_inserter(reason_), reason, args);
+  const std::string_view text(reason_.data(), reason_.size());
+  log::debug("refused {} ({}): {}",
+             session ? std::string_view(session->system_id) : std::string_view("<no session>"),
+             to_string(code), text);
+  protocol::build_error(control_fbb_, code, text, ids.request_id, ids.message_id);
+  send_control(routing_id, control_fbb_);
+}
+
+void Broker::cut_off(Session& session) {
+  ++metrics_.sessions_cut_off;
+  const std::string system_id = session.system_id;
+  const std::string routing_id = session.routing_id;
+  constexpr auto kSeconds = FloodGuard::kFloodSeconds;
+  constexpr auto kCoolDownSeconds = CoolDowns::kCoolDownNs / 1'000'000'000;
+  log::warn(
+      "system '{}' cut off: session {} was refused more than it was served for {} s "
+      "({} refusals in the last second); its Hello is refused for {} s",
+      system_id, session.session_id, kSeconds, session.flood.refused_in_window(), kCoolDownSeconds);
+  cool_downs_.start(system_id, session.last_activity_ns);
+  close_session(session, "cut off for flooding");
+  // Sent after closing, at once and whatever the error budget: a session's queue goes
+  // with it, and this is the one notice the client gets.
+  metrics_.count_refusal(Errc::rate_limited);
+  ++metrics_.errors_sent;
+  reason_.clear();
+  fmt::format_to(std::back_inserter(reason_),
+                 "session cut off: refused more than served for {} s; system '{}' may open a "
+                 "new session in {} s",
+                 kSeconds, system_id, kCoolDownSeconds);
+  protocol::build_error(control_fbb_, Errc::rate_limited, {reason_.data(), reason_.size()}, 0,
+                        nullptr);
+  send_control(routing_id, control_fbb_);
+}
+
 void Broker::handle_publish(Session& session, const Peer& peer, const wire::FrameView& frame) {
   const wire::Envelope& envelope = *wire::envelope_of(frame);
-  const wire::Uuid* message_id = envelope.id();
-  const auto refuse = [&](Errc code, std::string reason) {
-    send_error(&session, session.routing_id, code, std::move(reason), 0, message_id);
-  };
+  const Ids ids{0, envelope.id()};
+  const std::string& to = session.routing_id;
 
-  // 1. No spoofing: the envelope must name the identity the broker authenticated.
+  // 1. The payload is required: a union of type NONE has none. A type this broker does
+  // not know (a newer schema's) is routed unchanged, as the broker never reads payloads.
+  if (envelope.payload_type() == wire::Payload::NONE) {
+    refuse(&session, to, Errc::invalid_envelope, ids,
+           "envelope has no payload (payload type NONE)");
+    return;
+  }
+  // 2. No spoofing: the envelope must name the identity the broker authenticated.
   const std::string_view nation = envelope.origin()->nation()->string_view();
   const std::string_view system = envelope.origin()->system()->string_view();
   if (nation != session.nation_code || system != session.system_id) {
-    refuse(Errc::origin_mismatch, "envelope origin " + std::string(nation) + "/" +
-                                      std::string(system) +
-                                      " differs from the authenticated identity " +
-                                      session.nation_code + "/" + session.system_id);
+    refuse(&session, to, Errc::origin_mismatch, ids,
+           "envelope origin {}/{} differs from the authenticated identity {}/{}",
+           log::escaped(nation, kQuotedBytes), log::escaped(system, kQuotedBytes),
+           session.nation_code, session.system_id);
     return;
   }
-  // 2. Publish ACL (also validates the topic). The topic is split here once, for the ACL,
-  // the agreements and the trie.
+  // 3. Publish ACL (also validates the topic). The topic is split here once, for the ACL,
+  // the agreements and the trie. (The rate limit came before verification.)
   const std::string_view topic = envelope.topic()->string_view();
   topic::Tokens tokens;
   tokens.split(topic);
   if (auto decision = policy_->check_publish(*session.system, topic, tokens); !decision.allowed) {
-    refuse(decision.code, std::move(decision.reason));
-    return;
-  }
-  // 3. Rate limit.
-  if (!session.publish_rate.take(peer.arrival_ns)) {
-    refuse(Errc::rate_limited,
-           "system '" + session.system_id + "' exceeds its rate of " +
-               std::to_string(static_cast<long>(session.system->rate_per_second)) + " messages/s");
+    refuse(&session, to, decision.code, ids, "{}", decision.reason);
     return;
   }
   // 4. Label and audience, computed once for every subscriber.
-  const auto* label = envelope.label();
-  label_nations_.clear();
   auto classification = policy::Classification::unmarked;
-  if (label != nullptr) {
-    classification = static_cast<policy::Classification>(label->classification());
-    if (const auto* nations = label->releasable_to()) {
-      if (nations->size() > kMaxLabelNations) {
-        refuse(Errc::invalid_label, "releasable_to lists more than 64 nations");
-        return;
-      }
-      for (const auto* code : *nations) label_nations_.push_back(code->string_view());
-    }
-  }
+  if (!read_label(session, envelope, ids, classification)) return;
   auto audience = policy_->audience(*session.system, tokens, label_nations_, classification);
   if (!audience.label.allowed) {
-    refuse(audience.label.code, std::move(audience.label.reason));
+    refuse(&session, to, audience.label.code, ids, "{}", audience.label.reason);
     return;
   }
 
+  session.flood.accepted(peer.arrival_ns);
   const std::uint64_t sequence = ++sequence_;
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
   route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
   if (frame.flags & wire::flag::ack_requested) {
-    send_ack(session, 0, message_id, sequence,
+    send_ack(session, 0, ids.message_id, sequence,
              static_cast<std::uint32_t>(std::popcount(audience.nations)));
   }
+}
+
+bool Broker::read_label(Session& session, const wire::Envelope& envelope, Ids ids,
+                        policy::Classification& classification) {
+  label_nations_.clear();
+  const auto* label = envelope.label();
+  if (label == nullptr) return true;  // absent: an empty label
+  const std::string& to = session.routing_id;
+  const auto* nations = label->releasable_to();
+  if (nations != nullptr && nations->size() > kMaxLabelNations) {
+    refuse(&session, to, Errc::invalid_label, ids, "releasable_to lists {} entries; at most {}",
+           nations->size(), kMaxLabelNations);
+    return false;
+  }
+  if (const auto* identifier = label->policy_identifier();
+      identifier != nullptr && identifier->size() > 0 &&
+      identifier->string_view() != policy_->policy_identifier()) {
+    refuse(&session, to, Errc::invalid_label, ids,
+           "label policy identifier '{}' is not this coalition's ('{}')",
+           log::escaped(identifier->string_view(), kQuotedBytes), policy_->policy_identifier());
+    return false;
+  }
+  if (const wire::Category* category = enforced_category(*label)) {
+    refuse(&session, to, Errc::invalid_label, ids,
+           "label category '{}' is not informative: this broker enforces releasable_to only "
+           "and refuses restrictions it cannot enforce",
+           log::escaped(category->name() ? category->name()->string_view() : "", kQuotedBytes));
+    return false;
+  }
+  classification = static_cast<policy::Classification>(label->classification());
+  if (nations != nullptr) {
+    for (const auto* code : *nations) label_nations_.push_back(code->string_view());
+  }
+  return true;
 }
 
 void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes envelope_bytes,

@@ -18,6 +18,7 @@ struct Metrics {
   std::uint64_t sessions_closed = 0;
   std::uint64_t sessions_revoked = 0;
   std::uint64_t sessions_expired = 0;
+  std::uint64_t sessions_cut_off = 0;  // closed for sustained refusals (flooding)
   std::uint64_t frames_in = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t batches_in = 0;

@@ -11,6 +11,7 @@
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/records.hpp"
 #include "enlace/topic.hpp"
+#include "flood_guard.hpp"
 #include "token_bucket.hpp"
 
 namespace enlace::broker {
@@ -36,6 +37,7 @@ struct Session {
 
   TokenBucket publish_rate;
   TokenBucket error_rate;  // Error frames this session may cause
+  FloodGuard flood;        // its refusals against its accepted publishes (ingest.cpp)
   std::int64_t last_activity_ns = 0;
   std::int64_t idle_timeout_ns = 0;  // 0: no heartbeat announced, never expires by time
 

@@ -11,7 +11,9 @@ struct CodeInfo {
   bool retryable;
 };
 
-// The single table every lookup reads: adding a code means adding one row here.
+// The single table every lookup reads: adding a code means adding one row here, then the
+// same row to docs/protocol.md 8.3, docs/c-api.md 3 and sdk/include/enlace/enlace.h
+// (tests/unit/test_error_code_table.cpp fails until they agree).
 constexpr CodeInfo kCodes[] = {
     {Errc::ok, "ok", false},
     {Errc::malformed_frame, "malformed_frame", false},

@@ -8,12 +8,18 @@ namespace {
 constexpr flatbuffers::uoffset_t kMaxDepth = 32;
 constexpr flatbuffers::uoffset_t kMaxTables = 100000;
 
+// A body too short to hold a root offset and a file identifier does not carry the
+// identifier its command requires: wrong_identifier, like any other body that lacks it.
+// The identifier check comes first (docs/protocol.md, section 4), and this keeps one code
+// per step: nothing about such a body was verified.
+bool has_identifier(Bytes body, const char* identifier) noexcept {
+  return body.size() >= sizeof(flatbuffers::uoffset_t) + flatbuffers::kFileIdentifierLength &&
+         flatbuffers::BufferHasIdentifier(body.data(), identifier);
+}
+
 template <class Fn>
 Errc verify(Bytes body, const char* identifier, Fn&& verify_buffer) noexcept {
-  if (body.size() < flatbuffers::kFileIdentifierLength + sizeof(flatbuffers::uoffset_t)) {
-    return Errc::verification_failed;
-  }
-  if (!flatbuffers::BufferHasIdentifier(body.data(), identifier)) return Errc::wrong_identifier;
+  if (!has_identifier(body, identifier)) return Errc::wrong_identifier;
   flatbuffers::Verifier verifier(body.data(), body.size(), kMaxDepth, kMaxTables);
   return verify_buffer(verifier) ? Errc::ok : Errc::verification_failed;
 }
@@ -28,7 +34,11 @@ Errc parse_frame(Bytes frame, FrameView& out) noexcept {
       command > static_cast<std::uint8_t>(Command::batch)) {
     return Errc::unknown_command;
   }
-  if ((frame[2] & ~flag::defined) != 0) return Errc::malformed_frame;
+  // ack_requested means something on a publish only; on any other command it is as
+  // reserved as the undefined bits.
+  const std::uint8_t defined =
+      command == static_cast<std::uint8_t>(Command::publish) ? flag::defined : 0;
+  if ((frame[2] & ~defined) != 0) return Errc::malformed_frame;
   for (std::size_t i = 3; i < kHeaderSize; ++i) {
     if (frame[i] != 0) return Errc::malformed_frame;
   }
@@ -52,10 +62,7 @@ Errc verify_body(const FrameView& frame) noexcept {
       if (outer != Errc::ok) return outer;
       // The verifier checked the nested envelope's structure; check its identifier too.
       const auto* nested = GetDelivery(frame.body.data())->envelope();
-      if (nested->size() < flatbuffers::kFileIdentifierLength + sizeof(flatbuffers::uoffset_t)) {
-        return Errc::verification_failed;
-      }
-      return flatbuffers::BufferHasIdentifier(nested->data(), EnvelopeIdentifier())
+      return has_identifier({nested->data(), nested->size()}, EnvelopeIdentifier())
                  ? Errc::ok
                  : Errc::wrong_identifier;
     }
@@ -83,12 +90,22 @@ std::size_t write_record(std::uint8_t* out, Bytes frame) noexcept {
 }
 
 Errc BatchReader::next(FrameView& out) noexcept {
-  if (rest_.empty()) return Errc::ok;
+  const Errc code = read(out);
+  if (code != Errc::ok) rest_ = {};  // the rest of a broken batch is not read: done()
+  empty_ = false;
+  return code;
+}
+
+Errc BatchReader::read(FrameView& out) noexcept {
+  if (rest_.empty()) return empty_ ? Errc::bad_batch : Errc::ok;  // batch-body = 1*record
   if (rest_.size() < kRecordHeaderSize) return Errc::bad_batch;
   const std::uint32_t length = record_frame_size(rest_.data());
   for (std::size_t i = 4; i < kRecordHeaderSize; ++i) {
     if (rest_[i] != 0) return Errc::bad_batch;
   }
+  // A length that cannot describe a frame (not even its header) is the batch framing's
+  // fault, not the inner frame's.
+  if (length < kHeaderSize) return Errc::bad_batch;
   if (length > rest_.size() - kRecordHeaderSize) return Errc::bad_batch;
   const std::size_t padded = record_size(length);
   if (padded > rest_.size()) return Errc::bad_batch;

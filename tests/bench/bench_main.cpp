@@ -5,13 +5,29 @@
 //   enlace-bench --scenario throughput [--messages N] [--publishers P] [--subscribers S]
 //                [--topics T] [--wildcard] [--nations N] [--systems N] [--size B] [--json]
 //   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--size B] [--json]
+//   enlace-bench --scenario latency --flood [--flood-rate R] [--flood-nice N] [--rate R]
+//                [--duration SECONDS]
+//
+// --flood measures the well-behaved pair twice in one run, each time for --duration
+// seconds: first alone, then while an extra publisher with a tiny rate limit (--flood-rate
+// messages/s in the policy) publishes as fast as it can and the broker refuses nearly all
+// of it. It reports both latency distributions, the broker's CPU in each phase, and what
+// the broker did with the flood (refusals counted, answered, the session cut off). The
+// flooder runs on this host: its own encoding and CURVE encryption compete with the pair
+// for the CPU. --flood-nice N runs its threads at that nice value, standing for a flooder
+// on another host, so that what remains is the broker's share.
 //
 // Messages are realistic radar Track envelopes (320 bytes), or with --size B envelopes of
 // B bytes in all (an Opaque payload sized to fit), to compare with peers sending B-byte
 // payloads.
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <thread>
@@ -40,12 +56,16 @@ struct Options {
   double duration = 5;       // latency: seconds
   int size = 0;              // envelope bytes; 0: a realistic Track
   bool json = false;
+  bool flood = false;      // latency: a second phase beside a flooding publisher
+  double flood_rate = 10;  // the flooder's rate limit in the policy (messages/s)
+  int flood_nice = 0;      // nice value of the flooder's threads (0: as the pair's)
 };
 
 constexpr const char* kUsage =
     "usage: enlace-bench [--scenario throughput|latency] [--messages N] [--publishers P]\n"
     "                    [--subscribers S] [--topics T] [--wildcard] [--nations N] [--systems N]\n"
-    "                    [--rate R] [--duration SECONDS] [--size BYTES] [--json]\n";
+    "                    [--rate R] [--duration SECONDS] [--size BYTES] [--json]\n"
+    "                    [--flood [--flood-rate R] [--flood-nice N]]\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -82,13 +102,20 @@ Options parse(int argc, char** argv) {
       o.size = std::stoi(value());
     else if (a == "--json")
       o.json = true;
+    else if (a == "--flood")
+      o.flood = true;
+    else if (a == "--flood-rate")
+      o.flood_rate = std::stod(value());
+    else if (a == "--flood-nice")
+      o.flood_nice = std::stoi(value());
     else {
       std::fputs(kUsage, a == "--help" ? stdout : stderr);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
   if ((o.scenario != "throughput" && o.scenario != "latency") || o.publishers < 1 ||
-      o.subscribers < 1 || o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0) {
+      o.subscribers < 1 || o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0 ||
+      o.flood_rate <= 0 || (o.flood && o.scenario != "latency")) {
     std::fputs(kUsage, stderr);
     std::exit(2);
   }
@@ -370,11 +397,222 @@ int run_latency(const Options& o) {
   return got == total ? 0 : 3;
 }
 
+// --- the flood scenario -----------------------------------------------------------------
+
+// One phase's latency samples: when each arrived (steady clock) and its end-to-end latency,
+// kept so the flood phase can be split at the moment the broker cut the flooder off.
+// Written by the subscriber's I/O thread only, read after the phase.
+struct Phase {
+  explicit Phase(std::size_t capacity) : samples(capacity) {}
+  std::vector<std::pair<std::int64_t, double>> samples;
+  std::size_t count = 0;
+  double broker_cpu_us = 0;
+
+  LogHistogram histogram(std::int64_t from_ns, std::int64_t to_ns) const {
+    LogHistogram h;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (samples[i].first >= from_ns && samples[i].first < to_ns) h.record(samples[i].second);
+    }
+    return h;
+  }
+};
+
+// The counter `name` of the broker's metrics file, by text search (the bench reads a few
+// numbers; it needs no JSON parser). 0 when absent. Inside "refusals" the names are codes.
+std::uint64_t metric(const std::string& json, const std::string& name) {
+  const std::string key = "\"" + name + "\":";
+  const auto at = json.find(key);
+  return at == std::string::npos ? 0 : std::stoull(json.substr(at + key.size()));
+}
+
+std::string read_metrics(const test::BrokerProcess& broker) {
+  std::ifstream in(broker.directory() / "metrics.json");
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Gives the calling thread (and the threads it creates later) the nice value `nice`.
+void set_nice(int nice) {
+  if (nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
+    std::fprintf(stderr, "enlace-bench: setpriority failed; the flooder runs at nice 0\n");
+}
+
+// A flooding publisher: a COL sensor whose policy entry allows `rate` messages/s, added
+// to the running broker's policy by a reload (the bench bed's policy is fixed at start).
+std::unique_ptr<Client> connect_flooder(BenchBed& bed, double rate,
+                                        std::atomic<std::int64_t>& cut_off_ns) {
+  const KeyPair keys = generate_keypair();
+  bed.coalition.extra +=
+      "\n[[systems]]\nid = \"flooder\"\nnation = \"COL\"\nrole = \"sensor\"\n"
+      "public_key = \"" +
+      keys.public_key + "\"\nrate = " + std::to_string(rate) + "\nburst = " + std::to_string(rate) +
+      "\n";
+  bed.broker->reload(bed.coalition);
+  ClientOptions options = bed.broker->options_for({"flooder", "COL", "sensor", keys});
+  options.heartbeat = std::chrono::seconds(5);
+  // As fast as the SDK takes it: a full send queue blocks the publisher until there is
+  // room, as a full ZeroMQ socket would, instead of spinning beside the measured pair.
+  options.send_queue_wait = std::chrono::seconds(1);
+  options.on_error = [&cut_off_ns](const ErrorInfo& error) {
+    if (error.code == Errc::rate_limited && error.reason.find("cut off") != std::string::npos) {
+      std::int64_t none = 0;
+      cut_off_ns.compare_exchange_strong(none, steady_ns());
+    }
+  };
+  auto client = std::make_unique<Client>(options);
+  // The reload is asynchronous: the handshake is refused until it took effect, and the
+  // client retries.
+  if (!client->wait_connected(std::chrono::seconds(20)))
+    throw std::runtime_error("the flooder did not connect");
+  return client;
+}
+
+// Publishes `duration` seconds at `rate` from the bed's publisher, the subscriber recording
+// into `phase`; waits for the deliveries. Returns how many arrived.
+std::uint64_t measure_phase(BenchBed& bed, const Messages& messages, const std::string& topic,
+                            const Options& o, std::atomic<Phase*>& current, Phase& phase,
+                            const std::atomic<std::uint64_t>& received) {
+  const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
+  const auto period = std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / o.rate));
+  Client& publisher = *bed.publishers.front();
+  const std::uint64_t before = received.load();
+  const double cpu_before = process_cpu_us(bed.broker->pid());
+  current.store(&phase, std::memory_order_release);
+  const auto start = Clock::now();
+  for (std::uint64_t n = 0; n < total; ++n) {
+    std::this_thread::sleep_until(start + period * static_cast<std::int64_t>(n));
+    const auto publish = [&](auto&& build) { return publish_blocking(publisher, topic, build); };
+    if (!messages.publish(publish, steady_ns(), n)) break;
+  }
+  (void)await_deliveries(received, before + total);
+  current.store(nullptr, std::memory_order_release);
+  phase.broker_cpu_us = process_cpu_us(bed.broker->pid()) - cpu_before;
+  return received.load() - before;
+}
+
+int run_flood(const Options& o) {
+  BenchBed bed({1, 1, o.nations - 5, o.systems});
+  const std::string topic = "track.COL.radar.rx17.T0042";
+  const Messages messages(o.size, topic);
+  const auto capacity = static_cast<std::size_t>(o.rate * o.duration) + 1;
+  Phase alone(capacity), flooded(capacity);
+  std::atomic<Phase*> current{nullptr};
+  std::atomic<std::uint64_t> received{0};
+  if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
+        Phase* phase = current.load(std::memory_order_acquire);
+        const auto stamp = Messages::stamp(d);
+        if (phase != nullptr && stamp && phase->count < phase->samples.size()) {
+          const std::int64_t now = steady_ns();
+          phase->samples[phase->count++] = {now, static_cast<double>(now - *stamp) / 1000.0};
+        }
+        received.fetch_add(1, std::memory_order_release);
+      })) {
+    return 1;
+  }
+  std::atomic<std::int64_t> cut_off_ns{0};
+  // Made on a thread at the flooder's nice value: the SDK's and ZeroMQ's threads inherit it.
+  std::unique_ptr<Client> flooder;
+  std::thread([&] {
+    set_nice(o.flood_nice);
+    flooder = connect_flooder(bed, o.flood_rate, cut_off_ns);
+  }).join();
+
+  // Phase 1: the pair alone (the flooder connected, silent).
+  const std::uint64_t got_alone = measure_phase(bed, messages, topic, o, current, alone, received);
+
+  // Phase 2: the same, while the flooder publishes as fast as it can on its own topic.
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> flood_queued{0};
+  const std::int64_t flood_start_ns = steady_ns();
+  std::thread flood([&] {
+    set_nice(o.flood_nice);
+    const std::string flood_topic = "track.COL.flood.T1";
+    std::uint64_t n = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      if (flooder->publish(flood_topic, track(0, n++))) {
+        flood_queued.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  });
+  const std::string metrics_before = read_metrics(*bed.broker);
+  const std::uint64_t got_flooded =
+      measure_phase(bed, messages, topic, o, current, flooded, received);
+  stop.store(true);
+  flood.join();
+  const std::int64_t flood_end_ns = steady_ns();
+  // The broker writes its metrics every second: wait for a file written after the flood.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const std::string metrics_after = read_metrics(*bed.broker);
+  const auto delta = [&](const std::string& name) {
+    return metric(metrics_after, name) - metric(metrics_before, name);
+  };
+
+  const std::int64_t cut = cut_off_ns.load();
+  const LogHistogram h_alone = alone.histogram(0, INT64_MAX);
+  const LogHistogram h_flooded = flooded.histogram(0, INT64_MAX);
+  const LogHistogram h_flooding = flooded.histogram(0, cut ? cut : INT64_MAX);
+  const LogHistogram h_after = flooded.histogram(cut ? cut : INT64_MAX, INT64_MAX);
+  const double seconds = static_cast<double>(flood_end_ns - flood_start_ns) / 1e9;
+  const auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+  if (o.json) {
+    std::printf(
+        "{\"system\":\"enlace\",\"scenario\":\"flood\",\"rate\":%.0f,\"flood_rate_limit\":%.0f,"
+        "\"flood_nice\":%d,\"alone_p50_us\":%.1f,\"alone_p99_us\":%.1f,\"flooded_p50_us\":%.1f,"
+        "\"flooded_p99_us\":%.1f,\"flooding_p50_us\":%.1f,\"flooding_p99_us\":%.1f,"
+        "\"after_cut_off_p50_us\":%.1f,\"after_cut_off_p99_us\":%.1f,"
+        "\"p99_ratio\":%.2f,\"alone_broker_cpu_us\":%.0f,\"flooded_broker_cpu_us\":%.0f,"
+        "\"flood_queued\":%llu,\"flood_refused\":%llu,\"errors_sent\":%llu,"
+        "\"cut_off_after_s\":%.2f,\"received_alone\":%llu,\"received_flooded\":%llu}\n",
+        o.rate, o.flood_rate, o.flood_nice, h_alone.quantile(0.5), h_alone.quantile(0.99),
+        h_flooded.quantile(0.5), h_flooded.quantile(0.99), h_flooding.quantile(0.5),
+        h_flooding.quantile(0.99), h_after.quantile(0.5), h_after.quantile(0.99),
+        ratio(h_flooded.quantile(0.99), h_alone.quantile(0.99)), alone.broker_cpu_us,
+        flooded.broker_cpu_us, static_cast<unsigned long long>(flood_queued.load()),
+        static_cast<unsigned long long>(delta("rate_limited")),
+        static_cast<unsigned long long>(delta("errors_sent")),
+        cut ? static_cast<double>(cut - flood_start_ns) / 1e9 : -1.0,
+        static_cast<unsigned long long>(got_alone), static_cast<unsigned long long>(got_flooded));
+  } else {
+    std::printf(
+        "flood: latency at %.0f msgs/s for %.0f s per phase, 1 -> 1, %zu B envelopes (%s), "
+        "CURVE on; flooder limited to %.0f msgs/s, at nice %d\n",
+        o.rate, o.duration, messages.envelope_bytes(), messages.kind(), o.flood_rate, o.flood_nice);
+    const auto line = [](const char* name, const LogHistogram& h) {
+      std::printf("  %-26s p50 %6.0f us  p90 %6.0f us  p99 %6.0f us  p99.9 %6.0f us  (%llu)\n",
+                  name, h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.quantile(0.999),
+                  static_cast<unsigned long long>(h.count()));
+    };
+    line("without flooder:", h_alone);
+    line("with flooder (phase):", h_flooded);
+    if (cut) {
+      line("  until the cut-off:", h_flooding);
+      line("  after the cut-off:", h_after);
+    }
+    std::printf("  p50 x%.2f, p99 x%.2f with the flooder\n",
+                ratio(h_flooded.quantile(0.5), h_alone.quantile(0.5)),
+                ratio(h_flooded.quantile(0.99), h_alone.quantile(0.99)));
+    std::printf("  broker CPU: %.0f ms without, %.0f ms with the flooder\n",
+                alone.broker_cpu_us / 1000, flooded.broker_cpu_us / 1000);
+    std::printf(
+        "  flooder: %llu publishes queued in %.1f s; broker refused %llu (rate_limited), "
+        "answered %llu errors in all; %s\n",
+        static_cast<unsigned long long>(flood_queued.load()), seconds,
+        static_cast<unsigned long long>(delta("rate_limited")),
+        static_cast<unsigned long long>(delta("errors_sent")),
+        cut ? ("cut off after " + std::to_string(static_cast<double>(cut - flood_start_ns) / 1e9) +
+               " s")
+                  .c_str()
+            : "never cut off");
+  }
+  const auto expected = static_cast<std::uint64_t>(o.rate * o.duration);
+  return got_alone == expected && got_flooded == expected ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
   try {
+    if (options.flood) return run_flood(options);
     return options.scenario == "latency" ? run_latency(options) : run_throughput(options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "enlace-bench: %s\n", e.what());

@@ -191,6 +191,14 @@ Audience Policy::audience(const System& origin, const topic::Tokens& topic,
                           Classification classification) const {
   // A refused label leaves nations at 0: the message goes nowhere, not even home.
   Audience result;
+  // A value beyond the enum (a later version's level, or a garbled byte) cannot be
+  // compared with the coalition's maximum: the label is malformed, not too high.
+  if (classification > Classification::top_secret) {
+    result.label =
+        refuse(Errc::invalid_label, fmt::format("classification {} is not a defined level (0 to 5)",
+                                                static_cast<unsigned>(classification)));
+    return result;
+  }
   if (classification > limits_.max_classification) {
     result.label = refuse(Errc::classification_exceeded,
                           fmt::format("classification {} exceeds the coalition maximum {} "
@@ -211,6 +219,7 @@ Audience Policy::audience(const System& origin, const topic::Tokens& topic,
     return result;
   }
   NationMask nations = bit(origin.nation);
+  // releasable_to is a set: a code listed twice counts once (docs/protocol.md 6.1).
   for (const std::string_view code : releasable_to) {
     const std::optional<unsigned> index = nation_index(code);
     if (!index) {

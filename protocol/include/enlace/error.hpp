@@ -3,6 +3,12 @@
 // Codes 1-499 travel in Error frames and are frozen: a code keeps its number and meaning
 // for ever, new codes are only appended. Codes 500 and above are raised locally by the SDK
 // and never appear on the wire. docs/protocol.md lists every code with its meaning.
+//
+// The one source of every code's number, name and retry bit is the table in
+// protocol/src/error.cpp (kCodes): to_string() and is_retryable() read it, and a unit test
+// (tests/unit/test_error_code_table.cpp) holds this enum, docs/protocol.md 8.3,
+// docs/c-api.md 3 and sdk/include/enlace/enlace.h to it. A comment starting with
+// "retryable:" marks the codes for which repeating the same request can succeed.
 #pragma once
 
 #include "enlace/export.hpp"
@@ -24,7 +30,7 @@ enum class Errc : std::uint16_t {
   wrong_identifier = 103,     // FlatBuffers file identifier does not match the command
   verification_failed = 104,  // FlatBuffers verifier rejected the body (truncated, bad offsets)
   message_too_large = 105,    // frame exceeds the broker's max_message_bytes
-  hello_required = 106,       // a session must start with Hello
+  hello_required = 106,       // retryable: a session must start with Hello
   bad_batch = 107,            // batch framing inconsistent (lengths, nesting)
   invalid_topic = 108,        // topic empty, too long, or contains wildcards / bad tokens
   invalid_pattern = 109,      // subscription pattern malformed
@@ -41,19 +47,19 @@ enum class Errc : std::uint16_t {
   classification_exceeded = 206,  // label classification above what the coalition accepts
   revoked = 207,                  // the system's key was revoked; the session is over
 
-  // Resources (retrying later can succeed).
-  rate_limited = 300,  // the system exceeded its publish rate
-  queue_full = 301,    // a bounded queue is full
-  too_many_subscriptions = 302,
-  replay_unavailable = 303,  // replay requested on a topic with no journal
+  // Resources.
+  rate_limited = 300,            // retryable: the system exceeded its publish rate
+  queue_full = 301,              // retryable: a bounded queue is full
+  too_many_subscriptions = 302,  // the session holds max_subscriptions already
+  replay_unavailable = 303,      // replay requested on a topic with no journal
 
   // Broker state.
-  internal_error = 400,
-  shutting_down = 401,
+  internal_error = 400,  // retryable: the broker (or the SDK) failed unexpectedly
+  shutting_down = 401,   // retryable: the broker is stopping
 
   // Local to the SDK, never on the wire.
-  not_connected = 500,     // no session with the broker at the moment
-  timeout = 501,           // no answer within the caller's deadline
+  not_connected = 500,     // retryable: no session with the broker at the moment
+  timeout = 501,           // retryable: no answer within the caller's deadline
   closed = 502,            // the client was closed
   invalid_argument = 503,  // the caller passed something unusable
   key_error = 504,         // a key file is missing, unreadable or malformed

@@ -90,9 +90,14 @@ ENLACE_API const char* enlace_version(void);
  * ------------------------------------------------------------------------------------- */
 
 /* Every code the API can return. Codes 1-499 are the wire protocol's (docs/protocol.md,
- * "Error codes"): the broker sends them and they are frozen. Codes 500 and above are raised
- * by the SDK itself. New codes may be added in later versions; treat an unknown code as a
- * non-retryable failure (enlace_strerror() names it "unknown_error"). */
+ * section 8.3): the broker sends them and they are frozen. Codes 500 and above are raised
+ * by the SDK itself. A code whose comment starts with "retryable:" is one for which
+ * repeating the same request later, unchanged, can succeed (enlace_is_retryable() returns
+ * 1); for every other code it fails again until the request, the policy or the setup
+ * changes. New codes may be added in later versions; treat an unknown code as a
+ * non-retryable failure (enlace_strerror() names it "unknown_error"). The list, the
+ * names and the retry marks are checked against the SDK's code table by a unit test
+ * (tests/unit/test_error_code_table.cpp). */
 enum enlace_error {
   ENLACE_OK = 0,
 
@@ -103,7 +108,7 @@ enum enlace_error {
   ENLACE_ERR_WRONG_IDENTIFIER = 103,
   ENLACE_ERR_VERIFICATION_FAILED = 104,
   ENLACE_ERR_MESSAGE_TOO_LARGE = 105, /* larger than the broker's max_message_bytes */
-  ENLACE_ERR_HELLO_REQUIRED = 106,
+  ENLACE_ERR_HELLO_REQUIRED = 106,    /* retryable: no session; a new Hello, then retry */
   ENLACE_ERR_BAD_BATCH = 107,
   ENLACE_ERR_INVALID_TOPIC = 108,    /* empty, too long, wildcards or bad tokens */
   ENLACE_ERR_INVALID_PATTERN = 109,  /* subscription pattern malformed */
@@ -120,19 +125,19 @@ enum enlace_error {
   ENLACE_ERR_CLASSIFICATION_EXCEEDED = 206,
   ENLACE_ERR_REVOKED = 207,
 
-  /* Resources: retrying later can succeed. */
-  ENLACE_ERR_RATE_LIMITED = 300,
-  ENLACE_ERR_QUEUE_FULL = 301,
-  ENLACE_ERR_TOO_MANY_SUBSCRIPTIONS = 302,
-  ENLACE_ERR_REPLAY_UNAVAILABLE = 303,
+  /* Resources. */
+  ENLACE_ERR_RATE_LIMITED = 300,           /* retryable: publish rate above the limit */
+  ENLACE_ERR_QUEUE_FULL = 301,             /* retryable: a bounded queue is full */
+  ENLACE_ERR_TOO_MANY_SUBSCRIPTIONS = 302, /* the session holds max_subscriptions already */
+  ENLACE_ERR_REPLAY_UNAVAILABLE = 303,     /* no journal for what the replay asked */
 
   /* Broker (or SDK) state. */
-  ENLACE_ERR_INTERNAL_ERROR = 400, /* also: an unexpected failure inside the SDK */
-  ENLACE_ERR_SHUTTING_DOWN = 401,
+  ENLACE_ERR_INTERNAL_ERROR = 400, /* retryable: also an unexpected failure inside the SDK */
+  ENLACE_ERR_SHUTTING_DOWN = 401,  /* retryable: the broker is stopping */
 
   /* Raised locally by the SDK, never on the wire. */
-  ENLACE_ERR_NOT_CONNECTED = 500,    /* no session with the broker at the moment */
-  ENLACE_ERR_TIMEOUT = 501,          /* no answer within timeout_ms */
+  ENLACE_ERR_NOT_CONNECTED = 500,    /* retryable: no session with the broker at the moment */
+  ENLACE_ERR_TIMEOUT = 501,          /* retryable: no answer within timeout_ms */
   ENLACE_ERR_CLOSED = 502,           /* the client is closing */
   ENLACE_ERR_INVALID_ARGUMENT = 503, /* NULL or unusable argument, or a blocking call
                                         made from a callback of the same client */

@@ -7,8 +7,10 @@
 //   batch body = 1*( length(4, little-endian) reserved(4, zero) frame padding )
 //   padding    = 0-7 zero bytes, so that the next record starts on a multiple of 8
 //
-// Inner frames are never batches. The header is 8 bytes and records are padded to 8 so
-// that every FlatBuffers body starts 8-byte aligned, as its 64-bit fields require.
+// A batch holds at least one record, and each record at least a frame header. Inner
+// frames are never batches. Only a publish may set ack_requested. The header is 8 bytes and records
+// are padded to 8 so that every FlatBuffers body starts 8-byte aligned, as its 64-bit fields
+// require.
 //
 // All functions are pure and thread-safe. Nothing here allocates.
 #pragma once
@@ -46,10 +48,11 @@ enum class Command : std::uint8_t {
   batch = 4,    // body: length-prefixed inner frames
 };
 
-/// Header flag bits. Undefined bits must be zero.
+/// Header flag bits. Undefined bits must be zero, and so must ack_requested on every
+/// command but publish.
 namespace flag {
-inline constexpr std::uint8_t ack_requested = 0x01;  // publish: answer with Ack or Error
-inline constexpr std::uint8_t defined = ack_requested;
+inline constexpr std::uint8_t ack_requested = 0x01;     // publish: answer with Ack or Error
+inline constexpr std::uint8_t defined = ack_requested;  // on a publish
 }  // namespace flag
 
 struct FrameView {
@@ -73,12 +76,14 @@ inline void write_frame(std::uint8_t* out, Command command, std::uint8_t flags,
 }
 
 /// Checks the header and splits header from body. Errc::ok on success, else
-/// malformed_frame, unsupported_version or unknown_command.
+/// malformed_frame (short, a reserved byte or bit set, ack_requested on anything but a
+/// publish), unsupported_version or unknown_command.
 Errc parse_frame(Bytes frame, FrameView& out) noexcept;
 
 /// Checks the body's file identifier against the command, then runs the FlatBuffers
 /// verifier (which also verifies a Delivery's nested envelope). Returns wrong_identifier
-/// or verification_failed on failure. Must not be called for Command::batch.
+/// (also for a body too short to hold an identifier) or verification_failed on failure.
+/// Must not be called for Command::batch.
 Errc verify_body(const FrameView& frame) noexcept;
 
 /// Typed access to a verified body. Only valid after verify_body() returned ok.
@@ -95,17 +100,22 @@ inline const ControlFrame* control_of(const FrameView& f) noexcept {
 /// Walks the inner frames of a batch body. Each inner frame is parsed (not verified).
 class BatchReader {
  public:
-  explicit BatchReader(Bytes body) noexcept : rest_(body) {}
+  explicit BatchReader(Bytes body) noexcept : rest_(body), empty_(body.empty()) {}
 
   /// Errc::ok and sets `out` for the next inner frame; Errc::ok with done() true at the
-  /// end; bad_batch if a length or its padding runs past the end, a reserved or padding
-  /// byte is not zero, or an inner frame is itself a batch; otherwise the error of
-  /// parse_frame for the inner frame.
+  /// end; bad_batch if the body holds no record at all, a length is shorter than a frame
+  /// header or runs past the end (its padding included), a reserved or padding byte is
+  /// not zero, or an inner frame is itself a batch; otherwise the error of parse_frame for
+  /// the inner frame. After an error the reader is done: the rest is not read.
   Errc next(FrameView& out) noexcept;
-  bool done() const noexcept { return rest_.empty(); }
+  /// False for an empty body until next() has refused it.
+  bool done() const noexcept { return rest_.empty() && !empty_; }
 
  private:
+  Errc read(FrameView& out) noexcept;
+
   Bytes rest_;
+  bool empty_;  // the body held nothing, not yet reported
 };
 
 /// Writes a record: its 8-byte header, `frame` and zero padding; `out` must have

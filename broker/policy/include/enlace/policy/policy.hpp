@@ -200,9 +200,12 @@ class Policy {
   Decision check_subscribe(const System& system, std::string_view pattern) const;
 
   /// The nations that receive a message published by `origin` on `topic` with the given
-  /// label. `releasable_to` empty: the agreements' default for the topic. Otherwise each
-  /// code must be a coalition nation inside the origin nation's cap, else the label is
-  /// refused (Audience::label.allowed == false). The origin nation is always included.
+  /// label. `classification` must be a defined level (else invalid_label) no higher than
+  /// the coalition's maximum (else classification_exceeded). `releasable_to` empty: the
+  /// agreements' default for the topic. Otherwise each code must be a coalition nation
+  /// (else invalid_label) inside the origin nation's cap (else release_not_permitted); a
+  /// code listed twice counts once. A refused label has Audience::label.allowed == false.
+  /// The origin nation is always included.
   Audience audience(const System& origin, std::string_view topic,
                     std::span<const std::string_view> releasable_to,
                     Classification classification) const;

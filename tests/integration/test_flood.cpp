@@ -1,0 +1,107 @@
+// A sustained abuser is cut off (docs/protocol.md 8.2): a session refused more than it is
+// served, at a rate worth stopping, for three seconds in a row is closed with
+// Error{rate_limited}, and its system's Hello is refused for a cool-down. Everyone else is
+// served throughout. No timing is asserted: the test floods until the broker's notice
+// arrives (within a generous deadline), then checks what follows by markers.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <iterator>
+
+#include "broker_process.hpp"
+#include "raw_peer.hpp"
+
+using namespace enlace;
+using namespace enlace::test;
+using raw::Frame;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+bool is_cut_off_notice(const raw::Answer& a) {
+  return a.type == wire::Control::Error && a.code == Errc::rate_limited && !a.message_id &&
+         a.reason.find("cut off") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a sustained flooder is cut off and its system refused new sessions for a cool-down",
+          "[integration][ingest][flood]") {
+  TestCoalition coalition;
+  // Every system may publish 10 messages a second; the bystanders publish a few.
+  coalition.edits = {{"default_rate = 100000", "default_rate = 10"},
+                     {"default_burst = 100000", "default_burst = 10"}};
+  coalition.add("col-flood", "COL", "command_post");
+  coalition.add("col-cp", "COL", "command_post");
+  coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+  Client bystander(broker.options_for(coalition["col-cp"]));
+  Client subscriber(broker.options_for(coalition["ecu-cp"]));
+  REQUIRE(bystander.wait_connected(10s).ok());
+  REQUIRE(subscriber.wait_connected(10s).ok());
+  Inbox inbox;
+  REQUIRE(subscriber.subscribe("text.>", inbox.handler()).ok());
+
+  raw::RawClient flooder(broker, coalition["col-flood"]);
+  flooder.hello();
+  // Served before it floods: within its rate, a publish is acknowledged.
+  flooder.send(raw::publish(raw::EnvelopeSpec("col-flood", "text.COL.before-flood")));
+  CHECK(flooder.next()->type == wire::Control::Ack);
+
+  // Batches of 300 publishes without ack_requested, as fast as the socket takes them,
+  // until the broker's notice comes.
+  std::vector<Frame> records(300, raw::publish(raw::EnvelopeSpec("col-flood", "text.COL.x"), 0));
+  const Frame batch = raw::with_header(wire::Command::batch, raw::batch_body(records));
+  std::vector<raw::Answer> during;
+  bool cut = false;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!cut && std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 50; ++i) (void)flooder.try_send(batch);
+    for (const auto& answer : flooder.drain()) {
+      during.push_back(answer);
+      cut = cut || is_cut_off_notice(answer);
+    }
+  }
+  REQUIRE(cut);
+  // Refused all along, and answered within the error rate limit only.
+  CHECK(raw::has_error(during, Errc::rate_limited));
+  CHECK(during.size() < 1000);
+
+  // One flood, then everything that follows it, in order.
+  // The session is over: a request gets hello_required.
+  flooder.send(raw::subscribe(9, "text.>"));
+  auto answers = flooder.until([](const raw::Answer& a) { return a.request_id == 9; });
+  REQUIRE_FALSE(answers.empty());
+  CHECK(answers.back().code == Errc::hello_required);
+
+  // The system's Hello is refused with rate_limited during the cool-down.
+  flooder.send(raw::hello());
+  answers = flooder.until([](const raw::Answer& a) {
+    return a.type == wire::Control::Welcome ||
+           (a.type == wire::Control::Error && a.code == Errc::rate_limited);
+  });
+  REQUIRE_FALSE(answers.empty());
+  CHECK(answers.back().type == wire::Control::Error);
+  CHECK_THAT(answers.back().reason, Catch::Contains("may open a new session in"));
+
+  // Everyone else is served; nothing of the flood was delivered.
+  REQUIRE(publish_text(bystander, "text.COL.after-flood", "still here", {"ECU"}).ok());
+  CHECK(inbox.wait_for_topic("text.COL.after-flood"));
+  CHECK_FALSE(inbox.has_topic("text.COL.x"));
+
+  // The cut-off is counted and logged once.
+  const auto metrics = broker.directory() / "metrics.json";
+  CHECK(eventually(
+      [&] { return read_file(metrics).find("\"sessions_cut_off\":1,") != std::string::npos; }));
+  CHECK(count_of(read_file(broker.directory() / "broker.log"), "cut off: session") == 1);
+}
