@@ -13,7 +13,15 @@ void LinkSession::connected(std::int64_t now) noexcept {
 
 void LinkSession::disconnected() noexcept {
   phase_ = Phase::disconnected;
+  hello_due_ns_ = 0;
   pending_.clear();
+}
+
+void LinkSession::hello_refused(std::int64_t now, std::int64_t max_backoff_ns) noexcept {
+  if (phase_ != Phase::awaiting_welcome) return;
+  hello_backoff_ns_ =
+      hello_backoff_ns_ == 0 ? heartbeat_ns_ : std::min(2 * hello_backoff_ns_, max_backoff_ns);
+  hello_due_ns_ = now + hello_backoff_ns_;
 }
 
 void LinkSession::session_lost() noexcept {
@@ -25,10 +33,15 @@ Errc LinkSession::welcomed(const wire::Welcome& welcome, std::int64_t now) noexc
   if (welcome.protocol_version() != wire::kProtocolVersion) return Errc::unsupported_version;
   phase_ = Phase::ready;
   last_receive_ns_ = now;
+  hello_due_ns_ = hello_backoff_ns_ = 0;
   return Errc::ok;
 }
 
 LinkSession::Due LinkSession::poll(std::int64_t now) noexcept {
+  if (phase_ == Phase::awaiting_welcome && hello_due_ns_ != 0 && now >= hello_due_ns_) {
+    hello_due_ns_ = 0;
+    return Due::hello;
+  }
   if (phase_ != Phase::ready) return Due::nothing;
   if (now - last_receive_ns_ > 3 * heartbeat_ns_) return Due::reconnect;
   // Ping when either direction has been quiet for a heartbeat: the peer must hear from
@@ -41,6 +54,9 @@ LinkSession::Due LinkSession::poll(std::int64_t now) noexcept {
 }
 
 std::int64_t LinkSession::until_next_timer(std::int64_t now) const noexcept {
+  if (phase_ == Phase::awaiting_welcome && hello_due_ns_ != 0) {
+    return std::max<std::int64_t>(0, hello_due_ns_ - now);
+  }
   if (phase_ != Phase::ready) return heartbeat_ns_;
   const std::int64_t next_ping =
       std::max(std::min(last_send_ns_, last_receive_ns_), last_ping_ns_) + heartbeat_ns_;

@@ -109,10 +109,15 @@ void Client::Impl::loop() {
         socket_ready = monitor_ready = true;
         socket_lock_.unlock();
         continue;
+      case protocol::LinkSession::Due::hello:
+        send_hello();
+        break;
       case protocol::LinkSession::Due::nothing:
         break;
     }
-    if (link_.ready()) timeout_ms = link_.until_next_timer(now) / 1'000'000 + 1;
+    if (link_.phase() != protocol::LinkSession::Phase::disconnected) {
+      timeout_ms = std::min<long>(timeout_ms, link_.until_next_timer(now) / 1'000'000 + 1);
+    }
     // ZMQ_FD only signals changes, and any operation on the socket may consume the
     // signal: unless nothing touched the socket since a receive found it empty, ZMQ_EVENTS
     // says whether there is work now (and re-arms the descriptor).
@@ -349,6 +354,19 @@ void Client::Impl::handle_ack(const wire::Ack& ack) {
 void Client::Impl::handle_error(const wire::Error& frame) {
   counters_.broker_errors.fetch_add(1);
   ErrorInfo error{static_cast<Errc>(frame.code()), frame.reason() ? frame.reason()->str() : ""};
+  // Before anything it names: hello_required means the broker no longer knows this session
+  // (it restarted, or expired us). Start a new one; the Welcome handler restores every
+  // subscription, the one this answer names included.
+  if (error.code == Errc::hello_required) {
+    // While a Hello is out or waits for its back-off, another would only be refused too.
+    if (link_.ready()) {
+      link_.session_lost();
+      send_hello();
+    }
+    if (frame.message_id() != nullptr) acks_.complete(*frame.message_id(), error);
+    report_error(error);
+    return;
+  }
   if (frame.request_id() != 0) {
     using Kind = protocol::LinkSession::Answer::Kind;
     const auto answer = link_.answered(frame.request_id(), false);
@@ -367,23 +385,18 @@ void Client::Impl::handle_error(const wire::Error& frame) {
     }
   }
   if (frame.message_id() != nullptr && acks_.complete(*frame.message_id(), error)) return;
-  switch (error.code) {
-    case Errc::hello_required:
-      // The broker no longer knows this session (it restarted, or expired us): start a
-      // new one; the Welcome handler restores the subscriptions.
-      link_.session_lost();
-      send_hello();
-      break;
-    case Errc::revoked:
-      // The session is over and the broker cannot close our connection (a ROUTER cannot
-      // drop one peer): close it ourselves. The next handshake meets the ZAP refusal
-      // (auth_failed), and retrying goes on, should the key be reinstated.
-      set_state(ConnectionState::auth_failed, error);
-      close_socket();
-      open_socket();
-      break;
-    default:
-      break;
+  if (error.code == Errc::revoked) {
+    // The session is over and the broker cannot close our connection (a ROUTER cannot
+    // drop one peer): close it ourselves. The next handshake meets the ZAP refusal
+    // (auth_failed), and retrying goes on, should the key be reinstated.
+    set_state(ConnectionState::auth_failed, error);
+    close_socket();
+    open_socket();
+  } else if (link_.phase() == protocol::LinkSession::Phase::awaiting_welcome &&
+             frame.request_id() == 0 && frame.message_id() == nullptr && is_retryable(error.code)) {
+    // The Hello was refused for now (a cut-off's cool-down, the system's session limit,
+    // a broker stopping): ask again after a back-off.
+    link_.hello_refused(protocol::monotonic_ns(), nanoseconds(options_.reconnect_max));
   }
   report_error(error);
 }

@@ -123,3 +123,25 @@ TEST_CASE("a refused subscription is forgotten; an unsubscribe is sent only for 
   CHECK(answer.subscription_id == 2);
   CHECK(link.unsubscribe(2) == 0);  // unknown now
 }
+
+TEST_CASE("a refused Hello is sent again after a back-off that doubles, and resets at Welcome",
+          "[link_session]") {
+  LinkSession link(kSecond);
+  link.connected(0);
+  link.hello_refused(0, 4 * kSecond);
+  CHECK(link.poll(kSecond - 1) == LinkSession::Due::nothing);
+  CHECK(link.until_next_timer(kSecond / 2) == kSecond / 2);
+  CHECK(link.poll(kSecond) == LinkSession::Due::hello);
+  CHECK(link.poll(kSecond) == LinkSession::Due::nothing);  // once
+  link.hello_refused(kSecond, 4 * kSecond);                // 2 s
+  CHECK(link.poll(3 * kSecond - 1) == LinkSession::Due::nothing);
+  CHECK(link.poll(3 * kSecond) == LinkSession::Due::hello);
+  link.hello_refused(3 * kSecond, 4 * kSecond);  // 4 s, the cap
+  link.hello_refused(3 * kSecond, 4 * kSecond);  // still 4 s
+  CHECK(link.poll(7 * kSecond - 1) == LinkSession::Due::nothing);
+  CHECK(link.poll(7 * kSecond) == LinkSession::Due::hello);
+  REQUIRE(link.welcomed(WelcomeFrame().get(), 8 * kSecond) == Errc::ok);
+  link.session_lost();
+  link.hello_refused(9 * kSecond, 4 * kSecond);  // back to one heartbeat
+  CHECK(link.poll(10 * kSecond) == LinkSession::Due::hello);
+}

@@ -20,8 +20,8 @@ struct Label {
   /// ISO 3166-1 alpha-3 codes. Empty: the coalition's sharing agreements decide who,
   /// beyond the origin nation, receives the message.
   std::vector<std::string> releasable_to;
-  /// Policy identifier (the coalition's, e.g. "urn:enlace:coalition:putumayo"); empty:
-  /// not written. Carried for the record; the broker decides by its own policy.
+  /// Policy identifier: empty (not written) or the coalition's own, e.g.
+  /// "urn:enlace:coalition:putumayo"; the broker refuses another with invalid_label.
   std::string policy_identifier;
 };
 

@@ -31,6 +31,7 @@ class LinkSession {
     nothing,
     ping,       // send Ping{next_ping_nonce()} now
     reconnect,  // the peer has been silent for three heartbeats: drop the connection
+    hello,      // a refused Hello's back-off is over: send Hello again
   };
 
   /// What an Ack or Error with a request id answered.
@@ -55,6 +56,10 @@ class LinkSession {
   void disconnected() noexcept;
   /// The peer no longer knows the session (hello_required): the owner sends Hello again.
   void session_lost() noexcept;
+  /// The peer refused the Hello with a retryable code (rate_limited after a cut-off,
+  /// too_many_sessions, shutting_down): poll() asks for Hello again after a back-off that
+  /// doubles from one heartbeat up to `max_backoff_ns`, and starts over at each Welcome.
+  void hello_refused(std::int64_t now, std::int64_t max_backoff_ns) noexcept;
   /// Welcome received. unsupported_version when it speaks another protocol version (the
   /// session stays unusable), else ok: the session is ready and the owner restores the
   /// subscriptions with resubscribe().
@@ -63,7 +68,8 @@ class LinkSession {
   // --- liveness --------------------------------------------------------------------------
   void frame_sent(std::int64_t now) noexcept { last_send_ns_ = now; }
   void frame_received(std::int64_t now) noexcept { last_receive_ns_ = now; }
-  /// What is due at `now` (only when ready; a ping is due at most once per heartbeat).
+  /// What is due at `now`: a Hello whose back-off is over, or, when ready, a ping (at
+  /// most once per heartbeat) or a reconnection.
   Due poll(std::int64_t now) noexcept;
   /// Nanoseconds from `now` until poll() may next have something to do.
   std::int64_t until_next_timer(std::int64_t now) const noexcept;
@@ -112,6 +118,8 @@ class LinkSession {
   std::int64_t last_receive_ns_ = 0;
   std::int64_t last_ping_ns_ = 0;
   std::uint64_t ping_nonce_ = 0;
+  std::int64_t hello_due_ns_ = 0;      // when a refused Hello is sent again; 0: not refused
+  std::int64_t hello_backoff_ns_ = 0;  // the current back-off; 0 until the first refusal
   std::uint32_t request_id_ = 0;
   std::map<std::uint64_t, Entry> subscriptions_;  // by the owner's subscription id
   std::map<std::uint32_t, Answer> pending_;       // requests in flight, by request id
