@@ -46,6 +46,8 @@ enum class Errc : std::uint16_t {
   queue_full = 301,    // a bounded queue is full
   too_many_subscriptions = 302,
   replay_unavailable = 303,  // replay requested on a topic with no journal
+  too_many_sessions = 304,   // the system holds max_sessions_per_system sessions already
+  deliveries_dropped = 305,  // notice: the session's outbound queue was full, deliveries lost
 
   // Broker state.
   internal_error = 400,

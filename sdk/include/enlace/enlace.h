@@ -125,6 +125,9 @@ enum enlace_error {
   ENLACE_ERR_QUEUE_FULL = 301,
   ENLACE_ERR_TOO_MANY_SUBSCRIPTIONS = 302,
   ENLACE_ERR_REPLAY_UNAVAILABLE = 303,
+  ENLACE_ERR_TOO_MANY_SESSIONS = 304,  /* the system holds the most sessions allowed */
+  ENLACE_ERR_DELIVERIES_DROPPED = 305, /* notice: the broker dropped deliveries to this
+                                          session, which did not read fast enough */
 
   /* Broker (or SDK) state. */
   ENLACE_ERR_INTERNAL_ERROR = 400, /* also: an unexpected failure inside the SDK */
