@@ -190,13 +190,16 @@ void Broker::reload_policy() {
       continue;
     }
     apply_policy(session, *system);
-    for (std::size_t i = session.subscriptions.size(); i-- > 0;) {
-      const auto decision = policy_->check_subscribe(*system, session.subscriptions[i]->pattern);
-      if (decision.allowed) continue;
+    for (auto it = session.subscriptions.begin(); it != session.subscriptions.end();) {
+      const auto decision = policy_->check_subscribe(*system, it->second->pattern);
+      if (decision.allowed) {
+        ++it;
+        continue;
+      }
       send_error(&session, session.routing_id, decision.code,
-                 "subscription '" + session.subscriptions[i]->pattern +
+                 "subscription '" + it->second->pattern +
                      "' removed by policy reload: " + decision.reason);
-      remove_subscription(session, i);
+      it = remove_subscription(session, it);
     }
   }
   for (Session* session : revoked) {
@@ -247,6 +250,7 @@ void Broker::expire_sessions(std::int64_t now) {
 
 void Broker::write_metrics() {
   if (config_.metrics_file.empty()) return;
+  metrics_.subscriptions = trie_.size();
   try {
     write_atomically(config_.metrics_file, metrics_.to_json(*policy_, config_.broker_id));
   } catch (const std::exception& e) {
@@ -257,7 +261,8 @@ void Broker::write_metrics() {
 void Broker::close_session(Session& session, const char* why) {
   log::info("session {} of '{}' closed: {} ({} frames delivered, {} dropped)", session.session_id,
             session.system_id, why, session.delivered, session.dropped);
-  for (std::size_t i = session.subscriptions.size(); i-- > 0;) remove_subscription(session, i);
+  for (auto it = session.subscriptions.begin(); it != session.subscriptions.end();)
+    it = remove_subscription(session, it);
   ++metrics_.sessions_closed;
   // The session may still sit in this pass's flush list: take it out before freeing it.
   std::erase(flush_list_, &session);

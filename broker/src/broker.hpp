@@ -103,7 +103,9 @@ class Broker {
   void handle_hello(const Peer& peer, const wire::Hello& hello);
   void handle_subscribe(Session& session, const wire::Subscribe& subscribe);
   void handle_unsubscribe(Session& session, const wire::Unsubscribe& unsubscribe);
-  void remove_subscription(Session& session, std::size_t index);
+  /// Removes one subscription from the session and the trie; returns the next one.
+  SubscriptionsByPattern::iterator remove_subscription(Session& session,
+                                                       SubscriptionsByPattern::iterator it);
   /// Sets what a session takes from its system in the policy in force (at Hello and at
   /// every reload).
   void apply_policy(Session& session, const policy::System& system);

@@ -115,7 +115,7 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
     refuse(Errc::replay_unavailable, "this broker keeps no journal yet: replay is not available");
     return;
   }
-  if (session.find_subscription(pattern) != nullptr) {
+  if (session.subscriptions.contains(pattern)) {
     // Idempotent: subscribing twice to one pattern is one subscription.
     send_ack(session, request_id, nullptr, 0, 0);
     return;
@@ -131,8 +131,9 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
   subscription->pattern = std::string(pattern);
   subscription->tokens.split(subscription->pattern);
   subscription->snapshot = request.snapshot();
-  trie_.add(subscription->tokens, {&session, subscription->id});
-  session.subscriptions.push_back(std::move(subscription));
+  trie_.add(subscription->tokens, {&session, subscription->id, &subscription->trie_slot});
+  const std::string_view key = subscription->pattern;
+  session.subscriptions.emplace(key, std::move(subscription));
   send_ack(session, request_id, nullptr, 0, 0);
   if (request.snapshot()) {
     // The COP cache is not kept yet: the snapshot is empty, and live traffic follows.
@@ -143,22 +144,22 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
 
 void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& request) {
   const std::string_view pattern = request.pattern()->string_view();
-  for (std::size_t i = 0; i < session.subscriptions.size(); ++i) {
-    if (session.subscriptions[i]->pattern == pattern) {
-      remove_subscription(session, i);
-      send_ack(session, request.request_id(), nullptr, 0, 0);
-      return;
-    }
+  const auto it = session.subscriptions.find(pattern);
+  if (it == session.subscriptions.end()) {
+    send_error(&session, session.routing_id, Errc::invalid_pattern,
+               "no subscription to '" + std::string(pattern) + "' in this session",
+               request.request_id());
+    return;
   }
-  send_error(&session, session.routing_id, Errc::invalid_pattern,
-             "no subscription to '" + std::string(pattern) + "' in this session",
-             request.request_id());
+  remove_subscription(session, it);
+  send_ack(session, request.request_id(), nullptr, 0, 0);
 }
 
-void Broker::remove_subscription(Session& session, std::size_t index) {
-  auto& subscription = session.subscriptions[index];
-  trie_.remove(subscription->tokens, subscription->id);
-  session.subscriptions.erase(session.subscriptions.begin() + static_cast<std::ptrdiff_t>(index));
+SubscriptionsByPattern::iterator Broker::remove_subscription(Session& session,
+                                                             SubscriptionsByPattern::iterator it) {
+  SessionSubscription& subscription = *it->second;
+  trie_.remove(subscription.tokens, {&session, subscription.id, &subscription.trie_slot});
+  return session.subscriptions.erase(it);
 }
 
 }  // namespace enlace::broker

@@ -8,15 +8,16 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
   std::string out = fmt::format(
       "{{\"broker_id\":\"{}\",\"policy_version\":\"{}\",\"auth_accepted\":{},\"auth_refused\":{},"
       "\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_revoked\":{},"
-      "\"sessions_expired\":{},\"frames_in\":{},\"bytes_in\":{},\"batches_in\":{},"
+      "\"sessions_expired\":{},\"subscriptions\":{},\"frames_in\":{},\"bytes_in\":{},\"batches_"
+      "in\":{},"
       "\"frames_out\":{},\"batches_out\":{},\"published\":{},\"deliveries\":{},"
       "\"dropped_slow_consumer\":{},\"dropped_gone\":{},\"denied_by_audience\":{},"
       "\"errors_sent\":{},\"errors_suppressed\":{},\"policy_reloads\":{},"
       "\"policy_reload_failures\":{}",
       broker_id, policy.digest(), auth_accepted, auth_refused, sessions_opened, sessions_closed,
-      sessions_revoked, sessions_expired, frames_in, bytes_in, batches_in, frames_out, batches_out,
-      published, deliveries, dropped_slow_consumer, dropped_gone, denied_by_audience, errors_sent,
-      errors_suppressed, policy_reloads, policy_reload_failures);
+      sessions_revoked, sessions_expired, subscriptions, frames_in, bytes_in, batches_in,
+      frames_out, batches_out, published, deliveries, dropped_slow_consumer, dropped_gone,
+      denied_by_audience, errors_sent, errors_suppressed, policy_reloads, policy_reload_failures);
 
   out += ",\"refusals\":{";
   bool first = true;

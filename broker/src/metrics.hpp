@@ -18,6 +18,7 @@ struct Metrics {
   std::uint64_t sessions_closed = 0;
   std::uint64_t sessions_revoked = 0;
   std::uint64_t sessions_expired = 0;
+  std::uint64_t subscriptions = 0;  // gauge: subscriptions held by all sessions
   std::uint64_t frames_in = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t batches_in = 0;

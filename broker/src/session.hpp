@@ -5,12 +5,16 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "delivery_template.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/records.hpp"
 #include "enlace/topic.hpp"
+#include "string_hash.hpp"
+#include "subscription_trie.hpp"
 #include "token_bucket.hpp"
 
 namespace enlace::broker {
@@ -20,7 +24,15 @@ struct SessionSubscription {
   std::string pattern;
   topic::Tokens tokens;  // views into `pattern` (the object never moves: held by unique_ptr)
   bool snapshot = false;
+  TrieSlot trie_slot;  // where the trie keeps it, so that removing it costs no search
 };
+
+/// A session's subscriptions by pattern. The key views the subscription's own `pattern`
+/// (stable: the subscription is held by unique_ptr), so a pattern is stored once; lookups
+/// by std::string_view allocate nothing.
+using SubscriptionsByPattern =
+    std::unordered_map<std::string_view, std::unique_ptr<SessionSubscription>, StringHash,
+                       std::equal_to<>>;
 
 struct Session {
   std::string routing_id;  // ZeroMQ peer routing id on the ROUTER socket
@@ -39,7 +51,7 @@ struct Session {
   std::int64_t last_activity_ns = 0;
   std::int64_t idle_timeout_ns = 0;  // 0: no heartbeat announced, never expires by time
 
-  std::vector<std::unique_ptr<SessionSubscription>> subscriptions;
+  SubscriptionsByPattern subscriptions;
 
   // Routing state for the current loop pass.
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
@@ -51,8 +63,6 @@ struct Session {
 
   std::uint64_t delivered = 0;  // frames sent to this session (logged when it closes)
   std::uint64_t dropped = 0;    // frames dropped because its queue was full
-
-  SessionSubscription* find_subscription(std::string_view pattern) noexcept;
 };
 
 }  // namespace enlace::broker
