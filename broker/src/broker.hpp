@@ -7,7 +7,8 @@
 //   recv frame -> header check -> (batch: each inner frame) -> verifier -> origin check ->
 //   publish ACL -> rate limit -> audience (nation bitmask) -> build the Delivery once ->
 //   trie match -> per matching session: audience bit test, dedupe, queue a reference ->
-//   end of loop pass: each session's queue leaves as one frame (or a batch frame).
+//   end of loop pass: each connection's frames leave as one frame (or a batch frame), or
+//   wait in its bounded queue while ZeroMQ's small pipe to that peer is full.
 #pragma once
 
 #include <zmq.hpp>
@@ -21,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "connection.hpp"
 #include "enlace/keys.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/frame.hpp"
@@ -84,11 +86,20 @@ class Broker {
   void bind();
   void handle_wakeups();
   void handle_authentications();
-  void reload_policy();
   void housekeeping(std::int64_t now);
-  void expire_sessions(std::int64_t now);
   void write_metrics();
+  /// The poll() timeout of an idle loop: short while some connection has a backlog.
+  int idle_wait_ms() const noexcept;
+
+  // sessions.cpp: how sessions and connections end
+  void reload_policy();
+  /// Closes the sessions silent for three heartbeats.
+  void check_liveness(std::int64_t now);
+  /// Ends a session: its subscriptions go, the deliveries still queued for it are dropped
+  /// (dropped_gone); the control frames already queued stay, in order, on its connection.
   void close_session(Session& session, const char* why);
+  /// Forgets a connection whose peer is gone: its session and its queue.
+  void release_connection(Connection& connection, const char* why);
 
   // ingest.cpp: inbound frames (the hot path)
   void receive_all();
@@ -110,25 +121,50 @@ class Broker {
   /// every reload).
   void apply_policy(Session& session, const policy::System& system);
 
-  // outbound.cpp: everything the broker sends
+  // outbound.cpp: the frames the broker sends
   /// A refusal: counted by code, then answered (within the error rate limit).
   void send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
                   std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
-  /// An Error frame that refuses nothing (e.g. shutting_down): answered, not counted.
-  void send_notice(Session* session, const std::string& routing_id, Errc code, std::string reason,
-                   std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
+  /// An Error frame that refuses nothing (shutting_down, deliveries_dropped): always sent,
+  /// not counted as a refusal.
+  void send_notice(const std::string& routing_id, Errc code, std::string_view reason);
   void send_ack(Session& session, std::uint32_t request_id, const wire::Uuid* message_id,
                 std::uint64_t sequence, std::uint32_t count);
-  /// Sends the control frame finished in `fbb`: through the session's queue when the peer
-  /// has one (so it keeps its place among the deliveries), else at once.
+  /// Sends the control frame finished in `fbb`: after everything already produced for the
+  /// peer when it has a connection here (so it keeps its place among the deliveries), else
+  /// at once, or not at all if ZeroMQ's pipe to it is full (counted).
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);
   /// Appends a Deliver frame built from the publisher session's template to the pass buffer.
   protocol::RecordRef append_delivery(const Session& publisher, std::uint64_t sequence,
                                       std::int64_t receive_ns, wire::Bytes envelope);
-  void enqueue(Session& session, protocol::RecordRef record);
-  void flush_sessions();
+  void enqueue(Connection& connection, protocol::RecordRef record);
+
+  // flush.cpp: handing frames to ZeroMQ, the per-connection queues and their bounds
+  enum class SendResult { sent, blocked, gone };
+  /// End of a loop pass: each connection's backlog, then its frames of this pass, leave
+  /// while ZeroMQ's pipe takes them; the rest waits in its queue or is dropped (counted).
+  void flush_connections();
+  void flush_connection(Connection& connection, std::int64_t now);
+  /// Sends one frame of `size` bytes to `routing_id`; `write(out)` fills it, and is called
+  /// only once ZeroMQ has room for it, so a full pipe costs no copy.
+  template <class Write>
+  SendResult send_frame(const std::string& routing_id, std::size_t size, Write&& write);
+  /// Keeps in the queue what the pipe did not take this pass (pending from `first_unsent`)
+  /// and drops the deliveries that exceed its bound. Returns the index of the control frame
+  /// that overflowed the control bound, or pending.size().
+  std::size_t keep_unsent(Connection& connection, std::size_t first_unsent);
+  void count_drop(Connection& connection, const std::uint8_t* record);
+  /// Tells the peer, at most once per interval, how many deliveries it lost.
+  void notify_drops(Connection& connection, std::int64_t now);
+  /// Ends the session of a peer that leaves its answers unread (control bound exceeded).
+  void end_unread_session(Connection& connection);
+  /// Puts a control frame straight into a connection's queue (after the flush of a pass).
+  bool queue_control(Connection& connection, flatbuffers::FlatBufferBuilder& fbb);
+  OutboundQueue::Bounds outbound_bounds() const noexcept;
+  void note_backlog(Connection& connection);
   bool send_to(const std::string& routing_id, zmq::message_t& frame);
 
+  Connection* find_connection(std::string_view routing_id) noexcept;
   Session* find_session(std::string_view routing_id) noexcept;
 
   BrokerConfig config_;
@@ -141,8 +177,12 @@ class Broker {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
 
-  StringMap<std::unique_ptr<Session>> sessions_;  // by routing id
-  std::vector<Session*> flush_list_;              // sessions with pending frames this pass
+  // Peers that opened a session, by routing id; each owns its session, if one is open.
+  StringMap<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> flush_list_;  // connections with frames this pass
+  std::vector<Connection*> backlogged_;  // connections with a non-empty queue
+  std::vector<Connection*> gone_;        // found gone by a send, during a flush
+  std::uint64_t flush_pass_ = 0;
   // Every frame produced during a loop pass, once, as batch records; sessions hold
   // offsets into it. Cleared after each flush, its memory kept: producing a delivery
   // allocates nothing once warmed up, however many subscribers receive it.
@@ -155,6 +195,7 @@ class Broker {
   Metrics metrics_;
   std::int64_t next_metrics_ns_ = 0;
   std::int64_t next_expiry_check_ns_ = 0;
+  protocol::RecordBuffer notice_buffer_;  // scratch for control frames queued after a flush
 
   // Reused buffers: after warm-up the message path allocates nothing of its own.
   flatbuffers::FlatBufferBuilder control_fbb_{256};

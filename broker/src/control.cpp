@@ -68,9 +68,19 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
         "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
     return;
   }
-  if (Session* old = find_session(routing_id)) close_session(*old, "replaced by a new Hello");
+  Connection* connection = find_connection(routing_id);
+  if (connection == nullptr) {
+    auto created = std::make_unique<Connection>();
+    created->routing_id = routing_id;
+    connection = created.get();
+    connections_.emplace(routing_id, std::move(created));
+    ++metrics_.connections_open;
+  } else if (connection->session) {
+    close_session(*connection->session, "replaced by a new Hello");
+  }
 
   auto session = std::make_unique<Session>();
+  session->connection = connection;
   session->routing_id = routing_id;
   session->session_id = ++next_session_id_;
   session->system_id = system->id;
@@ -83,8 +93,9 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
         kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
   }
   Session& s = *session;
-  sessions_.emplace(routing_id, std::move(session));
+  connection->session = std::move(session);
   ++metrics_.sessions_opened;
+  ++metrics_.sessions_open;
   log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
             s.nation_code, s.role_name,
             hello.client_name() ? hello.client_name()->string_view() : "");

@@ -217,7 +217,7 @@ void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes 
       return;
     }
     if (!built) build();
-    enqueue(subscriber, record);  // every subscriber shares the one encoded delivery
+    enqueue(*subscriber.connection, record);  // every subscriber shares the one delivery
     ++metrics_.deliveries;
     ++metrics_.delivered[publisher.nation][subscriber.nation];
   });

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "broker_process.hpp"
@@ -73,6 +75,51 @@ TEST_CASE("a system revoked by a policy reload loses its session at once",
   // And the key no longer opens a session.
   Client again(broker.options_for(victim));
   CHECK(again.wait_connected(5s).code() == Errc::authentication_failed);
+}
+
+TEST_CASE("a revoked client hears revoked within 200 ms of the reload signal",
+          "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
+  const auto& bystander = coalition.add("per-cp", "PER", "command_post");
+  BrokerProcess broker(coalition);
+
+  using Clock = std::chrono::steady_clock;
+  std::mutex m;
+  std::optional<Clock::time_point> told_at;
+  std::optional<Clock::time_point> state_at;
+  auto options = broker.options_for(victim);
+  // A long heartbeat: the client does not learn it by pinging a session that is gone.
+  options.heartbeat = 5s;
+  options.on_error = [&](const ErrorInfo& e) {
+    std::lock_guard lock(m);
+    if (e.code == Errc::revoked && !told_at) told_at = Clock::now();
+  };
+  options.on_state = [&](ConnectionState state, const ErrorInfo& e) {
+    std::lock_guard lock(m);
+    if (state == ConnectionState::auth_failed && e.code == Errc::revoked && !state_at)
+      state_at = Clock::now();
+  };
+  Client client(options);
+  Client other(broker.options_for(bystander));
+  REQUIRE(client.wait_connected(10s).ok());
+  REQUIRE(other.wait_connected(10s).ok());
+  Inbox inbox;
+  REQUIRE(client.subscribe("text.>", inbox.handler()).ok());
+
+  coalition.revoked.push_back("ecu-cp");
+  broker.write_policy(coalition);
+  const auto signalled = Clock::now();
+  broker.signal_reload();
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(m);
+    return told_at.has_value() && state_at.has_value();
+  }));
+  std::lock_guard lock(m);
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(*told_at - signalled);
+  WARN("revoked heard " << after.count() << " ms after the signal");
+  CHECK(after < 200ms);
+  CHECK(client.state() == ConnectionState::auth_failed);
 }
 
 TEST_CASE("a key rotation ends the session opened with the old key", "[integration][revocation]") {

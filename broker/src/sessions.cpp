@@ -1,0 +1,127 @@
+// How sessions and connections end: revocation and narrowing at a policy reload, liveness
+// (heartbeat expiry), a connection that went away.
+//
+// A session ends with close_session(); its connection (connection.hpp) stays, with the
+// answers and notices still queued for the peer, until a send finds the peer gone
+// (release_connection()). Runs on the routing thread.
+#include <algorithm>
+
+#include "broker.hpp"
+#include "enlace/protocol/clock.hpp"
+#include "enlace/protocol/control.hpp"
+#include "log.hpp"
+
+namespace enlace::broker {
+
+void Broker::reload_policy() {
+  std::shared_ptr<const policy::Policy> next;
+  try {
+    next = policy::Policy::load_file(config_.policy_file);
+  } catch (const std::exception& e) {
+    ++metrics_.policy_reload_failures;
+    log::error("policy reload refused, keeping version {}: {}", policy_->digest().substr(0, 12),
+               e.what());
+    return;
+  }
+  ++metrics_.policy_reloads;
+  policy_ = std::move(next);
+  log::info("policy reloaded: '{}', {} systems, digest {}", policy_->coalition(),
+            policy_->systems().size(), policy_->digest().substr(0, 12));
+
+  // Every session is re-examined at once: a revoked or removed system loses its session
+  // now, not when it next reconnects; subscriptions the new rules refuse are removed.
+  std::vector<Session*> revoked;
+  for (auto& [id, connection] : connections_) {
+    if (!connection->session) continue;
+    Session& session = *connection->session;
+    const policy::System* system = policy_->find_system(session.system_id);
+    // A changed key counts as a revocation: the session was opened with the old one.
+    if (system == nullptr || system->revoked || system->public_key != session.public_key) {
+      revoked.push_back(&session);
+      continue;
+    }
+    apply_policy(session, *system);
+    for (auto it = session.subscriptions.begin(); it != session.subscriptions.end();) {
+      const auto decision = policy_->check_subscribe(*system, it->second->pattern);
+      if (decision.allowed) {
+        ++it;
+        continue;
+      }
+      send_error(&session, connection->routing_id, decision.code,
+                 "subscription '" + it->second->pattern +
+                     "' removed by policy reload: " + decision.reason);
+      it = remove_subscription(session, it);
+    }
+  }
+  for (Session* session : revoked) {
+    ++metrics_.sessions_revoked;
+    Connection& connection = *session->connection;
+    const std::string reason =
+        "system '" + session->system_id + "' was revoked or removed from the policy";
+    // Deliveries still queued go first (dropped: the system may no longer receive them),
+    // then the notice, which leaves at the end of this pass behind the answers already
+    // queued: the peer hears it before anything else could reach it.
+    close_session(*session, "revoked by policy reload");
+    send_notice(connection.routing_id, Errc::revoked, reason);
+  }
+}
+
+void Broker::apply_policy(Session& session, const policy::System& system) {
+  session.system = &system;
+  session.nation = system.nation;
+  session.nation_bit = policy::NationMask{1} << system.nation;
+  session.nation_code = policy_->nations()[system.nation].code;
+  session.role_name = policy_->roles()[system.role].name;
+  session.publish_rate = TokenBucket(system.rate_per_second, system.burst);
+  session.delivery_template = DeliveryTemplate(
+      {session.nation_code, session.system_id, session.role_name, config_.broker_id});
+}
+
+void Broker::check_liveness(std::int64_t now) {
+  std::vector<Session*> expired;
+  for (auto& [id, connection] : connections_) {
+    Session* session = connection->session.get();
+    if (session == nullptr) continue;
+    if (session->idle_timeout_ns > 0 && now - session->last_activity_ns > session->idle_timeout_ns)
+      expired.push_back(session);
+  }
+  for (Session* session : expired) {
+    ++metrics_.sessions_expired;
+    close_session(*session, "no traffic for three heartbeats");
+  }
+}
+
+void Broker::close_session(Session& session, const char* why) {
+  log::info("session {} of '{}' closed: {} ({} frames delivered, {} dropped)", session.session_id,
+            session.system_id, why, session.delivered, session.dropped);
+  for (auto it = session.subscriptions.begin(); it != session.subscriptions.end();)
+    it = remove_subscription(session, it);
+  ++metrics_.sessions_closed;
+  --metrics_.sessions_open;
+  // What was queued for the session's subscriptions is not sent after its end; the answers
+  // and notices are (in order, on the connection), as they answer what the peer sent.
+  Connection& connection = *session.connection;
+  metrics_.dropped_gone += connection.queue.discard_deliveries().deliveries;
+  const auto delivery = [&](const protocol::RecordRef& ref) {
+    return !OutboundQueue::is_control(pass_buffer_.record(ref));
+  };
+  metrics_.dropped_gone += static_cast<std::uint64_t>(std::erase_if(connection.pending, delivery));
+  connection.unreported_drops = connection.unreported_drop_bytes = 0;
+  connection.session.reset();
+}
+
+void Broker::release_connection(Connection& connection, const char* why) {
+  if (connection.session) {
+    ++metrics_.sessions_released;
+    close_session(*connection.session, why);
+  }
+  metrics_.control_dropped += connection.queue.clear().controls;
+  metrics_.control_dropped += connection.pending.size();  // deliveries went with the session
+  std::erase(flush_list_, &connection);
+  std::erase(backlogged_, &connection);
+  --metrics_.connections_open;
+  const std::string routing_id = connection.routing_id;  // the key must outlive the erase
+  connections_.erase(routing_id);
+}
+
+}  // namespace enlace::broker
