@@ -83,6 +83,8 @@ void Broker::bind() {
   // unauthenticated.
   zap_ = std::make_unique<ZapHandler>(context_);
   router_ = zmq::socket_t(context_, zmq::socket_type::router);
+  // Likewise the monitor, so that no connection is accepted unseen.
+  monitor_ = std::make_unique<ConnectionMonitor>(context_, router_);
   router_.set(zmq::sockopt::curve_server, 1);
   router_.set(zmq::sockopt::curve_secretkey, config_.keys.secret_key);
   router_.set(zmq::sockopt::zap_domain, "enlace");
@@ -117,22 +119,28 @@ void Broker::run() {
   // about seven.
   const int router_fd = router_.get(zmq::sockopt::fd);
   const int zap_fd = zap_->socket().get(zmq::sockopt::fd);
-  bool router_ready = true, zap_ready = true, wake_ready = true;
+  const int monitor_fd = monitor_->fd();
+  bool router_ready = true, zap_ready = true, wake_ready = true, monitor_ready = true;
   while (!stop_requested_.load()) {
     if (wake_ready) handle_wakeups();
     if (zap_ready) handle_authentications();
+    if (monitor_ready) handle_connection_events();
     if (router_ready) receive_all();
     // End of the pass: what was routed in it leaves now, one frame per connection, after
     // what earlier passes left waiting.
     flush_connections();
     housekeeping(protocol::monotonic_ns());
+    if (!flush_list_.empty()) flush_connections();  // liveness Pings, at once
     if (router_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
       router_ready = true;
-      zap_ready = wake_ready = false;
+      zap_ready = wake_ready = monitor_ready = false;
       continue;
     }
-    pollfd fds[3] = {{router_fd, POLLIN, 0}, {zap_fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    if (::poll(fds, 3, idle_wait_ms()) < 0) {
+    pollfd fds[4] = {{router_fd, POLLIN, 0},
+                     {zap_fd, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0},
+                     {monitor_fd, POLLIN, 0}};
+    if (::poll(fds, 4, idle_wait_ms()) < 0) {
       if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
       fds[2].revents = POLLIN;  // a signal: the wake-up fd says what it wanted
     }
@@ -141,6 +149,7 @@ void Broker::run() {
     router_ready = fds[0].revents != 0 || !backlogged_.empty();
     zap_ready = fds[1].revents != 0;
     wake_ready = fds[2].revents != 0;
+    monitor_ready = fds[3].revents != 0;
   }
   // The last frames: every session is told, ahead of the deliveries it still had queued
   // (which would only delay the notice: they are dropped and counted).

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "connection.hpp"
+#include "connection_monitor.hpp"
 #include "enlace/keys.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/frame.hpp"
@@ -48,6 +49,9 @@ struct BrokerConfig {
   /// Written with Metrics::to_json every metrics_interval, and at shutdown.
   std::filesystem::path metrics_file;
   std::chrono::milliseconds metrics_interval = std::chrono::seconds(10);
+  /// A session that announced no heartbeat and stays silent this long is sent a Ping; one
+  /// silent for twice as long is closed (docs/protocol.md 5.2). Zero: never probed.
+  std::chrono::milliseconds liveness_probe = std::chrono::seconds(30);
 };
 
 /// The connection a frame came from, as ZeroMQ and the ZAP handler describe it.
@@ -62,6 +66,9 @@ struct Peer {
   /// The Z85 CURVE key the peer authenticated with (ZAP metadata); looked up on demand,
   /// as only Hello needs it.
   std::string_view public_key() const;
+  /// The file descriptor of the peer's TCP connection (ZMQ_SRCFD), -1 if unknown; looked
+  /// up on demand, as only Hello needs it.
+  int source_fd() const;
 };
 
 class Broker {
@@ -93,13 +100,15 @@ class Broker {
 
   // sessions.cpp: how sessions and connections end
   void reload_policy();
-  /// Closes the sessions silent for three heartbeats.
+  /// Closes idle sessions and probes the silent ones that announced no heartbeat.
   void check_liveness(std::int64_t now);
   /// Ends a session: its subscriptions go, the deliveries still queued for it are dropped
   /// (dropped_gone); the control frames already queued stay, in order, on its connection.
   void close_session(Session& session, const char* why);
   /// Forgets a connection whose peer is gone: its session and its queue.
   void release_connection(Connection& connection, const char* why);
+  /// Releases what the connection monitor reports gone (connection_monitor.hpp).
+  void handle_connection_events();
 
   // ingest.cpp: inbound frames (the hot path)
   void receive_all();
@@ -172,6 +181,7 @@ class Broker {
   zmq::context_t context_;
   std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t router_;
+  std::unique_ptr<ConnectionMonitor> monitor_;
   std::string bound_endpoint_;
   int wake_fd_ = -1;
   std::atomic<bool> stop_requested_{false};
@@ -179,9 +189,11 @@ class Broker {
 
   // Peers that opened a session, by routing id; each owns its session, if one is open.
   StringMap<std::unique_ptr<Connection>> connections_;
-  std::vector<Connection*> flush_list_;  // connections with frames this pass
-  std::vector<Connection*> backlogged_;  // connections with a non-empty queue
-  std::vector<Connection*> gone_;        // found gone by a send, during a flush
+  StringMap<std::size_t> sessions_per_system_;  // open sessions by system id
+  std::vector<Connection*> flush_list_;         // connections with frames this pass
+  std::vector<Connection*> backlogged_;         // connections with a non-empty queue
+  std::vector<Connection*> gone_;               // found gone by a send, during a flush
+  std::vector<Connection*> departed_;           // reported gone by the monitor
   std::uint64_t flush_pass_ = 0;
   // Every frame produced during a loop pass, once, as batch records; sessions hold
   // offsets into it. Cleared after each flush, its memory kept: producing a delivery
@@ -192,6 +204,7 @@ class Broker {
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;
   TokenBucket anonymous_errors_{100, 200};  // errors to peers without a session
+  std::uint64_t next_ping_nonce_ = 0;
   Metrics metrics_;
   std::int64_t next_metrics_ns_ = 0;
   std::int64_t next_expiry_check_ns_ = 0;

@@ -3,9 +3,12 @@
 // opened on it (a second Hello replaces the session, a revocation or an overflow ends it):
 //   - the outbound path: the frames produced for the peer in this loop pass, and the queue of
 //     those ZeroMQ's pipe had no room for, in order (outbound_queue.hpp), so that the answers
-//     and notices produced for a session still reach the peer after the session ended.
-// Created at the first accepted Hello, released when a send finds the peer gone or another
-// connection takes over its routing id. Owned by the broker's routing thread; never shared.
+//     and notices produced for a session still reach the peer after the session ended;
+//   - the file descriptor the connection arrived on, so that the broker learns when it ends
+//     (connection_monitor.hpp).
+// Created at the first accepted Hello, released when the TCP connection ends (monitor), a
+// send finds the peer gone, or another connection takes over its routing id. Owned by the
+// broker's routing thread; never shared.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +40,9 @@ struct Connection {
   std::uint64_t unreported_drops = 0;
   std::uint64_t unreported_drop_bytes = 0;
   std::int64_t next_drop_notice_ns = 0;
+
+  int fd = -1;                       // ZMQ_SRCFD of its Hello; -1 when unknown
+  Connection* next_on_fd = nullptr;  // ConnectionMonitor's list of connections on that fd
 };
 
 }  // namespace enlace::broker

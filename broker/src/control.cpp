@@ -68,16 +68,43 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
         "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
     return;
   }
+  // Which TCP connection this is, with every connection event read first, so that its
+  // descriptor is known to be open (connection_monitor.hpp explains the ordering).
+  handle_connection_events();
+  const int fd = peer.source_fd();
   Connection* connection = find_connection(routing_id);
+  if (connection != nullptr && connection->fd >= 0 && fd >= 0 && connection->fd != fd) {
+    // The routing id now names another TCP connection (peers may choose their own ids).
+    release_connection(*connection, "routing id taken over by another connection");
+    connection = nullptr;
+  }
+  Session* replaced = connection ? connection->session.get() : nullptr;
+  const auto held = sessions_per_system_.find(system->id);
+  const std::size_t sessions = (held == sessions_per_system_.end() ? 0 : held->second) -
+                               (replaced != nullptr && replaced->system_id == system->id ? 1 : 0);
+  if (sessions >= policy_->limits().max_sessions_per_system) {
+    send_error(replaced, routing_id, Errc::too_many_sessions,
+               "system '" + system->id + "' already holds " + std::to_string(sessions) +
+                   " sessions (max_sessions_per_system)");
+    return;
+  }
   if (connection == nullptr) {
     auto created = std::make_unique<Connection>();
+    if (!monitor_->attach(*created, fd)) {
+      // A leftover of a connection that has ended: nobody is there to answer.
+      ++metrics_.hellos_after_disconnect;
+      log::debug("Hello of '{}' read after its connection ended: ignored", system->id);
+      return;
+    }
     created->routing_id = routing_id;
     connection = created.get();
     connections_.emplace(routing_id, std::move(created));
     ++metrics_.connections_open;
-  } else if (connection->session) {
-    close_session(*connection->session, "replaced by a new Hello");
+  } else if (!monitor_->attach(*connection, fd)) {
+    ++metrics_.hellos_after_disconnect;
+    return;
   }
+  if (replaced != nullptr) close_session(*replaced, "replaced by a new Hello");
 
   auto session = std::make_unique<Session>();
   session->connection = connection;
@@ -94,6 +121,7 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   }
   Session& s = *session;
   connection->session = std::move(session);
+  ++sessions_per_system_[s.system_id];
   ++metrics_.sessions_opened;
   ++metrics_.sessions_open;
   log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
@@ -110,6 +138,11 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
        .max_message_bytes = static_cast<std::uint32_t>(policy_->limits().max_message_bytes),
        .session_id = s.session_id});
   send_control(routing_id, control_fbb_);
+}
+
+int Peer::source_fd() const {
+  // Deprecated in libzmq but present in 4.3.4; read from the connection's metadata.
+  return zmq_msg_get(message->handle(), ZMQ_SRCFD);
 }
 
 void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) {

@@ -10,6 +10,7 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       "\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_open\":{},"
       "\"sessions_revoked\":{},\"sessions_expired\":{},\"sessions_released\":{},"
       "\"sessions_closed_unread\":{},\"connections_open\":{},\"subscriptions\":{},"
+      "\"hellos_after_disconnect\":{},\"liveness_pings\":{},"
       "\"frames_in\":{},\"bytes_in\":{},\"batches_in\":{},"
       "\"frames_out\":{},\"batches_out\":{},\"published\":{},\"deliveries\":{},"
       "\"dropped_slow_consumer\":{},\"dropped_slow_consumer_bytes\":{},"
@@ -18,10 +19,10 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       "\"policy_reloads\":{},\"policy_reload_failures\":{}",
       broker_id, policy.digest(), auth_accepted, auth_refused, sessions_opened, sessions_closed,
       sessions_open, sessions_revoked, sessions_expired, sessions_released, sessions_closed_unread,
-      connections_open, subscriptions, frames_in, bytes_in, batches_in, frames_out, batches_out,
-      published, deliveries, dropped_slow_consumer, dropped_slow_consumer_bytes, drop_notices,
-      dropped_gone, control_dropped, denied_by_audience, errors_sent, errors_suppressed,
-      policy_reloads, policy_reload_failures);
+      connections_open, subscriptions, hellos_after_disconnect, liveness_pings, frames_in, bytes_in,
+      batches_in, frames_out, batches_out, published, deliveries, dropped_slow_consumer,
+      dropped_slow_consumer_bytes, drop_notices, dropped_gone, control_dropped, denied_by_audience,
+      errors_sent, errors_suppressed, policy_reloads, policy_reload_failures);
 
   out += ",\"refusals\":{";
   bool first = true;

@@ -1,9 +1,9 @@
 // How sessions and connections end: revocation and narrowing at a policy reload, liveness
-// (heartbeat expiry), a connection that went away.
+// (heartbeat expiry and the broker's own probe), a connection that went away.
 //
 // A session ends with close_session(); its connection (connection.hpp) stays, with the
-// answers and notices still queued for the peer, until a send finds the peer gone
-// (release_connection()). Runs on the routing thread.
+// answers and notices still queued for the peer, until the TCP connection itself ends
+// (release_connection(), from the monitor or a failed send). Runs on the routing thread.
 #include <algorithm>
 
 #include "broker.hpp"
@@ -78,16 +78,33 @@ void Broker::apply_policy(Session& session, const policy::System& system) {
 }
 
 void Broker::check_liveness(std::int64_t now) {
+  const std::int64_t probe_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(config_.liveness_probe).count();
   std::vector<Session*> expired;
   for (auto& [id, connection] : connections_) {
     Session* session = connection->session.get();
     if (session == nullptr) continue;
-    if (session->idle_timeout_ns > 0 && now - session->last_activity_ns > session->idle_timeout_ns)
+    const std::int64_t silent_ns = now - session->last_activity_ns;
+    if (session->idle_timeout_ns > 0) {
+      // It announced a heartbeat: it pings us, and silence past three intervals ends it.
+      if (silent_ns > session->idle_timeout_ns) expired.push_back(session);
+      continue;
+    }
+    if (probe_ns <= 0) continue;
+    if (silent_ns > 2 * probe_ns) {
       expired.push_back(session);
+    } else if (silent_ns > probe_ns && session->probe_sent_ns <= session->last_activity_ns) {
+      // No heartbeat announced: the broker asks (docs/protocol.md 5.2); any frame answers.
+      session->probe_sent_ns = now;
+      ++metrics_.liveness_pings;
+      protocol::build_ping(control_fbb_, ++next_ping_nonce_, protocol::utc_ns());
+      send_control(connection->routing_id, control_fbb_);
+    }
   }
   for (Session* session : expired) {
     ++metrics_.sessions_expired;
-    close_session(*session, "no traffic for three heartbeats");
+    close_session(*session, session->idle_timeout_ns > 0 ? "no traffic for three heartbeats"
+                                                         : "no answer to the broker's Ping");
   }
 }
 
@@ -98,6 +115,10 @@ void Broker::close_session(Session& session, const char* why) {
     it = remove_subscription(session, it);
   ++metrics_.sessions_closed;
   --metrics_.sessions_open;
+  if (const auto it = sessions_per_system_.find(session.system_id);
+      it != sessions_per_system_.end() && --it->second == 0) {
+    sessions_per_system_.erase(it);
+  }
   // What was queued for the session's subscriptions is not sent after its end; the answers
   // and notices are (in order, on the connection), as they answer what the peer sent.
   Connection& connection = *session.connection;
@@ -117,11 +138,18 @@ void Broker::release_connection(Connection& connection, const char* why) {
   }
   metrics_.control_dropped += connection.queue.clear().controls;
   metrics_.control_dropped += connection.pending.size();  // deliveries went with the session
+  monitor_->detach(connection);
   std::erase(flush_list_, &connection);
   std::erase(backlogged_, &connection);
   --metrics_.connections_open;
   const std::string routing_id = connection.routing_id;  // the key must outlive the erase
   connections_.erase(routing_id);
+}
+
+void Broker::handle_connection_events() {
+  monitor_->drain(departed_);
+  for (Connection* connection : departed_) release_connection(*connection, "connection closed");
+  departed_.clear();
 }
 
 }  // namespace enlace::broker
