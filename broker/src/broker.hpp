@@ -105,7 +105,7 @@ class Broker {
   /// Ends a session: its subscriptions go, the deliveries still queued for it are dropped
   /// (dropped_gone); the control frames already queued stay, in order, on its connection.
   void close_session(Session& session, const char* why);
-  /// Forgets a connection whose peer is gone: its session and its queue.
+  /// Forgets a connection whose peer is gone: its session, its queue, its budget.
   void release_connection(Connection& connection, const char* why);
   /// Releases what the connection monitor reports gone (connection_monitor.hpp).
   void handle_connection_events();
@@ -130,12 +130,20 @@ class Broker {
   /// every reload).
   void apply_policy(Session& session, const policy::System& system);
 
-  // outbound.cpp: the frames the broker sends
-  /// A refusal: counted by code, then answered (within the error rate limit).
+  // outbound.cpp: the frames the broker sends (docs/protocol.md 8.2 says which are rate
+  // limited: unsolicited refusals only; answers and notices always go)
+  /// An unsolicited refusal (a bad frame, a publish nobody asked an answer for): counted by
+  /// code, then sent within the connection's error budget. One naming a request
+  /// (request_id != 0) is an answer, and is always sent (answer_error).
   void send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
                   std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
-  /// An Error frame that refuses nothing (shutting_down, deliveries_dropped): always sent,
-  /// not counted as a refusal.
+  /// The refusal of a request whose peer waits for an answer (Hello, Subscribe,
+  /// Unsubscribe, a publish with ack_requested): counted by code and always sent. Its cost
+  /// is bounded by the connection's control-frame bound instead of the budget.
+  void answer_error(const std::string& routing_id, Errc code, std::string reason,
+                    std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
+  /// An Error frame that refuses nothing (shutting_down, revoked, deliveries_dropped):
+  /// always sent, not counted as a refusal.
   void send_notice(const std::string& routing_id, Errc code, std::string_view reason);
   void send_ack(Session& session, std::uint32_t request_id, const wire::Uuid* message_id,
                 std::uint64_t sequence, std::uint32_t count);
@@ -203,7 +211,7 @@ class Broker {
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;
-  TokenBucket anonymous_errors_{100, 200};  // errors to peers without a session
+  TokenBucket anonymous_errors_{100, 200};  // errors to peers that never opened a session
   std::uint64_t next_ping_nonce_ = 0;
   Metrics metrics_;
   std::int64_t next_metrics_ns_ = 0;

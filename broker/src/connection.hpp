@@ -4,6 +4,8 @@
 //   - the outbound path: the frames produced for the peer in this loop pass, and the queue of
 //     those ZeroMQ's pipe had no room for, in order (outbound_queue.hpp), so that the answers
 //     and notices produced for a session still reach the peer after the session ended;
+//   - the error budget: unsolicited Error frames the peer may cause, so that a new Hello
+//     does not buy a fresh budget;
 //   - the file descriptor the connection arrived on, so that the broker learns when it ends
 //     (connection_monitor.hpp).
 // Created at the first accepted Hello, released when the TCP connection ends (monitor), a
@@ -19,12 +21,14 @@
 #include "enlace/protocol/records.hpp"
 #include "outbound_queue.hpp"
 #include "session.hpp"
+#include "token_bucket.hpp"
 
 namespace enlace::broker {
 
 struct Connection {
   std::string routing_id;            // ZeroMQ peer routing id on the ROUTER socket
   std::unique_ptr<Session> session;  // the open session, or none (ended; answers may remain)
+  TokenBucket error_budget;          // unsolicited Error frames this connection may cause
 
   // Frames produced during the current loop pass, in order: records of the broker's pass
   // buffer, eight bytes each however many connections share one.

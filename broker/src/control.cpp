@@ -7,8 +7,9 @@
 namespace enlace::broker {
 namespace {
 
-// Error frames one session may cause per second (and in a burst) before the broker
-// stops answering and only counts: a misbehaving client cannot make the broker flood.
+// Unsolicited Error frames one connection may cause per second (and in a burst) before the
+// broker stops sending them and only counts: a misbehaving client cannot make the broker
+// flood. Answers to requests are not limited by this (docs/protocol.md 8.2).
 constexpr double kErrorsPerSecond = 20;
 constexpr double kErrorBurst = 50;
 
@@ -54,17 +55,17 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
 void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   const std::string& routing_id = peer.routing_id;
   if (hello.protocol_version() != wire::kProtocolVersion) {
-    send_error(find_session(routing_id), routing_id, Errc::unsupported_version,
-               "client speaks protocol version " + std::to_string(hello.protocol_version()) +
-                   ", this broker speaks 1");
+    answer_error(routing_id, Errc::unsupported_version,
+                 "client speaks protocol version " + std::to_string(hello.protocol_version()) +
+                     ", this broker speaks 1");
     return;
   }
   // ZAP accepted the key when the connection was made; the policy may have changed since.
   const policy::System* system = policy_->find_system(peer.system_id);
   if (system == nullptr || system->revoked || system->public_key != peer.public_key()) {
     ++metrics_.sessions_revoked;
-    send_error(
-        nullptr, routing_id, Errc::revoked,
+    answer_error(
+        routing_id, Errc::revoked,
         "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");
     return;
   }
@@ -83,9 +84,9 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   const std::size_t sessions = (held == sessions_per_system_.end() ? 0 : held->second) -
                                (replaced != nullptr && replaced->system_id == system->id ? 1 : 0);
   if (sessions >= policy_->limits().max_sessions_per_system) {
-    send_error(replaced, routing_id, Errc::too_many_sessions,
-               "system '" + system->id + "' already holds " + std::to_string(sessions) +
-                   " sessions (max_sessions_per_system)");
+    answer_error(routing_id, Errc::too_many_sessions,
+                 "system '" + system->id + "' already holds " + std::to_string(sessions) +
+                     " sessions (max_sessions_per_system)");
     return;
   }
   if (connection == nullptr) {
@@ -97,6 +98,7 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
       return;
     }
     created->routing_id = routing_id;
+    created->error_budget = TokenBucket(kErrorsPerSecond, kErrorBurst);
     connection = created.get();
     connections_.emplace(routing_id, std::move(created));
     ++metrics_.connections_open;
@@ -113,7 +115,6 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   session->system_id = system->id;
   session->public_key = system->public_key;
   apply_policy(*session, *system);
-  session->error_rate = TokenBucket(kErrorsPerSecond, kErrorBurst);
   session->last_activity_ns = protocol::monotonic_ns();
   if (hello.heartbeat_ms() > 0) {
     session->idle_timeout_ns = std::max(
@@ -148,8 +149,9 @@ int Peer::source_fd() const {
 void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) {
   const std::string_view pattern = request.pattern()->string_view();
   const std::uint32_t request_id = request.request_id();
+  // An answer, always sent (docs/protocol.md 8.2).
   const auto refuse = [&](Errc code, std::string reason) {
-    send_error(&session, session.routing_id, code, std::move(reason), request_id);
+    answer_error(session.routing_id, code, std::move(reason), request_id);
   };
   if (auto decision = policy_->check_subscribe(*session.system, pattern); !decision.allowed) {
     refuse(decision.code, std::move(decision.reason));
@@ -190,9 +192,9 @@ void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& reque
   const std::string_view pattern = request.pattern()->string_view();
   const auto it = session.subscriptions.find(pattern);
   if (it == session.subscriptions.end()) {
-    send_error(&session, session.routing_id, Errc::invalid_pattern,
-               "no subscription to '" + std::string(pattern) + "' in this session",
-               request.request_id());
+    answer_error(session.routing_id, Errc::invalid_pattern,
+                 "no subscription to '" + std::string(pattern) + "' in this session",
+                 request.request_id());
     return;
   }
   remove_subscription(session, it);

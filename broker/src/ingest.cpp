@@ -138,8 +138,14 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
 void Broker::handle_publish(Session& session, const Peer& peer, const wire::FrameView& frame) {
   const wire::Envelope& envelope = *wire::envelope_of(frame);
   const wire::Uuid* message_id = envelope.id();
+  // With ack_requested the publisher waits for exactly one answer: a refusal is that
+  // answer, always sent. Without, it is unsolicited and rate limited (docs/protocol.md 8.2).
+  const bool answer = (frame.flags & wire::flag::ack_requested) != 0;
   const auto refuse = [&](Errc code, std::string reason) {
-    send_error(&session, session.routing_id, code, std::move(reason), 0, message_id);
+    if (answer)
+      answer_error(session.routing_id, code, std::move(reason), 0, message_id);
+    else
+      send_error(&session, session.routing_id, code, std::move(reason), 0, message_id);
   };
 
   // 1. No spoofing: the envelope must name the identity the broker authenticated.

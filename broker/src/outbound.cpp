@@ -3,8 +3,9 @@
 // deliveries in the order the broker produced them, and several of them travel as one
 // batch frame: one CURVE encryption instead of many.
 //
-// Control frames are never dropped to make room for deliveries: what bounds them is the
-// connection's control-frame bound (flush.cpp).
+// Which Error frames are rate limited (docs/protocol.md 8.2): only unsolicited refusals,
+// from the connection's error budget. Answers to requests and notices always go; what
+// bounds their cost is the connection's control-frame bound (flush.cpp).
 #include <cstring>
 
 #include "broker.hpp"
@@ -17,8 +18,15 @@ namespace enlace::broker {
 void Broker::send_error(Session* session, const std::string& routing_id, Errc code,
                         std::string reason, std::uint32_t request_id,
                         const wire::Uuid* message_id) {
+  if (request_id != 0) {
+    answer_error(routing_id, code, std::move(reason), request_id, message_id);
+    return;
+  }
   metrics_.count_refusal(code);
-  TokenBucket& budget = session ? session->error_rate : anonymous_errors_;
+  // The budget is the connection's, so that a new Hello does not renew it; peers that
+  // never opened a session share one.
+  Connection* connection = session ? session->connection : find_connection(routing_id);
+  TokenBucket& budget = connection ? connection->error_budget : anonymous_errors_;
   if (!budget.take(protocol::monotonic_ns())) {
     ++metrics_.errors_suppressed;
     return;
@@ -26,6 +34,19 @@ void Broker::send_error(Session* session, const std::string& routing_id, Errc co
   ++metrics_.errors_sent;
   log::debug("refused {} ({}): {}", session ? session->system_id : "<no session>", to_string(code),
              reason);
+  protocol::build_error(control_fbb_, code, reason, request_id, message_id);
+  send_control(routing_id, control_fbb_);
+}
+
+void Broker::answer_error(const std::string& routing_id, Errc code, std::string reason,
+                          std::uint32_t request_id, const wire::Uuid* message_id) {
+  metrics_.count_refusal(code);
+  ++metrics_.errors_sent;
+  if (log::threshold() == log::Level::debug) {
+    const Session* session = find_session(routing_id);
+    log::debug("answered {} with {}: {}", session ? session->system_id : "<no session>",
+               to_string(code), reason);
+  }
   protocol::build_error(control_fbb_, code, reason, request_id, message_id);
   send_control(routing_id, control_fbb_);
 }

@@ -49,7 +49,6 @@ struct Session {
   DeliveryTemplate delivery_template;  // the fixed part of its messages' deliveries
 
   TokenBucket publish_rate;
-  TokenBucket error_rate;             // Error frames this session may cause
   std::int64_t last_activity_ns = 0;  // monotonic time of the last frame from the peer
   std::int64_t idle_timeout_ns = 0;   // from its heartbeat; 0: none announced (probed instead)
   std::int64_t probe_sent_ns = 0;     // when the broker last sent it a liveness Ping

@@ -47,9 +47,10 @@ void Broker::reload_policy() {
         ++it;
         continue;
       }
-      send_error(&session, connection->routing_id, decision.code,
-                 "subscription '" + it->second->pattern +
-                     "' removed by policy reload: " + decision.reason);
+      // The subscriber must learn it: sent whatever its error budget says.
+      answer_error(connection->routing_id, decision.code,
+                   "subscription '" + it->second->pattern +
+                       "' removed by policy reload: " + decision.reason);
       it = remove_subscription(session, it);
     }
   }

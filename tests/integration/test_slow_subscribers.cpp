@@ -214,13 +214,23 @@ TEST_CASE(
   const auto& reader_system = coalition.add("col-reader", "COL", "command_post");
   BrokerProcess broker(coalition);
 
-  // 200 requests in one frame, each answered with a control frame.
-  const auto requests = [](std::size_t first) {
-    std::vector<Frame> pings;
-    for (std::size_t i = 0; i < 200; ++i) pings.push_back(ping_frame(1000 + first + i));
-    return batch_frame(pings);
+  // 200 requests in one frame, each answered with a control frame: Pings, or publishes with
+  // ack_requested on a topic the role may not publish on, each refused with the one answer
+  // every acked publish gets (docs/protocol.md 8.2).
+  const bool acked_publishes = GENERATE(false, true);
+  INFO((acked_publishes ? "refused acked publishes" : "Pings"));
+  const auto requests = [&](const TestSystem& from, std::size_t first) {
+    std::vector<Frame> frames;
+    for (std::size_t i = 0; i < 200; ++i) {
+      frames.push_back(acked_publishes
+                           ? publish_frame(from, "track.COL.denied." + std::to_string(first + i),
+                                           wire::flag::ack_requested)
+                           : ping_frame(1000 + first + i));
+    }
+    return batch_frame(frames);
   };
-  const auto is_answer = [](const Received& r) {
+  const auto is_answer = [&](const Received& r) {
+    if (acked_publishes) return r.error_code() == Errc::publish_denied;
     return r.control_type() == wire::Control::Pong && r.control()->body_as_Pong()->nonce() >= 1000;
   };
 
@@ -231,7 +241,7 @@ TEST_CASE(
     if (is_answer(r)) ++reader_answers;
   };
   for (std::size_t b = 0; b < 20; ++b) {
-    reader.send(requests(b * 200));
+    reader.send(requests(reader_system, b * 200));
     reader.read_available(count);
   }
   REQUIRE(reader.marker(1, count, 30s));
@@ -241,7 +251,7 @@ TEST_CASE(
   REQUIRE(deaf.hello());
   std::size_t sent = 0;
   while (metric(broker, "sessions_closed_unread") == 0 && sent < 500'000) {
-    for (int b = 0; b < 50; ++b, sent += 200) deaf.send(requests(sent));
+    for (int b = 0; b < 50; ++b, sent += 200) deaf.send(requests(deaf_system, sent));
     // Let the broker catch up before looking again (the metrics file is rewritten every
     // second); the wait ends as soon as the session is closed.
     (void)eventually([&] { return metric(broker, "sessions_closed_unread") > 0; }, 2s);
@@ -251,7 +261,7 @@ TEST_CASE(
   CHECK(metric(broker, "queue_full") == 1);  // the refusal, by code
   // The reader is still served: its session never came near the bound.
   reader_answers = 0;
-  reader.send(requests(0));
+  reader.send(requests(reader_system, 0));
   REQUIRE(reader.marker(2, count));
   CHECK(reader_answers == 200);
   CHECK(metric(broker, "sessions_open") == 1);
