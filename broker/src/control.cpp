@@ -63,7 +63,6 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   // ZAP accepted the key when the connection was made; the policy may have changed since.
   const policy::System* system = policy_->find_system(peer.system_id);
   if (system == nullptr || system->revoked || system->public_key != peer.public_key()) {
-    ++metrics_.sessions_revoked;
     answer_error(
         routing_id, Errc::revoked,
         "system '" + std::string(peer.system_id) + "' with this key is no longer in the policy");

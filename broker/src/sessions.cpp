@@ -55,6 +55,8 @@ void Broker::reload_policy() {
     }
   }
   for (Session* session : revoked) {
+    // Counted here only: a later Hello of the same system is a refusal (refusals.revoked),
+    // not another revocation.
     ++metrics_.sessions_revoked;
     Connection& connection = *session->connection;
     const std::string reason =

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "broker_process.hpp"
+#include "raw_client.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
@@ -120,6 +121,30 @@ TEST_CASE("a revoked client hears revoked within 200 ms of the reload signal",
   WARN("revoked heard " << after.count() << " ms after the signal");
   CHECK(after < 200ms);
   CHECK(client.state() == ConnectionState::auth_failed);
+}
+
+TEST_CASE("one revocation counts as one in sessions_revoked, a later Hello is a refusal",
+          "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+  RawClient raw(broker, victim);
+  REQUIRE(raw.hello());
+
+  coalition.revoked.push_back("ecu-cp");
+  broker.reload(coalition);
+  REQUIRE(broker.wait_metric("policy_reloads", [](auto n) { return n == 1; }));
+  // The connection is still open (a ROUTER cannot close one peer's connection): it tries
+  // again, and is refused.
+  Errc refusal = Errc::ok;
+  CHECK_FALSE(raw.hello(0, &refusal));
+  CHECK(refusal == Errc::revoked);
+  // A marker the broker counts after the Hello: once it shows, the counters are final.
+  raw.send({0x01});
+  REQUIRE(broker.wait_metric("malformed_frame", [](auto n) { return n == 1; }));
+  CHECK(broker.metric("sessions_revoked") == 1u);
+  CHECK(broker.metric("revoked") == 1u);  // the refused Hello
+  CHECK(broker.metric("sessions_open") == 0u);
 }
 
 TEST_CASE("a key rotation ends the session opened with the old key", "[integration][revocation]") {
