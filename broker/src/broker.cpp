@@ -1,4 +1,5 @@
-// Broker lifecycle: binding, the event loop, policy reload, session expiry, metrics.
+// Broker lifecycle: binding, the event loop, housekeeping, metrics. How sessions end is in
+// sessions.cpp; what the broker sends, in outbound.cpp and flush.cpp.
 #include "broker.hpp"
 #include "enlace/protocol/clock.hpp"
 
@@ -18,6 +19,15 @@ namespace {
 
 // The longest wait for traffic: timers (expiry, metrics) are looked at least this often.
 constexpr int kIdlePassMs = 250;
+// The longest wait while some connection has a backlog. ZeroMQ wakes the loop by itself as
+// a pipe drains (its reader signals the socket every half high-water mark read), but a
+// ZMQ_EVENTS query may consume that signal without telling which pipe has room; this bound
+// keeps a draining backlog moving however the signals fall.
+constexpr int kBacklogRetryMs = 5;
+// ZeroMQ's own outbound pipe to each peer, in frames (at most kMaxBatchBytes each, or one
+// delivery of up to max_message_bytes): small, so that what waits for a slow peer waits in
+// its byte-bounded queue (docs/protocol.md, "Slow subscribers"), not in ZeroMQ.
+constexpr int kPipeFrames = 16;
 // Sessions are checked for expiry at most this often, not on every loop pass.
 constexpr std::int64_t kExpiryCheckNs = 100'000'000;
 
@@ -73,13 +83,15 @@ void Broker::bind() {
   // unauthenticated.
   zap_ = std::make_unique<ZapHandler>(context_);
   router_ = zmq::socket_t(context_, zmq::socket_type::router);
+  // Likewise the monitor, so that no connection is accepted unseen.
+  monitor_ = std::make_unique<ConnectionMonitor>(context_, router_);
   router_.set(zmq::sockopt::curve_server, 1);
   router_.set(zmq::sockopt::curve_secretkey, config_.keys.secret_key);
   router_.set(zmq::sockopt::zap_domain, "enlace");
   router_.set(zmq::sockopt::linger, 0);
   // Sending to a peer that is gone or full fails visibly instead of silently dropping.
   router_.set(zmq::sockopt::router_mandatory, 1);
-  router_.set(zmq::sockopt::sndhwm, 100000);
+  router_.set(zmq::sockopt::sndhwm, kPipeFrames);
   router_.set(zmq::sockopt::rcvhwm, 100000);
   router_.set(
       zmq::sockopt::maxmsgsize,
@@ -107,32 +119,46 @@ void Broker::run() {
   // about seven.
   const int router_fd = router_.get(zmq::sockopt::fd);
   const int zap_fd = zap_->socket().get(zmq::sockopt::fd);
-  bool router_ready = true, zap_ready = true, wake_ready = true;
+  const int monitor_fd = monitor_->fd();
+  bool router_ready = true, zap_ready = true, wake_ready = true, monitor_ready = true;
   while (!stop_requested_.load()) {
     if (wake_ready) handle_wakeups();
     if (zap_ready) handle_authentications();
+    if (monitor_ready) handle_connection_events();
     if (router_ready) receive_all();
-    // End of the pass: what was routed in it leaves now, one frame per session.
-    flush_sessions();
+    // End of the pass: what was routed in it leaves now, one frame per connection, after
+    // what earlier passes left waiting.
+    flush_connections();
     housekeeping(protocol::monotonic_ns());
+    if (!flush_list_.empty()) flush_connections();  // liveness Pings, at once
     if (router_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
       router_ready = true;
-      zap_ready = wake_ready = false;
+      zap_ready = wake_ready = monitor_ready = false;
       continue;
     }
-    pollfd fds[3] = {{router_fd, POLLIN, 0}, {zap_fd, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-    if (::poll(fds, 3, kIdlePassMs) < 0) {
+    pollfd fds[4] = {{router_fd, POLLIN, 0},
+                     {zap_fd, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0},
+                     {monitor_fd, POLLIN, 0}};
+    if (::poll(fds, 4, idle_wait_ms()) < 0) {
       if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
       fds[2].revents = POLLIN;  // a signal: the wake-up fd says what it wanted
     }
-    router_ready = fds[0].revents != 0;
+    // A backlog is retried on every pass; after a timeout the router is looked at too, as
+    // the signal that a pipe drained may have been consumed already.
+    router_ready = fds[0].revents != 0 || !backlogged_.empty();
     zap_ready = fds[1].revents != 0;
     wake_ready = fds[2].revents != 0;
+    monitor_ready = fds[3].revents != 0;
   }
-  for (auto& [id, session] : sessions_) {
-    send_notice(session.get(), session->routing_id, Errc::shutting_down, "broker shutting down");
+  // The last frames: every session is told, ahead of the deliveries it still had queued
+  // (which would only delay the notice: they are dropped and counted).
+  for (auto& [id, connection] : connections_) {
+    if (!connection->session) continue;
+    close_session(*connection->session, "broker shutting down");
+    send_notice(connection->routing_id, Errc::shutting_down, "broker shutting down");
   }
-  flush_sessions();
+  flush_connections();
   // The socket runs with linger 0 so a dead peer never delays anything; for the last
   // frames (the shutdown notices) allow a bounded wait, or closing would discard them.
   router_.set(zmq::sockopt::linger, 1000);
@@ -157,71 +183,20 @@ void Broker::handle_authentications() {
   }
 }
 
+int Broker::idle_wait_ms() const noexcept {
+  return backlogged_.empty() ? kIdlePassMs : kBacklogRetryMs;
+}
+
 void Broker::handle_wakeups() {
   std::uint64_t count;
   [[maybe_unused]] auto n = ::read(wake_fd_, &count, sizeof(count));
   if (reload_requested_.exchange(false)) reload_policy();
 }
 
-void Broker::reload_policy() {
-  std::shared_ptr<const policy::Policy> next;
-  try {
-    next = policy::Policy::load_file(config_.policy_file);
-  } catch (const std::exception& e) {
-    ++metrics_.policy_reload_failures;
-    log::error("policy reload refused, keeping version {}: {}", policy_->digest().substr(0, 12),
-               e.what());
-    return;
-  }
-  ++metrics_.policy_reloads;
-  policy_ = std::move(next);
-  log::info("policy reloaded: '{}', {} systems, digest {}", policy_->coalition(),
-            policy_->systems().size(), policy_->digest().substr(0, 12));
-
-  // Every session is re-examined at once: a revoked or removed system loses its session
-  // now, not when it next reconnects; subscriptions the new rules refuse are removed.
-  std::vector<Session*> revoked;
-  for (auto& [id, session_ptr] : sessions_) {
-    Session& session = *session_ptr;
-    const policy::System* system = policy_->find_system(session.system_id);
-    // A changed key counts as a revocation: the session was opened with the old one.
-    if (system == nullptr || system->revoked || system->public_key != session.public_key) {
-      revoked.push_back(&session);
-      continue;
-    }
-    apply_policy(session, *system);
-    for (std::size_t i = session.subscriptions.size(); i-- > 0;) {
-      const auto decision = policy_->check_subscribe(*system, session.subscriptions[i]->pattern);
-      if (decision.allowed) continue;
-      send_error(&session, session.routing_id, decision.code,
-                 "subscription '" + session.subscriptions[i]->pattern +
-                     "' removed by policy reload: " + decision.reason);
-      remove_subscription(session, i);
-    }
-  }
-  for (Session* session : revoked) {
-    ++metrics_.sessions_revoked;
-    send_error(session, session->routing_id, Errc::revoked,
-               "system '" + session->system_id + "' was revoked or removed from the policy");
-    close_session(*session, "revoked by policy reload");
-  }
-}
-
-void Broker::apply_policy(Session& session, const policy::System& system) {
-  session.system = &system;
-  session.nation = system.nation;
-  session.nation_bit = policy::NationMask{1} << system.nation;
-  session.nation_code = policy_->nations()[system.nation].code;
-  session.role_name = policy_->roles()[system.role].name;
-  session.publish_rate = TokenBucket(system.rate_per_second, system.burst);
-  session.delivery_template = DeliveryTemplate(
-      {session.nation_code, session.system_id, session.role_name, config_.broker_id});
-}
-
 void Broker::housekeeping(std::int64_t now) {
   if (now >= next_expiry_check_ns_) {
     next_expiry_check_ns_ = now + kExpiryCheckNs;
-    expire_sessions(now);
+    check_liveness(now);
   }
   if (now >= next_metrics_ns_) {
     next_metrics_ns_ =
@@ -231,22 +206,9 @@ void Broker::housekeeping(std::int64_t now) {
   }
 }
 
-void Broker::expire_sessions(std::int64_t now) {
-  std::vector<Session*> expired;
-  for (auto& [id, session] : sessions_) {
-    if (session->idle_timeout_ns > 0 &&
-        now - session->last_activity_ns > session->idle_timeout_ns) {
-      expired.push_back(session.get());
-    }
-  }
-  for (Session* session : expired) {
-    ++metrics_.sessions_expired;
-    close_session(*session, "no traffic for three heartbeats");
-  }
-}
-
 void Broker::write_metrics() {
   if (config_.metrics_file.empty()) return;
+  metrics_.subscriptions = trie_.size();
   try {
     write_atomically(config_.metrics_file, metrics_.to_json(*policy_, config_.broker_id));
   } catch (const std::exception& e) {
@@ -254,20 +216,14 @@ void Broker::write_metrics() {
   }
 }
 
-void Broker::close_session(Session& session, const char* why) {
-  log::info("session {} of '{}' closed: {} ({} frames delivered, {} dropped)", session.session_id,
-            session.system_id, why, session.delivered, session.dropped);
-  for (std::size_t i = session.subscriptions.size(); i-- > 0;) remove_subscription(session, i);
-  ++metrics_.sessions_closed;
-  // The session may still sit in this pass's flush list: take it out before freeing it.
-  std::erase(flush_list_, &session);
-  const std::string routing_id = session.routing_id;  // the key must outlive the erase
-  sessions_.erase(routing_id);
+Connection* Broker::find_connection(std::string_view routing_id) noexcept {
+  const auto it = connections_.find(routing_id);
+  return it == connections_.end() ? nullptr : it->second.get();
 }
 
 Session* Broker::find_session(std::string_view routing_id) noexcept {
-  const auto it = sessions_.find(routing_id);
-  return it == sessions_.end() ? nullptr : it->second.get();
+  Connection* connection = find_connection(routing_id);
+  return connection ? connection->session.get() : nullptr;
 }
 
 }  // namespace enlace::broker

@@ -7,7 +7,8 @@
 //   recv frame -> header check -> (batch: each inner frame) -> rate limit -> verifier ->
 //   origin check -> publish ACL -> label, audience (nation bitmask) -> build the Delivery once ->
 //   trie match -> per matching session: audience bit test, dedupe, queue a reference ->
-//   end of loop pass: each session's queue leaves as one frame (or a batch frame).
+//   end of loop pass: each connection's frames leave as one frame (or a batch frame), or
+//   wait in its bounded queue while ZeroMQ's small pipe to that peer is full.
 #pragma once
 
 #include <fmt/format.h>
@@ -22,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "connection.hpp"
+#include "connection_monitor.hpp"
 #include "enlace/keys.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/frame.hpp"
@@ -48,6 +51,9 @@ struct BrokerConfig {
   /// Written with Metrics::to_json every metrics_interval, and at shutdown.
   std::filesystem::path metrics_file;
   std::chrono::milliseconds metrics_interval = std::chrono::seconds(10);
+  /// A session that announced no heartbeat and stays silent this long is sent a Ping; one
+  /// silent for twice as long is closed (docs/protocol.md 5.2). Zero: never probed.
+  std::chrono::milliseconds liveness_probe = std::chrono::seconds(30);
 };
 
 /// The connection a frame came from, as ZeroMQ and the ZAP handler describe it.
@@ -62,6 +68,9 @@ struct Peer {
   /// The Z85 CURVE key the peer authenticated with (ZAP metadata); looked up on demand,
   /// as only Hello needs it.
   std::string_view public_key() const;
+  /// The file descriptor of the peer's TCP connection (ZMQ_SRCFD), -1 if unknown; looked
+  /// up on demand, as only Hello needs it.
+  int source_fd() const;
 };
 
 class Broker {
@@ -86,11 +95,22 @@ class Broker {
   void bind();
   void handle_wakeups();
   void handle_authentications();
-  void reload_policy();
   void housekeeping(std::int64_t now);
-  void expire_sessions(std::int64_t now);
   void write_metrics();
+  /// The poll() timeout of an idle loop: short while some connection has a backlog.
+  int idle_wait_ms() const noexcept;
+
+  // sessions.cpp: how sessions and connections end
+  void reload_policy();
+  /// Closes idle sessions and probes the silent ones that announced no heartbeat.
+  void check_liveness(std::int64_t now);
+  /// Ends a session: its subscriptions go, the deliveries still queued for it are dropped
+  /// (dropped_gone); the control frames already queued stay, in order, on its connection.
   void close_session(Session& session, const char* why);
+  /// Forgets a connection whose peer is gone: its session, its queue, its budget.
+  void release_connection(Connection& connection, const char* why);
+  /// Releases what the connection monitor reports gone (connection_monitor.hpp).
+  void handle_connection_events();
 
   // ingest.cpp: inbound frames (the hot path)
   void receive_all();
@@ -102,17 +122,20 @@ class Broker {
   // ingest.cpp: refusals of what peers send. Each is counted by code (and against the
   // session's flood guard); its reason is formatted only when the error rate limit lets
   // the Error go out, so refusing a flood builds nothing.
+  // docs/protocol.md 8.2: what answers a request the peer waits for (a request id, an
+  // acknowledged publish, a Hello) always goes; other refusals are rate limited.
   struct Ids {
     std::uint32_t request_id = 0;
     const wire::Uuid* message_id = nullptr;
+    bool awaited = false;  // the peer waits for this answer (an acked publish, a Hello)
   };
   template <class... Args>
   void refuse(Session* session, const std::string& routing_id, Errc code, Ids ids,
               fmt::format_string<Args...> reason, Args&&... args) {
-    if (answerable(session, code))
+    if (answerable(session, routing_id, code, ids))
       answer(session, routing_id, code, ids, reason, fmt::make_format_args(args...));
   }
-  bool answerable(Session* session, Errc code);
+  bool answerable(Session* session, const std::string& routing_id, Errc code, Ids ids);
   void answer(Session* session, const std::string& routing_id, Errc code, Ids ids,
               fmt::string_view reason, fmt::format_args args);
   void refuse_rate_limited(Session& session, const wire::FrameView& frame);
@@ -126,30 +149,54 @@ class Broker {
   void handle_hello(const Peer& peer, const wire::Hello& hello);
   void handle_subscribe(Session& session, const wire::Subscribe& subscribe);
   void handle_unsubscribe(Session& session, const wire::Unsubscribe& unsubscribe);
-  void remove_subscription(Session& session, std::size_t index);
+  /// Removes one subscription from the session and the trie; returns the next one.
+  SubscriptionsByPattern::iterator remove_subscription(Session& session,
+                                                       SubscriptionsByPattern::iterator it);
   /// Sets what a session takes from its system in the policy in force (at Hello and at
   /// every reload).
   void apply_policy(Session& session, const policy::System& system);
 
-  // outbound.cpp: everything the broker sends
-  /// A refusal: counted by code, then answered (within the error rate limit).
-  void send_error(Session* session, const std::string& routing_id, Errc code, std::string reason,
-                  std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
-  /// An Error frame that refuses nothing (e.g. shutting_down): answered, not counted.
-  void send_notice(Session* session, const std::string& routing_id, Errc code, std::string reason,
-                   std::uint32_t request_id = 0, const wire::Uuid* message_id = nullptr);
+  // outbound.cpp: the frames the broker sends (refusals: refuse(), above)
+  /// An Error frame that refuses nothing (shutting_down, revoked, deliveries_dropped):
+  /// always sent, not counted as a refusal.
+  void send_notice(const std::string& routing_id, Errc code, std::string_view reason);
   void send_ack(Session& session, std::uint32_t request_id, const wire::Uuid* message_id,
                 std::uint64_t sequence, std::uint32_t count);
-  /// Sends the control frame finished in `fbb`: through the session's queue when the peer
-  /// has one (so it keeps its place among the deliveries), else at once.
+  /// Sends the control frame finished in `fbb`: after everything already produced for the
+  /// peer when it has a connection here (so it keeps its place among the deliveries), else
+  /// at once, or not at all if ZeroMQ's pipe to it is full (counted).
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);
   /// Appends a Deliver frame built from the publisher session's template to the pass buffer.
   protocol::RecordRef append_delivery(const Session& publisher, std::uint64_t sequence,
                                       std::int64_t receive_ns, wire::Bytes envelope);
-  void enqueue(Session& session, protocol::RecordRef record);
-  void flush_sessions();
+  void enqueue(Connection& connection, protocol::RecordRef record);
+
+  // flush.cpp: handing frames to ZeroMQ, the per-connection queues and their bounds
+  enum class SendResult { sent, blocked, gone };
+  /// End of a loop pass: each connection's backlog, then its frames of this pass, leave
+  /// while ZeroMQ's pipe takes them; the rest waits in its queue or is dropped (counted).
+  void flush_connections();
+  void flush_connection(Connection& connection, std::int64_t now);
+  /// Sends one frame of `size` bytes to `routing_id`; `write(out)` fills it, and is called
+  /// only once ZeroMQ has room for it, so a full pipe costs no copy.
+  template <class Write>
+  SendResult send_frame(const std::string& routing_id, std::size_t size, Write&& write);
+  /// Keeps in the queue what the pipe did not take this pass (pending from `first_unsent`)
+  /// and drops the deliveries that exceed its bound. Returns the index of the control frame
+  /// that overflowed the control bound, or pending.size().
+  std::size_t keep_unsent(Connection& connection, std::size_t first_unsent);
+  void count_drop(Connection& connection, const std::uint8_t* record);
+  /// Tells the peer, at most once per interval, how many deliveries it lost.
+  void notify_drops(Connection& connection, std::int64_t now);
+  /// Ends the session of a peer that leaves its answers unread (control bound exceeded).
+  void end_unread_session(Connection& connection);
+  /// Puts a control frame straight into a connection's queue (after the flush of a pass).
+  bool queue_control(Connection& connection, flatbuffers::FlatBufferBuilder& fbb);
+  OutboundQueue::Bounds outbound_bounds() const noexcept;
+  void note_backlog(Connection& connection);
   bool send_to(const std::string& routing_id, zmq::message_t& frame);
 
+  Connection* find_connection(std::string_view routing_id) noexcept;
   Session* find_session(std::string_view routing_id) noexcept;
 
   BrokerConfig config_;
@@ -157,13 +204,20 @@ class Broker {
   zmq::context_t context_;
   std::unique_ptr<ZapHandler> zap_;
   zmq::socket_t router_;
+  std::unique_ptr<ConnectionMonitor> monitor_;
   std::string bound_endpoint_;
   int wake_fd_ = -1;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> reload_requested_{false};
 
-  StringMap<std::unique_ptr<Session>> sessions_;  // by routing id
-  std::vector<Session*> flush_list_;              // sessions with pending frames this pass
+  // Peers that opened a session, by routing id; each owns its session, if one is open.
+  StringMap<std::unique_ptr<Connection>> connections_;
+  StringMap<std::size_t> sessions_per_system_;  // open sessions by system id
+  std::vector<Connection*> flush_list_;         // connections with frames this pass
+  std::vector<Connection*> backlogged_;         // connections with a non-empty queue
+  std::vector<Connection*> gone_;               // found gone by a send, during a flush
+  std::vector<Connection*> departed_;           // reported gone by the monitor
+  std::uint64_t flush_pass_ = 0;
   // Every frame produced during a loop pass, once, as batch records; sessions hold
   // offsets into it. Cleared after each flush, its memory kept: producing a delivery
   // allocates nothing once warmed up, however many subscribers receive it.
@@ -172,10 +226,12 @@ class Broker {
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;
-  TokenBucket anonymous_errors_{100, 200};  // errors to peers without a session
+  TokenBucket anonymous_errors_{100, 200};  // errors to peers that never opened a session
+  std::uint64_t next_ping_nonce_ = 0;
   Metrics metrics_;
   std::int64_t next_metrics_ns_ = 0;
   std::int64_t next_expiry_check_ns_ = 0;
+  protocol::RecordBuffer notice_buffer_;  // scratch for control frames queued after a flush
 
   // Reused buffers: after warm-up the message path allocates nothing of its own.
   flatbuffers::FlatBufferBuilder control_fbb_{256};

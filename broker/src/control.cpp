@@ -7,8 +7,9 @@
 namespace enlace::broker {
 namespace {
 
-// Error frames one session may cause per second (and in a burst) before the broker
-// stops answering and only counts: a misbehaving client cannot make the broker flood.
+// Unsolicited Error frames one connection may cause per second (and in a burst) before the
+// broker stops sending them and only counts: a misbehaving client cannot make the broker
+// flood. Answers to requests are not limited by this (docs/protocol.md 8.2).
 constexpr double kErrorsPerSecond = 20;
 constexpr double kErrorBurst = 50;
 
@@ -79,42 +80,79 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
 void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   const std::string& routing_id = peer.routing_id;
   if (hello.protocol_version() != wire::kProtocolVersion) {
-    refuse(find_session(routing_id), routing_id, Errc::unsupported_version, {},
+    refuse(find_session(routing_id), routing_id, Errc::unsupported_version, {.awaited = true},
            "client speaks protocol version {}, this broker speaks 1", hello.protocol_version());
     return;
   }
   // ZAP accepted the key when the connection was made; the policy may have changed since.
   const policy::System* system = policy_->find_system(peer.system_id);
   if (system == nullptr || system->revoked || system->public_key != peer.public_key()) {
-    ++metrics_.sessions_revoked;
-    refuse(nullptr, routing_id, Errc::revoked, {},
+    refuse(nullptr, routing_id, Errc::revoked, {.awaited = true},
            "system '{}' with this key is no longer in the policy", peer.system_id);
     return;
   }
   // A system cut off for flooding waits out its cool-down (docs/protocol.md 8.2).
   if (const CoolDowns::Entry* cooling = cool_downs_.find(system->id, peer.arrival_ns)) {
-    refuse(nullptr, routing_id, Errc::rate_limited, {},
+    refuse(nullptr, routing_id, Errc::rate_limited, {.awaited = true},
            "system '{}' was cut off for flooding; it may open a new session in {} s", system->id,
            (cooling->until_ns - peer.arrival_ns) / 1'000'000'000 + 1);
     return;
   }
-  if (Session* old = find_session(routing_id)) close_session(*old, "replaced by a new Hello");
+  // Which TCP connection this is, with every connection event read first, so that its
+  // descriptor is known to be open (connection_monitor.hpp explains the ordering).
+  handle_connection_events();
+  const int fd = peer.source_fd();
+  Connection* connection = find_connection(routing_id);
+  if (connection != nullptr && connection->fd >= 0 && fd >= 0 && connection->fd != fd) {
+    // The routing id now names another TCP connection (peers may choose their own ids).
+    release_connection(*connection, "routing id taken over by another connection");
+    connection = nullptr;
+  }
+  Session* replaced = connection ? connection->session.get() : nullptr;
+  const auto held = sessions_per_system_.find(system->id);
+  const std::size_t sessions = (held == sessions_per_system_.end() ? 0 : held->second) -
+                               (replaced != nullptr && replaced->system_id == system->id ? 1 : 0);
+  if (sessions >= policy_->limits().max_sessions_per_system) {
+    refuse(nullptr, routing_id, Errc::too_many_sessions, {.awaited = true},
+           "system '{}' already holds {} sessions (max_sessions_per_system)", system->id, sessions);
+    return;
+  }
+  if (connection == nullptr) {
+    auto created = std::make_unique<Connection>();
+    if (!monitor_->attach(*created, fd)) {
+      // A leftover of a connection that has ended: nobody is there to answer.
+      ++metrics_.hellos_after_disconnect;
+      log::debug("Hello of '{}' read after its connection ended: ignored", system->id);
+      return;
+    }
+    created->routing_id = routing_id;
+    created->error_budget = TokenBucket(kErrorsPerSecond, kErrorBurst);
+    connection = created.get();
+    connections_.emplace(routing_id, std::move(created));
+    ++metrics_.connections_open;
+  } else if (!monitor_->attach(*connection, fd)) {
+    ++metrics_.hellos_after_disconnect;
+    return;
+  }
+  if (replaced != nullptr) close_session(*replaced, "replaced by a new Hello");
 
   auto session = std::make_unique<Session>();
+  session->connection = connection;
   session->routing_id = routing_id;
   session->session_id = ++next_session_id_;
   session->system_id = system->id;
   session->public_key = system->public_key;
   apply_policy(*session, *system);
-  session->error_rate = TokenBucket(kErrorsPerSecond, kErrorBurst);
   session->last_activity_ns = protocol::monotonic_ns();
   if (hello.heartbeat_ms() > 0) {
     session->idle_timeout_ns = std::max(
         kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
   }
   Session& s = *session;
-  sessions_.emplace(routing_id, std::move(session));
+  connection->session = std::move(session);
+  ++sessions_per_system_[s.system_id];
   ++metrics_.sessions_opened;
+  ++metrics_.sessions_open;
   log::info("session {} opened: system '{}' ({} {}), client '{}'", s.session_id, s.system_id,
             s.nation_code, s.role_name,
             log::escaped(hello.client_name() ? hello.client_name()->string_view() : "",
@@ -132,10 +170,15 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   send_control(routing_id, control_fbb_);
 }
 
+int Peer::source_fd() const {
+  // Deprecated in libzmq but present in 4.3.4; read from the connection's metadata.
+  return zmq_msg_get(message->handle(), ZMQ_SRCFD);
+}
+
 void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) {
   const std::string_view pattern = request.pattern()->string_view();
   const std::uint32_t request_id = request.request_id();
-  const std::string& to = session.routing_id;
+  const std::string& to = session.routing_id;  // every refusal here is an answer (request_id)
   if (auto decision = policy_->check_subscribe(*session.system, pattern); !decision.allowed) {
     refuse(&session, to, decision.code, {request_id}, "{}", decision.reason);
     return;
@@ -145,7 +188,7 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
            "this broker keeps no journal yet: replay is not available");
     return;
   }
-  if (session.find_subscription(pattern) != nullptr) {
+  if (session.subscriptions.contains(pattern)) {
     // Idempotent: subscribing twice to one pattern is one subscription.
     send_ack(session, request_id, nullptr, 0, 0);
     return;
@@ -161,8 +204,9 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
   subscription->pattern = std::string(pattern);
   subscription->tokens.split(subscription->pattern);
   subscription->snapshot = request.snapshot();
-  trie_.add(subscription->tokens, {&session, subscription->id});
-  session.subscriptions.push_back(std::move(subscription));
+  trie_.add(subscription->tokens, {&session, subscription->id, &subscription->trie_slot});
+  const std::string_view key = subscription->pattern;
+  session.subscriptions.emplace(key, std::move(subscription));
   send_ack(session, request_id, nullptr, 0, 0);
   if (request.snapshot()) {
     // The COP cache is not kept yet: the snapshot is empty, and live traffic follows.
@@ -173,21 +217,21 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
 
 void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& request) {
   const std::string_view pattern = request.pattern()->string_view();
-  for (std::size_t i = 0; i < session.subscriptions.size(); ++i) {
-    if (session.subscriptions[i]->pattern == pattern) {
-      remove_subscription(session, i);
-      send_ack(session, request.request_id(), nullptr, 0, 0);
-      return;
-    }
+  const auto it = session.subscriptions.find(pattern);
+  if (it == session.subscriptions.end()) {
+    refuse(&session, session.routing_id, Errc::invalid_pattern, {request.request_id()},
+           "no subscription to '{}' in this session", log::escaped(pattern, 80));
+    return;
   }
-  refuse(&session, session.routing_id, Errc::invalid_pattern, {request.request_id()},
-         "no subscription to '{}' in this session", log::escaped(pattern, 80));
+  remove_subscription(session, it);
+  send_ack(session, request.request_id(), nullptr, 0, 0);
 }
 
-void Broker::remove_subscription(Session& session, std::size_t index) {
-  auto& subscription = session.subscriptions[index];
-  trie_.remove(subscription->tokens, subscription->id);
-  session.subscriptions.erase(session.subscriptions.begin() + static_cast<std::ptrdiff_t>(index));
+SubscriptionsByPattern::iterator Broker::remove_subscription(Session& session,
+                                                             SubscriptionsByPattern::iterator it) {
+  SessionSubscription& subscription = *it->second;
+  trie_.remove(subscription.tokens, {&session, subscription.id, &subscription.trie_slot});
+  return session.subscriptions.erase(it);
 }
 
 }  // namespace enlace::broker

@@ -202,12 +202,14 @@ void Broker::handle_frame(Session* session, const Peer& peer, const wire::FrameV
 }
 
 void Broker::refuse_rate_limited(Session& session, const wire::FrameView& frame) {
-  if (!answerable(&session, Errc::rate_limited)) return;
+  // With ack_requested the publisher waits for this answer; else it spends the budget.
+  const bool awaited = (frame.flags & wire::flag::ack_requested) != 0;
+  if (!answerable(&session, session.routing_id, Errc::rate_limited, {0, nullptr, awaited})) return;
   // Answered: now the body is worth verifying, so that the Error names the envelope.
   const wire::Uuid* id =
       wire::verify_body(frame) == Errc::ok ? wire::envelope_of(frame)->id() : nullptr;
   const double rate = session.system->rate_per_second;
-  answer(&session, session.routing_id, Errc::rate_limited, {0, id},
+  answer(&session, session.routing_id, Errc::rate_limited, {0, id, awaited},
          "system '{}' exceeds its rate of {} messages/s",
          fmt::make_format_args(session.system_id, rate));
 }
@@ -226,12 +228,17 @@ void Broker::refuse_cooling(const Peer& peer, CoolDowns::Entry& cooling) {
          fmt::make_format_args(peer.system_id, seconds));
 }
 
-bool Broker::answerable(Session* session, Errc code) {
+bool Broker::answerable(Session* session, const std::string& routing_id, Errc code, Ids ids) {
   metrics_.count_refusal(code);
   // A session's frames all carry their arrival time in last_activity_ns: no clock read.
   const std::int64_t now = session ? session->last_activity_ns : protocol::monotonic_ns();
   if (session != nullptr) session->flood.refused(now);
-  TokenBucket& budget = session ? session->error_rate : anonymous_errors_;
+  // Answers to what a peer waits for always go; their cost is bounded by the connection's
+  // control-frame bound. Unsolicited refusals spend the connection's error budget, so a
+  // new Hello does not renew it; peers that never opened a session share one.
+  if (ids.request_id != 0 || ids.awaited) return true;
+  Connection* connection = session ? session->connection : find_connection(routing_id);
+  TokenBucket& budget = connection ? connection->error_budget : anonymous_errors_;
   if (budget.take(now)) return true;
   ++metrics_.errors_suppressed;
   return false;
@@ -278,7 +285,9 @@ void Broker::cut_off(Session& session) {
 
 void Broker::handle_publish(Session& session, const Peer& peer, const wire::FrameView& frame) {
   const wire::Envelope& envelope = *wire::envelope_of(frame);
-  const Ids ids{0, envelope.id()};
+  // With ack_requested the publisher waits for exactly one answer: a refusal is that
+  // answer, always sent. Without, it is unsolicited and rate limited (docs/protocol.md 8.2).
+  const Ids ids{0, envelope.id(), (frame.flags & wire::flag::ack_requested) != 0};
   const std::string& to = session.routing_id;
 
   // 1. The payload is required: a union of type NONE has none. A type this broker does
@@ -380,7 +389,7 @@ void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes 
       return;
     }
     if (!built) build();
-    enqueue(subscriber, record);  // every subscriber shares the one encoded delivery
+    enqueue(*subscriber.connection, record);  // every subscriber shares the one delivery
     ++metrics_.deliveries;
     ++metrics_.delivered[publisher.nation][subscriber.nation];
   });

@@ -40,6 +40,9 @@ Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
   --ready-file FILE      write the bound endpoint here once accepting connections
   --metrics-file FILE    write counters as JSON here periodically and at exit
   --metrics-interval S   seconds between metrics writes (default 10)
+  --liveness-probe MS    a session that announced no heartbeat and is silent this long
+                         is sent a Ping, and closed when silent twice as long
+                         (default 30000; 0: never)
   --log-level LEVEL      debug, info (default), warn or error
   --check-policy FILE    validate a policy file, explain each error with its line, exit
   --help                 this text
@@ -113,6 +116,8 @@ int main(int argc, char** argv) {
       config.metrics_file = value();
     } else if (arg == "--metrics-interval") {
       config.metrics_interval = std::chrono::seconds(std::stoi(value()));
+    } else if (arg == "--liveness-probe") {
+      config.liveness_probe = std::chrono::milliseconds(std::stoll(value()));
     } else if (arg == "--log-level") {
       const std::string level = value();
       using enlace::broker::log::Level;

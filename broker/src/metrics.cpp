@@ -7,17 +7,23 @@ namespace enlace::broker {
 std::string Metrics::to_json(const policy::Policy& policy, std::string_view broker_id) const {
   std::string out = fmt::format(
       "{{\"broker_id\":\"{}\",\"policy_version\":\"{}\",\"auth_accepted\":{},\"auth_refused\":{},"
-      "\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_revoked\":{},"
-      "\"sessions_expired\":{},\"sessions_cut_off\":{},\"frames_in\":{},\"bytes_in\":{},\"batches_"
-      "in\":{},"
+      "\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_open\":{},"
+      "\"sessions_revoked\":{},\"sessions_expired\":{},\"sessions_released\":{},"
+      "\"sessions_closed_unread\":{},\"sessions_cut_off\":{},\"connections_open\":{},"
+      "\"subscriptions\":{},\"hellos_after_disconnect\":{},\"liveness_pings\":{},"
+      "\"frames_in\":{},\"bytes_in\":{},\"batches_in\":{},"
       "\"frames_out\":{},\"batches_out\":{},\"published\":{},\"deliveries\":{},"
-      "\"dropped_slow_consumer\":{},\"dropped_gone\":{},\"denied_by_audience\":{},"
-      "\"errors_sent\":{},\"errors_suppressed\":{},\"policy_reloads\":{},"
-      "\"policy_reload_failures\":{}",
+      "\"dropped_slow_consumer\":{},\"dropped_slow_consumer_bytes\":{},"
+      "\"drop_notices\":{},\"dropped_gone\":{},\"control_dropped\":{},"
+      "\"denied_by_audience\":{},\"errors_sent\":{},\"errors_suppressed\":{},"
+      "\"policy_reloads\":{},\"policy_reload_failures\":{}",
       broker_id, policy.digest(), auth_accepted, auth_refused, sessions_opened, sessions_closed,
-      sessions_revoked, sessions_expired, sessions_cut_off, frames_in, bytes_in, batches_in,
-      frames_out, batches_out, published, deliveries, dropped_slow_consumer, dropped_gone,
-      denied_by_audience, errors_sent, errors_suppressed, policy_reloads, policy_reload_failures);
+      sessions_open, sessions_revoked, sessions_expired, sessions_released, sessions_closed_unread,
+      sessions_cut_off, connections_open, subscriptions, hellos_after_disconnect, liveness_pings,
+      frames_in, bytes_in, batches_in, frames_out, batches_out, published, deliveries,
+      dropped_slow_consumer, dropped_slow_consumer_bytes, drop_notices, dropped_gone,
+      control_dropped, denied_by_audience, errors_sent, errors_suppressed, policy_reloads,
+      policy_reload_failures);
 
   out += ",\"refusals\":{";
   bool first = true;

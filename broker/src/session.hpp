@@ -1,30 +1,44 @@
-// A client session: one authenticated DEALER connection, from its Hello until it leaves,
-// expires or is revoked. Owned by the broker's routing thread; never shared.
+// A client session: what one Hello opened on a connection, until the session is replaced by
+// another Hello, expires, is revoked, or its connection ends. Owned by its Connection
+// (connection.hpp), on the broker's routing thread; never shared.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
+#include <string_view>
+#include <unordered_map>
 
 #include "delivery_template.hpp"
 #include "enlace/policy/policy.hpp"
-#include "enlace/protocol/records.hpp"
 #include "enlace/topic.hpp"
 #include "flood_guard.hpp"
+#include "string_hash.hpp"
+#include "subscription_trie.hpp"
 #include "token_bucket.hpp"
 
 namespace enlace::broker {
+
+struct Connection;
 
 struct SessionSubscription {
   std::uint64_t id = 0;  // broker-wide unique, the trie's key
   std::string pattern;
   topic::Tokens tokens;  // views into `pattern` (the object never moves: held by unique_ptr)
   bool snapshot = false;
+  TrieSlot trie_slot;  // where the trie keeps it, so that removing it costs no search
 };
 
+/// A session's subscriptions by pattern. The key views the subscription's own `pattern`
+/// (stable: the subscription is held by unique_ptr), so a pattern is stored once; lookups
+/// by std::string_view allocate nothing.
+using SubscriptionsByPattern =
+    std::unordered_map<std::string_view, std::unique_ptr<SessionSubscription>, StringHash,
+                       std::equal_to<>>;
+
 struct Session {
-  std::string routing_id;  // ZeroMQ peer routing id on the ROUTER socket
+  Connection* connection = nullptr;  // the connection that owns it
+  std::string routing_id;            // its connection's ZeroMQ routing id (a copy)
   std::uint64_t session_id = 0;
   std::string system_id;                   // the authenticated system (ZAP User-Id)
   std::string public_key;                  // the CURVE key it authenticated with (Z85)
@@ -36,25 +50,19 @@ struct Session {
   DeliveryTemplate delivery_template;  // the fixed part of its messages' deliveries
 
   TokenBucket publish_rate;
-  TokenBucket error_rate;  // Error frames this session may cause
-  FloodGuard flood;        // its refusals against its accepted publishes (ingest.cpp)
-  std::int64_t last_activity_ns = 0;
-  std::int64_t idle_timeout_ns = 0;  // 0: no heartbeat announced, never expires by time
+  FloodGuard flood;                   // its refusals against its accepted publishes (ingest.cpp)
+  std::int64_t last_activity_ns = 0;  // monotonic time of the last frame from the peer
+  std::int64_t idle_timeout_ns = 0;   // from its heartbeat; 0: none announced (probed instead)
+  std::int64_t probe_sent_ns = 0;     // when the broker last sent it a liveness Ping
 
-  std::vector<std::unique_ptr<SessionSubscription>> subscriptions;
+  SubscriptionsByPattern subscriptions;
 
   // Routing state for the current loop pass.
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
                                            // of its patterns match
-  // Frames to send at the end of the pass, in order: records of the broker's pass buffer
-  // (Broker::pass_buffer_), eight bytes each however many sessions share a frame.
-  std::vector<protocol::RecordRef> pending;
-  bool queued_for_flush = false;
 
   std::uint64_t delivered = 0;  // frames sent to this session (logged when it closes)
-  std::uint64_t dropped = 0;    // frames dropped because its queue was full
-
-  SessionSubscription* find_subscription(std::string_view pattern) noexcept;
+  std::uint64_t dropped = 0;    // deliveries dropped because its queue was full
 };
 
 }  // namespace enlace::broker

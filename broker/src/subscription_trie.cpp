@@ -1,29 +1,32 @@
 #include "subscription_trie.hpp"
 
-#include <algorithm>
-
 namespace enlace::broker {
-namespace {
-
-bool erase_id(std::vector<SubscriptionRef>& refs, std::uint64_t id) {
-  const auto it = std::find_if(refs.begin(), refs.end(), [&](const auto& r) { return r.id == id; });
-  if (it == refs.end()) return false;
-  *it = refs.back();  // order within a node does not matter
-  refs.pop_back();
-  return true;
-}
-
-}  // namespace
 
 SubscriptionTrie::SubscriptionTrie() : root_(std::make_unique<Node>()) {}
 SubscriptionTrie::~SubscriptionTrie() = default;
+
+void SubscriptionTrie::insert(std::vector<SubscriptionRef>& refs, const SubscriptionRef& ref) {
+  ref.slot->index = static_cast<std::uint32_t>(refs.size());
+  refs.push_back(ref);
+}
+
+bool SubscriptionTrie::erase(std::vector<SubscriptionRef>& refs,
+                             const SubscriptionRef& ref) noexcept {
+  const std::size_t index = ref.slot->index;
+  if (index >= refs.size() || refs[index].id != ref.id) return false;
+  // Order within a node does not matter: the last ref takes the hole, and its slot says so.
+  refs[index] = refs.back();
+  refs[index].slot->index = static_cast<std::uint32_t>(index);
+  refs.pop_back();
+  return true;
+}
 
 void SubscriptionTrie::add(const topic::Tokens& pattern, SubscriptionRef ref) {
   Node* node = root_.get();
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     const std::string_view token = pattern[i];
     if (token == ">") {
-      node->rest.push_back(ref);
+      insert(node->rest, ref);
       ++count_;
       return;
     }
@@ -39,28 +42,28 @@ void SubscriptionTrie::add(const topic::Tokens& pattern, SubscriptionRef ref) {
     if (!*next) *next = std::make_unique<Node>();
     node = next->get();
   }
-  node->here.push_back(ref);
+  insert(node->here, ref);
   ++count_;
 }
 
-bool SubscriptionTrie::remove(const topic::Tokens& pattern, std::uint64_t id) {
-  const bool removed = remove_from(root_.get(), pattern, 0, id);
+bool SubscriptionTrie::remove(const topic::Tokens& pattern, const SubscriptionRef& ref) {
+  const bool removed = remove_from(root_.get(), pattern, 0, ref);
   if (removed) --count_;
   return removed;
 }
 
 bool SubscriptionTrie::remove_from(Node* node, const topic::Tokens& pattern, std::size_t i,
-                                   std::uint64_t id) {
-  if (i == pattern.size()) return erase_id(node->here, id);
+                                   const SubscriptionRef& ref) {
+  if (i == pattern.size()) return erase(node->here, ref);
   const std::string_view token = pattern[i];
-  if (token == ">") return erase_id(node->rest, id);
+  if (token == ">") return erase(node->rest, ref);
   if (token == "*") {
-    if (!node->one || !remove_from(node->one.get(), pattern, i + 1, id)) return false;
+    if (!node->one || !remove_from(node->one.get(), pattern, i + 1, ref)) return false;
     if (node->one->empty()) node->one.reset();
     return true;
   }
   const auto it = node->children.find(token);
-  if (it == node->children.end() || !remove_from(it->second.get(), pattern, i + 1, id))
+  if (it == node->children.end() || !remove_from(it->second.get(), pattern, i + 1, ref))
     return false;
   if (it->second->empty()) node->children.erase(it);
   return true;

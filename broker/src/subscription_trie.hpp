@@ -1,8 +1,10 @@
 // Subscriptions indexed by pattern tokens, so that routing a message costs a walk down the
 // tokens of its topic, not a scan of every subscription.
 //
-// Invariant: a node exists only while some subscription lives at or below it; remove()
-// prunes empty branches, so the trie's size follows the live subscriptions.
+// Invariants: a node exists only while some subscription lives at or below it; remove()
+// prunes empty branches, so the trie's size follows the live subscriptions. Every stored
+// ref's slot holds the ref's position in its node's list, so removal goes straight to it:
+// adding and removing cost O(pattern length), however many subscriptions share a node.
 // Not thread-safe: owned by the broker's routing thread.
 #pragma once
 
@@ -20,10 +22,17 @@ namespace enlace::broker {
 
 struct Session;
 
+/// Where the trie keeps one subscription: its index in a node's list. Lives with the
+/// subscription (SessionSubscription); written by the trie only.
+struct TrieSlot {
+  std::uint32_t index = 0;
+};
+
 /// One subscription as the trie stores it.
 struct SubscriptionRef {
   Session* session;
-  std::uint64_t id;  // unique per broker, for removal
+  std::uint64_t id;  // unique per broker: checked on removal
+  TrieSlot* slot;    // kept up to date by the trie; must outlive the subscription's entry
 };
 
 class SubscriptionTrie {
@@ -31,10 +40,11 @@ class SubscriptionTrie {
   SubscriptionTrie();
   ~SubscriptionTrie();
 
-  /// Adds a subscription; `pattern` must be a valid pattern.
+  /// Adds a subscription; `pattern` must be a valid pattern and `ref.slot` not null.
+  /// O(pattern length), amortised (a node's list and child map grow geometrically).
   void add(const topic::Tokens& pattern, SubscriptionRef ref);
-  /// Removes the subscription with this id under `pattern`; false if absent.
-  bool remove(const topic::Tokens& pattern, std::uint64_t id);
+  /// Removes `ref`, added under `pattern`; false if it is not there. O(pattern length).
+  bool remove(const topic::Tokens& pattern, const SubscriptionRef& ref);
 
   /// Calls visit(const SubscriptionRef&) for every subscription whose pattern matches the
   /// literal topic. A session subscribed through several patterns is visited once per
@@ -69,7 +79,10 @@ class SubscriptionTrie {
     if (node->one) match_from(node->one.get(), topic, i + 1, visit);
   }
 
-  bool remove_from(Node* node, const topic::Tokens& pattern, std::size_t i, std::uint64_t id);
+  static void insert(std::vector<SubscriptionRef>& refs, const SubscriptionRef& ref);
+  static bool erase(std::vector<SubscriptionRef>& refs, const SubscriptionRef& ref) noexcept;
+  bool remove_from(Node* node, const topic::Tokens& pattern, std::size_t i,
+                   const SubscriptionRef& ref);
 
   std::unique_ptr<Node> root_;
   std::size_t count_ = 0;

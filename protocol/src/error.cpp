@@ -40,6 +40,8 @@ constexpr CodeInfo kCodes[] = {
     {Errc::queue_full, "queue_full", true},
     {Errc::too_many_subscriptions, "too_many_subscriptions", false},
     {Errc::replay_unavailable, "replay_unavailable", false},
+    {Errc::too_many_sessions, "too_many_sessions", true},
+    {Errc::deliveries_dropped, "deliveries_dropped", false},
     {Errc::internal_error, "internal_error", true},
     {Errc::shutting_down, "shutting_down", true},
     {Errc::not_connected, "not_connected", true},

@@ -5,9 +5,12 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "broker_process.hpp"
+#include "raw_client.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
@@ -73,6 +76,75 @@ TEST_CASE("a system revoked by a policy reload loses its session at once",
   // And the key no longer opens a session.
   Client again(broker.options_for(victim));
   CHECK(again.wait_connected(5s).code() == Errc::authentication_failed);
+}
+
+TEST_CASE("a revoked client hears revoked within 200 ms of the reload signal",
+          "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
+  const auto& bystander = coalition.add("per-cp", "PER", "command_post");
+  BrokerProcess broker(coalition);
+
+  using Clock = std::chrono::steady_clock;
+  std::mutex m;
+  std::optional<Clock::time_point> told_at;
+  std::optional<Clock::time_point> state_at;
+  auto options = broker.options_for(victim);
+  // A long heartbeat: the client does not learn it by pinging a session that is gone.
+  options.heartbeat = 5s;
+  options.on_error = [&](const ErrorInfo& e) {
+    std::lock_guard lock(m);
+    if (e.code == Errc::revoked && !told_at) told_at = Clock::now();
+  };
+  options.on_state = [&](ConnectionState state, const ErrorInfo& e) {
+    std::lock_guard lock(m);
+    if (state == ConnectionState::auth_failed && e.code == Errc::revoked && !state_at)
+      state_at = Clock::now();
+  };
+  Client client(options);
+  Client other(broker.options_for(bystander));
+  REQUIRE(client.wait_connected(10s).ok());
+  REQUIRE(other.wait_connected(10s).ok());
+  Inbox inbox;
+  REQUIRE(client.subscribe("text.>", inbox.handler()).ok());
+
+  coalition.revoked.push_back("ecu-cp");
+  broker.write_policy(coalition);
+  const auto signalled = Clock::now();
+  broker.signal_reload();
+  REQUIRE(eventually([&] {
+    std::lock_guard lock(m);
+    return told_at.has_value() && state_at.has_value();
+  }));
+  std::lock_guard lock(m);
+  const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(*told_at - signalled);
+  WARN("revoked heard " << after.count() << " ms after the signal");
+  CHECK(after < 200ms);
+  CHECK(client.state() == ConnectionState::auth_failed);
+}
+
+TEST_CASE("one revocation counts as one in sessions_revoked, a later Hello is a refusal",
+          "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+  RawClient raw(broker, victim);
+  REQUIRE(raw.hello());
+
+  coalition.revoked.push_back("ecu-cp");
+  broker.reload(coalition);
+  REQUIRE(broker.wait_metric("policy_reloads", [](auto n) { return n == 1; }));
+  // The connection is still open (a ROUTER cannot close one peer's connection): it tries
+  // again, and is refused.
+  Errc refusal = Errc::ok;
+  CHECK_FALSE(raw.hello(0, &refusal));
+  CHECK(refusal == Errc::revoked);
+  // A marker the broker counts after the Hello: once it shows, the counters are final.
+  raw.send({0x01});
+  REQUIRE(broker.wait_metric("malformed_frame", [](auto n) { return n == 1; }));
+  CHECK(broker.metric("sessions_revoked") == 1u);
+  CHECK(broker.metric("revoked") == 1u);  // the refused Hello
+  CHECK(broker.metric("sessions_open") == 0u);
 }
 
 TEST_CASE("a key rotation ends the session opened with the old key", "[integration][revocation]") {

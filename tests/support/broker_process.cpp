@@ -176,7 +176,8 @@ std::string TestCoalition::policy_toml() const {
 
 // --- BrokerProcess ----------------------------------------------------------------------
 
-BrokerProcess::BrokerProcess(const TestCoalition& coalition) {
+BrokerProcess::BrokerProcess(const TestCoalition& coalition, std::vector<std::string> extra_args)
+    : extra_args_(std::move(extra_args)) {
   char templ[] = "/tmp/enlace-test-XXXXXX";
   if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = templ;
@@ -224,6 +225,7 @@ void BrokerProcess::launch(const std::string& endpoint) {
                                "--broker-id",
                                "test-broker"};
   argv.insert(argv.end(), std::begin(broker_args), std::end(broker_args));
+  for (const auto& arg : extra_args_) argv.push_back(arg.c_str());
   argv.push_back(nullptr);
   const char* program = wrapped ? "/bin/sh" : ENLACE_BROKER_PATH;
   pid_ = ::fork();
@@ -272,12 +274,49 @@ void BrokerProcess::start() {
 }
 
 void BrokerProcess::reload(const TestCoalition& coalition) {
+  write_policy(coalition);
+  signal_reload();
+}
+
+void BrokerProcess::write_policy(const TestCoalition& coalition) {
   write_file(dir_ / "policy.toml", coalition.policy_toml());
+}
+
+void BrokerProcess::signal_reload() {
   ::kill(pid_, SIGHUP);
 }
 
 bool BrokerProcess::running() {
   return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+std::optional<std::uint64_t> BrokerProcess::metric(const std::string& name) const {
+  const std::string text = read_file(dir_ / "metrics.json");
+  // Names are distinct with their quotes ("revoked" is not "sessions_revoked").
+  const std::string key = "\"" + name + "\":";
+  const auto at = text.find(key);
+  if (at == std::string::npos) return std::nullopt;
+  return std::strtoull(text.c_str() + at + key.size(), nullptr, 10);
+}
+
+bool BrokerProcess::wait_metric(const std::string& name,
+                                const std::function<bool(std::uint64_t)>& condition,
+                                std::chrono::milliseconds timeout) const {
+  return eventually(
+      [&] {
+        const auto value = metric(name);
+        return value && condition(*value);
+      },
+      timeout);
+}
+
+std::uint64_t BrokerProcess::rss_kib() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
 }
 
 // --- Inbox ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,8 @@ class TestCoalition {
 /// A running enlace-broker. Stops it (SIGTERM, then SIGKILL after a bound) on destruction.
 class BrokerProcess {
  public:
-  explicit BrokerProcess(const TestCoalition& coalition);
+  /// `extra_args` are appended to the broker's command line (e.g. --liveness-probe 300).
+  explicit BrokerProcess(const TestCoalition& coalition, std::vector<std::string> extra_args = {});
   ~BrokerProcess();
   BrokerProcess(const BrokerProcess&) = delete;
   BrokerProcess& operator=(const BrokerProcess&) = delete;
@@ -78,12 +80,26 @@ class BrokerProcess {
   void start();
   /// Rewrites the policy file and sends SIGHUP.
   void reload(const TestCoalition& coalition);
+  /// The two halves of reload(), for tests that time what follows the signal.
+  void write_policy(const TestCoalition& coalition);
+  void signal_reload();
   /// Whether the process is still running.
   bool running();
+
+  /// A counter of the metrics file (written every second), by its JSON name: a top-level
+  /// counter ("sessions_open") or a refusal code ("revoked"). Nothing before the first
+  /// write, or for a name it does not hold.
+  std::optional<std::uint64_t> metric(const std::string& name) const;
+  /// Waits until `condition(value of metric name)` holds, up to `timeout`.
+  bool wait_metric(const std::string& name, const std::function<bool(std::uint64_t)>& condition,
+                   std::chrono::milliseconds timeout = 20s) const;
+  /// The broker's resident set size (VmRSS of /proc/PID/status), in KiB.
+  std::uint64_t rss_kib() const;
 
  private:
   void launch(const std::string& endpoint);
 
+  std::vector<std::string> extra_args_;
   std::filesystem::path dir_;
   KeyPair keys_;
   std::string endpoint_;

@@ -365,6 +365,25 @@ TEST_CASE("max_message_bytes outside 1024..16777216 is reported", "[policy]") {
   }
 }
 
+TEST_CASE("per-session byte bounds outside 65536..1073741824 are reported", "[policy]") {
+  for (const char* key : {"max_session_queue_bytes", "max_session_control_bytes"}) {
+    for (const char* value : {"65535", "1073741825"}) {
+      INFO(key << " = " << value);
+      const std::string text = kBase + "\n[limits]\n" + key + " = " + value + "\n";
+      expect_one(text, key, std::string(key) + " must be between 65536 and 1073741824");
+    }
+  }
+}
+
+TEST_CASE("max_sessions_per_system outside 1..100000 is reported", "[policy]") {
+  for (const char* value : {"0", "100001"}) {
+    INFO(value);
+    const std::string text = kBase + "\n[limits]\nmax_sessions_per_system = " + value + "\n";
+    expect_one(text, "max_sessions_per_system",
+               "max_sessions_per_system must be between 1 and 100000");
+  }
+}
+
 TEST_CASE("a value of the wrong type is reported with both types", "[policy]") {
   const std::string text = with("name = \"Test coalition\"", "name = 5");
   expect_one(text, "name = 5", "'name' in [coalition] must be a string, not an integer");

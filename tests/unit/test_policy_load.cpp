@@ -230,6 +230,20 @@ TEST_CASE("limits default when [limits] is absent", "[policy]") {
   CHECK(policy->limits().default_burst == defaults.default_burst);
   CHECK(policy->limits().max_subscriptions_per_session == defaults.max_subscriptions_per_session);
   CHECK(policy->limits().max_classification == Classification::secret);
+  CHECK(policy->limits().max_session_queue_bytes == 4 * 1024 * 1024);
+  CHECK(policy->limits().max_session_control_bytes == 1024 * 1024);
+  CHECK(policy->limits().max_sessions_per_system == 8);
+}
+
+TEST_CASE("the per-session bounds come from [limits]", "[policy]") {
+  const auto policy = Policy::parse(
+      "[coalition]\nname = \"c\"\npolicy_identifier = \"u\"\n[limits]\n"
+      "max_session_queue_bytes = 65536\nmax_session_control_bytes = 131072\n"
+      "max_sessions_per_system = 1\n",
+      "sessions.toml");
+  CHECK(policy->limits().max_session_queue_bytes == 65536);
+  CHECK(policy->limits().max_session_control_bytes == 131072);
+  CHECK(policy->limits().max_sessions_per_system == 1);
 }
 
 TEST_CASE("rates may be written as floating-point numbers", "[policy]") {

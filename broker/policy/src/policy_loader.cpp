@@ -36,8 +36,13 @@ constexpr std::string_view kSampleNation = "AAA";
 constexpr std::array<std::string_view, 7> kRootKeys = {
     "agreements", "coalition", "durable", "limits", "nations", "roles", "systems"};
 constexpr std::array<std::string_view, 2> kCoalitionKeys = {"name", "policy_identifier"};
-constexpr std::array<std::string_view, 5> kLimitsKeys = {"default_burst", "default_rate",
-                                                         "max_classification", "max_message_bytes",
+constexpr std::array<std::string_view, 8> kLimitsKeys = {"default_burst",
+                                                         "default_rate",
+                                                         "max_classification",
+                                                         "max_message_bytes",
+                                                         "max_session_control_bytes",
+                                                         "max_session_queue_bytes",
+                                                         "max_sessions_per_system",
                                                          "max_subscriptions"};
 constexpr std::array<std::string_view, 2> kNationKeys = {"name", "release_cap"};
 constexpr std::array<std::string_view, 4> kRoleKeys = {"description", "publish", "subscribe",
@@ -56,6 +61,12 @@ constexpr std::array<std::string_view, 4> kRuleKinds = {"publish.allow", "publis
 
 constexpr std::int64_t kMinMessageBytes = 1024;
 constexpr std::int64_t kMaxMessageBytes = 16 * 1024 * 1024;
+// The per-session outbound bounds (docs/policy.md): below the low end a burst of ordinary
+// traffic would already drop; above the high end one stalled subscriber could hold more
+// memory than a broker host should give a single peer.
+constexpr std::int64_t kMinSessionQueueBytes = 64 * 1024;
+constexpr std::int64_t kMaxSessionQueueBytes = 1024 * 1024 * 1024;
+constexpr std::int64_t kMaxSessionsPerSystem = 100000;
 
 // A bit for nation `index`; 0 past the mask width, so a file being rejected for having too
 // many nations never shifts out of range while it is still being checked.
@@ -173,6 +184,17 @@ class PolicyBuilder {
       }
       out.max_subscriptions_per_session = static_cast<std::size_t>(subs->get());
     }
+    read_bytes_limit(*limits, "max_session_queue_bytes", out.max_session_queue_bytes);
+    read_bytes_limit(*limits, "max_session_control_bytes", out.max_session_control_bytes);
+    if (const auto* sessions =
+            in_.get<std::int64_t>(*limits, "max_sessions_per_system", "[limits]")) {
+      if (sessions->get() < 1 || sessions->get() > kMaxSessionsPerSystem) {
+        in_.report(*sessions,
+                   fmt::format("max_sessions_per_system must be between 1 and {}, not {}",
+                               kMaxSessionsPerSystem, sessions->get()));
+      }
+      out.max_sessions_per_system = static_cast<std::size_t>(sessions->get());
+    }
     if (const auto* level = in_.get<std::string>(*limits, "max_classification", "[limits]")) {
       if (const auto parsed = detail::parse_classification(level->get())) {
         out.max_classification = *parsed;
@@ -183,6 +205,17 @@ class PolicyBuilder {
                                        level->get()));
       }
     }
+  }
+
+  // A per-session byte bound of [limits], kMinSessionQueueBytes to kMaxSessionQueueBytes.
+  void read_bytes_limit(const toml::table& limits, std::string_view key, std::size_t& out) {
+    const auto* bytes = in_.get<std::int64_t>(limits, key, "[limits]");
+    if (bytes == nullptr) return;
+    if (bytes->get() < kMinSessionQueueBytes || bytes->get() > kMaxSessionQueueBytes) {
+      in_.report(*bytes, fmt::format("{} must be between {} and {}, not {}", key,
+                                     kMinSessionQueueBytes, kMaxSessionQueueBytes, bytes->get()));
+    }
+    out = static_cast<std::size_t>(bytes->get());
   }
 
   void read_nations(const toml::table& root) {

@@ -52,6 +52,8 @@ enum class Errc : std::uint16_t {
   queue_full = 301,              // retryable: a bounded queue is full
   too_many_subscriptions = 302,  // the session holds max_subscriptions already
   replay_unavailable = 303,      // replay requested on a topic with no journal
+  too_many_sessions = 304,       // retryable: the system holds max_sessions_per_system already
+  deliveries_dropped = 305,      // notice: the session's outbound queue was full, deliveries lost
 
   // Broker state.
   internal_error = 400,  // retryable: the broker (or the SDK) failed unexpectedly

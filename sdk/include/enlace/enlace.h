@@ -130,6 +130,8 @@ enum enlace_error {
   ENLACE_ERR_QUEUE_FULL = 301,             /* retryable: a bounded queue is full */
   ENLACE_ERR_TOO_MANY_SUBSCRIPTIONS = 302, /* the session holds max_subscriptions already */
   ENLACE_ERR_REPLAY_UNAVAILABLE = 303,     /* no journal for what the replay asked */
+  ENLACE_ERR_TOO_MANY_SESSIONS = 304,      /* retryable: the system holds the most sessions */
+  ENLACE_ERR_DELIVERIES_DROPPED = 305,     /* notice: deliveries to this client were dropped */
 
   /* Broker (or SDK) state. */
   ENLACE_ERR_INTERNAL_ERROR = 400, /* retryable: also an unexpected failure inside the SDK */

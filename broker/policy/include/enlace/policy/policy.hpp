@@ -133,6 +133,14 @@ struct Limits {
   double default_burst = 4000;
   std::size_t max_subscriptions_per_session = 1024;
   Classification max_classification = Classification::secret;
+  /// Bytes of deliveries the broker queues for one session beyond ZeroMQ's own small pipe;
+  /// a delivery that does not fit is dropped (docs/protocol.md, "Slow subscribers").
+  std::size_t max_session_queue_bytes = 4 * 1024 * 1024;
+  /// Bytes of control frames (answers, notices) queued for one session; a session that lets
+  /// more pile up unread is closed.
+  std::size_t max_session_control_bytes = 1024 * 1024;
+  /// Sessions one system may hold at once; one more Hello is refused (too_many_sessions).
+  std::size_t max_sessions_per_system = 8;
 };
 
 struct DurableTopic {

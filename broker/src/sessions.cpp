@@ -1,0 +1,158 @@
+// How sessions and connections end: revocation and narrowing at a policy reload, liveness
+// (heartbeat expiry and the broker's own probe), a connection that went away.
+//
+// A session ends with close_session(); its connection (connection.hpp) stays, with the
+// answers and notices still queued for the peer, until the TCP connection itself ends
+// (release_connection(), from the monitor or a failed send). Runs on the routing thread.
+#include <algorithm>
+
+#include "broker.hpp"
+#include "enlace/protocol/clock.hpp"
+#include "enlace/protocol/control.hpp"
+#include "log.hpp"
+
+namespace enlace::broker {
+
+void Broker::reload_policy() {
+  std::shared_ptr<const policy::Policy> next;
+  try {
+    next = policy::Policy::load_file(config_.policy_file);
+  } catch (const std::exception& e) {
+    ++metrics_.policy_reload_failures;
+    log::error("policy reload refused, keeping version {}: {}", policy_->digest().substr(0, 12),
+               e.what());
+    return;
+  }
+  ++metrics_.policy_reloads;
+  policy_ = std::move(next);
+  log::info("policy reloaded: '{}', {} systems, digest {}", policy_->coalition(),
+            policy_->systems().size(), policy_->digest().substr(0, 12));
+
+  // Every session is re-examined at once: a revoked or removed system loses its session
+  // now, not when it next reconnects; subscriptions the new rules refuse are removed.
+  std::vector<Session*> revoked;
+  for (auto& [id, connection] : connections_) {
+    if (!connection->session) continue;
+    Session& session = *connection->session;
+    const policy::System* system = policy_->find_system(session.system_id);
+    // A changed key counts as a revocation: the session was opened with the old one.
+    if (system == nullptr || system->revoked || system->public_key != session.public_key) {
+      revoked.push_back(&session);
+      continue;
+    }
+    apply_policy(session, *system);
+    for (auto it = session.subscriptions.begin(); it != session.subscriptions.end();) {
+      const auto decision = policy_->check_subscribe(*system, it->second->pattern);
+      if (decision.allowed) {
+        ++it;
+        continue;
+      }
+      // The subscriber must learn it: sent whatever its error budget says.
+      refuse(&session, connection->routing_id, decision.code, {.awaited = true},
+             "subscription '{}' removed by policy reload: {}",
+             log::escaped(it->second->pattern, 80), decision.reason);
+      it = remove_subscription(session, it);
+    }
+  }
+  for (Session* session : revoked) {
+    // Counted here only: a later Hello of the same system is a refusal (refusals.revoked),
+    // not another revocation.
+    ++metrics_.sessions_revoked;
+    Connection& connection = *session->connection;
+    const std::string reason =
+        "system '" + session->system_id + "' was revoked or removed from the policy";
+    // Deliveries still queued go first (dropped: the system may no longer receive them),
+    // then the notice, which leaves at the end of this pass behind the answers already
+    // queued: the peer hears it before anything else could reach it.
+    close_session(*session, "revoked by policy reload");
+    send_notice(connection.routing_id, Errc::revoked, reason);
+  }
+}
+
+void Broker::apply_policy(Session& session, const policy::System& system) {
+  session.system = &system;
+  session.nation = system.nation;
+  session.nation_bit = policy::NationMask{1} << system.nation;
+  session.nation_code = policy_->nations()[system.nation].code;
+  session.role_name = policy_->roles()[system.role].name;
+  session.publish_rate = TokenBucket(system.rate_per_second, system.burst);
+  session.delivery_template = DeliveryTemplate(
+      {session.nation_code, session.system_id, session.role_name, config_.broker_id});
+}
+
+void Broker::check_liveness(std::int64_t now) {
+  const std::int64_t probe_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(config_.liveness_probe).count();
+  std::vector<Session*> expired;
+  for (auto& [id, connection] : connections_) {
+    Session* session = connection->session.get();
+    if (session == nullptr) continue;
+    const std::int64_t silent_ns = now - session->last_activity_ns;
+    if (session->idle_timeout_ns > 0) {
+      // It announced a heartbeat: it pings us, and silence past three intervals ends it.
+      if (silent_ns > session->idle_timeout_ns) expired.push_back(session);
+      continue;
+    }
+    if (probe_ns <= 0) continue;
+    if (silent_ns > 2 * probe_ns) {
+      expired.push_back(session);
+    } else if (silent_ns > probe_ns && session->probe_sent_ns <= session->last_activity_ns) {
+      // No heartbeat announced: the broker asks (docs/protocol.md 5.2); any frame answers.
+      session->probe_sent_ns = now;
+      ++metrics_.liveness_pings;
+      protocol::build_ping(control_fbb_, ++next_ping_nonce_, protocol::utc_ns());
+      send_control(connection->routing_id, control_fbb_);
+    }
+  }
+  for (Session* session : expired) {
+    ++metrics_.sessions_expired;
+    close_session(*session, session->idle_timeout_ns > 0 ? "no traffic for three heartbeats"
+                                                         : "no answer to the broker's Ping");
+  }
+}
+
+void Broker::close_session(Session& session, const char* why) {
+  log::info("session {} of '{}' closed: {} ({} frames delivered, {} dropped)", session.session_id,
+            session.system_id, why, session.delivered, session.dropped);
+  for (auto it = session.subscriptions.begin(); it != session.subscriptions.end();)
+    it = remove_subscription(session, it);
+  ++metrics_.sessions_closed;
+  --metrics_.sessions_open;
+  if (const auto it = sessions_per_system_.find(session.system_id);
+      it != sessions_per_system_.end() && --it->second == 0) {
+    sessions_per_system_.erase(it);
+  }
+  // What was queued for the session's subscriptions is not sent after its end; the answers
+  // and notices are (in order, on the connection), as they answer what the peer sent.
+  Connection& connection = *session.connection;
+  metrics_.dropped_gone += connection.queue.discard_deliveries().deliveries;
+  const auto delivery = [&](const protocol::RecordRef& ref) {
+    return !OutboundQueue::is_control(pass_buffer_.record(ref));
+  };
+  metrics_.dropped_gone += static_cast<std::uint64_t>(std::erase_if(connection.pending, delivery));
+  connection.unreported_drops = connection.unreported_drop_bytes = 0;
+  connection.session.reset();
+}
+
+void Broker::release_connection(Connection& connection, const char* why) {
+  if (connection.session) {
+    ++metrics_.sessions_released;
+    close_session(*connection.session, why);
+  }
+  metrics_.control_dropped += connection.queue.clear().controls;
+  metrics_.control_dropped += connection.pending.size();  // deliveries went with the session
+  monitor_->detach(connection);
+  std::erase(flush_list_, &connection);
+  std::erase(backlogged_, &connection);
+  --metrics_.connections_open;
+  const std::string routing_id = connection.routing_id;  // the key must outlive the erase
+  connections_.erase(routing_id);
+}
+
+void Broker::handle_connection_events() {
+  monitor_->drain(departed_);
+  for (Connection* connection : departed_) release_connection(*connection, "connection closed");
+  departed_.clear();
+}
+
+}  // namespace enlace::broker
