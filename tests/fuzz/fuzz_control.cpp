@@ -12,8 +12,8 @@
 
 #include "enlace/error.hpp"
 #include "enlace/policy/policy.hpp"
-#include "enlace/topic.hpp"
 #include "enlace/protocol/frame.hpp"
+#include "enlace/topic.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
@@ -101,7 +101,8 @@ void broker_side(const wire::ControlFrame& control, fuzz::Sink& sink) {
 }
 
 void sdk_error(const wire::Error& frame, fuzz::Sink& sink) {
-  const ErrorInfo error{static_cast<Errc>(frame.code()), frame.reason() ? frame.reason()->str() : ""};
+  const ErrorInfo error{static_cast<Errc>(frame.code()),
+                        frame.reason() ? frame.reason()->str() : ""};
   sink.string_view(error.reason);
   // What an application's error handler would do with a code it may not know.
   sink.string_view(to_string(error.code));

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "enlace/policy/policy.hpp"
-#include "enlace/topic.hpp"
 #include "enlace/protocol/frame.hpp"
+#include "enlace/topic.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "enlace/delivery.hpp"
-#include "enlace/topic.hpp"
 #include "enlace/protocol/frame.hpp"
+#include "enlace/topic.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
