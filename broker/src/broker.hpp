@@ -177,10 +177,11 @@ class Broker {
   /// while ZeroMQ's pipe takes them; the rest waits in its queue or is dropped (counted).
   void flush_connections();
   void flush_connection(Connection& connection, std::int64_t now);
-  /// Sends one frame of `size` bytes to `routing_id`; `write(out)` fills it, and is called
-  /// only once ZeroMQ has room for it, so a full pipe costs no copy.
-  template <class Write>
-  SendResult send_frame(const std::string& routing_id, std::size_t size, Write&& write);
+  /// Starts a message to `routing_id` (its routing-id part): sent when ZeroMQ's pipe to the
+  /// peer has room for a message, blocked when it has none, gone when the peer left. After
+  /// `sent`, finish_send() must follow at once with the frame.
+  SendResult start_send(const std::string& routing_id);
+  void finish_send(zmq::message_t& frame);
   /// Keeps in the queue what the pipe did not take this pass (pending from `first_unsent`)
   /// and drops the deliveries that exceed its bound. Returns the index of the control frame
   /// that overflowed the control bound, or pending.size().

@@ -18,8 +18,6 @@
 namespace enlace::broker {
 namespace {
 
-// Largest batch frame the broker builds for one peer.
-constexpr std::size_t kMaxBatchBytes = 128 * 1024;
 // A slow subscriber hears how many deliveries it lost at most this often.
 constexpr std::int64_t kDropNoticeIntervalNs = 1'000'000'000;
 
@@ -29,9 +27,7 @@ OutboundQueue::Bounds Broker::outbound_bounds() const noexcept {
   return {policy_->limits().max_session_queue_bytes, policy_->limits().max_session_control_bytes};
 }
 
-template <class Write>
-Broker::SendResult Broker::send_frame(const std::string& routing_id, std::size_t size,
-                                      Write&& write) {
+Broker::SendResult Broker::start_send(const std::string& routing_id) {
   try {
     // With ROUTER_MANDATORY the routing id part is where ZeroMQ checks the peer's pipe.
     if (!router_.send(zmq::buffer(routing_id),
@@ -42,12 +38,13 @@ Broker::SendResult Broker::send_frame(const std::string& routing_id, std::size_t
     if (e.num() == EHOSTUNREACH) return SendResult::gone;
     throw;
   }
-  // The pipe has room for this message: the frame itself is not refused now.
-  zmq::message_t frame(size);
-  write(static_cast<std::uint8_t*>(frame.data()));
+  return SendResult::sent;
+}
+
+void Broker::finish_send(zmq::message_t& frame) {
+  // The pipe had room for this message: the frame itself is not refused now.
   (void)router_.send(frame, zmq::send_flags::dontwait);
   ++metrics_.frames_out;
-  return SendResult::sent;
 }
 
 void Broker::flush_connections() {
@@ -67,11 +64,7 @@ void Broker::flush_connections() {
   // Before the pass buffer is cleared: releasing reads what is pending.
   for (Connection* connection : gone_) release_connection(*connection, "peer disconnected");
   gone_.clear();
-  std::erase_if(backlogged_, [](Connection* connection) {
-    if (connection->backlogged) return false;
-    connection->queue.shrink_if_idle();
-    return true;
-  });
+  std::erase_if(backlogged_, [](Connection* connection) { return !connection->backlogged; });
   pass_buffer_.clear();
 }
 
@@ -79,13 +72,13 @@ void Broker::flush_connection(Connection& connection, std::int64_t now) {
   connection.flushed_pass = flush_pass_;
   SendResult result = SendResult::sent;
   // 1. What earlier passes left waiting goes first: it was produced first.
-  while (result == SendResult::sent && !connection.queue.empty()) {
-    const auto frame = connection.queue.peek(kMaxBatchBytes);
-    result = send_frame(connection.routing_id, frame.size,
-                        [&](std::uint8_t* out) { connection.queue.write(frame, out); });
+  // Its frames are built already: sending one moves it into ZeroMQ, no copy.
+  while (!connection.queue.empty()) {
+    result = start_send(connection.routing_id);
     if (result != SendResult::sent) break;
-    if (frame.records > 1) ++metrics_.batches_out;
-    const auto sent = connection.queue.consume(frame);
+    finish_send(connection.queue.front());
+    const auto sent = connection.queue.pop();
+    if (sent.deliveries + sent.controls > 1) ++metrics_.batches_out;
     if (connection.session) connection.session->delivered += sent.deliveries + sent.controls;
   }
   // 2. This pass's frames, straight from the pass buffer, while the pipe takes them.
@@ -94,9 +87,12 @@ void Broker::flush_connection(Connection& connection, std::int64_t now) {
     protocol::FrameSplitter splitter(pass_buffer_, connection.pending, kMaxBatchBytes);
     while (!splitter.done()) {
       const auto next = splitter.peek();
-      result = send_frame(connection.routing_id, next.size,
-                          [&](std::uint8_t* out) { splitter.write(next, out); });
+      // The frame is built only once ZeroMQ has room for it: a full pipe costs no copy.
+      result = start_send(connection.routing_id);
       if (result != SendResult::sent) break;
+      zmq::message_t frame(next.size);
+      splitter.write(next, static_cast<std::uint8_t*>(frame.data()));
+      finish_send(frame);
       if (next.count > 1) ++metrics_.batches_out;
       if (connection.session) connection.session->delivered += next.count;
       splitter.consume(next);
@@ -132,19 +128,18 @@ void Broker::flush_connection(Connection& connection, std::int64_t now) {
 
 std::size_t Broker::keep_unsent(Connection& connection, std::size_t first_unsent) {
   const OutboundQueue::Bounds bounds = outbound_bounds();
-  for (std::size_t i = first_unsent; i < connection.pending.size(); ++i) {
-    const protocol::RecordRef ref = connection.pending[i];
-    const std::uint8_t* record = pass_buffer_.record(ref);
-    if (connection.queue.push(record, ref.size, bounds)) continue;
-    if (!OutboundQueue::is_control(record)) {
-      count_drop(connection, record);  // drop-newest: what is queued keeps its place
-    } else if (connection.session) {
-      return i;  // the peer leaves its answers unread
-    } else {
-      ++metrics_.control_dropped;  // no session left to end: the frame is lost
-    }
+  const std::span<const protocol::RecordRef> pending(connection.pending);
+  // Drop-newest: a delivery that does not fit is dropped, what is queued keeps its place.
+  const auto dropped = [&](const std::uint8_t* record) { count_drop(connection, record); };
+  for (std::size_t from = first_unsent; from < pending.size();) {
+    const std::size_t overflow =
+        from + connection.queue.push(pass_buffer_, pending.subspan(from), bounds, dropped);
+    if (overflow == pending.size()) break;
+    if (connection.session) return overflow;  // the peer leaves its answers unread
+    ++metrics_.control_dropped;  // no session left to end: that frame is lost, not the rest
+    from = overflow + 1;
   }
-  return connection.pending.size();
+  return pending.size();
 }
 
 void Broker::count_drop(Connection& connection, const std::uint8_t* record) {
@@ -193,7 +188,8 @@ void Broker::end_unread_session(Connection& connection) {
 bool Broker::queue_control(Connection& connection, flatbuffers::FlatBufferBuilder& fbb) {
   notice_buffer_.clear();
   const protocol::RecordRef ref = notice_buffer_.append(wire::Command::control, fbb);
-  return connection.queue.push(notice_buffer_.record(ref), ref.size, outbound_bounds());
+  return connection.queue.push(notice_buffer_, {&ref, 1}, outbound_bounds(),
+                               [](const std::uint8_t*) {}) == 1;
 }
 
 void Broker::note_backlog(Connection& connection) {

@@ -1,119 +1,203 @@
 #include "outbound_queue.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace enlace::broker {
 namespace {
 
-// Below this capacity an idle queue keeps its storage: re-growing it would cost an
-// allocation per backlog for no memory worth returning.
-constexpr std::size_t kKeptCapacity = 256 * 1024;
+// Frames pushed behind a last frame smaller than this are merged into it.
+constexpr std::size_t kMergeBelow = 16 * 1024;
+// Below this many slots an idle ring keeps its storage.
+constexpr std::size_t kKeptSlots = 64;
 
 std::size_t size_of_record(const std::uint8_t* record) noexcept {
   return wire::record_size(wire::record_frame_size(record));
 }
 
-}  // namespace
-
-bool OutboundQueue::push(const std::uint8_t* record, std::size_t size, const Bounds& bounds) {
-  const bool control = is_control(record);
-  std::size_t& used = control ? control_bytes_ : delivery_bytes_;
-  if (used + size > (control ? bounds.control_bytes : bounds.delivery_bytes)) return false;
-  // Reuse the consumed front before growing: once it is as large as what is still queued,
-  // moving the rest costs no more than what was sent since the last move.
-  if (head_ > 0 && (head_ >= bytes_.size() - head_ || bytes_.size() + size > bytes_.capacity())) {
-    bytes_.erase(bytes_.begin(), bytes_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
-  bytes_.insert(bytes_.end(), record, record + size);
-  used += size;
-  return true;
+bool is_batch(const zmq::message_t& frame) noexcept {
+  return frame.size() >= wire::kHeaderSize && static_cast<const std::uint8_t*>(frame.data())[1] ==
+                                                  static_cast<std::uint8_t>(wire::Command::batch);
 }
 
-OutboundQueue::Frame OutboundQueue::peek(std::size_t max_frame_bytes) const noexcept {
-  Frame frame;
-  std::size_t batch_size = wire::kHeaderSize;
-  for (std::size_t at = head_; at < bytes_.size();) {
-    const std::size_t size = size_of_record(bytes_.data() + at);
-    if (frame.records > 0 && batch_size + size > max_frame_bytes) break;
-    batch_size += size;
-    frame.record_bytes += size;
-    ++frame.records;
-    at += size;
+void count(const std::uint8_t* record, std::size_t size, OutboundQueue::Counts& counts) noexcept {
+  if (OutboundQueue::is_control(record)) {
+    ++counts.controls;
+    counts.control_bytes += size;
+  } else {
+    ++counts.deliveries;
+    counts.delivery_bytes += size;
   }
-  frame.size = frame.records == 1 ? wire::record_frame_size(bytes_.data() + head_) : batch_size;
-  return frame;
 }
 
-void OutboundQueue::write(const Frame& frame, std::uint8_t* out) const noexcept {
-  const std::uint8_t* first = bytes_.data() + head_;
-  if (frame.records == 1) {
-    std::memcpy(out, first + wire::kRecordHeaderSize, frame.size);
+void add(OutboundQueue::Counts& to, const OutboundQueue::Counts& from) noexcept {
+  to.deliveries += from.deliveries;
+  to.delivery_bytes += from.delivery_bytes;
+  to.controls += from.controls;
+  to.control_bytes += from.control_bytes;
+}
+
+// Calls visit(record, size) for each record a queued frame holds.
+template <class Visit>
+void for_each_record(const zmq::message_t& frame, std::vector<std::uint8_t>& scratch,
+                     Visit&& visit) {
+  const auto* data = static_cast<const std::uint8_t*>(frame.data());
+  if (!is_batch(frame)) {
+    // A lone frame: seen as the record it was queued as.
+    scratch.resize(wire::record_size(frame.size()));
+    wire::write_record(scratch.data(), {data, frame.size()});
+    visit(scratch.data(), scratch.size());
     return;
   }
-  wire::write_header(out, wire::Command::batch);
-  std::memcpy(out + wire::kHeaderSize, first, frame.record_bytes);
-}
-
-OutboundQueue::Removed OutboundQueue::consume(const Frame& frame) noexcept {
-  return remove_front(frame.record_bytes);
-}
-
-void OutboundQueue::account(const std::uint8_t* record, std::size_t size,
-                            Removed& removed) noexcept {
-  if (is_control(record)) {
-    control_bytes_ -= size;
-    ++removed.controls;
-  } else {
-    delivery_bytes_ -= size;
-    ++removed.deliveries;
-    removed.delivery_bytes += size;
-  }
-}
-
-OutboundQueue::Removed OutboundQueue::remove_front(std::size_t bytes) noexcept {
-  Removed removed;
-  const std::size_t end = head_ + bytes;
-  while (head_ < end) {
-    const std::size_t size = size_of_record(bytes_.data() + head_);
-    account(bytes_.data() + head_, size, removed);
-    head_ += size;
-  }
-  if (empty()) {
-    bytes_.clear();
-    head_ = 0;
-  }
-  return removed;
-}
-
-OutboundQueue::Removed OutboundQueue::discard_deliveries() noexcept {
-  Removed removed;
-  if (delivery_bytes_ == 0) return removed;
-  // Compact in place: control records slide towards the front, keeping their order.
-  std::size_t kept = 0;
-  for (std::size_t at = head_; at < bytes_.size();) {
-    std::uint8_t* record = bytes_.data() + at;
-    const std::size_t size = size_of_record(record);
-    if (is_control(record)) {
-      std::memmove(bytes_.data() + kept, record, size);
-      kept += size;
-    } else {
-      account(record, size, removed);
-    }
+  for (std::size_t at = wire::kHeaderSize; at < frame.size();) {
+    const std::size_t size = size_of_record(data + at);
+    visit(data + at, size);
     at += size;
   }
-  bytes_.resize(kept);
-  head_ = 0;
+}
+
+}  // namespace
+
+OutboundQueue::Entry& OutboundQueue::push_entry() {
+  if (count_ == ring_.size()) {
+    std::vector<Entry> grown(ring_.empty() ? 8 : 2 * ring_.size());
+    for (std::size_t i = 0; i < count_; ++i)
+      grown[i] = std::move(ring_[(head_ + i) % ring_.size()]);
+    ring_.swap(grown);
+    head_ = 0;
+  }
+  ++count_;
+  return back();
+}
+
+void OutboundQueue::append(const protocol::RecordBuffer& buffer,
+                           std::span<const protocol::RecordRef> refs) {
+  std::size_t i = 0;
+  // A small last frame takes what fits behind it, so that a trickle of records does not
+  // queue a message each.
+  if (count_ > 0 && !refs.empty() && back().frame.size() < kMergeBelow) {
+    Entry& last = back();
+    const bool batch = is_batch(last.frame);
+    const std::size_t last_records =
+        batch ? last.frame.size() - wire::kHeaderSize : wire::record_size(last.frame.size());
+    std::size_t size = wire::kHeaderSize + last_records;
+    std::size_t n = 0;
+    while (n < refs.size() && size + refs[n].size <= kMaxBatchBytes) size += refs[n++].size;
+    if (n > 0) {
+      zmq::message_t merged(size);
+      auto* out = static_cast<std::uint8_t*>(merged.data());
+      const auto* old = static_cast<const std::uint8_t*>(last.frame.data());
+      wire::write_header(out, wire::Command::batch);
+      std::size_t at = wire::kHeaderSize;
+      if (batch) {
+        std::memcpy(out + at, old + wire::kHeaderSize, last_records);
+      } else {
+        wire::write_record(out + at, {old, last.frame.size()});
+      }
+      at += last_records;
+      for (; i < n; ++i) {
+        const std::uint8_t* record = buffer.record(refs[i]);
+        std::memcpy(out + at, record, refs[i].size);
+        count(record, refs[i].size, last.counts);
+        at += refs[i].size;
+      }
+      last.frame = std::move(merged);
+    }
+  }
+  // The rest as new frames: as many whole records as fit in kMaxBatchBytes, at least one.
+  while (i < refs.size()) {
+    std::size_t size = wire::kHeaderSize;
+    std::size_t n = 0;
+    while (i + n < refs.size() && (n == 0 || size + refs[i + n].size <= kMaxBatchBytes))
+      size += refs[i + n++].size;
+    Entry& entry = push_entry();
+    entry.counts = {};
+    if (n == 1) {
+      const std::uint8_t* record = buffer.record(refs[i]);
+      const std::size_t frame_size = wire::record_frame_size(record);
+      entry.frame.rebuild(frame_size);
+      std::memcpy(entry.frame.data(), record + wire::kRecordHeaderSize, frame_size);
+      count(record, refs[i].size, entry.counts);
+      ++i;
+      continue;
+    }
+    entry.frame.rebuild(size);
+    auto* out = static_cast<std::uint8_t*>(entry.frame.data());
+    wire::write_header(out, wire::Command::batch);
+    std::size_t at = wire::kHeaderSize;
+    for (const std::size_t end = i + n; i < end; ++i) {
+      const std::uint8_t* record = buffer.record(refs[i]);
+      std::memcpy(out + at, record, refs[i].size);
+      count(record, refs[i].size, entry.counts);
+      at += refs[i].size;
+    }
+  }
+}
+
+OutboundQueue::Counts OutboundQueue::pop() noexcept {
+  Entry& entry = ring_[head_];
+  const Counts counts = entry.counts;
+  entry.frame.rebuild();  // frees what sending did not take
+  entry.counts = {};
+  head_ = (head_ + 1) % ring_.size();
+  --count_;
+  delivery_bytes_ -= counts.delivery_bytes;
+  control_bytes_ -= counts.control_bytes;
+  return counts;
+}
+
+OutboundQueue::Counts OutboundQueue::clear() noexcept {
+  Counts removed;
+  while (!empty()) add(removed, pop());
   return removed;
 }
 
-OutboundQueue::Removed OutboundQueue::clear() noexcept {
-  return remove_front(bytes_.size() - head_);
+OutboundQueue::Counts OutboundQueue::discard_deliveries() {
+  Counts removed;
+  if (delivery_bytes_ == 0) return removed;
+  // Rare (a session ends with deliveries queued): rebuild the frames that hold deliveries
+  // with their control records only, in order.
+  std::vector<Entry> kept;
+  std::vector<std::uint8_t> lone, controls;
+  for (std::size_t i = 0; i < count_; ++i) {
+    Entry& entry = ring_[(head_ + i) % ring_.size()];
+    if (entry.counts.deliveries == 0) {
+      kept.push_back(std::move(entry));
+      continue;
+    }
+    removed.deliveries += entry.counts.deliveries;
+    removed.delivery_bytes += entry.counts.delivery_bytes;
+    if (entry.counts.controls == 0) continue;
+    controls.clear();
+    for_each_record(entry.frame, lone, [&](const std::uint8_t* record, std::size_t size) {
+      if (is_control(record)) controls.insert(controls.end(), record, record + size);
+    });
+    Entry rebuilt;
+    rebuilt.counts.controls = entry.counts.controls;
+    rebuilt.counts.control_bytes = entry.counts.control_bytes;
+    if (entry.counts.controls == 1) {
+      const std::size_t frame_size = wire::record_frame_size(controls.data());
+      rebuilt.frame.rebuild(controls.data() + wire::kRecordHeaderSize, frame_size);
+    } else {
+      rebuilt.frame.rebuild(wire::kHeaderSize + controls.size());
+      auto* out = static_cast<std::uint8_t*>(rebuilt.frame.data());
+      wire::write_header(out, wire::Command::batch);
+      std::memcpy(out + wire::kHeaderSize, controls.data(), controls.size());
+    }
+    kept.push_back(std::move(rebuilt));
+  }
+  const std::size_t slots = ring_.size();
+  ring_ = std::move(kept);
+  count_ = ring_.size();
+  head_ = 0;
+  if (ring_.size() < slots) ring_.resize(slots);  // keep the ring's capacity
+  delivery_bytes_ = 0;
+  return removed;
 }
 
 void OutboundQueue::shrink_if_idle() {
-  if (empty() && bytes_.capacity() > kKeptCapacity) {
-    std::vector<std::uint8_t>().swap(bytes_);
+  if (empty() && ring_.size() > kKeptSlots) {
+    std::vector<Entry>().swap(ring_);
     head_ = 0;
   }
 }

@@ -1,31 +1,41 @@
 // One connection's outbound queue: the frames the broker produced for a peer that ZeroMQ's
-// pipe had no room for yet, kept in the order they were produced, as batch records (frame.hpp)
-// back to back, so that sending several of them is one header and one copy.
+// pipe had no room for yet, kept in the order they were produced.
 //
-// Two byte bounds, one per kind of frame, given by the caller on every push (they come from
-// the policy in force, which a reload may change):
+// Two byte bounds, one per kind of record, given by the caller on every push (they come
+// from the policy in force, which a reload may change):
 //   - deliveries: what a slow subscriber lets pile up. A delivery that does not fit is
-//     refused and the caller drops and counts it: drop-newest. What is queued stays queued,
-//     so a slow subscriber sees a gap, never a reordering.
-//   - control frames (Ack, Error, Welcome, Pong, EndOfSnapshot, Ping): never refused because
-//     of deliveries; refused only past their own bound, and then the caller ends the session
-//     (its peer does not read its answers).
+//     dropped (the caller counts it): drop-newest. What is queued stays queued, so a slow
+//     subscriber sees a gap, never a reordering.
+//   - control frames (Ack, Error, Welcome, Pong, EndOfSnapshot, Ping): never dropped to make
+//     room for deliveries; past their own bound the push stops, and the caller ends the
+//     session (its peer does not read its answers).
 //
-// Storage is one byte vector used as a FIFO: records are appended at the end and consumed
-// from the front; the unconsumed part moves to the start of the vector when the consumed
-// part is at least as large, so each queued byte is moved at most once on average. Once the
-// vector has grown to what the bounds allow, pushing and sending allocate nothing.
+// The queue holds ZeroMQ messages, each a frame ready to send (one record alone, or several
+// as a batch of at most kMaxBatchBytes), built from the pass buffer with the one copy a
+// direct send makes too: a backlog costs no extra copy, and sending from it moves the message
+// into ZeroMQ. So that a trickle of small frames does not cost a message each, frames pushed
+// behind a small last frame are merged into it (that copy is of a few KiB at most). The
+// bounds count record bytes; per-message overhead stays under 1 % that way. Messages sit in a
+// ring that grows only with the backlog: once a connection's backlog has reached its
+// working size, queueing allocates only the frames themselves, as sending them would.
 //
 // Owned by the broker's routing thread; not thread-safe.
 #pragma once
 
+#include <zmq.hpp>
+
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "enlace/protocol/frame.hpp"
+#include "enlace/protocol/records.hpp"
 
 namespace enlace::broker {
+
+/// Largest batch frame the broker builds for one peer.
+inline constexpr std::size_t kMaxBatchBytes = 128 * 1024;
 
 class OutboundQueue {
  public:
@@ -34,18 +44,12 @@ class OutboundQueue {
     std::size_t control_bytes;
   };
 
-  /// What a call removed from the queue, by kind: records and record bytes.
-  struct Removed {
+  /// Records by kind, and delivery record bytes: what a call queued, sent or removed.
+  struct Counts {
     std::size_t deliveries = 0;
     std::size_t delivery_bytes = 0;
     std::size_t controls = 0;
-  };
-
-  /// The next frame to send: `records` whole records starting at the front of the queue.
-  struct Frame {
-    std::size_t records = 0;
-    std::size_t record_bytes = 0;  // bytes of the records it takes from the queue
-    std::size_t size = 0;          // bytes of the frame on the wire
+    std::size_t control_bytes = 0;
   };
 
   /// Whether the record (as frame.hpp lays it out) holds a control frame.
@@ -53,41 +57,73 @@ class OutboundQueue {
     return record[wire::kRecordHeaderSize + 1] == static_cast<std::uint8_t>(wire::Command::control);
   }
 
-  bool empty() const noexcept { return head_ == bytes_.size(); }
+  OutboundQueue() = default;
+  OutboundQueue(OutboundQueue&&) = delete;  // held in place by its Connection
+
+  bool empty() const noexcept { return count_ == 0; }
   std::size_t delivery_bytes() const noexcept { return delivery_bytes_; }
   std::size_t control_bytes() const noexcept { return control_bytes_; }
 
-  /// Appends a whole record of `size` bytes if the bound of its kind leaves room. Returns
-  /// false, queueing nothing, when it does not fit.
-  bool push(const std::uint8_t* record, std::size_t size, const Bounds& bounds);
+  /// Queues the records `refs` of `buffer`, in order, each within the bound of its kind.
+  /// A delivery that does not fit is skipped and passed to `dropped(record)`. A control
+  /// record that does not fit stops the push: its index is returned, and it and the records
+  /// after it are not queued. Returns refs.size() when every control record fitted.
+  template <class Dropped>
+  std::size_t push(const protocol::RecordBuffer& buffer, std::span<const protocol::RecordRef> refs,
+                   const Bounds& bounds, Dropped&& dropped) {
+    kept_.clear();
+    std::size_t i = 0;
+    for (; i < refs.size(); ++i) {
+      const std::uint8_t* record = buffer.record(refs[i]);
+      const bool control = is_control(record);
+      std::size_t& used = control ? control_bytes_ : delivery_bytes_;
+      if (used + refs[i].size <= (control ? bounds.control_bytes : bounds.delivery_bytes)) {
+        used += refs[i].size;
+        kept_.push_back(refs[i]);
+      } else if (control) {
+        break;
+      } else {
+        dropped(record);
+      }
+    }
+    append(buffer, kept_);
+    return i;
+  }
 
-  /// The next frame: as many whole records as fit in `max_frame_bytes` (batch header
-  /// included), and always at least one, so that a record larger than the limit still
-  /// leaves alone. Only when !empty().
-  Frame peek(std::size_t max_frame_bytes) const noexcept;
-  /// Writes `frame` (from peek()) to `out`, which holds frame.size bytes: a lone record as
-  /// its own frame, several as one batch frame.
-  void write(const Frame& frame, std::uint8_t* out) const noexcept;
-  /// Removes the records of `frame` once it was sent.
-  Removed consume(const Frame& frame) noexcept;
+  /// The frame to send next; only when !empty(). Sending it moves its bytes into ZeroMQ;
+  /// pop() then removes what is left of it.
+  zmq::message_t& front() noexcept { return ring_[head_].frame; }
+  /// Removes the front frame (sent, or being discarded) and returns what it held.
+  Counts pop() noexcept;
 
-  /// Discards every queued delivery and keeps the control frames, in their order: what a
+  /// Discards every queued delivery and keeps the control records, in their order: what a
   /// session that ends leaves behind (its answers still go out, its data does not).
-  Removed discard_deliveries() noexcept;
-  /// Discards everything.
-  Removed clear() noexcept;
-  /// Gives the storage back to the allocator when the queue is empty and its capacity large,
-  /// so that a subscriber that was slow once does not keep its peak for ever.
+  /// Returns what was discarded.
+  Counts discard_deliveries();
+  /// Discards everything; returns what was discarded.
+  Counts clear() noexcept;
+  /// Gives the ring's storage back once the queue is empty and the ring large, so that a
+  /// subscriber that was slow once does not keep its peak for ever.
   void shrink_if_idle();
 
  private:
-  Removed remove_front(std::size_t bytes) noexcept;
-  void account(const std::uint8_t* record, std::size_t size, Removed& removed) noexcept;
+  struct Entry {
+    zmq::message_t frame;
+    Counts counts;
+  };
 
-  std::vector<std::uint8_t> bytes_;
-  std::size_t head_ = 0;  // first unconsumed byte
+  /// Appends frames holding `refs` (already counted in the bounds) behind the queue.
+  void append(const protocol::RecordBuffer& buffer, std::span<const protocol::RecordRef> refs);
+  Entry& push_entry();
+  Entry& back() noexcept { return ring_[(head_ + count_ - 1) % ring_.size()]; }
+
+  std::vector<Entry> ring_;  // count_ entries from head_, wrapping
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
   std::size_t delivery_bytes_ = 0;
   std::size_t control_bytes_ = 0;
+  std::vector<protocol::RecordRef> kept_;  // push()'s scratch
+  protocol::RecordBuffer scratch_;         // records being rebuilt (merging, discarding)
 };
 
 }  // namespace enlace::broker

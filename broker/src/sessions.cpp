@@ -85,6 +85,7 @@ void Broker::check_liveness(std::int64_t now) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_.liveness_probe).count();
   std::vector<Session*> expired;
   for (auto& [id, connection] : connections_) {
+    if (!connection->backlogged) connection->queue.shrink_if_idle();
     Session* session = connection->session.get();
     if (session == nullptr) continue;
     const std::int64_t silent_ns = now - session->last_activity_ns;

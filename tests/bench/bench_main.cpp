@@ -3,7 +3,8 @@
 // it beside the peers with the same flags.
 //
 //   enlace-bench --scenario throughput [--messages N] [--publishers P] [--subscribers S]
-//                [--topics T] [--wildcard] [--nations N] [--systems N] [--size B] [--json]
+//                [--topics T] [--wildcard] [--nations N] [--systems N] [--size B]
+//                [--session-queue-bytes B] [--json]
 //   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--size B] [--json]
 //   enlace-bench --scenario latency --flood [--flood-rate R] [--flood-nice N] [--rate R]
 //                [--duration SECONDS]
@@ -20,6 +21,12 @@
 // Messages are realistic radar Track envelopes (320 bytes), or with --size B envelopes of
 // B bytes in all (an Opaque payload sized to fit), to compare with peers sending B-byte
 // payloads.
+//
+// The throughput publisher does not wait for its subscribers: when it outpaces one by more
+// than that session's queue at the broker (max_session_queue_bytes, 4 MiB by default), the
+// broker drops deliveries for it and the run reports them as lost. --session-queue-bytes
+// sets that limit in the bench's policy, e.g. 67108864 to measure the broker without losses
+// (NATS, by comparison, lets a subscription hold 64 MB by default).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -48,13 +55,14 @@ struct Options {
   std::uint64_t messages = 500000;
   int publishers = 1;
   int subscribers = 1;
-  std::uint64_t topics = 1;  // distinct track topics the publishers cycle through
-  bool wildcard = false;     // subscribers use track.> instead of the literal topic(s)
-  int nations = 5;           // coalition size (the test coalition has 5)
-  int systems = 0;           // filler systems added to the policy
-  double rate = 10000;       // latency: offered messages per second
-  double duration = 5;       // latency: seconds
-  int size = 0;              // envelope bytes; 0: a realistic Track
+  std::uint64_t topics = 1;             // distinct track topics the publishers cycle through
+  bool wildcard = false;                // subscribers use track.> instead of the literal topic(s)
+  int nations = 5;                      // coalition size (the test coalition has 5)
+  int systems = 0;                      // filler systems added to the policy
+  double rate = 10000;                  // latency: offered messages per second
+  double duration = 5;                  // latency: seconds
+  int size = 0;                         // envelope bytes; 0: a realistic Track
+  std::size_t session_queue_bytes = 0;  // max_session_queue_bytes; 0: the policy default
   bool json = false;
   bool flood = false;      // latency: a second phase beside a flooding publisher
   double flood_rate = 10;  // the flooder's rate limit in the policy (messages/s)
@@ -64,7 +72,8 @@ struct Options {
 constexpr const char* kUsage =
     "usage: enlace-bench [--scenario throughput|latency] [--messages N] [--publishers P]\n"
     "                    [--subscribers S] [--topics T] [--wildcard] [--nations N] [--systems N]\n"
-    "                    [--rate R] [--duration SECONDS] [--size BYTES] [--json]\n"
+    "                    [--rate R] [--duration SECONDS] [--size BYTES]\n"
+    "                    [--session-queue-bytes BYTES] [--json]\n"
     "                    [--flood [--flood-rate R] [--flood-nice N]]\n";
 
 Options parse(int argc, char** argv) {
@@ -100,6 +109,8 @@ Options parse(int argc, char** argv) {
       o.duration = std::stod(value());
     else if (a == "--size")
       o.size = std::stoi(value());
+    else if (a == "--session-queue-bytes")
+      o.session_queue_bytes = std::stoull(value());
     else if (a == "--json")
       o.json = true;
     else if (a == "--flood")
@@ -247,7 +258,7 @@ Clock::time_point await_deliveries(const std::atomic<std::uint64_t>& received,
 }
 
 int run_throughput(const Options& o) {
-  BenchBed bed({o.publishers, o.subscribers, o.nations - 5, o.systems});
+  BenchBed bed({o.publishers, o.subscribers, o.nations - 5, o.systems, o.session_queue_bytes});
   const auto topics = make_topics(o.topics);
   std::atomic<std::uint64_t> received{0};
   for (auto& subscriber : bed.subscribers) {
@@ -329,7 +340,7 @@ int run_throughput(const Options& o) {
 }
 
 int run_latency(const Options& o) {
-  BenchBed bed({1, 1, o.nations - 5, o.systems});
+  BenchBed bed({1, 1, o.nations - 5, o.systems, o.session_queue_bytes});
   const std::string topic = "track.COL.radar.rx17.T0042";
   const Messages messages(o.size, topic);
   std::atomic<std::uint64_t> received{0};

@@ -42,6 +42,11 @@ BenchBed::BenchBed(const SetupOptions& options) {
   // No rate limit gets in the way of a benchmark.
   coalition.edits.emplace_back("default_rate = 100000", "default_rate = 100000000");
   coalition.edits.emplace_back("default_burst = 100000", "default_burst = 100000000");
+  if (options.session_queue_bytes > 0) {
+    coalition.edits.emplace_back("max_subscriptions = 64",
+                                 "max_subscriptions = 64\nmax_session_queue_bytes = " +
+                                     std::to_string(options.session_queue_bytes));
+  }
   for (int i = 0; i < options.publishers; ++i)
     coalition.add("pub" + std::to_string(i), "COL", "sensor");
   for (int i = 0; i < options.subscribers; ++i) {

@@ -16,6 +16,8 @@ struct SetupOptions {
   int subscribers = 1;
   int extra_nations = 0;  // filler nations beyond the test coalition's five (max 59)
   int extra_systems = 0;  // filler systems with fresh keys, spread over all nations
+  /// [limits] max_session_queue_bytes of the bench's policy; 0: the policy default.
+  std::size_t session_queue_bytes = 0;
 };
 
 /// A broker with connected clients: publishers are COL sensors, subscribers alternate
