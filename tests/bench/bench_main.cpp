@@ -27,12 +27,14 @@
 // broker drops deliveries for it and the run reports them as lost. --session-queue-bytes
 // sets that limit in the bench's policy, e.g. 67108864 to measure the broker without losses
 // (NATS, by comparison, lets a subscription hold 64 MB by default).
+#include <poll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -550,8 +552,15 @@ int run_flood(const Options& o) {
   stop.store(true);
   flood.join();
   const std::int64_t flood_end_ns = steady_ns();
-  // The broker writes its metrics every second: wait for a file written after the flood.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The broker rewrites its metrics file every second (by rename): wait, with a bound, for
+  // one written after the flood ended.
+  const auto metrics_file = bed.broker->directory() / "metrics.json";
+  const auto flood_over = std::filesystem::file_time_type::clock::now();
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ec;
+    if (std::filesystem::last_write_time(metrics_file, ec) > flood_over && !ec) break;
+    poll(nullptr, 0, 10);  // a bounded wait for the broker's next write, not a settle time
+  }
   const std::string metrics_after = read_metrics(*bed.broker);
   const auto delta = [&](const std::string& name) {
     return metric(metrics_after, name) - metric(metrics_before, name);
