@@ -1,5 +1,7 @@
 #include "enlace/protocol/frame.hpp"
 
+#include <cstring>
+
 namespace enlace::wire {
 namespace {
 
@@ -17,8 +19,10 @@ constexpr flatbuffers::uoffset_t kMaxTables = 1024;
 // The identifier check comes first (docs/protocol.md, section 4), and this keeps one code
 // per step: nothing about such a body was verified.
 bool has_identifier(Bytes body, const char* identifier) noexcept {
+  // The four bytes after the root offset (FlatBuffers' BufferHasIdentifier, without strncmp).
   return body.size() >= sizeof(flatbuffers::uoffset_t) + flatbuffers::kFileIdentifierLength &&
-         flatbuffers::BufferHasIdentifier(body.data(), identifier);
+         std::memcmp(body.data() + sizeof(flatbuffers::uoffset_t), identifier,
+                     flatbuffers::kFileIdentifierLength) == 0;
 }
 
 template <class Fn>
@@ -51,9 +55,12 @@ bool structs_aligned(const Envelope& envelope) noexcept {
 // An envelope body on its own (a publish) or nested in a Delivery: identifier, verifier
 // with Enlace's limits, aligned structs.
 Errc verify_envelope(Bytes body) noexcept {
-  if (!has_identifier(body, EnvelopeIdentifier())) return Errc::wrong_identifier;
-  // Its fields are read in place: it must start 8-byte aligned, wherever it is nested.
-  if (!is_aligned(body.data())) return Errc::verification_failed;
+  // Its fields are read in place: it must start 8-byte aligned, wherever it is nested (the
+  // identifier still decides first, as section 4 orders the steps).
+  if (!is_aligned(body.data())) {
+    return has_identifier(body, EnvelopeIdentifier()) ? Errc::verification_failed
+                                                      : Errc::wrong_identifier;
+  }
   const Errc verified = verify(body, EnvelopeIdentifier(),
                                [](flatbuffers::Verifier& v) { return VerifyEnvelopeBuffer(v); });
   if (verified != Errc::ok) return verified;
