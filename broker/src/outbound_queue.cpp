@@ -104,33 +104,18 @@ void OutboundQueue::append(const protocol::RecordBuffer& buffer,
       last.frame = std::move(merged);
     }
   }
-  // The rest as new frames: as many whole records as fit in kMaxBatchBytes, at least one.
-  while (i < refs.size()) {
-    std::size_t size = wire::kHeaderSize;
-    std::size_t n = 0;
-    while (i + n < refs.size() && (n == 0 || size + refs[i + n].size <= kMaxBatchBytes))
-      size += refs[i + n++].size;
+  // The rest as new frames, cut by the same splitter as every other send.
+  protocol::FrameSplitter splitter(buffer, refs, kMaxBatchBytes, i);
+  while (!splitter.done()) {
+    const auto next = splitter.peek();
     Entry& entry = push_entry();
     entry.counts = {};
-    if (n == 1) {
-      const std::uint8_t* record = buffer.record(refs[i]);
-      const std::size_t frame_size = wire::record_frame_size(record);
-      entry.frame.rebuild(frame_size);
-      std::memcpy(entry.frame.data(), record + wire::kRecordHeaderSize, frame_size);
-      count(record, refs[i].size, entry.counts);
-      ++i;
-      continue;
+    entry.frame.rebuild(next.size);
+    splitter.write(next, static_cast<std::uint8_t*>(entry.frame.data()));
+    for (std::size_t k = next.first; k < next.first + next.count; ++k) {
+      count(buffer.record(refs[k]), refs[k].size, entry.counts);
     }
-    entry.frame.rebuild(size);
-    auto* out = static_cast<std::uint8_t*>(entry.frame.data());
-    wire::write_header(out, wire::Command::batch);
-    std::size_t at = wire::kHeaderSize;
-    for (const std::size_t end = i + n; i < end; ++i) {
-      const std::uint8_t* record = buffer.record(refs[i]);
-      std::memcpy(out + at, record, refs[i].size);
-      count(record, refs[i].size, entry.counts);
-      at += refs[i].size;
-    }
+    splitter.consume(next);
   }
 }
 
