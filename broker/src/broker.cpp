@@ -170,11 +170,16 @@ void Broker::run() {
 void Broker::handle_authentications() {
   // Until the socket holds no request: its descriptor signals only new ones.
   while (zap_->socket().get(zmq::sockopt::events) & ZMQ_POLLIN) {
-    const auto decision = zap_->handle(*policy_);
+    const auto decision = zap_->handle(*policy_, cool_downs_, protocol::monotonic_ns());
     if (!decision) continue;  // malformed, answered with 500
     if (decision->accepted) {
       ++metrics_.auth_accepted;
       log::info("auth accepted: system '{}' from {}", decision->system_id, decision->address);
+    } else if (decision->cooling_seconds > 0) {
+      // One per reconnection of a flooder (its cut-off was logged once, at warn).
+      ++metrics_.auth_refused_cooling;
+      log::debug("auth refused for now: system '{}' from {} is cut off for {} more s",
+                 decision->system_id, decision->address, decision->cooling_seconds);
     } else {
       ++metrics_.auth_refused;
       log::warn("auth refused: key {} from {} is unknown or revoked", decision->public_key,
@@ -194,6 +199,7 @@ void Broker::handle_wakeups() {
 }
 
 void Broker::housekeeping(std::int64_t now) {
+  close_due_connections(now);
   if (now >= next_expiry_check_ns_) {
     next_expiry_check_ns_ = now + kExpiryCheckNs;
     check_liveness(now);

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -141,6 +142,8 @@ class Broker {
   void refuse_rate_limited(Session& session, const wire::FrameView& frame);
   void refuse_cooling(const Peer& peer, CoolDowns::Entry& cooling);
   void cut_off(Session& session);
+  /// Shuts the TCP connections of cut-off sessions whose notice has had time to leave.
+  void close_due_connections(std::int64_t now);
   bool read_label(Session& session, const wire::Envelope& envelope, Ids ids,
                   policy::Classification& classification);
 
@@ -240,6 +243,14 @@ class Broker {
   std::vector<std::string_view> label_nations_;
   fmt::memory_buffer reason_;  // the reason of the refusal being answered
   CoolDowns cool_downs_;       // systems cut off for flooding (ingest.cpp)
+  // Connections of cut-off sessions, to be shut down when due (oldest first).
+  struct Closing {
+    std::string routing_id;
+    std::string system_id;  // for the log
+    ConnectionMonitor::RemoteEnd remote;
+    std::int64_t due_ns;
+  };
+  std::deque<Closing> closing_;
 };
 
 }  // namespace enlace::broker

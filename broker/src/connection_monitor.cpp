@@ -1,5 +1,7 @@
 #include "connection_monitor.hpp"
 
+#include <sys/socket.h>
+
 #include <cstring>
 #include <stdexcept>
 
@@ -84,6 +86,27 @@ void ConnectionMonitor::detach(Connection& connection) noexcept {
   if (*link != nullptr) *link = connection.next_on_fd;
   connection.fd = -1;
   connection.next_on_fd = nullptr;
+}
+
+std::optional<ConnectionMonitor::RemoteEnd> ConnectionMonitor::remote_end(int fd) {
+  RemoteEnd remote;
+  remote.length = sizeof(remote.address);
+  if (fd < 0 ||
+      ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote.address), &remote.length) != 0)
+    return std::nullopt;
+  return remote;
+}
+
+bool ConnectionMonitor::shut_down(const Connection& connection, const RemoteEnd& remote) const {
+  const int fd = connection.fd;
+  if (fd < 0 || static_cast<std::size_t>(fd) >= descriptors_.size() || !descriptors_[fd].open)
+    return false;
+  const auto now = remote_end(fd);
+  if (!now || now->length != remote.length ||
+      std::memcmp(&now->address, &remote.address, remote.length) != 0) {
+    return false;
+  }
+  return ::shutdown(fd, SHUT_RDWR) == 0;
 }
 
 }  // namespace enlace::broker

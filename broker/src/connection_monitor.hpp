@@ -31,11 +31,21 @@
 // released earlier still by its first send (ZeroMQ answers EHOSTUNREACH for a peer that is
 // gone), or by the broker's liveness probe.
 //
+// A ROUTER cannot close one peer's connection either. The broker does it for a peer it cut
+// off (docs/protocol.md 8.2) with shutdown(2) on the descriptor, which libzmq then sees end
+// as if the network had dropped it: it closes the descriptor itself and reports
+// DISCONNECTED. The descriptor is never closed here (libzmq owns it). Because the number
+// may have been reused between the decision and the call, shut_down() first checks that
+// the descriptor is still open here and still leads to the remote end it had when the
+// decision was taken.
+//
 // Runs on the broker's routing thread, like everything it touches.
 #pragma once
 
+#include <sys/socket.h>
 #include <zmq.hpp>
 
+#include <optional>
 #include <vector>
 
 namespace enlace::broker {
@@ -66,6 +76,18 @@ class ConnectionMonitor {
   bool attach(Connection& connection, int fd);
   /// Unties a connection that is being released for another reason.
   void detach(Connection& connection) noexcept;
+
+  /// The remote address and port of a TCP descriptor (getpeername), which names its
+  /// connection where the number alone does not.
+  struct RemoteEnd {
+    sockaddr_storage address{};
+    socklen_t length = 0;
+  };
+  static std::optional<RemoteEnd> remote_end(int fd);
+  /// Shuts down both directions of `connection`'s TCP connection if its descriptor is open
+  /// and still leads to `remote`. Returns whether it did; call drain() first, so that a
+  /// connection that already ended is known.
+  bool shut_down(const Connection& connection, const RemoteEnd& remote) const;
 
  private:
   struct Descriptor {

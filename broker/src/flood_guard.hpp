@@ -2,9 +2,10 @@
 // client that keeps sending what the broker refuses (a rate-limited flood, a stream of
 // denied or malformed frames) still costs decryption and a little routing-thread time per
 // frame, and other clients' latency pays for it. So the broker watches each session's
-// refusals second by second; a session that has been refused more than it was served, at
-// a rate worth stopping, for kFloodSeconds whole seconds in a row is closed with
-// Error{rate_limited}, and its system may not open a new session for kCoolDownNs.
+// refusals quarter-second by quarter-second; a session that has been refused more than it
+// was served, at a rate worth stopping, for kFloodWindows whole windows in a row (one
+// second) is closed with Error{rate_limited}, its connection is shut, and its system may
+// not connect again for kCoolDownNs.
 //
 // Both classes run on the routing thread only, and take the time as an argument
 // (monotonic nanoseconds), so tests drive them without a clock.
@@ -19,17 +20,21 @@
 
 namespace enlace::broker {
 
-/// One session's refusals, judged per one-second window. Two increments and a comparison
-/// per frame; no allocation.
+/// One session's refusals, judged per quarter-second window. Two increments and a
+/// comparison per frame; no allocation.
 class FloodGuard {
  public:
-  static constexpr std::int64_t kWindowNs = 1'000'000'000;
-  /// A window floods when it holds at least this many refusals, and more refusals than
-  /// accepted publishes. Below it, refusing costs the broker too little to act on (a
-  /// client slightly over its rate, or with a bug, is refused and stays connected).
-  static constexpr std::uint32_t kMinRefusals = 1000;
-  /// Consecutive flooding windows after which the session is cut off.
-  static constexpr int kFloodSeconds = 3;
+  static constexpr std::int64_t kWindowNs = 250'000'000;
+  /// A window floods when it holds at least this many refusals (1,000 a second), and more
+  /// refusals than accepted publishes. Below it, refusing costs the broker too little to
+  /// act on (a client slightly over its rate, or with a bug, is refused and stays
+  /// connected).
+  static constexpr std::uint32_t kMinRefusals = 250;
+  /// Consecutive flooding windows after which the session is cut off: one second. Short,
+  /// because every flooding window costs the other clients latency; long enough that a
+  /// client that backs off at its first rate_limited answer is never cut off.
+  static constexpr int kFloodWindows = 4;
+  static constexpr std::int64_t kFloodNs = kFloodWindows * kWindowNs;
 
   void accepted(std::int64_t now_ns) noexcept {
     roll(now_ns);
@@ -39,10 +44,8 @@ class FloodGuard {
     roll(now_ns);
     ++refused_;
   }
-  /// Whether the session has flooded for kFloodSeconds whole windows: close it.
-  bool tripped() const noexcept { return flooding_windows_ >= kFloodSeconds; }
-  /// Refusals in the current window (for the log line of a cut-off).
-  std::uint32_t refused_in_window() const noexcept { return refused_; }
+  /// Whether the session has flooded for kFloodWindows whole windows: close it.
+  bool tripped() const noexcept { return flooding_windows_ >= kFloodWindows; }
 
  private:
   void roll(std::int64_t now_ns) noexcept {

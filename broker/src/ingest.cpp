@@ -24,6 +24,11 @@ constexpr std::size_t kPassInputBytes = 512 * 1024;
 
 constexpr std::size_t kMaxLabelNations = policy::kMaxNations;
 
+// How long a cut-off connection stays open for its notice to leave: ZeroMQ's I/O thread
+// writes what the routing thread handed it within microseconds, unless the peer's TCP
+// window is full, which for a flooder that no longer reads is no loss.
+constexpr std::int64_t kCutOffCloseDelayNs = 100'000'000;
+
 // Bytes of a peer's text a reason quotes at most (docs/protocol.md 8.4).
 constexpr std::size_t kQuotedBytes = 80;
 
@@ -205,9 +210,13 @@ void Broker::refuse_rate_limited(Session& session, const wire::FrameView& frame)
   // With ack_requested the publisher waits for this answer; else it spends the budget.
   const bool awaited = (frame.flags & wire::flag::ack_requested) != 0;
   if (!answerable(&session, session.routing_id, Errc::rate_limited, {0, nullptr, awaited})) return;
-  // Answered: now the body is worth verifying, so that the Error names the envelope.
-  const wire::Uuid* id =
-      wire::verify_body(frame) == Errc::ok ? wire::envelope_of(frame)->id() : nullptr;
+  // Answered: now the body is worth verifying, so that the Error names the envelope. One
+  // that fails is refused for that instead: rate_limited without ids means a cut-off.
+  if (const Errc code = wire::verify_body(frame); code != Errc::ok) {
+    answer(&session, session.routing_id, code, {}, "{}", fmt::make_format_args(codec_reason(code)));
+    return;
+  }
+  const wire::Uuid* id = wire::envelope_of(frame)->id();
   const double rate = session.system->rate_per_second;
   answer(&session, session.routing_id, Errc::rate_limited, {0, id, awaited},
          "system '{}' exceeds its rate of {} messages/s",
@@ -261,13 +270,25 @@ void Broker::cut_off(Session& session) {
   ++metrics_.sessions_cut_off;
   const std::string system_id = session.system_id;
   const std::string routing_id = session.routing_id;
-  constexpr auto kSeconds = FloodGuard::kFloodSeconds;
+  constexpr double kSeconds = static_cast<double>(FloodGuard::kFloodNs) / 1e9;
   constexpr auto kCoolDownSeconds = CoolDowns::kCoolDownNs / 1'000'000'000;
   log::warn(
-      "system '{}' cut off: session {} was refused more than it was served for {} s "
-      "({} refusals in the last second); its Hello is refused for {} s",
-      system_id, session.session_id, kSeconds, session.flood.refused_in_window(), kCoolDownSeconds);
+      "system '{}' cut off: session {} was refused more than it was served, {} times a second "
+      "or more, for {} s; its connection closes and it may not connect for {} s",
+      system_id, session.session_id,
+      FloodGuard::kMinRefusals * (1'000'000'000 / FloodGuard::kWindowNs), kSeconds,
+      kCoolDownSeconds);
   cool_downs_.start(system_id, session.last_activity_ns);
+  // The connection is shut down shortly after the notice below was handed to ZeroMQ, so
+  // that the notice most likely leaves first; the flooder's reconnections then fail their
+  // handshake until the cool-down ends (zap_handler.hpp), and its frames stop costing
+  // decryption.
+  if (const Connection* connection = session.connection) {
+    if (const auto remote = ConnectionMonitor::remote_end(connection->fd)) {
+      closing_.push_back(
+          {routing_id, system_id, *remote, session.last_activity_ns + kCutOffCloseDelayNs});
+    }
+  }
   close_session(session, "cut off for flooding");
   // Sent after closing, at once and whatever the error budget: a session's queue goes
   // with it, and this is the one notice the client gets.
@@ -275,8 +296,8 @@ void Broker::cut_off(Session& session) {
   ++metrics_.errors_sent;
   reason_.clear();
   fmt::format_to(std::back_inserter(reason_),
-                 "session cut off: refused more than served for {} s; system '{}' may open a "
-                 "new session in {} s",
+                 "session cut off: refused more than served for {} s; the connection closes, "
+                 "and system '{}' may connect again in {} s",
                  kSeconds, system_id, kCoolDownSeconds);
   protocol::build_error(control_fbb_, Errc::rate_limited, {reason_.data(), reason_.size()}, 0,
                         nullptr);

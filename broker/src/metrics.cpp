@@ -7,9 +7,11 @@ namespace enlace::broker {
 std::string Metrics::to_json(const policy::Policy& policy, std::string_view broker_id) const {
   std::string out = fmt::format(
       "{{\"broker_id\":\"{}\",\"policy_version\":\"{}\",\"auth_accepted\":{},\"auth_refused\":{},"
-      "\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_open\":{},"
+      "\"auth_refused_cooling\":{},\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_open\":"
+      "{},"
       "\"sessions_revoked\":{},\"sessions_expired\":{},\"sessions_released\":{},"
-      "\"sessions_closed_unread\":{},\"sessions_cut_off\":{},\"connections_open\":{},"
+      "\"sessions_closed_unread\":{},\"sessions_cut_off\":{},\"connections_closed\":{},"
+      "\"connections_open\":{},"
       "\"subscriptions\":{},\"hellos_after_disconnect\":{},\"liveness_pings\":{},"
       "\"frames_in\":{},\"bytes_in\":{},\"batches_in\":{},"
       "\"frames_out\":{},\"batches_out\":{},\"published\":{},\"deliveries\":{},"
@@ -17,13 +19,13 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       "\"drop_notices\":{},\"dropped_gone\":{},\"control_dropped\":{},"
       "\"denied_by_audience\":{},\"errors_sent\":{},\"errors_suppressed\":{},"
       "\"policy_reloads\":{},\"policy_reload_failures\":{}",
-      broker_id, policy.digest(), auth_accepted, auth_refused, sessions_opened, sessions_closed,
-      sessions_open, sessions_revoked, sessions_expired, sessions_released, sessions_closed_unread,
-      sessions_cut_off, connections_open, subscriptions, hellos_after_disconnect, liveness_pings,
-      frames_in, bytes_in, batches_in, frames_out, batches_out, published, deliveries,
-      dropped_slow_consumer, dropped_slow_consumer_bytes, drop_notices, dropped_gone,
-      control_dropped, denied_by_audience, errors_sent, errors_suppressed, policy_reloads,
-      policy_reload_failures);
+      broker_id, policy.digest(), auth_accepted, auth_refused, auth_refused_cooling,
+      sessions_opened, sessions_closed, sessions_open, sessions_revoked, sessions_expired,
+      sessions_released, sessions_closed_unread, sessions_cut_off, connections_closed,
+      connections_open, subscriptions, hellos_after_disconnect, liveness_pings, frames_in, bytes_in,
+      batches_in, frames_out, batches_out, published, deliveries, dropped_slow_consumer,
+      dropped_slow_consumer_bytes, drop_notices, dropped_gone, control_dropped, denied_by_audience,
+      errors_sent, errors_suppressed, policy_reloads, policy_reload_failures);
 
   out += ",\"refusals\":{";
   bool first = true;

@@ -12,8 +12,9 @@
 namespace enlace::broker {
 
 struct Metrics {
-  std::uint64_t auth_accepted = 0;  // ZAP: key known, handshake allowed
-  std::uint64_t auth_refused = 0;   // ZAP: unknown or revoked key
+  std::uint64_t auth_accepted = 0;         // ZAP: key known, handshake allowed
+  std::uint64_t auth_refused = 0;          // ZAP: unknown or revoked key
+  std::uint64_t auth_refused_cooling = 0;  // ZAP: system cut off, in its cool-down (300)
   std::uint64_t sessions_opened = 0;
   std::uint64_t sessions_closed = 0;          // every session that ended, whatever the reason
   std::uint64_t sessions_open = 0;            // gauge: sessions open now
@@ -26,6 +27,7 @@ struct Metrics {
   std::uint64_t hellos_after_disconnect = 0;  // Hellos read after their connection ended
   std::uint64_t liveness_pings = 0;           // Pings the broker sent to silent sessions
   std::uint64_t sessions_cut_off = 0;         // closed for sustained refusals (flooding)
+  std::uint64_t connections_closed = 0;       // TCP connections the broker shut (cut-offs)
   std::uint64_t frames_in = 0;
   std::uint64_t bytes_in = 0;
   std::uint64_t batches_in = 0;

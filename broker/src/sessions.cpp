@@ -150,6 +150,20 @@ void Broker::release_connection(Connection& connection, const char* why) {
   connections_.erase(routing_id);
 }
 
+void Broker::close_due_connections(std::int64_t now) {
+  if (closing_.empty() || closing_.front().due_ns > now) return;
+  handle_connection_events();  // a connection that ended meanwhile is not shut again
+  while (!closing_.empty() && closing_.front().due_ns <= now) {
+    const Closing& closing = closing_.front();
+    const Connection* connection = find_connection(closing.routing_id);
+    if (connection != nullptr && monitor_->shut_down(*connection, closing.remote)) {
+      ++metrics_.connections_closed;
+      log::info("cut-off system '{}': its connection closed", closing.system_id);
+    }
+    closing_.pop_front();
+  }
+}
+
 void Broker::handle_connection_events() {
   monitor_->drain(departed_);
   for (Connection* connection : departed_) release_connection(*connection, "connection closed");

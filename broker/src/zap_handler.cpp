@@ -39,7 +39,8 @@ ZapHandler::ZapHandler(zmq::context_t& context) : socket_(context, zmq::socket_t
   socket_.bind(kZapEndpoint);
 }
 
-std::optional<ZapDecision> ZapHandler::handle(const policy::Policy& policy) {
+std::optional<ZapDecision> ZapHandler::handle(const policy::Policy& policy, CoolDowns& cool_downs,
+                                              std::int64_t now_ns) {
   std::vector<zmq::message_t> frames;
   while (true) {
     zmq::message_t frame;
@@ -69,8 +70,13 @@ std::optional<ZapDecision> ZapHandler::handle(const policy::Policy& policy) {
     reply(socket_, request_id, "400", "unknown or revoked key", "");
     return decision;
   }
-  decision.accepted = true;
   decision.system_id = system->id;
+  if (const CoolDowns::Entry* cooling = cool_downs.find(system->id, now_ns)) {
+    decision.cooling_seconds = (cooling->until_ns - now_ns) / 1'000'000'000 + 1;
+    reply(socket_, request_id, "400", "cut off for flooding", "");
+    return decision;
+  }
+  decision.accepted = true;
   reply(socket_, request_id, "200", "OK", system->id,
         property(kZapKeyProperty, decision.public_key));
   return decision;

@@ -125,6 +125,10 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   bool send_control(flatbuffers::FlatBufferBuilder & fbb);
   void flush_outbox();
   void reconnect(ErrorInfo why);
+  /// After a refused handshake (libzmq does not retry one) or a session the broker ended
+  /// for good: a fresh socket in options_.reconnect_max, so that a key registered again or
+  /// a cool-down that ended is noticed.
+  void retry_later(std::int64_t now);
   void set_state(ConnectionState state, ErrorInfo error);
   void report_error(const ErrorInfo& error);
   /// Runs a user callback with the socket given up (see the top of this file).
@@ -153,6 +157,8 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   std::unique_ptr<zmq::socket_t> monitor_;
   std::string monitor_endpoint_;
   std::uint64_t sockets_opened_ = 0;  // names each socket's monitor endpoint
+  std::int64_t reopen_due_ns_ = 0;    // retry_later(): when to open a fresh socket; 0: never
+  bool cut_off_ = false;              // the broker cut the session off; until a Welcome
   protocol::LinkSession link_;
   detail::RequestWaiters waiters_;
   detail::SubscriptionTable subscriptions_;

@@ -81,6 +81,7 @@ void Client::Impl::loop() {
       }
     }
     const std::uint64_t sends_before = send_attempts_;
+    const std::uint64_t sockets_before = sockets_opened_;
     // The socket's descriptor is armed (it will signal the next change) after a receive
     // that found nothing, until the socket is used again.
     bool armed = true;
@@ -92,6 +93,13 @@ void Client::Impl::loop() {
       }
       if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
       handle_inbound(message);
+    }
+    if (sockets_opened_ != sockets_before) {
+      // A frame ended the connection (revoked, cut off) and a fresh socket replaced it:
+      // its descriptors have not signalled anything yet, so look at both at once.
+      socket_ready = monitor_ready = true;
+      socket_lock_.unlock();
+      continue;
     }
     run_commands();
     // End of the pass: whatever accumulated goes out now, batched if there is more than
@@ -114,6 +122,17 @@ void Client::Impl::loop() {
         break;
       case protocol::LinkSession::Due::nothing:
         break;
+    }
+    if (reopen_due_ns_ != 0) {
+      if (now >= reopen_due_ns_) {
+        reopen_due_ns_ = 0;
+        close_socket();
+        open_socket();
+        socket_ready = monitor_ready = true;
+        socket_lock_.unlock();
+        continue;
+      }
+      timeout_ms = std::min<long>(timeout_ms, (reopen_due_ns_ - now) / 1'000'000 + 1);
     }
     if (link_.phase() != protocol::LinkSession::Phase::disconnected) {
       timeout_ms = std::min<long>(timeout_ms, link_.until_next_timer(now) / 1'000'000 + 1);
@@ -185,6 +204,10 @@ void Client::Impl::close_socket() {
   waiters_.connection_lost();
 }
 
+void Client::Impl::retry_later(std::int64_t now) {
+  reopen_due_ns_ = now + nanoseconds(options_.reconnect_max);
+}
+
 void Client::Impl::reconnect(ErrorInfo why) {
   counters_.reconnects.fetch_add(1);
   set_state(ConnectionState::reconnecting, std::move(why));
@@ -215,11 +238,24 @@ bool Client::Impl::handle_monitor_event() {
       }
       break;
     case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+      // libzmq gives up on a connection whose handshake was refused: retry_later().
+      retry_later(protocol::monotonic_ns());
+      if (cut_off_) {
+        // The broker refuses the system's handshakes while its cool-down lasts
+        // (docs/protocol.md 8.2); the refusal does not say so, the notice before it did.
+        set_state(ConnectionState::reconnecting,
+                  {Errc::rate_limited,
+                   "the broker refuses this system for now (cut off for "
+                   "flooding); retrying every " +
+                       std::to_string(options_.reconnect_max.count()) + " ms"});
+        break;
+      }
       set_state(ConnectionState::auth_failed,
                 {Errc::authentication_failed,
                  "the broker refused this system's key (unknown or revoked)"});
       break;
     default:
+      retry_later(protocol::monotonic_ns());
       set_state(ConnectionState::auth_failed,
                 {Errc::authentication_failed, "CURVE handshake with " + options_.endpoint +
                                                   " failed (wrong broker public key?)"});
@@ -314,6 +350,7 @@ void Client::Impl::handle_control(const wire::ControlFrame& control) {
 }
 
 void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
+  cut_off_ = false;
   if (link_.welcomed(welcome, protocol::monotonic_ns()) != Errc::ok) {
     set_state(ConnectionState::auth_failed,
               {Errc::unsupported_version,
@@ -386,10 +423,19 @@ void Client::Impl::handle_error(const wire::Error& frame) {
   }
   if (frame.message_id() != nullptr && acks_.complete(*frame.message_id(), error)) return;
   if (error.code == Errc::revoked) {
-    // The session is over and the broker cannot close our connection (a ROUTER cannot
-    // drop one peer): close it ourselves. The next handshake meets the ZAP refusal
-    // (auth_failed), and retrying goes on, should the key be reinstated.
+    // The session is over and the broker does not close our connection: close it
+    // ourselves. The fresh socket's handshake fails (auth_failed) until the key is
+    // registered again; retry_later() keeps trying.
     set_state(ConnectionState::auth_failed, error);
+    close_socket();
+    open_socket();
+  } else if (error.code == Errc::rate_limited && frame.request_id() == 0 &&
+             frame.message_id() == nullptr) {
+    // The session was cut off for flooding (docs/protocol.md 8.2): nothing more is sent
+    // on this connection, which the broker closes. Its handshakes fail while the
+    // cool-down lasts; retry_later() keeps trying.
+    cut_off_ = true;
+    set_state(ConnectionState::reconnecting, error);
     close_socket();
     open_socket();
   } else if (link_.phase() == protocol::LinkSession::Phase::awaiting_welcome &&
@@ -569,7 +615,8 @@ void Client::Impl::flush_outbox() {
 void Client::Impl::set_state(ConnectionState state, ErrorInfo error) {
   {
     std::lock_guard lock(mutex_);
-    if (state_ == state && error.code == last_error_.code) return;
+    if (state_ == state && error.code == last_error_.code && error.reason == last_error_.reason)
+      return;
     state_ = state;
     if (error.code != Errc::ok) last_error_ = error;
   }

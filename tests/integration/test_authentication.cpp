@@ -49,6 +49,27 @@ TEST_CASE("a revoked system's key is refused at the handshake", "[integration][a
   CHECK(session.code() == Errc::authentication_failed);
 }
 
+TEST_CASE("a client refused at the handshake keeps trying, and connects once its key is registered",
+          "[integration][auth]") {
+  TestCoalition coalition;
+  const auto& radar = coalition.add("col-new-radar", "COL", "sensor");
+  coalition.revoked.push_back("col-new-radar");
+  BrokerProcess broker(coalition);
+
+  ClientOptions options = broker.options_for(radar);
+  options.reconnect_max = std::chrono::milliseconds(200);
+  Client client(options);
+  const auto refused = client.wait_connected(10s);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.code() == Errc::authentication_failed);
+
+  // libzmq does not retry a refused handshake; the client opens a fresh connection.
+  coalition.revoked.clear();
+  broker.reload(coalition);
+  CHECK(eventually([&] { return client.state() == ConnectionState::connected; }));
+  CHECK(client.session().system == "col-new-radar");
+}
+
 TEST_CASE("a client that trusts the wrong broker key never gets a session", "[integration][auth]") {
   TestCoalition coalition;
   const auto& cp = coalition.add("col-cp", "COL", "command_post");

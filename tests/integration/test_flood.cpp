@@ -1,12 +1,14 @@
 // A sustained abuser is cut off (docs/protocol.md 8.2): a session refused more than it is
-// served, at a rate worth stopping, for three seconds in a row is closed with
-// Error{rate_limited}, and its system's Hello is refused for a cool-down. Everyone else is
-// served throughout. No timing is asserted: the test floods until the broker's notice
+// served, at a rate worth stopping, for a second is closed with Error{rate_limited}, its
+// connection is shut, and its system's handshakes are refused for a cool-down. Everyone
+// else is served throughout. No timing is asserted: the test floods until the broker's notice
 // arrives (within a generous deadline), then checks what follows by markers.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 
 #include "broker_process.hpp"
 #include "raw_peer.hpp"
@@ -77,22 +79,22 @@ TEST_CASE("a sustained flooder is cut off and its system refused new sessions fo
   CHECK(raw::has_error(during, Errc::rate_limited));
   CHECK(during.size() < 1000);
 
-  // One flood, then everything that follows it, in order.
-  // The session is over: a request gets hello_required.
-  flooder.send(raw::subscribe(9, "text.>"));
-  auto answers = flooder.until([](const raw::Answer& a) { return a.request_id == 9; });
-  REQUIRE_FALSE(answers.empty());
-  CHECK(answers.back().code == Errc::hello_required);
-
-  // The system's Hello is refused with rate_limited during the cool-down.
-  flooder.send(raw::hello());
-  answers = flooder.until([](const raw::Answer& a) {
-    return a.type == wire::Control::Welcome ||
-           (a.type == wire::Control::Error && a.code == Errc::rate_limited);
-  });
-  REQUIRE_FALSE(answers.empty());
-  CHECK(answers.back().type == wire::Control::Error);
-  CHECK_THAT(answers.back().reason, Catch::Contains("may open a new session in"));
+  // The broker shuts the connection, and refuses the system's handshakes for the
+  // cool-down: a new client with its key is denied.
+  const auto metrics = broker.directory() / "metrics.json";
+  CHECK(eventually(
+      [&] { return read_file(metrics).find("\"connections_closed\":1,") != std::string::npos; }));
+  Client again(broker.options_for(coalition["col-flood"]));
+  const auto refused = again.wait_connected(10s);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == Errc::authentication_failed);
+  CHECK(eventually([&] {
+    const std::string m = read_file(metrics);
+    return !m.empty() && m.find("\"auth_refused_cooling\":0,") == std::string::npos;
+  }));
+  // Another system of the same nation connects meanwhile: allowed.
+  Client other(broker.options_for(coalition["col-cp"]));
+  CHECK(other.wait_connected(10s).ok());
 
   // Everyone else is served; nothing of the flood was delivered.
   REQUIRE(publish_text(bystander, "text.COL.after-flood", "still here", {"ECU"}).ok());
@@ -100,8 +102,46 @@ TEST_CASE("a sustained flooder is cut off and its system refused new sessions fo
   CHECK_FALSE(inbox.has_topic("text.COL.x"));
 
   // The cut-off is counted and logged once.
-  const auto metrics = broker.directory() / "metrics.json";
   CHECK(eventually(
       [&] { return read_file(metrics).find("\"sessions_cut_off\":1,") != std::string::npos; }));
   CHECK(count_of(read_file(broker.directory() / "broker.log"), "cut off: session") == 1);
+}
+
+TEST_CASE("an SDK client cut off for flooding stops, and says why while its handshakes are refused",
+          "[integration][ingest][flood]") {
+  TestCoalition coalition;
+  coalition.edits = {{"default_rate = 100000", "default_rate = 10"},
+                     {"default_burst = 100000", "default_burst = 10"}};
+  coalition.add("col-flood", "COL", "command_post");
+  BrokerProcess broker(coalition);
+  std::mutex mutex;
+  std::vector<ErrorInfo> states;
+  ClientOptions options = broker.options_for(coalition["col-flood"]);
+  options.reconnect_max = std::chrono::milliseconds(200);
+  options.on_state = [&](ConnectionState, const ErrorInfo& why) {
+    std::lock_guard lock(mutex);
+    states.push_back(why);
+  };
+  Client flooder(options);
+  REQUIRE(flooder.wait_connected(10s).ok());
+  const auto saw = [&](const std::string& what) {
+    std::lock_guard lock(mutex);
+    return std::any_of(states.begin(), states.end(), [&](const ErrorInfo& e) {
+      return e.code == Errc::rate_limited && e.reason.find(what) != std::string::npos;
+    });
+  };
+
+  // As fast as it can, far over its rate of 10 a second, until the broker cuts it off.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!saw("session cut off") && std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 1000; ++i) {
+      (void)flooder.publish("text.COL.x", [](flatbuffers::FlatBufferBuilder& fbb) {
+        return wire::CreateTextDirect(fbb, "flood");
+      });
+    }
+  }
+  REQUIRE(saw("session cut off"));
+  // Its fresh connections are refused during the cool-down, and the client says why.
+  CHECK(eventually([&] { return saw("refuses this system for now"); }));
+  CHECK(flooder.state() == ConnectionState::reconnecting);
 }

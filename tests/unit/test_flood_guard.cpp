@@ -10,38 +10,41 @@ using enlace::broker::FloodGuard;
 namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
+constexpr std::int64_t kWindow = FloodGuard::kWindowNs;
 constexpr std::int64_t kStart = 5 * kSecond;
+constexpr int kFlood = 5 * static_cast<int>(FloodGuard::kMinRefusals);  // refusals a window
 
-/// Feeds `seconds` whole seconds of `refused` refusals and `accepted` accepted publishes a
-/// second, spread evenly, starting at `from`; returns the time after them.
-std::int64_t feed(FloodGuard& guard, std::int64_t from, int seconds, int refused, int accepted) {
-  const int per_second = refused + accepted;
-  for (int s = 0; s < seconds; ++s) {
-    for (int i = 0; i < per_second; ++i) {
-      const std::int64_t at = from + s * kSecond + kSecond * i / per_second;
-      if (i % per_second < refused) {
+/// Feeds `windows` whole windows of `refused` refusals and `accepted` accepted publishes
+/// each, spread evenly, starting at `from`; returns the time after them.
+std::int64_t feed(FloodGuard& guard, std::int64_t from, int windows, int refused, int accepted) {
+  const int per_window = refused + accepted;
+  for (int w = 0; w < windows; ++w) {
+    for (int i = 0; i < per_window; ++i) {
+      const std::int64_t at = from + w * kWindow + kWindow * i / per_window;
+      if (i < refused) {
         guard.refused(at);
       } else {
         guard.accepted(at);
       }
     }
   }
-  return from + seconds * kSecond;
+  return from + windows * kWindow;
 }
 
 }  // namespace
 
-TEST_CASE("three whole seconds of refusals above the threshold trip the guard", "[flood]") {
+TEST_CASE("one second of refusals above the threshold trips the guard", "[flood]") {
+  STATIC_REQUIRE(FloodGuard::kFloodNs == kSecond);
   FloodGuard guard;
-  std::int64_t t = feed(guard, kStart, 3, 5000, 10);
-  CHECK_FALSE(guard.tripped());  // the third window ends with the next frame
+  std::int64_t t = feed(guard, kStart, FloodGuard::kFloodWindows, kFlood, 10);
+  CHECK_FALSE(guard.tripped());  // the last window ends with the next frame
   guard.refused(t);
   CHECK(guard.tripped());
 }
 
-TEST_CASE("two flooding seconds are not enough", "[flood]") {
+TEST_CASE("flooding windows fewer than the run are not enough", "[flood]") {
   FloodGuard guard;
-  const std::int64_t t = feed(guard, kStart, 2, 5000, 10);
+  const std::int64_t t = feed(guard, kStart, FloodGuard::kFloodWindows - 1, kFlood, 10);
   guard.refused(t);
   CHECK_FALSE(guard.tripped());
 }
@@ -49,35 +52,37 @@ TEST_CASE("two flooding seconds are not enough", "[flood]") {
 TEST_CASE("refusals below the threshold never trip the guard", "[flood]") {
   FloodGuard guard;
   const int below = static_cast<int>(FloodGuard::kMinRefusals) - 1;
-  const std::int64_t t = feed(guard, kStart, 30, below, 0);
+  const std::int64_t t = feed(guard, kStart, 120, below, 0);
   guard.refused(t);
   CHECK_FALSE(guard.tripped());
 }
 
 TEST_CASE("a session served as much as it is refused is not flooding", "[flood]") {
   FloodGuard guard;
-  const std::int64_t t = feed(guard, kStart, 30, 3000, 3000);
+  const std::int64_t t = feed(guard, kStart, 120, kFlood, kFlood);
   guard.accepted(t);
   CHECK_FALSE(guard.tripped());
 }
 
-TEST_CASE("a quiet second breaks a run of flooding seconds", "[flood]") {
+TEST_CASE("a quiet window breaks a run of flooding windows", "[flood]") {
   FloodGuard guard;
-  std::int64_t t = feed(guard, kStart, 2, 5000, 0);
-  t += kSecond;  // nothing at all for a second
-  t = feed(guard, t, 2, 5000, 0);
+  const int almost = FloodGuard::kFloodWindows - 1;
+  std::int64_t t = feed(guard, kStart, almost, kFlood, 0);
+  t += kWindow;  // nothing at all for a window
+  t = feed(guard, t, almost, kFlood, 0);
   guard.refused(t);
   CHECK_FALSE(guard.tripped());
-  t = feed(guard, t, 1, 5000, 0);
+  t = feed(guard, t, 1, kFlood, 0);
   guard.refused(t);
   CHECK(guard.tripped());
 }
 
-TEST_CASE("a second mostly served breaks a run of flooding seconds", "[flood]") {
+TEST_CASE("a window mostly served breaks a run of flooding windows", "[flood]") {
   FloodGuard guard;
-  std::int64_t t = feed(guard, kStart, 2, 5000, 0);
-  t = feed(guard, t, 1, 2000, 2500);
-  t = feed(guard, t, 2, 5000, 0);
+  const int almost = FloodGuard::kFloodWindows - 1;
+  std::int64_t t = feed(guard, kStart, almost, kFlood, 0);
+  t = feed(guard, t, 1, kFlood / 2, kFlood);
+  t = feed(guard, t, almost, kFlood, 0);
   guard.refused(t);
   CHECK_FALSE(guard.tripped());
 }
