@@ -57,6 +57,9 @@ void NmeaPipeline::on_nmea(std::size_t source, std::string_view peer, std::strin
   if (!sentence) return reject(source, sentence.reject(), line);
   SourceCounters& counters = counters_[source];
   counters.count_type(sentence->type);
+  // A tag block's time is when the receiving station heard the sentence: it dates the
+  // report better than the moment the line reached the gateway (a relayed or replayed feed).
+  if (tagged->tags && tagged->tags->time_ns) now.utc_ns = *tagged->tags->time_ns;
 
   if (sentence->start == '!') {
     auto fragment = parse_ais_fragment(*sentence);

@@ -68,10 +68,15 @@ bool RadioUnits::merge(UnitState& unit, const RadioSentence& sentence, std::int6
     unit.course_deg = fix.course_deg;
     unit.motion_at_ns = now_steady_ns;
   }
-  if (fix.altitude_msl_m) {
+  if (fix.type == "GGA") {
+    // GGA is the sentence that carries the altitude: an empty field there means the
+    // altitude is unknown now, not that the last one still holds.
     // HAE = height above mean sea level + geoid separation, when the receiver gives both.
-    unit.altitude_above_ellipsoid = fix.geoid_separation_m.has_value();
-    unit.altitude_m = *fix.altitude_msl_m + fix.geoid_separation_m.value_or(0.0);
+    unit.altitude_m.reset();
+    if (fix.altitude_msl_m) {
+      unit.altitude_above_ellipsoid = fix.geoid_separation_m.has_value();
+      unit.altitude_m = *fix.altitude_msl_m + fix.geoid_separation_m.value_or(0.0);
+    }
     unit.altitude_at_ns = now_steady_ns;
   }
   if (now_steady_ns - unit.motion_at_ns > kMergeWindow) {
