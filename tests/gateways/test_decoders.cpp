@@ -137,7 +137,7 @@ TEST_CASE("gpsd JSON: nesting is bounded, other classes are ignored", "[gateways
         1796196600125LL * 1'000'000);
 }
 
-TEST_CASE("SBS: a MSG line needs 22 fields; other kinds are ignored", "[gateways][sbs]") {
+TEST_CASE("SBS: a MSG line needs 22 fields, other kinds are ignored", "[gateways][sbs]") {
   CHECK(sbs::decode_sbs("MSG,3,1,1,4CA2D6,1").reject() == Reject::malformed);
   const auto clk = sbs::decode_sbs("CLK,,,,,,2026/12/02,02:30:10.000,2026/12/02,02:30:10.000");
   REQUIRE(clk);

@@ -70,9 +70,15 @@ Decoded<Tagged> split_tag_block(std::string_view line) noexcept {
     if (key == "c") {
       const auto t = parse_u64(value);
       if (!t) return Reject::bad_tag_block;
-      // Seconds until the year 5138; anything larger is milliseconds.
-      tags.time_ns = *t < 100'000'000'000ULL ? static_cast<std::int64_t>(*t) * 1'000'000'000
-                                             : static_cast<std::int64_t>(*t) * 1'000'000;
+      // Seconds below 10^10 (until the year 2286), milliseconds from 10^11 up to 10^13;
+      // anything else would overflow nanoseconds or is no time at all.
+      if (*t < 10'000'000'000ULL) {
+        tags.time_ns = static_cast<std::int64_t>(*t) * 1'000'000'000;
+      } else if (*t >= 100'000'000'000ULL && *t < 10'000'000'000'000ULL) {
+        tags.time_ns = static_cast<std::int64_t>(*t) * 1'000'000;
+      } else {
+        return Reject::bad_tag_block;
+      }
     } else if (key == "s") {
       tags.source = value;
     } else if (key == "g") {
