@@ -70,11 +70,11 @@ Decoded<Tagged> split_tag_block(std::string_view line) noexcept {
     if (key == "c") {
       const auto t = parse_u64(value);
       if (!t) return Reject::bad_tag_block;
-      // Seconds below 10^10 (until the year 2286), milliseconds from 10^11 up to 10^13;
-      // anything else would overflow nanoseconds or is no time at all.
-      if (*t < 10'000'000'000ULL) {
+      // Seconds below 4 * 10^9 (until the year 2096), milliseconds from 10^11 up to
+      // 4 * 10^12; anything else would overflow nanoseconds or is no time at all.
+      if (*t < 4'000'000'000ULL) {
         tags.time_ns = static_cast<std::int64_t>(*t) * 1'000'000'000;
-      } else if (*t >= 100'000'000'000ULL && *t < 10'000'000'000'000ULL) {
+      } else if (*t >= 100'000'000'000ULL && *t < 4'000'000'000'000ULL) {
         tags.time_ns = static_cast<std::int64_t>(*t) * 1'000'000;
       } else {
         return Reject::bad_tag_block;
