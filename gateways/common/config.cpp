@@ -16,9 +16,12 @@ std::string dotted(std::string_view where, std::string_view key) {
 }
 
 constexpr std::pair<std::string_view, SourceKind> kKinds[] = {
-    {"udp", SourceKind::udp},       {"tcp-client", SourceKind::tcp_client},
-    {"tcp-server", SourceKind::tcp_server}, {"serial", SourceKind::serial},
-    {"gpsd", SourceKind::gpsd},     {"file", SourceKind::file},
+    {"udp", SourceKind::udp},
+    {"tcp-client", SourceKind::tcp_client},
+    {"tcp-server", SourceKind::tcp_server},
+    {"serial", SourceKind::serial},
+    {"gpsd", SourceKind::gpsd},
+    {"file", SourceKind::file},
 };
 
 // A name that can stand as one topic token.
@@ -169,8 +172,8 @@ std::vector<SourceConfig> ConfigReader::sources(std::initializer_list<SourceKind
     const toml::table& t = *items[i];
     const std::string where = fmt::format("sources[{}]", i);
     allow_only(t, where,
-               {"name", "kind", "listen", "connect", "device", "baud", "path", "timing",
-                "receiver", "max_line_bytes", "max_connections"});
+               {"name", "kind", "listen", "connect", "device", "baud", "path", "timing", "receiver",
+                "max_line_bytes", "max_connections"});
     SourceConfig s;
     s.name = required_string(t, where, "name");
     if (!is_token(s.name)) {
@@ -189,7 +192,8 @@ std::vector<SourceConfig> ConfigReader::sources(std::initializer_list<SourceKind
         found = true;
       }
     }
-    if (!found) fail(t.get("kind"), where, "kind", fmt::format("'{}' is not one of {}", kind, names));
+    if (!found)
+      fail(t.get("kind"), where, "kind", fmt::format("'{}' is not one of {}", kind, names));
 
     auto endpoint = [&](std::string_view key, std::optional<std::string> fallback) {
       auto text = string(t, where, key);
@@ -201,12 +205,19 @@ std::vector<SourceConfig> ConfigReader::sources(std::initializer_list<SourceKind
     };
     switch (s.kind) {
       case SourceKind::udp:
-      case SourceKind::tcp_server: s.listen = endpoint("listen", std::nullopt); break;
-      case SourceKind::tcp_client: s.connect = endpoint("connect", std::nullopt); break;
-      case SourceKind::gpsd: s.connect = endpoint("connect", "127.0.0.1:2947"); break;
+      case SourceKind::tcp_server:
+        s.listen = endpoint("listen", std::nullopt);
+        break;
+      case SourceKind::tcp_client:
+        s.connect = endpoint("connect", std::nullopt);
+        break;
+      case SourceKind::gpsd:
+        s.connect = endpoint("connect", "127.0.0.1:2947");
+        break;
       case SourceKind::serial:
         s.device = required_string(t, where, "device");
-        s.baud = static_cast<std::uint32_t>(integer(t, where, "baud", 50, 4'000'000).value_or(4800));
+        s.baud =
+            static_cast<std::uint32_t>(integer(t, where, "baud", 50, 4'000'000).value_or(4800));
         break;
       case SourceKind::file: {
         s.path = required_string(t, where, "path");

@@ -44,13 +44,13 @@ struct Endpoint {
 struct SourceConfig {
   std::string name;
   SourceKind kind = SourceKind::udp;
-  Endpoint listen;          // udp, tcp-server
-  Endpoint connect;         // tcp-client, gpsd
-  std::string device;       // serial
+  Endpoint listen;     // udp, tcp-server
+  Endpoint connect;    // tcp-client, gpsd
+  std::string device;  // serial
   std::uint32_t baud = 4800;
-  std::string path;         // file
-  bool fast = false;        // file: as fast as possible rather than with its own timing
-  std::string receiver;     // topic token naming the receiver; defaults to the name
+  std::string path;      // file
+  bool fast = false;     // file: as fast as possible rather than with its own timing
+  std::string receiver;  // topic token naming the receiver; defaults to the name
   std::size_t max_line_bytes = 1024;
   std::size_t max_connections = 16;  // tcp-server
 };

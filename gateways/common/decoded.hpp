@@ -18,8 +18,8 @@ class [[nodiscard]] Decoded {
   Decoded(Reject reason) : data_(reason) {}  // NOLINT: implicit by design
   /// From anything T is made of, e.g. one alternative of a variant T.
   template <class U>
-    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, Reject>)
-  Decoded(U&& value)  // NOLINT: implicit by design
+  requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, Reject>)
+      Decoded(U&& value)  // NOLINT: implicit by design
       : data_(std::in_place_index<0>, std::forward<U>(value)) {}
 
   bool ok() const noexcept { return data_.index() == 0; }

@@ -40,10 +40,9 @@ void write(Level level, std::string_view message) {
   const auto now = std::chrono::system_clock::now();
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  const std::string line =
-      fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} {}\n",
-                  std::chrono::floor<std::chrono::seconds>(now), ms.count(),
-                  kNames[static_cast<int>(level)], message);
+  const std::string line = fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} {}\n",
+                                       std::chrono::floor<std::chrono::seconds>(now), ms.count(),
+                                       kNames[static_cast<int>(level)], message);
   std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line
 }
 

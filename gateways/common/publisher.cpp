@@ -36,8 +36,8 @@ Result<BusSession> connect_bus(const BusConfig& bus, std::chrono::milliseconds t
     std::lock_guard lock(mutex);
     std::uint64_t held = 0;
     if (limit.allow(held)) {
-      log::warn("bus: broker refused a report: {}: {} ({} more not logged)",
-                to_string(error.code), log::escaped(error.reason), held);
+      log::warn("bus: broker refused a report: {}: {} ({} more not logged)", to_string(error.code),
+                log::escaped(error.reason), held);
     }
   };
   BusSession out;

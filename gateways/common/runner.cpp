@@ -55,9 +55,9 @@ int run_gateway(const RunSettings& settings,
   }
   // A file replayed as fast as possible waits for room in the send queue rather than
   // dropping what it reads; live feeds never wait.
-  auto bus = connect_bus(settings.bus, std::chrono::seconds(30),
-                         fast_replay ? std::chrono::milliseconds(10'000)
-                                     : std::chrono::milliseconds(0));
+  auto bus =
+      connect_bus(settings.bus, std::chrono::seconds(30),
+                  fast_replay ? std::chrono::milliseconds(10'000) : std::chrono::milliseconds(0));
   if (!bus) {
     log::error("bus: cannot connect to {}: {}: {}", log::escaped(settings.bus.broker),
                to_string(bus.error().code), log::escaped(bus.error().reason));

@@ -102,7 +102,9 @@ class StreamReader : public std::enable_shared_from_this<StreamReader<Stream>> {
           }
           self->lines_.feed(
               std::string_view(self->buffer_.data(), n),
-              [&](std::string_view line) { self->callbacks_->on_line(self->index_, self->peer_, line); },
+              [&](std::string_view line) {
+                self->callbacks_->on_line(self->index_, self->peer_, line);
+              },
               [&] { self->callbacks_->on_too_long(self->index_); });
           self->read();
         });
@@ -137,21 +139,23 @@ class TcpClientSource final : public Source, public std::enable_shared_from_this
     if (stopped_) return;
     auto socket = std::make_shared<tcp::socket>(io_);
     const tcp::endpoint remote(resolve_address(config_.connect.host), config_.connect.port);
-    socket->async_connect(remote, [self = shared_from_this(), socket](const asio::error_code& error) {
-      if (self->stopped_) return;
-      if (error) return self->retry(fmt::format("cannot connect: {}", error.message()));
-      self->connected(std::move(*socket));
-    });
+    socket->async_connect(
+        remote, [self = shared_from_this(), socket](const asio::error_code& error) {
+          if (self->stopped_) return;
+          if (error) return self->retry(fmt::format("cannot connect: {}", error.message()));
+          self->connected(std::move(*socket));
+        });
   }
   void connected(tcp::socket socket) {
     backoff_ = 1s;
     const std::string peer = fmt::format("{}:{}", config_.connect.host, config_.connect.port);
     log::info("source {}: connected to {}", config_.name, peer);
-    reader_ = std::make_shared<StreamReader<tcp::socket>>(
-        std::move(socket), index_, peer, config_.max_line_bytes, callbacks_,
-        [weak = weak_from_this()] {
-          if (auto self = weak.lock()) self->retry("connection lost");
-        });
+    reader_ = std::make_shared<StreamReader<tcp::socket>>(std::move(socket), index_, peer,
+                                                          config_.max_line_bytes, callbacks_,
+                                                          [weak = weak_from_this()] {
+                                                            if (auto self = weak.lock())
+                                                              self->retry("connection lost");
+                                                          });
     if (config_.kind == SourceKind::gpsd) {
       // gpsd streams nothing until asked; JSON reports, one object per line.
       static constexpr std::string_view kWatch = "?WATCH={\"enable\":true,\"json\":true};\n";
@@ -201,12 +205,12 @@ class TcpServerSource final : public Source, public std::enable_shared_from_this
 
  private:
   void accept() {
-    acceptor_.async_accept([self = shared_from_this()](const asio::error_code& error,
-                                                       tcp::socket socket) {
-      if (error == asio::error::operation_aborted) return;
-      if (!error) self->accepted(std::move(socket));
-      self->accept();
-    });
+    acceptor_.async_accept(
+        [self = shared_from_this()](const asio::error_code& error, tcp::socket socket) {
+          if (error == asio::error::operation_aborted) return;
+          if (!error) self->accepted(std::move(socket));
+          self->accept();
+        });
   }
   void accepted(tcp::socket socket) {
     asio::error_code ec;
@@ -219,11 +223,12 @@ class TcpServerSource final : public Source, public std::enable_shared_from_this
       return;  // the socket closes as it goes out of scope
     }
     const std::uint64_t id = next_id_++;
-    auto reader = std::make_shared<StreamReader<tcp::socket>>(
-        std::move(socket), index_, peer, config_.max_line_bytes, callbacks_,
-        [weak = weak_from_this(), id] {
-          if (auto self = weak.lock()) self->readers_.erase(id);
-        });
+    auto reader = std::make_shared<StreamReader<tcp::socket>>(std::move(socket), index_, peer,
+                                                              config_.max_line_bytes, callbacks_,
+                                                              [weak = weak_from_this(), id] {
+                                                                if (auto self = weak.lock())
+                                                                  self->readers_.erase(id);
+                                                              });
     readers_.emplace(id, reader);
     reader->start();
   }
@@ -313,7 +318,9 @@ class FileSource final : public Source, public std::enable_shared_from_this<File
                               "cannot open " + config.path);
     }
   }
-  void start() override { asio::post(io_, [self = shared_from_this()] { self->next(); }); }
+  void start() override {
+    asio::post(io_, [self = shared_from_this()] { self->next(); });
+  }
   void stop() override {
     stopped_ = true;
     timer_.cancel();
@@ -341,7 +348,8 @@ class FileSource final : public Source, public std::enable_shared_from_this<File
         view_ = buffered_;
       }
       const std::size_t end = view_.find('\n');
-      const std::string_view piece = end == std::string_view::npos ? view_ : view_.substr(0, end + 1);
+      const std::string_view piece =
+          end == std::string_view::npos ? view_ : view_.substr(0, end + 1);
       lines_.feed(
           piece,
           [&](std::string_view line) {

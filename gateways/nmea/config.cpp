@@ -27,7 +27,8 @@ NmeaConfig load_nmea_config(const std::string& path) {
     in.allow_only(*t, "radio", {"min_interval_s", "stale_s"});
     settings.radio_interval =
         in.seconds(*t, "radio", "min_interval_s", 0, 3600).value_or(settings.radio_interval);
-    settings.stale.radio = in.seconds(*t, "radio", "stale_s", 1, 86400).value_or(settings.stale.radio);
+    settings.stale.radio =
+        in.seconds(*t, "radio", "stale_s", 1, 86400).value_or(settings.stale.radio);
   }
   const auto radios = in.tables(root, "", "radios");
   for (std::size_t i = 0; i < radios.size(); ++i) {
@@ -68,9 +69,9 @@ NmeaConfig load_nmea_config(const std::string& path) {
     settings.reassembly.max_entries = static_cast<std::size_t>(
         in.integer(*t, "ais", "reassembly_max_entries", 1, 65536)
             .value_or(static_cast<std::int64_t>(settings.reassembly.max_entries)));
-    settings.max_vessels = static_cast<std::size_t>(
-        in.integer(*t, "ais", "max_vessels", 1, 10'000'000)
-            .value_or(static_cast<std::int64_t>(settings.max_vessels)));
+    settings.max_vessels =
+        static_cast<std::size_t>(in.integer(*t, "ais", "max_vessels", 1, 10'000'000)
+                                     .value_or(static_cast<std::int64_t>(settings.max_vessels)));
     const auto watch = in.tables(*t, "ais", "watch");
     for (std::size_t i = 0; i < watch.size(); ++i) {
       const toml::table& w = *watch[i];

@@ -19,7 +19,7 @@ float or_nan(const std::optional<double>& value) {
 flatbuffers::Offset<wire::PositionReport> build_position_report(flatbuffers::FlatBufferBuilder& fbb,
                                                                 const UnitState& unit) {
   const wire::GeoPoint point(unit.lat_deg, unit.lon_deg);
-  const auto reference = !unit.altitude_m ? wire::AltitudeReference::Unknown
+  const auto reference = !unit.altitude_m                ? wire::AltitudeReference::Unknown
                          : unit.altitude_above_ellipsoid ? wire::AltitudeReference::Ellipsoid
                                                          : wire::AltitudeReference::MeanSeaLevel;
   const auto position =
@@ -30,8 +30,8 @@ flatbuffers::Offset<wire::PositionReport> build_position_report(flatbuffers::Fla
   wire::UnitStatus status = wire::UnitStatus::Unknown;
   if (unit.speed_mps) {
     motion.emplace(or_nan(unit.course_deg), static_cast<float>(*unit.speed_mps));
-    status = *unit.speed_mps > kHaltedBelowMps ? wire::UnitStatus::Moving
-                                               : wire::UnitStatus::Halted;
+    status =
+        *unit.speed_mps > kHaltedBelowMps ? wire::UnitStatus::Moving : wire::UnitStatus::Halted;
   }
   const RadioSpec& spec = *unit.spec;
   return wire::CreatePositionReportDirect(
@@ -40,20 +40,18 @@ flatbuffers::Offset<wire::PositionReport> build_position_report(flatbuffers::Fla
 }
 
 flatbuffers::Offset<wire::Track> build_vessel_track(flatbuffers::FlatBufferBuilder& fbb,
-                                                    const VesselState& v,
-                                                    std::string_view receiver,
+                                                    const VesselState& v, std::string_view receiver,
                                                     wire::StandardIdentity identity) {
   const std::string track_id = fmt::format("MMSI-{:09}", v.mmsi);
   const std::string mmsi = fmt::format("{:09}", v.mmsi);
   const wire::GeoPoint point(v.lat_deg.value_or(0), v.lon_deg.value_or(0));
   // The accuracy flag says "better than 10 m" (DGPS) or not; taken as a 1-sigma bound.
-  const auto position = wire::CreatePosition(fbb, &point, std::nan(""),
-                                             wire::AltitudeReference::Unknown,
-                                             v.high_accuracy ? 10.0f : kNaN);
+  const auto position = wire::CreatePosition(
+      fbb, &point, std::nan(""), wire::AltitudeReference::Unknown, v.high_accuracy ? 10.0f : kNaN);
   std::optional<wire::Motion> motion;
   if (v.speed_mps) motion.emplace(or_nan(v.course_deg), static_cast<float>(*v.speed_mps));
-  const auto source = wire::CreateSensorRefDirect(fbb, wire::SensorType::Ais,
-                                                  std::string(receiver).c_str());
+  const auto source =
+      wire::CreateSensorRefDirect(fbb, wire::SensorType::Ais, std::string(receiver).c_str());
   const auto info = wire::CreateVesselInfoDirect(
       fbb, v.mmsi, v.imo.value_or(0), v.callsign.empty() ? nullptr : v.callsign.c_str(),
       v.ship_type.value_or(0), v.dimensions.to_bow_m.value_or(0),

@@ -11,8 +11,7 @@
 
 namespace enlace::gateway::nmea {
 
-NmeaPipeline::NmeaPipeline(NmeaSettings settings, std::vector<SourceInfo> sources,
-                           ReportSink& sink)
+NmeaPipeline::NmeaPipeline(NmeaSettings settings, std::vector<SourceInfo> sources, ReportSink& sink)
     : settings_(std::move(settings)),
       sources_(std::move(sources)),
       sink_(sink),
@@ -30,8 +29,8 @@ void NmeaPipeline::reject(std::size_t source, Reject reason, std::string_view li
   if (!settings_.log_rejects) return;
   std::uint64_t held = 0;
   if (!reject_log_.allow(held)) return;
-  log::warn("source {}: {}: '{}' ({} more rejects not logged)",
-            log::escaped(sources_[source].name), to_string(reason), log::escaped(line), held);
+  log::warn("source {}: {}: '{}' ({} more rejects not logged)", log::escaped(sources_[source].name),
+            to_string(reason), log::escaped(line), held);
 }
 
 void NmeaPipeline::on_too_long(std::size_t source) {
@@ -99,10 +98,9 @@ void NmeaPipeline::report_unit(SourceCounters& counters, UnitState& unit, Now no
   topic_ = fmt::format("position.{}.unit.{}", settings_.nation, unit.spec->unit);
   const bool taken =
       sink_.publish(topic_, settings_.stale.radio,
-                    PayloadWriter<wire::PositionReport>(
-                        [&](flatbuffers::FlatBufferBuilder& fbb) {
-                          return build_position_report(fbb, unit);
-                        }));
+                    PayloadWriter<wire::PositionReport>([&](flatbuffers::FlatBufferBuilder& fbb) {
+                      return build_position_report(fbb, unit);
+                    }));
   if (!taken) return counters.count_reject(Reject::publish_failed);
   unit.last_published_ns = now.steady_ns;
   ++counters.published;
@@ -134,9 +132,11 @@ std::chrono::nanoseconds NmeaPipeline::vessel_stale(const VesselState& v) const 
         return settings_.stale.class_a_at_anchor;
       }
       return settings_.stale.class_a_under_way;
-    case ContactClass::class_b: return settings_.stale.class_b;
+    case ContactClass::class_b:
+      return settings_.stale.class_b;
     case ContactClass::base_station:
-    case ContactClass::aid_to_navigation: return settings_.stale.fixed;
+    case ContactClass::aid_to_navigation:
+      return settings_.stale.fixed;
   }
   return settings_.stale.class_a_under_way;
 }
@@ -152,11 +152,11 @@ void NmeaPipeline::report_vessel(std::size_t source, VesselState& vessel, Now no
       watched == settings_.watch.end() ? wire::StandardIdentity::Unknown : watched->second;
   topic_ = fmt::format("track.{}.ais.{}.{:09}", settings_.nation, sources_[source].receiver,
                        vessel.mmsi);
-  const bool taken = sink_.publish(
-      topic_, vessel_stale(vessel),
-      PayloadWriter<wire::Track>([&](flatbuffers::FlatBufferBuilder& fbb) {
-        return build_vessel_track(fbb, vessel, sources_[source].receiver, identity);
-      }));
+  const bool taken =
+      sink_.publish(topic_, vessel_stale(vessel),
+                    PayloadWriter<wire::Track>([&](flatbuffers::FlatBufferBuilder& fbb) {
+                      return build_vessel_track(fbb, vessel, sources_[source].receiver, identity);
+                    }));
   if (!taken) return counters.count_reject(Reject::publish_failed);
   vessel.last_published_ns = now.steady_ns;
   ++counters.published;

@@ -60,9 +60,8 @@ bool RadioUnits::merge(UnitState& unit, const RadioSentence& sentence, std::int6
   unit.lat_deg = fix.lat_deg;
   unit.lon_deg = fix.lon_deg;
   unit.fix_at_ns = now_steady_ns;
-  unit.observed_ns = fix.time_of_day_ns
-                         ? fix_time(unit.date_days, *fix.time_of_day_ns, now_utc_ns)
-                         : now_utc_ns;
+  unit.observed_ns =
+      fix.time_of_day_ns ? fix_time(unit.date_days, *fix.time_of_day_ns, now_utc_ns) : now_utc_ns;
   if (fix.type == "RMC") {
     unit.speed_mps = fix.speed_mps;
     unit.course_deg = fix.course_deg;

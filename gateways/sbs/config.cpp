@@ -23,9 +23,8 @@ SbsConfig load_sbs_config(const std::string& path) {
   in.allow_only(root, "", {"bus", "sources", "gateway", "adsb"});
   SbsConfig config;
   config.bus = in.bus("enlace-sbs-gateway");
-  config.sources =
-      in.sources({SourceKind::tcp_client, SourceKind::tcp_server, SourceKind::udp,
-                  SourceKind::file});
+  config.sources = in.sources(
+      {SourceKind::tcp_client, SourceKind::tcp_server, SourceKind::udp, SourceKind::file});
   for (const SourceConfig& s : config.sources) config.source_infos.push_back({s.name, s.receiver});
   if (const toml::table* t = in.table(root, "", "gateway")) {
     in.allow_only(*t, "gateway", {"stats_interval_s"});
@@ -53,9 +52,9 @@ SbsConfig load_sbs_config(const std::string& path) {
       }
       s.utc_offset = *parsed;
     }
-    s.max_aircraft = static_cast<std::size_t>(
-        in.integer(*t, "adsb", "max_aircraft", 1, 1'000'000)
-            .value_or(static_cast<std::int64_t>(s.max_aircraft)));
+    s.max_aircraft =
+        static_cast<std::size_t>(in.integer(*t, "adsb", "max_aircraft", 1, 1'000'000)
+                                     .value_or(static_cast<std::int64_t>(s.max_aircraft)));
     s.forget_after = in.seconds(*t, "adsb", "forget_after_s", 1, 86400).value_or(s.forget_after);
   }
   return config;

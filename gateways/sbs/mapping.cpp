@@ -40,14 +40,12 @@ flatbuffers::Offset<wire::Track> build_aircraft_track(flatbuffers::FlatBufferBui
       fbb, a.icao, a.callsign.empty() ? nullptr : a.callsign.c_str(),
       a.squawk.empty() ? nullptr : a.squawk.c_str(),
       a.altitude_ft && !a.altitude_geometric ? *a.altitude_ft * kFootToMetre : std::nan(""),
-      a.vertical_rate_ftpm ? static_cast<float>(*a.vertical_rate_ftpm * kFeetPerMinuteToMps)
-                           : kNaN,
+      a.vertical_rate_ftpm ? static_cast<float>(*a.vertical_rate_ftpm * kFeetPerMinuteToMps) : kNaN,
       a.on_ground, a.emergency_flag || a.emergency_squawk());
-  return wire::CreateTrackDirect(fbb, id.c_str(), position, motion ? &*motion : nullptr,
-                                 wire::StandardIdentity::Unknown, wire::BattleDimension::Air,
-                                 nullptr, wire::ContactKind::Aircraft, source, a.observed_ns,
-                                 a.callsign.empty() ? nullptr : a.callsign.c_str(), hex.c_str(),
-                                 0, info);
+  return wire::CreateTrackDirect(
+      fbb, id.c_str(), position, motion ? &*motion : nullptr, wire::StandardIdentity::Unknown,
+      wire::BattleDimension::Air, nullptr, wire::ContactKind::Aircraft, source, a.observed_ns,
+      a.callsign.empty() ? nullptr : a.callsign.c_str(), hex.c_str(), 0, info);
 }
 
 flatbuffers::Offset<wire::Alert> build_squawk_alert(flatbuffers::FlatBufferBuilder& fbb,

@@ -25,8 +25,8 @@ void SbsPipeline::reject(std::size_t source, Reject reason, std::string_view lin
   if (!settings_.log_rejects) return;
   std::uint64_t held = 0;
   if (!reject_log_.allow(held)) return;
-  log::warn("source {}: {}: '{}' ({} more rejects not logged)",
-            log::escaped(sources_[source].name), to_string(reason), log::escaped(line), held);
+  log::warn("source {}: {}: '{}' ({} more rejects not logged)", log::escaped(sources_[source].name),
+            to_string(reason), log::escaped(line), held);
 }
 
 void SbsPipeline::on_too_long(std::size_t source) {
@@ -55,11 +55,11 @@ void SbsPipeline::on_line(std::size_t source, std::string_view line, Now now) {
 
   if (a->emergency_squawk() && a->alerted_squawk != a->squawk) {
     topic_ = fmt::format("alert.{}.adsb.{}.{}", settings_.nation, receiver, hex);
-    const bool taken = sink_.publish(
-        topic_, settings_.alert_stale,
-        PayloadWriter<wire::Alert>([&](flatbuffers::FlatBufferBuilder& fbb) {
-          return build_squawk_alert(fbb, *a, now.utc_ns);
-        }));
+    const bool taken =
+        sink_.publish(topic_, settings_.alert_stale,
+                      PayloadWriter<wire::Alert>([&](flatbuffers::FlatBufferBuilder& fbb) {
+                        return build_squawk_alert(fbb, *a, now.utc_ns);
+                      }));
     if (taken) {
       a->alerted_squawk = a->squawk;
       ++counters.published;
@@ -75,11 +75,10 @@ void SbsPipeline::on_line(std::size_t source, std::string_view line, Now now) {
     return;
   }
   topic_ = fmt::format("track.{}.adsb.{}.{}", settings_.nation, receiver, hex);
-  const bool taken =
-      sink_.publish(topic_, settings_.stale,
-                    PayloadWriter<wire::Track>([&](flatbuffers::FlatBufferBuilder& fbb) {
-                      return build_aircraft_track(fbb, *a, receiver);
-                    }));
+  const bool taken = sink_.publish(
+      topic_, settings_.stale, PayloadWriter<wire::Track>([&](flatbuffers::FlatBufferBuilder& fbb) {
+        return build_aircraft_track(fbb, *a, receiver);
+      }));
   if (!taken) return counters.count_reject(Reject::publish_failed);
   a->last_published_ns = now.steady_ns;
   ++counters.published;

@@ -27,11 +27,11 @@ namespace enlace::gateway::sbs {
 using namespace std::chrono_literals;
 
 struct SbsSettings {
-  std::string nation;  // the gateway's nation, as the broker authenticated it
-  std::chrono::nanoseconds interval = 1s;   // an aircraft's tracks at most this often
-  std::chrono::nanoseconds stale = 60s;     // a Track's time to live
+  std::string nation;                      // the gateway's nation, as the broker authenticated it
+  std::chrono::nanoseconds interval = 1s;  // an aircraft's tracks at most this often
+  std::chrono::nanoseconds stale = 60s;    // a Track's time to live
   std::chrono::nanoseconds alert_stale = 600s;
-  bool receiver_clock = false;              // date messages by the receiver's clock
+  bool receiver_clock = false;               // date messages by the receiver's clock
   std::chrono::nanoseconds utc_offset = 0s;  // the receiver's local time minus UTC
   std::size_t max_aircraft = 10'000;
   std::chrono::nanoseconds forget_after = 300s;

@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   };
   if (const auto* fix = std::get_if<Fix>(&*decoded)) {
     FUZZ_CHECK(std::fabs(fix->lat_deg) <= 90 && std::fabs(fix->lon_deg) <= 180);
-    FUZZ_CHECK(!fix->time_of_day_ns || (*fix->time_of_day_ns >= 0 &&
-                                        *fix->time_of_day_ns < 86'401'000'000'000LL));
+    FUZZ_CHECK(!fix->time_of_day_ns ||
+               (*fix->time_of_day_ns >= 0 && *fix->time_of_day_ns < 86'401'000'000'000LL));
     check_motion(fix->speed_mps, fix->course_deg);
   } else if (const auto* v = std::get_if<Velocity>(&*decoded)) {
     check_motion(v->speed_mps, v->course_deg);

@@ -27,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(consumed <= kMaxTagBlockBytes + 2);
   FUZZ_CHECK(line.substr(consumed) == tagged->sentence);
   const std::string_view station = tagged->tags->source;
-  FUZZ_CHECK(station.empty() ||
-             (station.data() >= line.data() && station.data() + station.size() <= line.data() + consumed));
+  FUZZ_CHECK(station.empty() || (station.data() >= line.data() &&
+                                 station.data() + station.size() <= line.data() + consumed));
   return 0;
 }

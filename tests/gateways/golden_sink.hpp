@@ -44,8 +44,7 @@ class GoldenSink final : public ReportSink {
     const auto* envelope = flatbuffers::GetRoot<wire::Envelope>(encoder_.bytes().data());
     const auto json = codec_.payload_to_json(*envelope);
     lines.push_back("{\"topic\":" + cli::json_quote(topic) +
-                    ",\"ttl_s\":" + std::to_string(ttl.count() / 1'000'000'000) +
-                    ",\"type\":\"" +
+                    ",\"ttl_s\":" + std::to_string(ttl.count() / 1'000'000'000) + ",\"type\":\"" +
                     std::string(cli::payload_type_name(envelope->payload_type())) +
                     "\",\"payload\":" + (json ? *json : "null") + "}");
     return true;

@@ -51,10 +51,10 @@ std::string dims(const AisDimensions& d) {
 // absent navigational status is 15, as the npm decoder prints them).
 std::string describe(const AisMessage& message, unsigned type) {
   if (const auto* p = std::get_if<AisPosition>(&message)) {
-    std::string out = fmt::format("ais type={} mmsi={} lat={} lon={} sog_kn={} cog={} heading={}",
-                                  type, p->mmsi, opt(p->lat_deg), opt(p->lon_deg),
-                                  speed_kn(p->speed_mps), opt(p->course_deg),
-                                  p->heading_deg ? number(*p->heading_deg) : "na");
+    std::string out =
+        fmt::format("ais type={} mmsi={} lat={} lon={} sog_kn={} cog={} heading={}", type, p->mmsi,
+                    opt(p->lat_deg), opt(p->lon_deg), speed_kn(p->speed_mps), opt(p->course_deg),
+                    p->heading_deg ? number(*p->heading_deg) : "na");
     if (!p->class_b()) out += fmt::format(" status={}", p->nav_status.value_or(15));
     return out;
   }
@@ -102,12 +102,13 @@ std::vector<std::string> ours(const std::string& path) {
     const auto decoded = decode_radio(*sentence);
     REQUIRE(decoded);
     const Fix& fix = std::get<Fix>(*decoded);
-    std::string d = fmt::format("nmea id={} lat={} lon={}", fix.type, number(fix.lat_deg),
-                                number(fix.lon_deg));
+    std::string d =
+        fmt::format("nmea id={} lat={} lon={}", fix.type, number(fix.lat_deg), number(fix.lon_deg));
     if (fix.type == "GGA") {
       d += fmt::format(" alt={} sep={}", opt(fix.altitude_msl_m), opt(fix.geoid_separation_m));
     }
-    if (fix.type == "RMC") d += fmt::format(" sog_kn={} cog={}", speed_kn(fix.speed_mps), opt(fix.course_deg));
+    if (fix.type == "RMC")
+      d += fmt::format(" sog_kn={} cog={}", speed_kn(fix.speed_mps), opt(fix.course_deg));
     out.push_back(d);
   }
   return out;

@@ -40,8 +40,7 @@ TEST_CASE("NMEA framing: checksum, length, hex case, field count", "[gateways][n
   CHECK(parse_sentence("$GPGLL,0011.46,S,07446.74,W,073009.00,A,D*6e"));
   CHECK(parse_sentence("$GPGLL,0011.46,S,07446.74,W,073009.00,A,D*6F").reject() ==
         Reject::checksum);
-  CHECK(parse_sentence("$GPGLL,0011.46,S,07446.74,W,073009.00,A,D").reject() ==
-        Reject::malformed);
+  CHECK(parse_sentence("$GPGLL,0011.46,S,07446.74,W,073009.00,A,D").reject() == Reject::malformed);
   CHECK(parse_sentence("$" + std::string(200, 'A') + "*00").reject() == Reject::too_long);
   std::string many = "GPXXX" + std::string(30, ',');
   CHECK(parse_sentence("$" + many + "*" + fmt::format("{:02X}", nmea::checksum(many))).reject() ==
@@ -72,7 +71,8 @@ TEST_CASE("a fix without a date takes the day nearest the receive time", "[gatew
   const std::int64_t day = 86'400'000'000'000;
   const std::int64_t now = 20'000 * day + 30 * 1'000'000'000LL;  // 00:00:30
   // 23:59:59 is yesterday's, 00:00:10 today's.
-  CHECK(RadioUnits::fix_time(std::nullopt, day - 1'000'000'000, now) == 20'000 * day - 1'000'000'000);
+  CHECK(RadioUnits::fix_time(std::nullopt, day - 1'000'000'000, now) ==
+        20'000 * day - 1'000'000'000);
   CHECK(RadioUnits::fix_time(std::nullopt, 10'000'000'000, now) == 20'000 * day + 10'000'000'000);
   CHECK(RadioUnits::fix_time(19'000, 0, now) == 19'000 * day);
 }
@@ -85,8 +85,8 @@ TEST_CASE("AIS bits: signed fields and six-bit text", "[gateways][ais]") {
   CHECK(bits->i(61, 28) == -74.78 * 600000);
   CHECK(nmea::AisBits::from_armored("1|", 0).reject() == Reject::bad_field);
   CHECK(nmea::AisBits::from_armored("1", 6).reject() == Reject::bad_field);
-  CHECK(nmea::AisBits::from_armored(std::string(nmea::kMaxAisPayloadChars + 1, '0'), 0)
-            .reject() == Reject::bad_field);
+  CHECK(nmea::AisBits::from_armored(std::string(nmea::kMaxAisPayloadChars + 1, '0'), 0).reject() ==
+        Reject::bad_field);
 }
 
 TEST_CASE("AIS reassembly is bounded in entries and time", "[gateways][ais]") {
@@ -118,8 +118,8 @@ TEST_CASE("tag blocks: UNIX time in seconds or milliseconds, checksum", "[gatewa
   CHECK(s->tags->time_ns == 1796196600LL * 1'000'000'000);
   CHECK(s->sentence == "$GPZDA");
   const std::string ms_body = "c:1796196600123";
-  const auto ms = nmea::split_tag_block(
-      "\\" + ms_body + "*" + fmt::format("{:02X}", nmea::checksum(ms_body)) + "\\x");
+  const auto ms = nmea::split_tag_block("\\" + ms_body + "*" +
+                                        fmt::format("{:02X}", nmea::checksum(ms_body)) + "\\x");
   REQUIRE(ms);
   CHECK(ms->tags->time_ns == 1796196600123LL * 1'000'000);
   CHECK(nmea::split_tag_block("\\c:1796196600*59\\$GPZDA").reject() == Reject::checksum);
@@ -133,8 +133,7 @@ TEST_CASE("gpsd JSON: nesting is bounded, other classes are ignored", "[gateways
   const auto sky = nmea::decode_gpsd("{\"class\":\"SKY\",\"satellites\":[{\"PRN\":1}]}");
   REQUIRE(sky);
   CHECK_FALSE(*sky);
-  CHECK(nmea::parse_iso8601_utc("2026-12-02T07:30:00.125Z") ==
-        1796196600125LL * 1'000'000);
+  CHECK(nmea::parse_iso8601_utc("2026-12-02T07:30:00.125Z") == 1796196600125LL * 1'000'000);
 }
 
 TEST_CASE("SBS: a MSG line needs 22 fields, other kinds are ignored", "[gateways][sbs]") {
@@ -167,7 +166,8 @@ std::string config_error(const std::string& text, bool sbs_config = false) {
 // The [bus] table then `rest` (appended, not concatenated with operator+, which GCC 12
 // warns about falsely under -O2).
 std::string with_bus(std::string_view rest) {
-  std::string text = "[bus]\nbroker = \"tcp://127.0.0.1:7450\"\nbroker_key = \"broker.pub\"\nkeys = \"gw\"\n";
+  std::string text =
+      "[bus]\nbroker = \"tcp://127.0.0.1:7450\"\nbroker_key = \"broker.pub\"\nkeys = \"gw\"\n";
   text.append(rest);
   return text;
 }
@@ -175,17 +175,17 @@ std::string with_bus(std::string_view rest) {
 }  // namespace
 
 TEST_CASE("a bad configuration names the key and its line", "[gateways][config]") {
-  const std::string sources = "[[sources]]\nname = \"radios\"\nkind = \"udp\"\nlisten = \"0.0.0.0:10110\"\n";
+  const std::string sources =
+      "[[sources]]\nname = \"radios\"\nkind = \"udp\"\nlisten = \"0.0.0.0:10110\"\n";
   CHECK(config_error(with_bus(sources)).empty());
   CHECK_THAT(config_error(with_bus("[[sources]]\nname = \"r\"\nkind = \"udpp\"\n")),
              Catch::Contains(":7: sources[0].kind: 'udpp' is not one of udp, tcp-client"));
   CHECK_THAT(config_error(with_bus(sources + "[radio]\nstale_sec = 5\n")),
              Catch::Contains(":10: radio.stale_sec: unknown key"));
-  CHECK_THAT(config_error(
-                 with_bus(sources + "[[radios]]\nunit = \"P21\"\nsource = \"radioz\"\n")),
+  CHECK_THAT(config_error(with_bus(sources + "[[radios]]\nunit = \"P21\"\nsource = \"radioz\"\n")),
              Catch::Contains(":11: radios[0].source: no [[sources]] entry has this name"));
-  CHECK_THAT(config_error(with_bus(
-                 sources + "[[ais.watch]]\nmmsi = 730000666\nidentity = \"friendly\"\n")),
+  CHECK_THAT(config_error(
+                 with_bus(sources + "[[ais.watch]]\nmmsi = 730000666\nidentity = \"friendly\"\n")),
              Catch::Contains(":11: ais.watch[0].identity: expected \"suspect\" or \"hostile\""));
   CHECK_THAT(config_error(with_bus(sources + "[radio]\nmin_interval_s = -1\n")),
              Catch::Contains(":10: radio.min_interval_s: -1 s is out of range"));

@@ -1,7 +1,7 @@
 #include "nmea/decode/ais_messages.hpp"
 
-#include "nmea/decode/nmea_sentence.hpp"
 #include "nmea/decode/nmea_position.hpp"
+#include "nmea/decode/nmea_sentence.hpp"
 
 namespace enlace::gateway::nmea {
 namespace {
@@ -193,14 +193,22 @@ Decoded<AisMessage> decode_ais(const AisBits& bits) {
   switch (ais_type(bits)) {
     case 1:
     case 2:
-    case 3: return class_a(bits);
-    case 4: return base_station(bits);
-    case 5: return static_voyage(bits);
-    case 18: return class_b(bits);
-    case 19: return extended_class_b(bits);
-    case 21: return aid_to_navigation(bits);
-    case 24: return static_class_b(bits);
-    default: return Reject::unknown_sentence;
+    case 3:
+      return class_a(bits);
+    case 4:
+      return base_station(bits);
+    case 5:
+      return static_voyage(bits);
+    case 18:
+      return class_b(bits);
+    case 19:
+      return extended_class_b(bits);
+    case 21:
+      return aid_to_navigation(bits);
+    case 24:
+      return static_class_b(bits);
+    default:
+      return Reject::unknown_sentence;
   }
 }
 

@@ -11,8 +11,8 @@ Decoded<AisFragment> parse_ais_fragment(const Sentence& s) noexcept {
   const auto count = parse_uint(s.field(0));
   const auto number = parse_uint(s.field(1));
   const auto fill = parse_uint(s.field(5));
-  if (!count || !number || !fill || *count < 1 || *count > 9 || *number < 1 ||
-      *number > *count || *fill > 5) {
+  if (!count || !number || !fill || *count < 1 || *count > 9 || *number < 1 || *number > *count ||
+      *fill > 5) {
     return Reject::bad_field;
   }
   f.count = static_cast<std::uint8_t>(*count);

@@ -23,10 +23,10 @@
 namespace enlace::gateway::nmea {
 
 struct AisFragment {
-  std::string_view address;  // "AIVDM", "ABVDM", "AIVDO", ...: talker and type
-  bool own_ship = false;     // VDO
-  std::uint8_t count = 1;    // 1..9
-  std::uint8_t number = 1;   // 1..count
+  std::string_view address;                 // "AIVDM", "ABVDM", "AIVDO", ...: talker and type
+  bool own_ship = false;                    // VDO
+  std::uint8_t count = 1;                   // 1..9
+  std::uint8_t number = 1;                  // 1..count
   std::optional<std::uint8_t> sequence_id;  // 0..9; absent for single-fragment messages
   char channel = 0;                         // 'A', 'B', '1', '2', or 0 when empty
   std::string_view payload;
@@ -40,8 +40,8 @@ Decoded<AisFragment> parse_ais_fragment(const Sentence& sentence) noexcept;
 class AisReassembler {
  public:
   struct Limits {
-    std::size_t max_entries = 256;                  // partial messages held at once
-    std::int64_t timeout_ns = 5'000'000'000;        // a partial message lives this long
+    std::size_t max_entries = 256;            // partial messages held at once
+    std::int64_t timeout_ns = 5'000'000'000;  // a partial message lives this long
   };
 
   explicit AisReassembler(Limits limits);

@@ -55,9 +55,9 @@ class Scanner {
   std::optional<double> number() {
     skip_space();
     const std::size_t start = at_;
-    while (at_ < text_.size() && (std::isdigit(static_cast<unsigned char>(text_[at_])) ||
-                                  text_[at_] == '-' || text_[at_] == '+' || text_[at_] == '.' ||
-                                  text_[at_] == 'e' || text_[at_] == 'E')) {
+    while (at_ < text_.size() &&
+           (std::isdigit(static_cast<unsigned char>(text_[at_])) || text_[at_] == '-' ||
+            text_[at_] == '+' || text_[at_] == '.' || text_[at_] == 'e' || text_[at_] == 'E')) {
       ++at_;
     }
     double value = 0;

@@ -19,15 +19,15 @@ namespace enlace::gateway::nmea {
 inline constexpr std::size_t kMaxGpsdLineBytes = 4096;
 
 struct GpsdFix {
-  std::string device;                 // "device": the GPS's path, e.g. "/dev/ttyACM0"
-  int mode = 0;                       // 0 unknown, 1 no fix, 2 2D, 3 3D
+  std::string device;  // "device": the GPS's path, e.g. "/dev/ttyACM0"
+  int mode = 0;        // 0 unknown, 1 no fix, 2 2D, 3 3D
   std::optional<std::int64_t> time_ns;
   double lat_deg = 0;
   double lon_deg = 0;
   std::optional<double> altitude_hae_m;  // "altHAE"
   std::optional<double> altitude_msl_m;  // "altMSL", or "alt" from gpsd before 3.20
   std::optional<double> speed_mps;
-  std::optional<double> course_deg;      // "track"
+  std::optional<double> course_deg;          // "track"
   std::optional<double> horizontal_error_m;  // "eph"
   std::optional<double> vertical_error_m;    // "epv"
 };

@@ -133,8 +133,7 @@ std::optional<std::uint32_t> parse_uint(std::string_view text) noexcept {
   return value;
 }
 
-std::optional<double> parse_latitude(std::string_view value,
-                                     std::string_view hemisphere) noexcept {
+std::optional<double> parse_latitude(std::string_view value, std::string_view hemisphere) noexcept {
   const auto degrees = degrees_minutes(value, 2, 90.0);
   if (!degrees) return std::nullopt;
   if (hemisphere == "N") return *degrees;
@@ -172,8 +171,7 @@ std::optional<std::int64_t> parse_time_of_day(std::string_view text) noexcept {
 
 std::optional<std::int64_t> days_from_civil(int year, int month, int day) noexcept {
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 ||
-      day > kDays[month - 1]) {
+  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) {
     return std::nullopt;
   }
   const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;

@@ -21,9 +21,9 @@ inline constexpr std::size_t kMaxSentenceBytes = 160;
 inline constexpr std::size_t kMaxFields = 24;
 
 struct Sentence {
-  char start = '$';          // '$' for data, '!' for encapsulated (AIS)
-  std::string_view talker;   // "GP", "GN", "AI", ...; "P" for proprietary sentences
-  std::string_view type;     // "GGA", "VDM", ...; the vendor's rest for proprietary ones
+  char start = '$';         // '$' for data, '!' for encapsulated (AIS)
+  std::string_view talker;  // "GP", "GN", "AI", ...; "P" for proprietary sentences
+  std::string_view type;    // "GGA", "VDM", ...; the vendor's rest for proprietary ones
   std::array<std::string_view, kMaxFields> fields{};
   std::size_t field_count = 0;
 
@@ -53,8 +53,7 @@ std::optional<std::uint32_t> parse_uint(std::string_view text) noexcept;
 /// "ddmm.mmmm" with hemisphere "N"/"S" -> signed degrees in [-90, 90].
 std::optional<double> parse_latitude(std::string_view value, std::string_view hemisphere) noexcept;
 /// "dddmm.mmmm" with hemisphere "E"/"W" -> signed degrees in [-180, 180].
-std::optional<double> parse_longitude(std::string_view value,
-                                      std::string_view hemisphere) noexcept;
+std::optional<double> parse_longitude(std::string_view value, std::string_view hemisphere) noexcept;
 
 /// Seconds since midnight UTC of "hhmmss[.sss]", in nanoseconds.
 std::optional<std::int64_t> parse_time_of_day(std::string_view text) noexcept;

@@ -132,7 +132,8 @@ int accept_one(std::uint16_t port, std::chrono::milliseconds timeout) {
   }
   pollfd p{listener, POLLIN, 0};
   int fd = -1;
-  if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1) fd = ::accept(listener, nullptr, nullptr);
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1)
+    fd = ::accept(listener, nullptr, nullptr);
   ::close(listener);
   return fd;
 }

@@ -130,16 +130,15 @@ identity = "suspect"
     CHECK(find(all, "position.COL.unit.P21")->origin_system() == "col-feed");
     // The counters at exit name the rejected sentence's reason on its source.
     gateway.stop();
-    CHECK_THAT(gateway.out(), Catch::Contains("\"source\":\"radios\"") &&
-                                  Catch::Contains("\"checksum\":"));
+    CHECK_THAT(gateway.out(),
+               Catch::Contains("\"source\":\"radios\"") && Catch::Contains("\"checksum\":"));
   }
 
   SECTION("AIS over a TCP connection: a watch-listed vessel arrives as suspect") {
     const int fd = gt::connect_tcp(tcp, 30s);
     REQUIRE(fd >= 0);
-    REQUIRE(send_until(bus.inbox, "track.COL.ais.rx7.730000666", [&] {
-      gt::write_all(fd, fmt::format("{}{}{}", kVessel, kWatched, kRmc));
-    }));
+    REQUIRE(send_until(bus.inbox, "track.COL.ais.rx7.730000666",
+                       [&] { gt::write_all(fd, fmt::format("{}{}{}", kVessel, kWatched, kRmc)); }));
     REQUIRE(bus.inbox.wait_for_topic("track.COL.ais.rx7.730000042"));
     REQUIRE(bus.inbox.wait_for_topic("position.COL.unit.C12"));
     const auto all = bus.inbox.snapshot();
@@ -194,8 +193,7 @@ source = "boat-radio"
   ::close(slave);
 }
 
-TEST_CASE("NMEA gateway: the policy decides what it may publish",
-          "[integration][gateways][nmea]") {
+TEST_CASE("NMEA gateway: the policy decides what it may publish", "[integration][gateways][nmea]") {
   // The "gateway" role may publish positions of its nation only: the AIS track is refused
   // by the broker, the radio position that follows it on the same feed is delivered.
   Bus bus("gateway");
@@ -247,12 +245,15 @@ min_interval_s = 0
   accepting.join();
   REQUIRE(fd >= 0);
   const std::string lines =
-      "MSG,1,1,1,4CA2D6,1,2026/12/02,02:30:00.000,2026/12/02,02:30:00.000,AVA123  ,,,,,,,,0,0,0,0\r\n"
+      "MSG,1,1,1,4CA2D6,1,2026/12/02,02:30:00.000,2026/12/02,02:30:00.000,AVA123  "
+      ",,,,,,,,0,0,0,0\r\n"
       "\r\n"
-      "MSG,3,1,1,4CA2D6,1,2026/12/02,02:30:00.500,2026/12/02,02:30:00.500,,9500,,,-4.19321,-69.94012,,,0,0,0,0\r\n"
-      "MSG,6,1,1,4CA2D6,1,2026/12/02,02:30:01.000,2026/12/02,02:30:01.000,,9500,,,,,,7700,-1,-1,0,0\r\n";
-  REQUIRE(send_until(bus.inbox, "alert.COL.adsb.rx-leticia.4CA2D6",
-                     [&] { gt::write_all(fd, lines); }));
+      "MSG,3,1,1,4CA2D6,1,2026/12/02,02:30:00.500,2026/12/"
+      "02,02:30:00.500,,9500,,,-4.19321,-69.94012,,,0,0,0,0\r\n"
+      "MSG,6,1,1,4CA2D6,1,2026/12/02,02:30:01.000,2026/12/"
+      "02,02:30:01.000,,9500,,,,,,7700,-1,-1,0,0\r\n";
+  REQUIRE(
+      send_until(bus.inbox, "alert.COL.adsb.rx-leticia.4CA2D6", [&] { gt::write_all(fd, lines); }));
   REQUIRE(bus.inbox.wait_for_topic("track.COL.adsb.rx-leticia.4CA2D6"));
   const auto all = bus.inbox.snapshot();
   const auto* track = find(all, "track.COL.adsb.rx-leticia.4CA2D6")->as<wire::Track>();
