@@ -18,6 +18,12 @@ packages=(
   clang-format                                      # the .clang-format style
   clang libclang-rt-14-dev                          # fuzz targets: libFuzzer (tests/fuzz)
 )
+# The gateway cross-check's npm decoders need node and npm: Debian's, unless the machine
+# already has them from elsewhere (a nodejs package with npm built in conflicts with
+# Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -43,8 +49,22 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
+# The gateway cross-check (tests/gateways/crosscheck) runs independent npm decoders.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+install_npm() {
+  local dir="$root/tests/gateways/crosscheck"
+  command -v npm >/dev/null 2>&1 || { log "error: npm is missing"; exit 1; }
+  # npm ci only when the lock file is newer than what is installed: offline afterwards.
+  if [[ ! -f "$dir/node_modules/.package-lock.json" ||
+        "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    log "running npm ci in tests/gateways/crosscheck"
+    npm ci --prefix "$dir" --no-audit --no-fund --prefer-offline --loglevel=error
+  fi
+}
+
 if ((${#missing[@]} == 0)); then
   log "all ${#packages[@]} packages already installed; nothing to do"
+  install_npm
   exit 0
 fi
 
@@ -77,3 +97,4 @@ if ((${#still_missing[@]} > 0)); then
   exit 1
 fi
 log "installed ${#missing[@]} packages: ${missing[*]}"
+install_npm

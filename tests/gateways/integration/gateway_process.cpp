@@ -1,0 +1,150 @@
+#include "gateway_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace enlace::gateway::test {
+namespace {
+
+sockaddr_in loopback(std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+std::uint16_t free_port(bool udp) {
+  const int fd = ::socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+  sockaddr_in a = loopback(0);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+GatewayProcess::GatewayProcess(const std::string& program,
+                               const enlace::test::BrokerProcess& broker,
+                               const enlace::test::TestSystem& system, const std::string& body) {
+  dir_ = broker.directory() / ("gateway-" + system.id);
+  std::filesystem::create_directories(dir_);
+  const auto keys = dir_ / system.id;
+  auto saved = save_keypair(system.keys, keys, true);
+  if (!saved) throw std::runtime_error("cannot save the gateway's keys");
+  std::ofstream(dir_ / "broker.pub") << broker.public_key() << "\n";
+  std::ofstream(dir_ / "gateway.toml")
+      << "[bus]\nbroker = \"" << broker.endpoint() << "\"\nbroker_key = \""
+      << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n"
+      << "[gateway]\nstats_interval_s = 1\n\n"
+      << body;
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const int out = ::open((dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    const std::string config = (dir_ / "gateway.toml").string();
+    ::execl(program.c_str(), program.c_str(), "--config", config.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+GatewayProcess::~GatewayProcess() {
+  stop();
+}
+
+int GatewayProcess::stop() {
+  if (pid_ <= 0) return 0;
+  ::kill(pid_, SIGTERM);
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    if (::poll(&p, 1, 30'000) == 0) ::kill(pid_, SIGKILL);
+    ::close(pidfd);
+  }
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+std::string GatewayProcess::out() const {
+  return read_file(dir_ / "stdout");
+}
+
+std::string GatewayProcess::log() const {
+  return read_file(dir_ / "stderr");
+}
+
+void send_udp(std::uint16_t port, const std::string& text) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  const sockaddr_in a = loopback(port);
+  ::sendto(fd, text.data(), text.size(), 0, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  ::close(fd);
+}
+
+int connect_tcp(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    const sockaddr_in a = loopback(port);
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0) return fd;
+    ::close(fd);
+    // Not listening yet: the gateway is still connecting to the broker. The retry
+    // interval is a polling step towards the deadline, not a settle time.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return -1;
+}
+
+int accept_one(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int yes = 1;
+  ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  const sockaddr_in a = loopback(port);
+  if (::bind(listener, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) != 0 ||
+      ::listen(listener, 1) != 0) {
+    ::close(listener);
+    return -1;
+  }
+  pollfd p{listener, POLLIN, 0};
+  int fd = -1;
+  if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1)
+    fd = ::accept(listener, nullptr, nullptr);
+  ::close(listener);
+  return fd;
+}
+
+void write_all(int fd, const std::string& text) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace enlace::gateway::test

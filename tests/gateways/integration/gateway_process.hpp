@@ -1,0 +1,47 @@
+// Test support: a gateway program (enlace-nmea-gateway, enlace-sbs-gateway) run as a
+// process against a test broker, with its own key pair, configuration file and captured
+// output; and the device ends the tests feed it through (UDP, TCP, a pseudo-terminal).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "broker_process.hpp"
+
+namespace enlace::gateway::test {
+
+/// A loopback port that was free a moment ago (bound, read, closed).
+std::uint16_t free_port(bool udp);
+
+class GatewayProcess {
+ public:
+  /// Writes `system`'s keys and the broker's public key next to the configuration, then
+  /// the configuration: a [bus] table for them, followed by `body` (sources and the rest).
+  GatewayProcess(const std::string& program, const enlace::test::BrokerProcess& broker,
+                 const enlace::test::TestSystem& system, const std::string& body);
+  ~GatewayProcess();
+  GatewayProcess(const GatewayProcess&) = delete;
+  GatewayProcess& operator=(const GatewayProcess&) = delete;
+
+  /// SIGTERM, waits for the exit; returns the exit status as waitpid reports it.
+  int stop();
+  /// What the process wrote to stdout (the counters at exit) and stderr (its log).
+  std::string out() const;
+  std::string log() const;
+
+ private:
+  std::filesystem::path dir_;
+  int pid_ = -1;
+};
+
+/// Sends `text` in one UDP datagram to 127.0.0.1:port.
+void send_udp(std::uint16_t port, const std::string& text);
+
+/// A TCP connection to 127.0.0.1:port, retried until `timeout`; -1 if none was made.
+int connect_tcp(std::uint16_t port, std::chrono::milliseconds timeout);
+/// Listens on 127.0.0.1:port and accepts one connection, up to `timeout`; -1 if none.
+int accept_one(std::uint16_t port, std::chrono::milliseconds timeout);
+void write_all(int fd, const std::string& text);
+
+}  // namespace enlace::gateway::test
