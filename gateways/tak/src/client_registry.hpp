@@ -20,10 +20,10 @@ struct OutEvent {
   std::string uid;
   EventKind kind = EventKind::control;
   std::int64_t stale_ms = 0;
-  std::string xml;            // CoT XML (protocol version 0)
-  std::string stream_frame;   // 0xbf, varint, TakMessage (negotiated TAK v1 stream)
-  std::string mesh_frame;     // 0xbf 0x01 0xbf TakMessage (TAK v1 over UDP)
-  bool from_self = false;     // published by this gateway: a client of ours sent it
+  std::string xml;           // CoT XML (protocol version 0)
+  std::string stream_frame;  // 0xbf, varint, TakMessage (negotiated TAK v1 stream)
+  std::string mesh_frame;    // 0xbf 0x01 0xbf TakMessage (TAK v1 over UDP)
+  bool from_self = false;    // published by this gateway: a client of ours sent it
 };
 
 /// Somewhere OutEvents go: a stream client or the UDP SA output.

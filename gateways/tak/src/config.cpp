@@ -29,9 +29,11 @@ class Reader {
   }
 
   // Refuses keys this version does not know, so a typo is not silently a default.
-  void only(const toml::table& table, std::string_view where, std::set<std::string_view> keys) const {
+  void only(const toml::table& table, std::string_view where,
+            std::set<std::string_view> keys) const {
     for (const auto& [key, value] : table) {
-      if (!keys.contains(key.str())) fail(&value, fmt::format("unknown key '{}' in [{}]", key.str(), where));
+      if (!keys.contains(key.str()))
+        fail(&value, fmt::format("unknown key '{}' in [{}]", key.str(), where));
     }
   }
 
@@ -49,7 +51,8 @@ class Reader {
     return node->value<std::string>();
   }
 
-  std::string required_string(const toml::table& t, std::string_view where, std::string_view key) const {
+  std::string required_string(const toml::table& t, std::string_view where,
+                              std::string_view key) const {
     auto value = string(t, key);
     if (!value || value->empty()) fail(&t, fmt::format("[{}] needs '{}'", where, key));
     return *value;
@@ -61,7 +64,8 @@ class Reader {
     if (node == nullptr) return std::nullopt;
     if (!node->is_integer()) fail(node, fmt::format("'{}' must be an integer", key));
     const auto value = *node->value<std::int64_t>();
-    if (value < min || value > max) fail(node, fmt::format("'{}' must be in {}..{}", key, min, max));
+    if (value < min || value > max)
+      fail(node, fmt::format("'{}' must be in {}..{}", key, min, max));
     return value;
   }
 
@@ -72,7 +76,8 @@ class Reader {
     return node->value<bool>();
   }
 
-  std::optional<std::vector<std::string>> strings(const toml::table& t, std::string_view key) const {
+  std::optional<std::vector<std::string>> strings(const toml::table& t,
+                                                  std::string_view key) const {
     const auto* node = t.get(key);
     if (node == nullptr) return std::nullopt;
     if (!node->is_array()) fail(node, fmt::format("'{}' must be an array of strings", key));
@@ -91,7 +96,8 @@ class Reader {
     return *parsed;
   }
 
-  std::filesystem::path file(const toml::table& t, std::string_view where, std::string_view key) const {
+  std::filesystem::path file(const toml::table& t, std::string_view where,
+                             std::string_view key) const {
     std::filesystem::path path = required_string(t, where, key);
     if (path.is_relative()) path = folder_ / path;
     std::error_code ec;
@@ -136,7 +142,8 @@ Config read(const Reader& in, const std::filesystem::path& folder) {
     if (!loaded) in.fail(broker, loaded.error().reason);
     config.broker_public_key = *loaded;
   }
-  if (!is_valid_key(config.broker_public_key)) in.fail(broker, "the broker's public key is not a Z85 key");
+  if (!is_valid_key(config.broker_public_key))
+    in.fail(broker, "the broker's public key is not a Z85 key");
   config.keys = in.required_string(*broker, "broker", "keys");
   if (config.keys.is_relative()) config.keys = folder / config.keys;
 
@@ -151,17 +158,22 @@ Config read(const Reader& in, const std::filesystem::path& folder) {
     if (auto v = in.strings(*gateway, "releasable_to")) config.releasable_to = *v;
     if (auto v = in.string(*gateway, "classification")) {
       const auto level = classification_from(*v);
-      if (!level) in.fail(gateway->get("classification"), fmt::format("unknown classification '{}'", *v));
+      if (!level)
+        in.fail(gateway->get("classification"), fmt::format("unknown classification '{}'", *v));
       config.classification = *level;
     }
     if (auto v = in.string(*gateway, "policy_identifier")) config.policy_identifier = *v;
-    if (auto v = in.integer(*gateway, "default_stale_seconds", 1, 86400 * 7)) config.default_stale_seconds = *v;
-    if (auto v = in.integer(*gateway, "max_event_bytes", 1024, 16 << 20)) config.max_event_bytes = static_cast<std::size_t>(*v);
+    if (auto v = in.integer(*gateway, "default_stale_seconds", 1, 86400 * 7))
+      config.default_stale_seconds = *v;
+    if (auto v = in.integer(*gateway, "max_event_bytes", 1024, 16 << 20))
+      config.max_event_bytes = static_cast<std::size_t>(*v);
     if (auto v = in.integer(*gateway, "client_queue_bytes", 64 << 10, std::int64_t{1} << 32)) {
       config.client_queue_bytes = static_cast<std::size_t>(*v);
     }
-    if (auto v = in.integer(*gateway, "max_clients", 1, 100000)) config.max_clients = static_cast<std::size_t>(*v);
-    if (auto v = in.integer(*gateway, "picture_max_items", 0, 10'000'000)) config.picture_max_items = static_cast<std::size_t>(*v);
+    if (auto v = in.integer(*gateway, "max_clients", 1, 100000))
+      config.max_clients = static_cast<std::size_t>(*v);
+    if (auto v = in.integer(*gateway, "picture_max_items", 0, 10'000'000))
+      config.picture_max_items = static_cast<std::size_t>(*v);
     if (auto v = in.string(*gateway, "metrics_file")) {
       std::filesystem::path path = *v;
       config.metrics_file = path.is_relative() ? folder / path : path;
@@ -190,22 +202,27 @@ Config read(const Reader& in, const std::filesystem::path& folder) {
     listener.group = in.string(*udp, "group");
     for (const auto& text : in.strings(*udp, "send_to").value_or(std::vector<std::string>{})) {
       const auto destination = parse_endpoint(text);
-      if (!destination) in.fail(udp->get("send_to"), fmt::format("'send_to': not host:port: '{}'", text));
+      if (!destination)
+        in.fail(udp->get("send_to"), fmt::format("'send_to': not host:port: '{}'", text));
       listener.send_to.push_back(*destination);
     }
     listener.send_protobuf = in.boolean(*udp, "protobuf").value_or(false);
     config.udp = listener;
   }
-  if (!config.tcp && !config.tls && !config.udp) in.fail(&root, "no listener: configure [tcp], [tls] or [udp]");
+  if (!config.tcp && !config.tls && !config.udp)
+    in.fail(&root, "no listener: configure [tcp], [tls] or [udp]");
 
   if (const auto* units = root.get("units")) {
-    if (!units->is_array_of_tables()) in.fail(units, "'units' must be an array of tables ([[units]])");
+    if (!units->is_array_of_tables())
+      in.fail(units, "'units' must be an array of tables ([[units]])");
     for (const auto& item : *units->as_array()) {
       const auto& t = *item.as_table();
       in.only(t, "units", {"certificate_cn", "unit", "callsign"});
-      UnitMapping unit{in.required_string(t, "units", "certificate_cn"), in.required_string(t, "units", "unit"),
+      UnitMapping unit{in.required_string(t, "units", "certificate_cn"),
+                       in.required_string(t, "units", "unit"),
                        in.string(t, "callsign").value_or("")};
-      if (config.unit_for(unit.certificate_cn)) in.fail(&t, fmt::format("certificate_cn '{}' mapped twice", unit.certificate_cn));
+      if (config.unit_for(unit.certificate_cn))
+        in.fail(&t, fmt::format("certificate_cn '{}' mapped twice", unit.certificate_cn));
       config.units.push_back(std::move(unit));
     }
   }
@@ -225,11 +242,14 @@ std::optional<Endpoint> parse_endpoint(std::string_view text) {
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) return std::nullopt;
   std::string_view host = text.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const std::string_view port_text = text.substr(colon + 1);
   unsigned port = 0;
-  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() || port > 65535) {
+  const auto [end, ec] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port_text.empty() ||
+      port > 65535) {
     return std::nullopt;
   }
   return Endpoint{std::string(host), static_cast<std::uint16_t>(port)};
@@ -245,8 +265,8 @@ Result<Config> load_config(const std::filesystem::path& file) {
     const auto folder = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     return read(Reader(root, file.string(), folder), folder);
   } catch (const toml::parse_error& e) {
-    return ErrorInfo{Errc::invalid_argument,
-                     fmt::format("{}:{}: {}", file.string(), e.source().begin.line, e.description())};
+    return ErrorInfo{Errc::invalid_argument, fmt::format("{}:{}: {}", file.string(),
+                                                         e.source().begin.line, e.description())};
   } catch (const ConfigError& e) {
     return ErrorInfo{Errc::invalid_argument, e.message};
   }

@@ -30,24 +30,24 @@ struct UnitMapping {
 
 struct TlsListener {
   Endpoint listen;
-  std::filesystem::path certificate;  // the gateway's certificate chain (PEM)
-  std::filesystem::path private_key;  // its key (PEM)
-  std::filesystem::path ca;           // the CA(s) client certificates must chain to (PEM)
+  std::filesystem::path certificate;         // the gateway's certificate chain (PEM)
+  std::filesystem::path private_key;         // its key (PEM)
+  std::filesystem::path ca;                  // the CA(s) client certificates must chain to (PEM)
   std::optional<std::filesystem::path> crl;  // revoked client certificates (PEM CRL)
 };
 
 struct UdpListener {
-  Endpoint listen;                     // where SA datagrams are received
-  std::optional<std::string> group;    // multicast group joined, e.g. 239.2.3.1
-  std::vector<Endpoint> send_to;       // where the bus picture goes as SA datagrams
-  bool send_protobuf = false;          // TAK v1 mesh frames instead of XML
+  Endpoint listen;                   // where SA datagrams are received
+  std::optional<std::string> group;  // multicast group joined, e.g. 239.2.3.1
+  std::vector<Endpoint> send_to;     // where the bus picture goes as SA datagrams
+  bool send_protobuf = false;        // TAK v1 mesh frames instead of XML
 };
 
 struct Config {
   // [broker]
   std::string broker_endpoint;
-  std::string broker_public_key;          // Z85
-  std::filesystem::path keys;             // base of <keys>.pub / <keys>.key
+  std::string broker_public_key;  // Z85
+  std::filesystem::path keys;     // base of <keys>.pub / <keys>.key
 
   // [gateway]
   std::string uid = "enlace-tak-gateway";  // uid of the gateway's own control events
@@ -61,7 +61,7 @@ struct Config {
   std::size_t max_event_bytes = 64 * 1024;
   std::size_t client_queue_bytes = 4 * 1024 * 1024;  // per client, then drops (send_queue_full)
   std::size_t max_clients = 256;
-  std::size_t picture_max_items = 100'000;  // latest-per-uid items kept for new clients
+  std::size_t picture_max_items = 100'000;            // latest-per-uid items kept for new clients
   std::optional<std::filesystem::path> metrics_file;  // counters as JSON, every second
 
   // listeners

@@ -64,7 +64,7 @@ struct CotEvent {
   std::string access;
   std::string qos;
   std::string opex;
-  std::int64_t time_ms = 0;   // ms since the Unix epoch, UTC
+  std::int64_t time_ms = 0;  // ms since the Unix epoch, UTC
   std::int64_t start_ms = 0;
   std::int64_t stale_ms = 0;
   double lat = 0;

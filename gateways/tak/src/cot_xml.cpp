@@ -101,8 +101,8 @@ void read_detail(const pugi::xml_node& detail, CotEvent& event) {
     if (child.type() != pugi::node_element) continue;
     const std::string_view name = child.name();
     if (name == "contact" && !event.contact && only_attributes(child, {"callsign", "endpoint"})) {
-      event.contact = CotContact{child.attribute("callsign").value(),
-                                 child.attribute("endpoint").value()};
+      event.contact =
+          CotContact{child.attribute("callsign").value(), child.attribute("endpoint").value()};
       continue;
     }
     if (name == "__group" && !event.group && only_attributes(child, {"name", "role"})) {
@@ -147,8 +147,8 @@ void set(pugi::xml_node node, const char* name, const std::string& value) {
 
 std::optional<std::int64_t> parse_cot_time(std::string_view text) noexcept {
   // CCYY-MM-DDThh:mm:ss[.f...][Z]
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != 't') ||
-      text[13] != ':' || text[16] != ':') {
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' ||
+      (text[10] != 'T' && text[10] != 't') || text[13] != ':' || text[16] != ':') {
     return std::nullopt;
   }
   auto number = [&](std::size_t at, std::size_t digits) -> std::optional<unsigned> {
@@ -204,10 +204,12 @@ std::string format_cot_time(std::int64_t ms) {
 
 Expected<CotEvent> decode_xml(std::string_view xml, const XmlLimits& limits) {
   if (xml.size() > limits.max_event_bytes) {
-    return {Reason::oversize, fmt::format("{} bytes, more than {}", xml.size(), limits.max_event_bytes)};
+    return {Reason::oversize,
+            fmt::format("{} bytes, more than {}", xml.size(), limits.max_event_bytes)};
   }
   pugi::xml_document document;
-  const auto parsed = document.load_buffer(xml.data(), xml.size(), kParseOptions, pugi::encoding_utf8);
+  const auto parsed =
+      document.load_buffer(xml.data(), xml.size(), kParseOptions, pugi::encoding_utf8);
   if (!parsed) {
     return {Reason::bad_xml, fmt::format("{} at offset {}", parsed.description(), parsed.offset)};
   }
@@ -267,8 +269,8 @@ std::optional<Refusal> check_detail_fragment(std::string_view xml, const XmlLimi
     return Refusal{Reason::oversize, fmt::format("xmlDetail of {} bytes", xml.size())};
   }
   pugi::xml_document document;
-  const auto parsed = document.load_buffer(xml.data(), xml.size(),
-                                           kParseOptions | pugi::parse_fragment, pugi::encoding_utf8);
+  const auto parsed = document.load_buffer(
+      xml.data(), xml.size(), kParseOptions | pugi::parse_fragment, pugi::encoding_utf8);
   if (!parsed) {
     return Refusal{Reason::bad_xml,
                    fmt::format("xmlDetail: {} at offset {}", parsed.description(), parsed.offset)};
@@ -278,7 +280,8 @@ std::optional<Refusal> check_detail_fragment(std::string_view xml, const XmlLimi
   }
   // The fragment sits inside <event><detail>: two levels above its own.
   if (depth_of(document, limits.max_depth) + 1 > limits.max_depth) {
-    return Refusal{Reason::bad_xml, fmt::format("elements nested more than {} deep", limits.max_depth)};
+    return Refusal{Reason::bad_xml,
+                   fmt::format("elements nested more than {} deep", limits.max_depth)};
   }
   return std::nullopt;
 }

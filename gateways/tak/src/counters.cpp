@@ -16,7 +16,8 @@ std::string_view to_string(Protocol protocol) noexcept {
 }
 
 std::string_view to_string(EventKind kind) noexcept {
-  constexpr std::string_view names[] = {"position", "track", "text", "alert", "spot", "tasking", "control"};
+  constexpr std::string_view names[] = {"position", "track",   "text",   "alert",
+                                        "spot",     "tasking", "control"};
   return names[static_cast<std::size_t>(kind)];
 }
 
@@ -34,23 +35,25 @@ std::string Counters::to_json() const {
   std::string out = "{\"clients\":{";
   for (std::size_t t = 0; t < n(Transport::count_); ++t) {
     out += fmt::format("{}\"{}\":{{\"xml\":{},\"protobuf\":{},\"accepted\":{}}}", t ? "," : "",
-                       to_string(static_cast<Transport>(t)), clients_[t][0].load(), clients_[t][1].load(),
-                       accepted_[t].load());
+                       to_string(static_cast<Transport>(t)), clients_[t][0].load(),
+                       clients_[t][1].load(), accepted_[t].load());
   }
   auto by_kind = [&](const char* name, const std::array<Counter, n(EventKind::count_)>& values) {
     out += fmt::format("}},\"{}\":{{", name);
     for (std::size_t k = 0; k < values.size(); ++k) {
-      out += fmt::format("{}\"{}\":{}", k ? "," : "", to_string(static_cast<EventKind>(k)), values[k].load());
+      out += fmt::format("{}\"{}\":{}", k ? "," : "", to_string(static_cast<EventKind>(k)),
+                         values[k].load());
     }
   };
   by_kind("events_in", in_);
   by_kind("events_out", out_);
   out += "},\"refusals\":{";
   for (std::size_t r = 0; r < kReasonCount; ++r) {
-    out += fmt::format("{}\"{}\":{}", r ? "," : "", to_string(static_cast<Reason>(r)), refusals_[r].load());
+    out += fmt::format("{}\"{}\":{}", r ? "," : "", to_string(static_cast<Reason>(r)),
+                       refusals_[r].load());
   }
-  out += fmt::format("}},\"sent\":{},\"published\":{},\"unmapped\":{},\"backlog_dropped\":{}}}", sent_.load(),
-                     published_.load(), unmapped_.load(), backlog_dropped_.load());
+  out += fmt::format("}},\"sent\":{},\"published\":{},\"unmapped\":{},\"backlog_dropped\":{}}}",
+                     sent_.load(), published_.load(), unmapped_.load(), backlog_dropped_.load());
   return out;
 }
 

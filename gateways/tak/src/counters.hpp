@@ -40,7 +40,10 @@ class Counters {
   using Counter = std::atomic<std::uint64_t>;
 
   /// A client opened (after its TLS handshake) or closed, speaking `protocol`.
-  void client_opened(Transport t, Protocol p) noexcept { ++clients_[n(t)][n(p)]; ++accepted_[n(t)]; }
+  void client_opened(Transport t, Protocol p) noexcept {
+    ++clients_[n(t)][n(p)];
+    ++accepted_[n(t)];
+  }
   void client_closed(Transport t, Protocol p) noexcept { --clients_[n(t)][n(p)]; }
   /// A client moved from XML to TAK v1.
   void client_upgraded(Transport t) noexcept {
@@ -61,7 +64,9 @@ class Counters {
   void backlog_dropped() noexcept { ++backlog_dropped_; }
 
   std::uint64_t refusals(Reason reason) const noexcept { return refusals_[n(reason)].load(); }
-  std::int64_t clients(Transport t, Protocol p) const noexcept { return clients_[n(t)][n(p)].load(); }
+  std::int64_t clients(Transport t, Protocol p) const noexcept {
+    return clients_[n(t)][n(p)].load();
+  }
   std::uint64_t events_in(EventKind kind) const noexcept { return in_[n(kind)].load(); }
   std::uint64_t events_out(EventKind kind) const noexcept { return out_[n(kind)].load(); }
   std::uint64_t sent() const noexcept { return sent_.load(); }
@@ -77,7 +82,8 @@ class Counters {
   bool should_log(Reason reason) noexcept;
 
  private:
-  std::array<std::array<std::atomic<std::int64_t>, n(Protocol::count_)>, n(Transport::count_)> clients_{};
+  std::array<std::array<std::atomic<std::int64_t>, n(Protocol::count_)>, n(Transport::count_)>
+      clients_{};
   std::array<Counter, n(Transport::count_)> accepted_{};
   std::array<Counter, n(EventKind::count_)> in_{};
   std::array<Counter, n(EventKind::count_)> out_{};

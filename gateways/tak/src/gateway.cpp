@@ -15,21 +15,26 @@ namespace {
 Result<asio::ip::tcp::acceptor> listen_on(asio::io_context& io, const Endpoint& at) {
   asio::error_code error;
   const auto address = asio::ip::make_address(at.host, error);
-  if (error) return ErrorInfo{Errc::invalid_argument, fmt::format("listen address {}: {}", at.host, error.message())};
+  if (error)
+    return ErrorInfo{Errc::invalid_argument,
+                     fmt::format("listen address {}: {}", at.host, error.message())};
   const asio::ip::tcp::endpoint endpoint(address, at.port);
   asio::ip::tcp::acceptor acceptor(io);
   acceptor.open(endpoint.protocol(), error);
   if (!error) acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), error);
   if (!error) acceptor.bind(endpoint, error);
   if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) return ErrorInfo{Errc::invalid_argument, fmt::format("listen {}:{}: {}", at.host, at.port, error.message())};
+  if (error)
+    return ErrorInfo{Errc::invalid_argument,
+                     fmt::format("listen {}:{}: {}", at.host, at.port, error.message())};
   return acceptor;
 }
 
 std::string remote_of(const asio::ip::tcp::socket& socket) {
   asio::error_code error;
   const auto endpoint = socket.remote_endpoint(error);
-  return error ? std::string("?") : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+  return error ? std::string("?")
+               : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
 }
 
 }  // namespace
@@ -38,13 +43,13 @@ Gateway::Gateway(Config config)
     : config_(std::move(config)),
       counters_(),
       registry_(counters_, config_.picture_max_items),
-      environment_{counters_, registry_, config_.max_event_bytes, config_.client_queue_bytes, config_.uid, {}},
+      environment_{counters_,   registry_, config_.max_event_bytes, config_.client_queue_bytes,
+                   config_.uid, {}},
       timer_(io_),
       signals_(io_, SIGINT, SIGTERM),
       backlog_limit_(std::max<std::size_t>(64u << 20, config_.client_queue_bytes)) {
-  environment_.on_event = [this](const CotEvent& event, const ClientInfo& info, std::uint64_t sink_id) {
-    on_client_event(event, info, sink_id);
-  };
+  environment_.on_event = [this](const CotEvent& event, const ClientInfo& info,
+                                 std::uint64_t sink_id) { on_client_event(event, info, sink_id); };
 }
 
 Gateway::~Gateway() {
@@ -76,9 +81,15 @@ Result<std::unique_ptr<Gateway>> Gateway::create(Config config) {
   return gateway;
 }
 
-std::uint16_t Gateway::tcp_port() const { return tcp_acceptor_ ? tcp_acceptor_->local_endpoint().port() : 0; }
-std::uint16_t Gateway::tls_port() const { return tls_acceptor_ ? tls_acceptor_->local_endpoint().port() : 0; }
-std::uint16_t Gateway::udp_port() const { return udp_ ? udp_->local_port() : 0; }
+std::uint16_t Gateway::tcp_port() const {
+  return tcp_acceptor_ ? tcp_acceptor_->local_endpoint().port() : 0;
+}
+std::uint16_t Gateway::tls_port() const {
+  return tls_acceptor_ ? tls_acceptor_->local_endpoint().port() : 0;
+}
+std::uint16_t Gateway::udp_port() const {
+  return udp_ ? udp_->local_port() : 0;
+}
 
 Status Gateway::connect(std::chrono::milliseconds timeout) {
   auto keys = load_keypair(config_.keys);
@@ -91,17 +102,20 @@ Status Gateway::connect(std::chrono::milliseconds timeout) {
   options.on_error = [this](const ErrorInfo& error) {
     counters_.refused(Reason::publish_refused);
     if (counters_.should_log(Reason::publish_refused)) {
-      log::warn("broker refused a message (publish_refused): {} {}", std::string(to_string(error.code)), error.reason);
+      log::warn("broker refused a message (publish_refused): {} {}",
+                std::string(to_string(error.code)), error.reason);
     }
   };
   options.on_state = [](ConnectionState state, const ErrorInfo& error) {
-    log::info("broker: {}{}{}", std::string(to_string(state)), error.code == Errc::ok ? "" : ": ", error.reason);
+    log::info("broker: {}{}{}", std::string(to_string(state)), error.code == Errc::ok ? "" : ": ",
+              error.reason);
   };
   client_ = std::make_unique<Client>(std::move(options));
   auto session = client_->wait_connected(timeout);
   if (!session) return session.error();
   session_ = *session;
-  log::info("broker: connected as {} {} (role {})", session_.nation, session_.system, session_.role);
+  log::info("broker: connected as {} {} (role {})", session_.nation, session_.system,
+            session_.role);
   for (const auto& pattern : config_.subscribe) {
     SubscribeOptions subscribe;
     subscribe.snapshot = true;  // the broker's COP first, where it keeps one
@@ -132,7 +146,8 @@ void Gateway::on_delivery(const Delivery& delivery) {
   const std::string proto = encode_proto(*event);
   out->stream_frame = stream_frame(proto);
   if (udp_) out->mesh_frame = mesh_frame(proto);
-  out->from_self = delivery.origin_system() == session_.system && delivery.origin_nation() == session_.nation;
+  out->from_self =
+      delivery.origin_system() == session_.system && delivery.origin_nation() == session_.nation;
   const std::size_t bytes = out->xml.size() + out->stream_frame.size() + out->mesh_frame.size();
   if (backlog_bytes_.fetch_add(bytes) + bytes > backlog_limit_) {
     backlog_bytes_.fetch_sub(bytes);
@@ -146,7 +161,8 @@ void Gateway::on_delivery(const Delivery& delivery) {
 }
 
 // Asio thread.
-void Gateway::on_client_event(const CotEvent& event, const ClientInfo& info, std::uint64_t sink_id) {
+void Gateway::on_client_event(const CotEvent& event, const ClientInfo& info,
+                              std::uint64_t sink_id) {
   const std::int64_t now = now_ms();
   InboundContext context;
   context.nation = session_.nation;
@@ -163,8 +179,9 @@ void Gateway::on_client_event(const CotEvent& event, const ClientInfo& info, std
   if (!message) {
     counters_.refused(message.refusal().reason);
     if (counters_.should_log(message.refusal().reason)) {
-      log::warn("{} {}: event {} refused ({}): {}", std::string(to_string(info.transport)), info.remote, event.type,
-                std::string(to_string(message.refusal().reason)), message.refusal().detail);
+      log::warn("{} {}: event {} refused ({}): {}", std::string(to_string(info.transport)),
+                info.remote, event.type, std::string(to_string(message.refusal().reason)),
+                message.refusal().detail);
     }
     return;
   }
@@ -173,13 +190,15 @@ void Gateway::on_client_event(const CotEvent& event, const ClientInfo& info, std
   options.label.classification = config_.classification;
   options.label.policy_identifier = config_.policy_identifier;
   options.time_to_live = std::chrono::milliseconds(message->stale_ms - now);
-  encoder_.finish_any(message->topic, {session_.nation, session_.system}, message->type, message->payload, options);
+  encoder_.finish_any(message->topic, {session_.nation, session_.system}, message->type,
+                      message->payload, options);
   auto published = client_->publish_envelope(encoder_.bytes(), false);
   if (!published) {
     counters_.refused(Reason::publish_refused);
     if (counters_.should_log(Reason::publish_refused)) {
-      log::warn("{} {}: {} not published (publish_refused): {}", std::string(to_string(info.transport)), info.remote,
-                message->topic, published.error().reason);
+      log::warn("{} {}: {} not published (publish_refused): {}",
+                std::string(to_string(info.transport)), info.remote, message->topic,
+                published.error().reason);
     }
     return;
   }
@@ -214,8 +233,8 @@ void Gateway::accept_tls() {
         socket.set_option(asio::ip::tcp::no_delay(true));
         ClientInfo info{Transport::tls, remote_of(socket), {}, nullptr};
         auto session = std::make_shared<TlsSession>(
-            asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *tls_context_), std::move(info),
-            environment_);
+            asio::ssl::stream<asio::ip::tcp::socket>(std::move(socket), *tls_context_),
+            std::move(info), environment_);
         session->start();
       }
     }
@@ -234,11 +253,13 @@ void Gateway::tick() {
 
 void Gateway::run() {
   if (tcp_acceptor_) {
-    log::info("tcp: listening on {}:{} (CoT XML, TAK protocol 1 on request)", config_.tcp->host, tcp_port());
+    log::info("tcp: listening on {}:{} (CoT XML, TAK protocol 1 on request)", config_.tcp->host,
+              tcp_port());
     accept_tcp();
   }
   if (tls_acceptor_) {
-    log::info("tls: listening on {}:{} (client certificates required)", config_.tls->listen.host, tls_port());
+    log::info("tls: listening on {}:{} (client certificates required)", config_.tls->listen.host,
+              tls_port());
     accept_tls();
   }
   if (udp_) {
@@ -252,6 +273,8 @@ void Gateway::run() {
   io_.run();
 }
 
-void Gateway::stop() { io_.stop(); }
+void Gateway::stop() {
+  io_.stop();
+}
 
 }  // namespace enlace::tak

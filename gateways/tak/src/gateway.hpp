@@ -68,7 +68,7 @@ class Gateway {
 
   std::unique_ptr<Client> client_;
   SessionInfo session_;
-  EnvelopeEncoder encoder_;               // Asio thread only
+  EnvelopeEncoder encoder_;                    // Asio thread only
   std::atomic<std::size_t> backlog_bytes_{0};  // posted to the Asio thread, not yet fanned out
   std::size_t backlog_limit_;
 };

@@ -27,8 +27,8 @@ struct Escaped {
 
 namespace detail {
 template <class T>
-inline constexpr bool is_text = std::is_convertible_v<const T&, std::string_view> &&
-                                !std::is_same_v<T, Escaped>;
+inline constexpr bool is_text =
+    std::is_convertible_v<const T&, std::string_view> && !std::is_same_v<T, Escaped>;
 template <class T>
 using Logged = std::conditional_t<is_text<std::remove_cvref_t<T>>, Escaped, std::remove_cvref_t<T>>;
 template <class T>
@@ -51,7 +51,8 @@ void write(Level level, fmt::format_string<detail::Logged<Args>...> format, Args
   if (level < threshold()) return;
   static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
   const auto now = std::chrono::system_clock::now();
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   fmt::memory_buffer line;
   fmt::format_to(std::back_inserter(line), "{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} ",
                  std::chrono::floor<std::chrono::seconds>(now), ms.count(),

@@ -76,7 +76,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--log-level") {
       const std::string level = value();
       using L = enlace::tak::log::Level;
-      enlace::tak::log::threshold() = level == "debug" ? L::debug : level == "warn" ? L::warn : level == "error" ? L::error : L::info;
+      enlace::tak::log::threshold() = level == "debug"   ? L::debug
+                                      : level == "warn"  ? L::warn
+                                      : level == "error" ? L::error
+                                                         : L::info;
     } else if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
       return 0;
@@ -108,8 +111,9 @@ int main(int argc, char** argv) {
   }
   if (!ready_file.empty()) {
     const std::string temporary = ready_file + ".tmp";
-    std::ofstream(temporary) << fmt::format("{{\"tcp\":{},\"tls\":{},\"udp\":{}}}\n", (*gateway)->tcp_port(),
-                                            (*gateway)->tls_port(), (*gateway)->udp_port());
+    std::ofstream(temporary) << fmt::format("{{\"tcp\":{},\"tls\":{},\"udp\":{}}}\n",
+                                            (*gateway)->tcp_port(), (*gateway)->tls_port(),
+                                            (*gateway)->udp_port());
     std::rename(temporary.c_str(), ready_file.c_str());
   }
   (*gateway)->run();

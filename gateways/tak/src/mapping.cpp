@@ -52,7 +52,8 @@ class DetailXml {
 std::optional<double> parse_double(std::string_view text) noexcept {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(value)) {
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() ||
+      !std::isfinite(value)) {
     return std::nullopt;
   }
   return value;
@@ -66,11 +67,10 @@ flatbuffers::Offset<wire::Position> position_of(flatbuffers::FlatBufferBuilder& 
                                                 const CotEvent& event) {
   const wire::GeoPoint point(event.lat, event.lon);
   const bool has_altitude = !is_unknown(event.hae);
-  return wire::CreatePosition(fbb, &point,
-                              has_altitude ? event.hae : std::numeric_limits<double>::quiet_NaN(),
-                              has_altitude ? wire::AltitudeReference::Ellipsoid
-                                           : wire::AltitudeReference::Unknown,
-                              to_float_or_nan(event.ce), to_float_or_nan(event.le));
+  return wire::CreatePosition(
+      fbb, &point, has_altitude ? event.hae : std::numeric_limits<double>::quiet_NaN(),
+      has_altitude ? wire::AltitudeReference::Ellipsoid : wire::AltitudeReference::Unknown,
+      to_float_or_nan(event.ce), to_float_or_nan(event.le));
 }
 
 std::optional<wire::Motion> motion_of(const CotEvent& event) {
@@ -87,10 +87,13 @@ flatbuffers::Offset<wire::ForeignDetail> foreign_of(flatbuffers::FlatBufferBuild
                                          event.how.c_str(), detail_xml.c_str(), &point);
 }
 
-std::string remarks_of(const DetailXml& detail) { return detail.child("remarks").text().get(); }
+std::string remarks_of(const DetailXml& detail) {
+  return detail.child("remarks").text().get();
+}
 
 std::string topic(std::string_view kind, const InboundContext& context, std::string_view id) {
-  return fmt::format("{}.{}.{}.{}", kind, context.nation, topic_token(context.source), topic_token(id));
+  return fmt::format("{}.{}.{}.{}", kind, context.nation, topic_token(context.source),
+                     topic_token(id));
 }
 
 std::string callsign_of(const CotEvent& event, const InboundContext& context) {
@@ -111,8 +114,9 @@ Expected<BusMessage> position_report(const CotEvent& event, const InboundContext
   } else if (motion) {
     status = motion->speed_mps() >= 0.5f ? wire::UnitStatus::Moving : wire::UnitStatus::Halted;
   }
-  const auto battery = event.battery ? static_cast<std::int8_t>(std::min<std::uint32_t>(*event.battery, 100))
-                                     : std::int8_t{-1};
+  const auto battery = event.battery
+                           ? static_cast<std::int8_t>(std::min<std::uint32_t>(*event.battery, 100))
+                           : std::int8_t{-1};
   const auto foreign = foreign_of(fbb, event, detail.text());
   const auto position = position_of(fbb, event);
   const auto payload = wire::CreatePositionReportDirect(
@@ -122,8 +126,9 @@ Expected<BusMessage> position_report(const CotEvent& event, const InboundContext
                     payload.Union(), event.stale_ms};
 }
 
-Expected<BusMessage> track(const CotEvent& event, const AtomType& atom, const InboundContext& context,
-                           DetailXml& detail, flatbuffers::FlatBufferBuilder& fbb) {
+Expected<BusMessage> track(const CotEvent& event, const AtomType& atom,
+                           const InboundContext& context, DetailXml& detail,
+                           flatbuffers::FlatBufferBuilder& fbb) {
   const std::string name = callsign_of(event, context);
   const auto motion = motion_of(event);
   const auto foreign = foreign_of(fbb, event, detail.text());
@@ -149,7 +154,8 @@ Expected<BusMessage> text(const CotEvent& event, const InboundContext& context, 
   const auto foreign = foreign_of(fbb, event, detail.text());
   const auto payload = wire::CreateTextDirect(fbb, body.c_str(), room.c_str(),
                                               thread.empty() ? nullptr : thread.c_str(), foreign);
-  return BusMessage{topic("text", context, room), wire::Payload::Text, payload.Union(), event.stale_ms};
+  return BusMessage{topic("text", context, room), wire::Payload::Text, payload.Union(),
+                    event.stale_ms};
 }
 
 Expected<BusMessage> alert(const CotEvent& event, const InboundContext& context, DetailXml& detail,
@@ -176,8 +182,8 @@ Expected<BusMessage> alert(const CotEvent& event, const InboundContext& context,
   const auto foreign = foreign_of(fbb, event, detail.text());
   const auto payload = wire::CreateAlertDirect(
       fbb, event.uid.c_str(), severity, category, title.c_str(),
-      description.empty() ? nullptr : description.c_str(), &location, flatbuffers::Offset<wire::Area>(), nullptr,
-      event.time_ms * kNsPerMs, foreign);
+      description.empty() ? nullptr : description.c_str(), &location,
+      flatbuffers::Offset<wire::Area>(), nullptr, event.time_ms * kNsPerMs, foreign);
   return BusMessage{topic("alert", context, event.uid), wire::Payload::Alert, payload.Union(),
                     event.stale_ms};
 }
@@ -198,8 +204,8 @@ Expected<BusMessage> spot_report(const CotEvent& event, const InboundContext& co
                     event.stale_ms};
 }
 
-Expected<BusMessage> tasking(const CotEvent& event, const InboundContext& context, DetailXml& detail,
-                             flatbuffers::FlatBufferBuilder& fbb) {
+Expected<BusMessage> tasking(const CotEvent& event, const InboundContext& context,
+                             DetailXml& detail, flatbuffers::FlatBufferBuilder& fbb) {
   // The shape's vertices are <link point="lat,lon[,hae]"/>; they become the area, and the
   // links leave the detail (they are written again from the area on the way out).
   std::vector<wire::GeoPoint> vertices;
@@ -209,7 +215,8 @@ Expected<BusMessage> tasking(const CotEvent& event, const InboundContext& contex
     if (!point.empty()) {
       const auto comma = point.find(',');
       const auto second = point.find(',', comma + 1);
-      const auto lat = comma == std::string_view::npos ? std::nullopt : parse_double(point.substr(0, comma));
+      const auto lat =
+          comma == std::string_view::npos ? std::nullopt : parse_double(point.substr(0, comma));
       const auto lon = comma == std::string_view::npos
                            ? std::nullopt
                            : parse_double(point.substr(comma + 1, second == std::string_view::npos
@@ -243,7 +250,9 @@ Expected<BusMessage> tasking(const CotEvent& event, const InboundContext& contex
 
 // ---- bus -> CoT ----------------------------------------------------------------------
 
-std::string_view sv(const flatbuffers::String* s) { return s ? s->string_view() : std::string_view(); }
+std::string_view sv(const flatbuffers::String* s) {
+  return s ? s->string_view() : std::string_view();
+}
 
 // Starts the event from what the payload's ForeignDetail kept, when it came from CoT.
 CotEvent start_event(const wire::ForeignDetail* foreign, std::string uid, std::string type,
@@ -271,11 +280,14 @@ void set_position(CotEvent& event, const wire::Position* position) {
   event.lat = position->point()->lat_deg();
   event.lon = position->point()->lon_deg();
   const double altitude = position->altitude_m();
-  event.hae = position->altitude_ref() == wire::AltitudeReference::Ellipsoid && std::isfinite(altitude)
-                  ? altitude
-                  : kUnknownValue;
-  event.ce = std::isfinite(position->horizontal_error_m()) ? position->horizontal_error_m() : kUnknownValue;
-  event.le = std::isfinite(position->vertical_error_m()) ? position->vertical_error_m() : kUnknownValue;
+  event.hae =
+      position->altitude_ref() == wire::AltitudeReference::Ellipsoid && std::isfinite(altitude)
+          ? altitude
+          : kUnknownValue;
+  event.ce = std::isfinite(position->horizontal_error_m()) ? position->horizontal_error_m()
+                                                           : kUnknownValue;
+  event.le =
+      std::isfinite(position->vertical_error_m()) ? position->vertical_error_m() : kUnknownValue;
 }
 
 void set_motion(CotEvent& event, const wire::Motion* motion) {
@@ -327,10 +339,12 @@ std::string enlace_uid(std::string_view nation, std::string_view id) {
   return fmt::format("enlace-{}-{}", nation, id);
 }
 
-std::optional<CotEvent> from_position_report(const wire::Envelope& envelope, const wire::PositionReport& report,
+std::optional<CotEvent> from_position_report(const wire::Envelope& envelope,
+                                             const wire::PositionReport& report,
                                              const OutboundContext& context) {
-  auto event = start_event(report.foreign(), enlace_uid(context.origin_nation, sv(report.unit_id())),
-                           "a-f-G-U-C", "m-g");
+  auto event =
+      start_event(report.foreign(), enlace_uid(context.origin_nation, sv(report.unit_id())),
+                  "a-f-G-U-C", "m-g");
   set_position(event, report.position());
   set_motion(event, report.motion());
   set_callsign(event, report.callsign() ? sv(report.callsign()) : sv(report.unit_id()));
@@ -346,12 +360,14 @@ std::optional<CotEvent> from_track(const wire::Envelope& envelope, const wire::T
   if (const auto from_sidc = track.sidc() ? cot_type_of_sidc(sv(track.sidc())) : std::nullopt) {
     type = *from_sidc;
   } else {
-    type = fmt::format("a-{}-{}", affiliation_of(track.identity()), dimension_letter(track.dimension()));
+    type = fmt::format("a-{}-{}", affiliation_of(track.identity()),
+                       dimension_letter(track.dimension()));
   }
   auto event = start_event(track.foreign(), enlace_uid(context.origin_nation, sv(track.track_id())),
                            type, "m-r");
   // A track re-identified on the bus (e.g. suspect to hostile) shows its new identity.
-  if (const auto atom = parse_atom(event.type); atom && identity_of(atom->affiliation) != track.identity()) {
+  if (const auto atom = parse_atom(event.type);
+      atom && identity_of(atom->affiliation) != track.identity()) {
     event.type = fmt::format("a-{}-{}{}", affiliation_of(track.identity()), atom->dimension,
                              atom->function.empty() ? "" : "-" + atom->function);
   }
@@ -365,12 +381,14 @@ std::optional<CotEvent> from_track(const wire::Envelope& envelope, const wire::T
 
 std::optional<CotEvent> from_text(const wire::Envelope& envelope, const wire::Text& text,
                                   const OutboundContext& context) {
-  const std::string room = text.to() && text.to()->size() ? std::string(sv(text.to())) : std::string(kAllChatRooms);
+  const std::string room =
+      text.to() && text.to()->size() ? std::string(sv(text.to())) : std::string(kAllChatRooms);
   const std::string sender = enlace_uid(context.origin_nation, context.origin_system);
   const auto* id = envelope.id();
   const std::string message_id = id ? fmt::format("{:016x}{:016x}", id->hi(), id->lo()) : "0";
-  auto event = start_event(text.foreign(), fmt::format("GeoChat.{}.{}.{}", sender, room, message_id),
-                           "b-t-f", "h-g-i-g-o");
+  auto event =
+      start_event(text.foreign(), fmt::format("GeoChat.{}.{}.{}", sender, room, message_id),
+                  "b-t-f", "h-g-i-g-o");
   if (event.xml_detail.empty()) {
     // A message from a bus system: written as ATAK writes a GeoChat to a room.
     DetailXml detail({});
@@ -379,7 +397,8 @@ std::optional<CotEvent> from_text(const wire::Envelope& envelope, const wire::Te
     chat.append_attribute("parent").set_value("RootContactGroup");
     chat.append_attribute("groupOwner").set_value("false");
     chat.append_attribute("chatroom").set_value(room.c_str());
-    chat.append_attribute("id").set_value(text.thread() ? std::string(sv(text.thread())).c_str() : room.c_str());
+    chat.append_attribute("id").set_value(text.thread() ? std::string(sv(text.thread())).c_str()
+                                                        : room.c_str());
     const std::string callsign = fmt::format("{} {}", context.origin_nation, context.origin_system);
     chat.append_attribute("senderCallsign").set_value(callsign.c_str());
     auto group = chat.append_child("chatgrp");
@@ -393,7 +412,8 @@ std::optional<CotEvent> from_text(const wire::Envelope& envelope, const wire::Te
     auto remarks = root.append_child("remarks");
     remarks.append_attribute("source").set_value(("BAO.F.ATAK." + sender).c_str());
     remarks.append_attribute("to").set_value(room.c_str());
-    remarks.append_attribute("time").set_value(format_cot_time(envelope.publish_time_ns() / kNsPerMs).c_str());
+    remarks.append_attribute("time").set_value(
+        format_cot_time(envelope.publish_time_ns() / kNsPerMs).c_str());
     remarks.text().set(std::string(sv(text.body())).c_str());
     event.xml_detail = detail.text();
   }
@@ -406,7 +426,8 @@ std::optional<CotEvent> from_alert(const wire::Envelope& envelope, const wire::A
                                    const OutboundContext& context) {
   const wire::GeoPoint* location = alert.location();
   wire::GeoPoint centroid;
-  if (location == nullptr && alert.area() && alert.area()->vertices() && alert.area()->vertices()->size()) {
+  if (location == nullptr && alert.area() && alert.area()->vertices() &&
+      alert.area()->vertices()->size()) {
     double lat = 0, lon = 0;
     for (const auto* v : *alert.area()->vertices()) {
       lat += v->lat_deg();
@@ -418,16 +439,20 @@ std::optional<CotEvent> from_alert(const wire::Envelope& envelope, const wire::A
   }
   if (location == nullptr) return std::nullopt;
   std::string type = "b-a-o-pan";
-  if (alert.severity() == wire::AlertSeverity::Critical) type = "b-a-o-tbl";
-  else if (alert.category() == wire::AlertCategory::ArmedGroup) type = "b-a-o-opn";
-  auto event = start_event(alert.foreign(), enlace_uid(context.origin_nation, sv(alert.alert_id())), type, "h-e");
+  if (alert.severity() == wire::AlertSeverity::Critical)
+    type = "b-a-o-tbl";
+  else if (alert.category() == wire::AlertCategory::ArmedGroup)
+    type = "b-a-o-opn";
+  auto event = start_event(alert.foreign(), enlace_uid(context.origin_nation, sv(alert.alert_id())),
+                           type, "h-e");
   event.lat = location->lat_deg();
   event.lon = location->lon_deg();
   if (event.xml_detail.empty()) {
     DetailXml detail({});
     auto emergency = detail.root().append_child("emergency");
     emergency.append_attribute("type").set_value(alert.title() ? alert.title()->c_str() : "Alert");
-    emergency.text().set(fmt::format("{} {}", context.origin_nation, context.origin_system).c_str());
+    emergency.text().set(
+        fmt::format("{} {}", context.origin_nation, context.origin_system).c_str());
     event.xml_detail = detail.text();
     set_callsign(event, alert.title() ? sv(alert.title()) : sv(alert.alert_id()));
   }
@@ -436,7 +461,8 @@ std::optional<CotEvent> from_alert(const wire::Envelope& envelope, const wire::A
   return event;
 }
 
-std::optional<CotEvent> from_spot_report(const wire::Envelope& envelope, const wire::SpotReport& spot,
+std::optional<CotEvent> from_spot_report(const wire::Envelope& envelope,
+                                         const wire::SpotReport& spot,
                                          const OutboundContext& context) {
   if (spot.location() == nullptr) return std::nullopt;
   auto event = start_event(spot.foreign(), enlace_uid(context.origin_nation, sv(spot.report_id())),
@@ -447,7 +473,8 @@ std::optional<CotEvent> from_spot_report(const wire::Envelope& envelope, const w
   if (!spot.foreign()) {
     // SALUTE in the remarks, one line per letter that the report fills in.
     auto line = [&](const char* letter, std::string_view value) {
-      if (!value.empty()) salute += fmt::format("{}{}: {}", salute.empty() ? "" : "\n", letter, value);
+      if (!value.empty())
+        salute += fmt::format("{}{}: {}", salute.empty() ? "" : "\n", letter, value);
     };
     line("S", sv(spot.size()));
     line("A", sv(spot.activity()));
@@ -466,10 +493,12 @@ std::optional<CotEvent> from_spot_report(const wire::Envelope& envelope, const w
 
 std::optional<CotEvent> from_tasking(const wire::Envelope& envelope, const wire::Tasking& task,
                                      const OutboundContext& context) {
-  if (task.area() == nullptr || task.area()->vertices() == nullptr || task.area()->vertices()->size() < 3) {
+  if (task.area() == nullptr || task.area()->vertices() == nullptr ||
+      task.area()->vertices()->size() < 3) {
     return std::nullopt;
   }
-  auto event = start_event(task.foreign(), enlace_uid(context.origin_nation, sv(task.task_id())), "u-d-f", "h-e");
+  auto event = start_event(task.foreign(), enlace_uid(context.origin_nation, sv(task.task_id())),
+                           "u-d-f", "h-e");
   const auto& vertices = *task.area()->vertices();
   DetailXml detail(event.xml_detail);
   auto root = detail.root();
@@ -477,7 +506,8 @@ std::optional<CotEvent> from_tasking(const wire::Envelope& envelope, const wire:
   pugi::xml_node before = root.first_child();
   auto add_link = [&](const wire::GeoPoint* v) {
     auto link = before ? root.insert_child_before("link", before) : root.append_child("link");
-    link.append_attribute("point").set_value(fmt::format("{},{}", v->lat_deg(), v->lon_deg()).c_str());
+    link.append_attribute("point").set_value(
+        fmt::format("{},{}", v->lat_deg(), v->lon_deg()).c_str());
   };
   double lat = 0, lon = 0;
   for (const auto* v : vertices) {
@@ -503,8 +533,8 @@ std::optional<CotEvent> from_tasking(const wire::Envelope& envelope, const wire:
   set_times(event, envelope, start_ns, context);
   std::string remarks;
   if (!task.foreign()) {
-    remarks = fmt::format("{} task {} ({})", wire::EnumNameTaskType(task.type()), sv(task.task_id()),
-                          wire::EnumNameTaskStatus(task.status()));
+    remarks = fmt::format("{} task {} ({})", wire::EnumNameTaskType(task.type()),
+                          sv(task.task_id()), wire::EnumNameTaskStatus(task.status()));
     if (task.assigned_units() && task.assigned_units()->size()) {
       remarks += ", units:";
       for (const auto* unit : *task.assigned_units()) remarks += fmt::format(" {}", sv(unit));
@@ -528,7 +558,8 @@ std::string topic_token(std::string_view text) {
 
 std::string releasability_text(const wire::Envelope& envelope) {
   const auto* label = envelope.label();
-  if (label == nullptr || label->releasable_to() == nullptr || label->releasable_to()->size() == 0) {
+  if (label == nullptr || label->releasable_to() == nullptr ||
+      label->releasable_to()->size() == 0) {
     return "REL BY AGREEMENT";
   }
   std::string text = "REL TO ";
@@ -564,13 +595,18 @@ std::optional<CotEvent> to_cot(const wire::Envelope& envelope, const OutboundCon
   switch (envelope.payload_type()) {
     case wire::Payload::PositionReport:
       return from_position_report(envelope, *envelope.payload_as_PositionReport(), context);
-    case wire::Payload::Track: return from_track(envelope, *envelope.payload_as_Track(), context);
-    case wire::Payload::Text: return from_text(envelope, *envelope.payload_as_Text(), context);
-    case wire::Payload::Alert: return from_alert(envelope, *envelope.payload_as_Alert(), context);
+    case wire::Payload::Track:
+      return from_track(envelope, *envelope.payload_as_Track(), context);
+    case wire::Payload::Text:
+      return from_text(envelope, *envelope.payload_as_Text(), context);
+    case wire::Payload::Alert:
+      return from_alert(envelope, *envelope.payload_as_Alert(), context);
     case wire::Payload::SpotReport:
       return from_spot_report(envelope, *envelope.payload_as_SpotReport(), context);
-    case wire::Payload::Tasking: return from_tasking(envelope, *envelope.payload_as_Tasking(), context);
-    default: return std::nullopt;
+    case wire::Payload::Tasking:
+      return from_tasking(envelope, *envelope.payload_as_Tasking(), context);
+    default:
+      return std::nullopt;
   }
 }
 

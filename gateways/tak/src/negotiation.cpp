@@ -47,7 +47,8 @@ std::optional<std::uint32_t> requested_version(const CotEvent& event) {
                           pugi::parse_default | pugi::parse_fragment, pugi::encoding_utf8)) {
     return std::nullopt;
   }
-  const std::string_view text = detail.child("TakControl").child("TakRequest").attribute("version").value();
+  const std::string_view text =
+      detail.child("TakControl").child("TakRequest").attribute("version").value();
   std::uint32_t version = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
   if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
@@ -55,8 +56,7 @@ std::optional<std::uint32_t> requested_version(const CotEvent& event) {
 }
 
 bool is_stream_control(const CotEvent& event) noexcept {
-  return event.type.starts_with("t-x-takp") || event.type == kTypePing ||
-         event.type == kTypePong;
+  return event.type.starts_with("t-x-takp") || event.type == kTypePing || event.type == kTypePong;
 }
 
 }  // namespace enlace::tak

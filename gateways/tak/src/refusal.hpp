@@ -16,14 +16,14 @@
 namespace enlace::tak {
 
 enum class Reason : std::size_t {
-  bad_xml,              // not well-formed XML, a DOCTYPE, or nested deeper than allowed
-  bad_event,            // XML, but no <event> root or a required attribute missing or invalid
-  unknown_type,         // an event type the gateway does not map to the bus
-  oversize,             // an event or frame above max_event_bytes (connection closed)
-  bad_protobuf,         // a TAK v1 payload that is not a TakMessage with a CotEvent
-  bad_framing,          // a TAK v1 stream byte that is not 0xbf, or a bad varint (connection closed)
-  expired,              // the event's stale time has already passed
-  loop,                 // the event came out of an Enlace gateway (its <__enlace> marking)
+  bad_xml,       // not well-formed XML, a DOCTYPE, or nested deeper than allowed
+  bad_event,     // XML, but no <event> root or a required attribute missing or invalid
+  unknown_type,  // an event type the gateway does not map to the bus
+  oversize,      // an event or frame above max_event_bytes (connection closed)
+  bad_protobuf,  // a TAK v1 payload that is not a TakMessage with a CotEvent
+  bad_framing,   // a TAK v1 stream byte that is not 0xbf, or a bad varint (connection closed)
+  expired,       // the event's stale time has already passed
+  loop,          // the event came out of an Enlace gateway (its <__enlace> marking)
   certificate_refused,  // TLS handshake failed: unknown CA, expired, revoked, or no certificate
   publish_refused,      // the SDK or the broker refused the message (policy, size, queue)
   send_queue_full,      // a client's send queue was full: an outbound event dropped for it
@@ -34,9 +34,10 @@ inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::cou
 
 constexpr std::string_view to_string(Reason reason) noexcept {
   constexpr std::array<std::string_view, kReasonCount> names = {
-      "bad_xml", "bad_event",           "unknown_type",    "oversize",
-      "bad_protobuf", "bad_framing",    "expired",         "loop",
-      "certificate_refused", "publish_refused", "send_queue_full"};
+      "bad_xml",         "bad_event",      "unknown_type",
+      "oversize",        "bad_protobuf",   "bad_framing",
+      "expired",         "loop",           "certificate_refused",
+      "publish_refused", "send_queue_full"};
   const auto i = static_cast<std::size_t>(reason);
   return i < names.size() ? names[i] : std::string_view("unknown");
 }
@@ -52,7 +53,7 @@ struct Refusal {
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : data_(std::move(value)) {}            // NOLINT: implicit by design
   Expected(Refusal refusal) : data_(std::move(refusal)) {}  // NOLINT: implicit by design
   Expected(Reason reason, std::string detail) : data_(Refusal{reason, std::move(detail)}) {}
 

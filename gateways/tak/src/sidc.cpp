@@ -25,66 +25,94 @@ std::optional<AtomType> parse_atom(std::string_view type) {
 wire::StandardIdentity identity_of(char affiliation) noexcept {
   using SI = wire::StandardIdentity;
   switch (affiliation) {
-    case 'p': return SI::Pending;
-    case 'a': return SI::AssumedFriend;
-    case 'f': return SI::Friend;
-    case 'n': return SI::Neutral;
+    case 'p':
+      return SI::Pending;
+    case 'a':
+      return SI::AssumedFriend;
+    case 'f':
+      return SI::Friend;
+    case 'n':
+      return SI::Neutral;
     case 's':
-    case 'j': return SI::Suspect;
+    case 'j':
+      return SI::Suspect;
     case 'h':
-    case 'k': return SI::Hostile;
-    default: return SI::Unknown;
+    case 'k':
+      return SI::Hostile;
+    default:
+      return SI::Unknown;
   }
 }
 
 char affiliation_of(wire::StandardIdentity identity) noexcept {
   using SI = wire::StandardIdentity;
   switch (identity) {
-    case SI::Pending: return 'p';
-    case SI::AssumedFriend: return 'a';
-    case SI::Friend: return 'f';
-    case SI::Neutral: return 'n';
-    case SI::Suspect: return 's';
-    case SI::Hostile: return 'h';
-    default: return 'u';
+    case SI::Pending:
+      return 'p';
+    case SI::AssumedFriend:
+      return 'a';
+    case SI::Friend:
+      return 'f';
+    case SI::Neutral:
+      return 'n';
+    case SI::Suspect:
+      return 's';
+    case SI::Hostile:
+      return 'h';
+    default:
+      return 'u';
   }
 }
 
 wire::BattleDimension dimension_of(char dimension) noexcept {
   using BD = wire::BattleDimension;
   switch (dimension) {
-    case 'P': return BD::Space;
-    case 'A': return BD::Air;
+    case 'P':
+      return BD::Space;
+    case 'A':
+      return BD::Air;
     case 'G':
-    case 'F': return BD::Land;  // SOF units are drawn on land
-    case 'S': return BD::SeaSurface;
-    case 'U': return BD::Subsurface;
-    default: return BD::Unknown;
+    case 'F':
+      return BD::Land;  // SOF units are drawn on land
+    case 'S':
+      return BD::SeaSurface;
+    case 'U':
+      return BD::Subsurface;
+    default:
+      return BD::Unknown;
   }
 }
 
 char dimension_letter(wire::BattleDimension dimension) noexcept {
   using BD = wire::BattleDimension;
   switch (dimension) {
-    case BD::Space: return 'P';
-    case BD::Air: return 'A';
-    case BD::SeaSurface: return 'S';
-    case BD::Subsurface: return 'U';
-    default: return 'G';
+    case BD::Space:
+      return 'P';
+    case BD::Air:
+      return 'A';
+    case BD::SeaSurface:
+      return 'S';
+    case BD::Subsurface:
+      return 'U';
+    default:
+      return 'G';
   }
 }
 
 wire::ContactKind kind_of(const AtomType& atom) noexcept {
   using CK = wire::ContactKind;
   switch (atom.dimension) {
-    case 'A': return atom.function.starts_with("M-F-Q") ? CK::Uav : CK::Aircraft;
+    case 'A':
+      return atom.function.starts_with("M-F-Q") ? CK::Uav : CK::Aircraft;
     case 'S':
-    case 'U': return CK::Vessel;
+    case 'U':
+      return CK::Vessel;
     case 'G':
       if (atom.function.starts_with("E-V")) return CK::Vehicle;
       if (atom.function.starts_with("U")) return CK::Group;
       return CK::Unknown;
-    default: return CK::Unknown;
+    default:
+      return CK::Unknown;
   }
 }
 
@@ -95,13 +123,24 @@ std::string sidc_of(const AtomType& atom) {
   sidc[3] = static_cast<char>('0' + static_cast<int>(identity_of(atom.affiliation)));
   const char* set = "00";
   switch (atom.dimension) {
-    case 'P': set = "05"; break;
-    case 'A': set = "01"; break;
+    case 'P':
+      set = "05";
+      break;
+    case 'A':
+      set = "01";
+      break;
     case 'G':
-    case 'F': set = atom.function.starts_with("E") ? "15" : atom.function.starts_with("I") ? "20" : "10"; break;
-    case 'S': set = "30"; break;
-    case 'U': set = "35"; break;
-    default: break;
+    case 'F':
+      set = atom.function.starts_with("E") ? "15" : atom.function.starts_with("I") ? "20" : "10";
+      break;
+    case 'S':
+      set = "30";
+      break;
+    case 'U':
+      set = "35";
+      break;
+    default:
+      break;
   }
   sidc[4] = set[0];
   sidc[5] = set[1];
@@ -121,10 +160,14 @@ std::optional<std::string> cot_type_of_sidc(std::string_view sidc) {
     const char affiliation = affiliation_of(static_cast<wire::StandardIdentity>(identity));
     const std::string_view set = sidc.substr(4, 2);
     char dimension = 'G';
-    if (set == "01" || set == "02") dimension = 'A';
-    else if (set == "05" || set == "06") dimension = 'P';
-    else if (set == "30") dimension = 'S';
-    else if (set == "35" || set == "36") dimension = 'U';
+    if (set == "01" || set == "02")
+      dimension = 'A';
+    else if (set == "05" || set == "06")
+      dimension = 'P';
+    else if (set == "30")
+      dimension = 'S';
+    else if (set == "35" || set == "36")
+      dimension = 'U';
     return std::string("a-") + affiliation + "-" + dimension;
   }
   if (sidc.size() == 15) {

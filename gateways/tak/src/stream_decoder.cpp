@@ -10,7 +10,9 @@ namespace enlace::tak {
 namespace {
 constexpr std::string_view kEndTag = "</event>";
 
-bool is_space(char c) noexcept { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0'; }
+bool is_space(char c) noexcept {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0';
+}
 }  // namespace
 
 void StreamDecoder::feed(std::string_view bytes) {
@@ -43,15 +45,16 @@ Expected<std::optional<std::string>> StreamDecoder::next_xml() {
   const std::size_t at = pending.find(kEndTag, from);
   if (at == std::string_view::npos) {
     if (pending.size() > max_event_bytes_) {
-      return {Reason::oversize,
-              fmt::format("no </event> in {} bytes (max_event_bytes {})", pending.size(), max_event_bytes_)};
+      return {Reason::oversize, fmt::format("no </event> in {} bytes (max_event_bytes {})",
+                                            pending.size(), max_event_bytes_)};
     }
     searched_ = pending.size();
     return std::optional<std::string>();
   }
   const std::size_t end = at + kEndTag.size();
   if (end > max_event_bytes_) {
-    return {Reason::oversize, fmt::format("event of {} bytes (max_event_bytes {})", end, max_event_bytes_)};
+    return {Reason::oversize,
+            fmt::format("event of {} bytes (max_event_bytes {})", end, max_event_bytes_)};
   }
   std::string event(pending.substr(0, end));
   consume(end);
@@ -75,7 +78,8 @@ Expected<std::optional<std::string>> StreamDecoder::next_protobuf() {
     if ((byte & 0x80) == 0) break;
   }
   if (length > max_event_bytes_) {
-    return {Reason::oversize, fmt::format("frame of {} bytes (max_event_bytes {})", length, max_event_bytes_)};
+    return {Reason::oversize,
+            fmt::format("frame of {} bytes (max_event_bytes {})", length, max_event_bytes_)};
   }
   if (pending.size() - at < length) return std::optional<std::string>();
   std::string payload(pending.substr(at, length));

@@ -49,8 +49,8 @@ class StreamDecoder {
   std::size_t max_event_bytes_;
   StreamMode mode_ = StreamMode::xml;
   std::string buffer_;
-  std::size_t begin_ = 0;        // start of the unreturned bytes in buffer_
-  std::size_t searched_ = 0;     // bytes after begin_ already searched for `</event>`
+  std::size_t begin_ = 0;     // start of the unreturned bytes in buffer_
+  std::size_t searched_ = 0;  // bytes after begin_ already searched for `</event>`
 };
 
 }  // namespace enlace::tak

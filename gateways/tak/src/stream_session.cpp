@@ -55,7 +55,8 @@ std::int64_t now_ms() noexcept {
 }
 
 template <class Stream>
-StreamSession<Stream>::StreamSession(Stream stream, ClientInfo info, SessionEnvironment& environment)
+StreamSession<Stream>::StreamSession(Stream stream, ClientInfo info,
+                                     SessionEnvironment& environment)
     : stream_(std::move(stream)),
       info_(std::move(info)),
       env_(environment),
@@ -73,21 +74,20 @@ void StreamSession<Stream>::start() {
       }
       return preverified;
     });
-    stream_.async_handshake(asio::ssl::stream_base::server,
-                            [self = this->shared_from_this()](const asio::error_code& error) {
-                              if (error) {
-                                self->env_.counters.refused(Reason::certificate_refused);
-                                log::warn("tls {}: refused (certificate_refused): {}{}{}", self->info_.remote,
-                                          self->verify_error_, self->verify_error_.empty() ? "" : "; ",
-                                          error.message());
-                                self->closed_ = true;
-                                asio::error_code ignored;
-                                socket_of(self->stream_).close(ignored);
-                                return;
-                              }
-                              self->info_.certificate_cn = peer_common_name(self->stream_.native_handle());
-                              self->open();
-                            });
+    stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
+                                                                const asio::error_code& error) {
+      if (error) {
+        self->env_.counters.refused(Reason::certificate_refused);
+        log::warn("tls {}: refused (certificate_refused): {}{}{}", self->info_.remote,
+                  self->verify_error_, self->verify_error_.empty() ? "" : "; ", error.message());
+        self->closed_ = true;
+        asio::error_code ignored;
+        socket_of(self->stream_).close(ignored);
+        return;
+      }
+      self->info_.certificate_cn = peer_common_name(self->stream_.native_handle());
+      self->open();
+    });
   } else {
     open();
   }
@@ -107,35 +107,36 @@ void StreamSession<Stream>::open() {
 
 template <class Stream>
 void StreamSession<Stream>::read() {
-  stream_.async_read_some(asio::buffer(read_buffer_),
-                          [self = this->shared_from_this()](const asio::error_code& error, std::size_t n) {
-                            if (self->closed_) return;
-                            if (error) {
-                              self->close(error == asio::error::eof ? "closed by the client" : error.message());
-                              return;
-                            }
-                            self->decoder_.feed(std::string_view(self->read_buffer_.data(), n));
-                            while (!self->closed_) {
-                              auto next = self->decoder_.next();
-                              if (!next) {
-                                self->env_.counters.refused(next.refusal().reason);
-                                log::warn("{} {}: closing ({}): {}", to_string(self->info_.transport),
-                                          self->info_.remote, to_string(next.refusal().reason),
-                                          next.refusal().detail);
-                                self->close("stream error");
-                                return;
-                              }
-                              if (!next->has_value()) break;
-                              self->handle(**next);
-                            }
-                            if (!self->closed_) self->read();
-                          });
+  stream_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = this->shared_from_this()](const asio::error_code& error, std::size_t n) {
+        if (self->closed_) return;
+        if (error) {
+          self->close(error == asio::error::eof ? "closed by the client" : error.message());
+          return;
+        }
+        self->decoder_.feed(std::string_view(self->read_buffer_.data(), n));
+        while (!self->closed_) {
+          auto next = self->decoder_.next();
+          if (!next) {
+            self->env_.counters.refused(next.refusal().reason);
+            log::warn("{} {}: closing ({}): {}", to_string(self->info_.transport),
+                      self->info_.remote, to_string(next.refusal().reason), next.refusal().detail);
+            self->close("stream error");
+            return;
+          }
+          if (!next->has_value()) break;
+          self->handle(**next);
+        }
+        if (!self->closed_) self->read();
+      });
 }
 
 template <class Stream>
 void StreamSession<Stream>::handle(const std::string& bytes) {
   const XmlLimits limits{env_.max_event_bytes};
-  auto decoded = decoder_.mode() == StreamMode::xml ? decode_xml(bytes, limits) : decode_proto(bytes, limits);
+  auto decoded =
+      decoder_.mode() == StreamMode::xml ? decode_xml(bytes, limits) : decode_proto(bytes, limits);
   if (!decoded) {
     env_.counters.refused(decoded.refusal().reason);
     if (env_.counters.should_log(decoded.refusal().reason)) {
@@ -189,13 +190,14 @@ void StreamSession<Stream>::deliver(const std::shared_ptr<const OutEvent>& event
 }
 
 template <class Stream>
-void StreamSession<Stream>::enqueue(std::shared_ptr<const OutEvent> event, const std::string* bytes) {
+void StreamSession<Stream>::enqueue(std::shared_ptr<const OutEvent> event,
+                                    const std::string* bytes) {
   if (closed_) return;
   if (queued_bytes_ + bytes->size() > env_.queue_bytes) {
     env_.counters.refused(Reason::send_queue_full);
     if (env_.counters.should_log(Reason::send_queue_full)) {
-      log::warn("{} {}: send queue full ({} bytes), dropping {}", to_string(info_.transport), info_.remote,
-                queued_bytes_, event->uid);
+      log::warn("{} {}: send queue full ({} bytes), dropping {}", to_string(info_.transport),
+                info_.remote, queued_bytes_, event->uid);
     }
     return;
   }
@@ -212,19 +214,20 @@ void StreamSession<Stream>::write() {
   }
   writing_ = buffers_.size();
   if (writing_ == 0) return;
-  asio::async_write(stream_, buffers_, [self = this->shared_from_this()](const asio::error_code& error, std::size_t) {
-    if (self->closed_) return;
-    if (error) {
-      self->close(error.message());
-      return;
-    }
-    for (std::size_t i = 0; i < self->writing_; ++i) {
-      self->queued_bytes_ -= self->queue_.front().bytes->size();
-      self->queue_.pop_front();
-    }
-    self->writing_ = 0;
-    self->write();
-  });
+  asio::async_write(stream_, buffers_,
+                    [self = this->shared_from_this()](const asio::error_code& error, std::size_t) {
+                      if (self->closed_) return;
+                      if (error) {
+                        self->close(error.message());
+                        return;
+                      }
+                      for (std::size_t i = 0; i < self->writing_; ++i) {
+                        self->queued_bytes_ -= self->queue_.front().bytes->size();
+                        self->queue_.pop_front();
+                      }
+                      self->writing_ = 0;
+                      self->write();
+                    });
 }
 
 template <class Stream>

@@ -29,8 +29,8 @@ namespace enlace::tak {
 /// Who a client is, as far as the gateway knows.
 struct ClientInfo {
   Transport transport = Transport::tcp;
-  std::string remote;           // address:port
-  std::string certificate_cn;   // TLS only: the client certificate's subject CN
+  std::string remote;                 // address:port
+  std::string certificate_cn;         // TLS only: the client certificate's subject CN
   const UnitMapping* unit = nullptr;  // the configuration's mapping of that CN, if any
 };
 
@@ -52,7 +52,8 @@ std::uint64_t next_sink_id() noexcept;
 std::int64_t now_ms() noexcept;
 
 template <class Stream>
-class StreamSession final : public Sink, public std::enable_shared_from_this<StreamSession<Stream>> {
+class StreamSession final : public Sink,
+                            public std::enable_shared_from_this<StreamSession<Stream>> {
  public:
   StreamSession(Stream stream, ClientInfo info, SessionEnvironment& environment);
 

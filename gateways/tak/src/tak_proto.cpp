@@ -9,10 +9,14 @@ namespace pb = atakmap::commoncommo::protobuf::v1;
 
 namespace {
 
-std::uint64_t to_wire_ms(std::int64_t ms) noexcept { return ms > 0 ? static_cast<std::uint64_t>(ms) : 0; }
+std::uint64_t to_wire_ms(std::int64_t ms) noexcept {
+  return ms > 0 ? static_cast<std::uint64_t>(ms) : 0;
+}
 
 // Protobuf has no "unknown" for doubles; TAK's convention is 999999.
-double to_wire_unknown(double value) noexcept { return is_unknown(value) ? 999999.0 : value; }
+double to_wire_unknown(double value) noexcept {
+  return is_unknown(value) ? 999999.0 : value;
+}
 
 }  // namespace
 
@@ -91,7 +95,8 @@ std::string encode_proto(const CotEvent& event) {
 
 Expected<CotEvent> decode_proto(std::string_view bytes, const XmlLimits& limits) {
   if (bytes.size() > limits.max_event_bytes) {
-    return {Reason::oversize, fmt::format("{} bytes, more than {}", bytes.size(), limits.max_event_bytes)};
+    return {Reason::oversize,
+            fmt::format("{} bytes, more than {}", bytes.size(), limits.max_event_bytes)};
   }
   pb::TakMessage message;
   if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

@@ -39,7 +39,8 @@ std::string read(const std::filesystem::path& file) {
 std::string hex(std::string_view bytes) {
   std::string out;
   for (std::size_t i = 0; i < bytes.size(); ++i) {
-    out += fmt::format("{:02x}{}", static_cast<unsigned char>(bytes[i]), (i + 1) % 32 == 0 ? "\n" : "");
+    out += fmt::format("{:02x}{}", static_cast<unsigned char>(bytes[i]),
+                       (i + 1) % 32 == 0 ? "\n" : "");
   }
   if (!out.empty() && out.back() != '\n') out += '\n';
   return out;
@@ -73,9 +74,9 @@ std::vector<std::uint8_t> envelope_of(const tak::CotEvent& event, std::string& t
   const std::vector<std::string> rel = {"COL", "ECU"};
   const auto label = wire::CreateConfidentialityLabel(fbb, 0, wire::Classification::Unclassified,
                                                       fbb.CreateVectorOfStrings(rel));
-  const auto envelope = wire::CreateEnvelopeDirect(fbb, &id, origin, topic.c_str(), event.time_ms * 1'000'000,
-                                                   message->stale_ms * 1'000'000, label, message->type,
-                                                   message->payload);
+  const auto envelope = wire::CreateEnvelopeDirect(
+      fbb, &id, origin, topic.c_str(), event.time_ms * 1'000'000, message->stale_ms * 1'000'000,
+      label, message->type, message->payload);
   fbb.Finish(envelope, "ENV1");
   return {fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize()};
 }
@@ -91,10 +92,11 @@ void run_case(const std::string& name) {
   enlace::cli::JsonCodec codec;
   const auto json = codec.payload_to_json(*envelope);
   REQUIRE(json.ok());
-  check_golden(name + ".bus.json",
-               fmt::format("{{\"topic\":{},\"payload_type\":\"{}\",\"stale_time_ns\":{},\"payload\":{}}}\n",
-                           enlace::cli::json_quote(topic), wire::EnumNamePayload(envelope->payload_type()),
-                           envelope->stale_time_ns(), *json));
+  check_golden(
+      name + ".bus.json",
+      fmt::format("{{\"topic\":{},\"payload_type\":\"{}\",\"stale_time_ns\":{},\"payload\":{}}}\n",
+                  enlace::cli::json_quote(topic), wire::EnumNamePayload(envelope->payload_type()),
+                  envelope->stale_time_ns(), *json));
 
   tak::OutboundContext outbound{"COL", "col-tak", kNowMs};
   const auto out = tak::to_cot(*envelope, outbound);
@@ -139,21 +141,30 @@ TEST_CASE("golden: hostile vessel becomes a Track with a sea-surface SIDC", "[ta
 TEST_CASE("golden: unknown aircraft becomes a Track of an aircraft", "[tak][golden]") {
   run_case("unknown_aircraft");
 }
-TEST_CASE("golden: GeoChat becomes Text to its room", "[tak][golden]") { run_case("geochat"); }
-TEST_CASE("golden: 911 emergency becomes a critical Alert", "[tak][golden]") { run_case("emergency_alert"); }
-TEST_CASE("golden: drawn polygon becomes a Tasking area", "[tak][golden]") { run_case("tasking_polygon"); }
+TEST_CASE("golden: GeoChat becomes Text to its room", "[tak][golden]") {
+  run_case("geochat");
+}
+TEST_CASE("golden: 911 emergency becomes a critical Alert", "[tak][golden]") {
+  run_case("emergency_alert");
+}
+TEST_CASE("golden: drawn polygon becomes a Tasking area", "[tak][golden]") {
+  run_case("tasking_polygon");
+}
 
 TEST_CASE("xml: hostile input is refused with a specific reason", "[tak][xml]") {
   CHECK(tak::decode_xml("<event").refusal().reason == tak::Reason::bad_xml);
-  CHECK(tak::decode_xml("<!DOCTYPE x [<!ENTITY a 'b'>]><event/>").refusal().reason == tak::Reason::bad_xml);
+  CHECK(tak::decode_xml("<!DOCTYPE x [<!ENTITY a 'b'>]><event/>").refusal().reason ==
+        tak::Reason::bad_xml);
   CHECK(tak::decode_xml("<evt uid='a' type='a-f'/>").refusal().reason == tak::Reason::bad_event);
-  CHECK(tak::decode_xml("<event type='a-f-G' time='2026-12-02T08:00:00Z' stale='2026-12-02T08:00:00Z'>"
-                        "<point lat='0' lon='0'/></event>")
+  CHECK(tak::decode_xml(
+            "<event type='a-f-G' time='2026-12-02T08:00:00Z' stale='2026-12-02T08:00:00Z'>"
+            "<point lat='0' lon='0'/></event>")
             .refusal()
             .reason == tak::Reason::bad_event);
   CHECK(tak::decode_xml(std::string(70'000, ' ')).refusal().reason == tak::Reason::oversize);
-  std::string deep = "<event uid='u' type='a-f-G' time='2026-12-02T08:00:00Z' stale='2026-12-02T08:01:00Z'>"
-                     "<point lat='0' lon='0'/><detail>";
+  std::string deep =
+      "<event uid='u' type='a-f-G' time='2026-12-02T08:00:00Z' stale='2026-12-02T08:01:00Z'>"
+      "<point lat='0' lon='0'/><detail>";
   for (int i = 0; i < 40; ++i) deep += "<x>";
   for (int i = 0; i < 40; ++i) deep += "</x>";
   deep += "</detail></event>";
@@ -168,7 +179,8 @@ TEST_CASE("xml: CoT times with any number of fraction digits", "[tak][xml]") {
   CHECK(tak::format_cot_time(kNowMs + 7) == "2026-12-02T08:00:00.007Z");
 }
 
-TEST_CASE("mapping: unknown types, expired events and the gateway's own output are refused", "[tak][mapping]") {
+TEST_CASE("mapping: unknown types, expired events and the gateway's own output are refused",
+          "[tak][mapping]") {
   flatbuffers::FlatBufferBuilder fbb;
   tak::InboundContext context;
   context.nation = "COL";
@@ -186,7 +198,8 @@ TEST_CASE("mapping: unknown types, expired events and the gateway's own output a
   CHECK(tak::to_bus(looped, context, fbb).refusal().reason == tak::Reason::loop);
 }
 
-TEST_CASE("stream: XML events split after </event>, then TAK v1 frames after negotiation", "[tak][stream]") {
+TEST_CASE("stream: XML events split after </event>, then TAK v1 frames after negotiation",
+          "[tak][stream]") {
   tak::StreamDecoder decoder(64 * 1024);
   auto request = tak::protocol_offer(kNowMs);
   request.type = std::string(tak::kTypeProtocolRequest);
