@@ -15,6 +15,9 @@ packages=(
   catch2                                            # tests (Catch2 2.x)
   libtomlplusplus-dev                               # policy files
   libsqlite3-dev                                    # journal and audit store
+  libpugixml-dev                                    # CoT XML (gateways/tak)
+  libprotobuf-dev protobuf-compiler                 # TAK Protocol v1 (gateways/tak)
+  libssl-dev                                        # TLS to TAK clients (gateways/tak)
   clang-format                                      # the .clang-format style
   clang libclang-rt-14-dev                          # fuzz targets: libFuzzer (tests/fuzz)
 )

@@ -1,0 +1,106 @@
+#include "udp_endpoint.hpp"
+
+#include <fmt/format.h>
+
+#include "log.hpp"
+#include "tak_proto.hpp"
+
+namespace enlace::tak {
+
+UdpEndpoint::UdpEndpoint(asio::ip::udp::socket socket, UdpListener config,
+                         SessionEnvironment& environment)
+    : socket_(std::move(socket)),
+      config_(std::move(config)),
+      env_(environment),
+      id_(next_sink_id()) {}
+
+Result<std::shared_ptr<UdpEndpoint>> UdpEndpoint::open(asio::io_context& io,
+                                                       const UdpListener& config,
+                                                       SessionEnvironment& environment) {
+  asio::error_code error;
+  const auto address = asio::ip::make_address(config.listen.host, error);
+  if (error)
+    return ErrorInfo{Errc::invalid_argument,
+                     fmt::format("udp listen address {}: {}", config.listen.host, error.message())};
+  asio::ip::udp::socket socket(io);
+  const asio::ip::udp::endpoint local(address, config.listen.port);
+  socket.open(local.protocol(), error);
+  if (!error) socket.set_option(asio::ip::udp::socket::reuse_address(true), error);
+  if (!error) socket.bind(local, error);
+  if (error)
+    return ErrorInfo{Errc::invalid_argument, fmt::format("udp bind {}:{}: {}", config.listen.host,
+                                                         config.listen.port, error.message())};
+  if (config.group) {
+    const auto group = asio::ip::make_address(*config.group, error);
+    if (!error) socket.set_option(asio::ip::multicast::join_group(group), error);
+    if (error)
+      return ErrorInfo{Errc::invalid_argument,
+                       fmt::format("udp join {}: {}", *config.group, error.message())};
+  }
+  std::shared_ptr<UdpEndpoint> endpoint(new UdpEndpoint(std::move(socket), config, environment));
+  for (const auto& destination : config.send_to) {
+    const auto to = asio::ip::make_address(destination.host, error);
+    if (error)
+      return ErrorInfo{Errc::invalid_argument,
+                       fmt::format("udp send_to {}: {}", destination.host, error.message())};
+    endpoint->destinations_.emplace_back(to, destination.port);
+  }
+  return endpoint;
+}
+
+std::uint16_t UdpEndpoint::local_port() const {
+  asio::error_code error;
+  return socket_.local_endpoint(error).port();
+}
+
+void UdpEndpoint::start() {
+  env_.counters.client_opened(Transport::udp,
+                              config_.send_protobuf ? Protocol::protobuf : Protocol::xml);
+  if (!destinations_.empty()) env_.registry.add(shared_from_this(), now_ms());
+  receive();
+}
+
+void UdpEndpoint::receive() {
+  socket_.async_receive_from(
+      asio::buffer(buffer_), sender_,
+      [self = shared_from_this()](const asio::error_code& error, std::size_t n) {
+        if (error == asio::error::operation_aborted) return;
+        if (!error) {
+          auto decoded = decode_datagram(std::string_view(self->buffer_.data(), n),
+                                         XmlLimits{self->env_.max_event_bytes});
+          if (!decoded) {
+            self->env_.counters.refused(decoded.refusal().reason);
+            if (self->env_.counters.should_log(decoded.refusal().reason)) {
+              log::warn("udp {}:{}: datagram refused ({}): {}", self->sender_.address().to_string(),
+                        self->sender_.port(), to_string(decoded.refusal().reason),
+                        decoded.refusal().detail);
+            }
+          } else {
+            ClientInfo info{
+                Transport::udp,
+                fmt::format("{}:{}", self->sender_.address().to_string(), self->sender_.port()),
+                {},
+                nullptr};
+            self->env_.on_event(*decoded, info, self->id_);
+          }
+        }
+        self->receive();
+      });
+}
+
+void UdpEndpoint::deliver(const std::shared_ptr<const OutEvent>& event) {
+  const std::string& bytes = config_.send_protobuf ? event->mesh_frame : event->xml;
+  for (const auto& destination : destinations_) {
+    if (in_flight_bytes_ + bytes.size() > env_.queue_bytes) {
+      env_.counters.refused(Reason::send_queue_full);
+      continue;
+    }
+    in_flight_bytes_ += bytes.size();
+    socket_.async_send_to(
+        asio::buffer(bytes), destination,
+        [self = shared_from_this(), event, size = bytes.size()](
+            const asio::error_code&, std::size_t) { self->in_flight_bytes_ -= size; });
+  }
+}
+
+}  // namespace enlace::tak

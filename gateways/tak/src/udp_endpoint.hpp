@@ -1,0 +1,51 @@
+// UDP situational awareness (the TAK mesh): one CoT event per datagram, XML or TAK v1
+// with the mesh header, received on a port (joining a multicast group such as
+// 239.2.3.1:6969 when configured) and sent to configured destinations (the group, or
+// unicast addresses).
+//
+// Bounded: at most the configured queue bytes of datagrams in flight; more is dropped and
+// counted (send_queue_full). Threads: the Asio thread only.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <memory>
+
+#include <asio.hpp>
+
+#include "client_registry.hpp"
+#include "config.hpp"
+#include "cot_event.hpp"
+#include "counters.hpp"
+#include "enlace/result.hpp"
+#include "stream_session.hpp"
+
+namespace enlace::tak {
+
+class UdpEndpoint final : public Sink, public std::enable_shared_from_this<UdpEndpoint> {
+ public:
+  /// Binds and joins; fails with invalid_argument naming what could not be done.
+  static Result<std::shared_ptr<UdpEndpoint>> open(asio::io_context& io, const UdpListener& config,
+                                                   SessionEnvironment& environment);
+
+  void start();
+  std::uint64_t sink_id() const noexcept override { return id_; }
+  void deliver(const std::shared_ptr<const OutEvent>& event) override;
+  /// The port actually bound (for listen port 0).
+  std::uint16_t local_port() const;
+
+ private:
+  UdpEndpoint(asio::ip::udp::socket socket, UdpListener config, SessionEnvironment& environment);
+  void receive();
+
+  asio::ip::udp::socket socket_;
+  UdpListener config_;
+  SessionEnvironment& env_;
+  std::uint64_t id_;
+  std::vector<asio::ip::udp::endpoint> destinations_;
+  std::array<char, 65536> buffer_{};
+  asio::ip::udp::endpoint sender_;
+  std::size_t in_flight_bytes_ = 0;
+};
+
+}  // namespace enlace::tak
