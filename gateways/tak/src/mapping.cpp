@@ -137,7 +137,7 @@ Expected<BusMessage> track(const CotEvent& event, const AtomType& atom,
   const auto payload = wire::CreateTrackDirect(
       fbb, event.uid.c_str(), position, motion ? &*motion : nullptr, identity_of(atom.affiliation),
       dimension_of(atom.dimension), sidc_of(atom).c_str(), kind_of(atom), source,
-      event.time_ms * kNsPerMs, name.empty() ? nullptr : name.c_str(), nullptr, foreign);
+      event.time_ms * kNsPerMs, name.empty() ? nullptr : name.c_str(), nullptr, 0, 0, foreign);
   return BusMessage{topic("track", context, event.uid), wire::Payload::Track, payload.Union(),
                     event.stale_ms};
 }
