@@ -37,7 +37,7 @@ enum class ConnectionState {
   connecting,    // first connection attempt in progress
   connected,     // handshake done, Welcome received, subscriptions in place
   reconnecting,  // lost the broker; retrying with back-off, subscriptions kept
-  auth_failed,   // the broker refused our key (unknown or revoked); retrying continues
+  auth_failed,   // the broker refused our key (unknown or revoked); retried every reconnect_max
   closed,        // close() was called or the destructor ran
 };
 
@@ -63,6 +63,9 @@ struct ClientOptions {
   /// The client pings at this interval and declares the broker lost after three missed
   /// intervals with no traffic.
   std::chrono::milliseconds heartbeat = std::chrono::milliseconds(1000);
+  /// Reconnection back-off after a lost connection, doubling from reconnect_min to
+  /// reconnect_max. After a refused handshake (auth_failed, or a cut-off's cool-down) a
+  /// fresh connection is tried every reconnect_max.
   std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
   std::chrono::milliseconds reconnect_max = std::chrono::milliseconds(5000);
   /// Bytes of envelopes waiting to be sent before publish() answers queue_full.
