@@ -11,15 +11,29 @@
 #include "common/sources.hpp"
 
 namespace enlace::gateway {
+namespace {
+
+// Written whole under a temporary name, then renamed: a reader never sees it half written.
+bool write_ready_file(const std::string& path) {
+  const std::string temporary = path + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "w");
+  if (file == nullptr) return false;
+  const bool written = std::fputs("ready\n", file) >= 0;
+  return std::fclose(file) == 0 && written && std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
 
 CommandLine parse_command_line(int argc, char** argv, std::string_view program) {
   CommandLine line;
   auto usage = [&](std::FILE* out) {
     std::fprintf(out,
-                 "usage: %.*s --config FILE [--check-config] [--exit-at-end]\n"
-                 "  --config FILE    the gateway's TOML configuration\n"
-                 "  --check-config   check the configuration, print what it sets up, exit\n"
-                 "  --exit-at-end    exit once every file source has been replayed\n",
+                 "usage: %.*s --config FILE [--check-config] [--exit-at-end] [--ready-file FILE]\n"
+                 "  --config FILE      the gateway's TOML configuration\n"
+                 "  --check-config     check the configuration, print what it sets up, exit\n"
+                 "  --exit-at-end      exit once every file source has been replayed\n"
+                 "  --ready-file FILE  written once the bus session is open and every source\n"
+                 "                     listens (for scripts and tests to wait on)\n",
                  static_cast<int>(program.size()), program.data());
   };
   for (int i = 1; i < argc; ++i) {
@@ -30,6 +44,8 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program) 
       line.check_config = true;
     } else if (arg == "--exit-at-end") {
       line.exit_at_end = true;
+    } else if (arg == "--ready-file" && i + 1 < argc) {
+      line.ready_file = argv[++i];
     } else if (arg == "-h" || arg == "--help") {
       usage(stdout);
       std::exit(0);
@@ -84,6 +100,10 @@ int run_gateway(const RunSettings& settings,
     sources.emplace(io, settings.sources, std::move(callbacks));
   } catch (const std::exception& e) {
     log::error("sources: {}", e.what());
+    return 1;
+  }
+  if (!settings.ready_file.empty() && !write_ready_file(settings.ready_file)) {
+    log::error("cannot write the ready file {}", log::escaped(settings.ready_file));
     return 1;
   }
 

@@ -22,6 +22,7 @@ struct CommandLine {
   std::string config;
   bool check_config = false;  // validate the configuration and exit
   bool exit_at_end = false;   // stop once every file source has been replayed
+  std::string ready_file;     // written once the session is open and the sources listen
 };
 
 /// Parses `argv`; prints the usage and exits for --help, and exits with status 2 on an
@@ -41,6 +42,7 @@ struct RunSettings {
   std::vector<SourceConfig> sources;
   std::chrono::nanoseconds stats_interval = std::chrono::seconds(60);
   bool exit_at_end = false;
+  std::string ready_file;  // CommandLine::ready_file
 };
 
 /// Runs until stopped; returns the process exit status. `make` builds the pipeline for

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   run.sources = config.sources;
   run.stats_interval = config.stats_interval;
   run.exit_at_end = command.exit_at_end;
+  run.ready_file = command.ready_file;
   std::optional<nmea::NmeaPipeline> pipeline;
   return run_gateway(run, [&](const enlace::SessionInfo& session, ReportSink& sink) {
     nmea::NmeaSettings settings = config.settings;

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   run.sources = config.sources;
   run.stats_interval = config.stats_interval;
   run.exit_at_end = command.exit_at_end;
+  run.ready_file = command.ready_file;
   const auto utc_offset = config.settings.utc_offset;
   std::optional<sbs::SbsPipeline> pipeline;
   return run_gateway(run, [&](const enlace::SessionInfo& session, ReportSink& sink) {

@@ -104,6 +104,22 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
 }
 
 // Waits for `path` to appear, using inotify on its directory: no polling loop.
+
+// Waits for process `pid` to exit, up to `timeout`; returns its status or -1.
+int wait_exit(int pid, std::chrono::milliseconds timeout) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(pidfd);
+  }
+  int status = 0;
+  const int r = ::waitpid(pid, &status, pidfd >= 0 ? WNOHANG : 0);
+  return r == pid ? status : -1;
+}
+
+}  // namespace
+
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
   const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (fd < 0) throw std::runtime_error("inotify_init1 failed");
@@ -124,21 +140,6 @@ bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds 
   ::close(fd);
   return found;
 }
-
-// Waits for process `pid` to exit, up to `timeout`; returns its status or -1.
-int wait_exit(int pid, std::chrono::milliseconds timeout) {
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  if (pidfd >= 0) {
-    pollfd p{pidfd, POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(timeout.count()));
-    ::close(pidfd);
-  }
-  int status = 0;
-  const int r = ::waitpid(pid, &status, pidfd >= 0 ? WNOHANG : 0);
-  return r == pid ? status : -1;
-}
-
-}  // namespace
 
 // --- TestCoalition ----------------------------------------------------------------------
 

@@ -130,6 +130,9 @@ class Inbox {
 Result<PublishAck> publish_text(Client& client, const std::string& topic, const std::string& body,
                                 std::vector<std::string> releasable_to = {});
 
+/// Waits (inotify, no polling) until `path` exists, at most `timeout`; whether it does.
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout);
+
 /// Waits until `condition()` holds, checking whenever `changed` is notified. For tests
 /// that wait on client state.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 10s);

@@ -66,8 +66,9 @@ GatewayProcess::GatewayProcess(const std::string& program,
     ::dup2(out, 1);
     ::dup2(err, 2);
     const std::string config = (dir_ / "gateway.toml").string();
-    ::execl(program.c_str(), program.c_str(), "--config", config.c_str(),
-            static_cast<char*>(nullptr));
+    const std::string ready = (dir_ / "ready").string();
+    ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "--ready-file",
+            ready.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
 }
@@ -91,6 +92,10 @@ int GatewayProcess::stop() {
   return status;
 }
 
+bool GatewayProcess::wait_ready(std::chrono::milliseconds timeout) const {
+  return enlace::test::wait_for_file(dir_ / "ready", timeout);
+}
+
 std::string GatewayProcess::out() const {
   return read_file(dir_ / "stdout");
 }
@@ -106,17 +111,11 @@ void send_udp(std::uint16_t port, const std::string& text) {
   ::close(fd);
 }
 
-int connect_tcp(std::uint16_t port, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    const sockaddr_in a = loopback(port);
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0) return fd;
-    ::close(fd);
-    // Not listening yet: the gateway is still connecting to the broker. The retry
-    // interval is a polling step towards the deadline, not a settle time.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+int connect_tcp(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const sockaddr_in a = loopback(port);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a)) == 0) return fd;
+  ::close(fd);
   return -1;
 }
 

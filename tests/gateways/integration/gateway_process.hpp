@@ -26,6 +26,8 @@ class GatewayProcess {
 
   /// SIGTERM, waits for the exit; returns the exit status as waitpid reports it.
   int stop();
+  /// Waits until the gateway has its bus session and every source listens (--ready-file).
+  bool wait_ready(std::chrono::milliseconds timeout) const;
   /// What the process wrote to stdout (the counters at exit) and stderr (its log).
   std::string out() const;
   std::string log() const;
@@ -38,8 +40,8 @@ class GatewayProcess {
 /// Sends `text` in one UDP datagram to 127.0.0.1:port.
 void send_udp(std::uint16_t port, const std::string& text);
 
-/// A TCP connection to 127.0.0.1:port, retried until `timeout`; -1 if none was made.
-int connect_tcp(std::uint16_t port, std::chrono::milliseconds timeout);
+/// A TCP connection to 127.0.0.1:port; -1 if it was refused.
+int connect_tcp(std::uint16_t port);
 /// Listens on 127.0.0.1:port and accepts one connection, up to `timeout`; -1 if none.
 int accept_one(std::uint16_t port, std::chrono::milliseconds timeout);
 void write_all(int fd, const std::string& text);

@@ -135,7 +135,8 @@ identity = "suspect"
   }
 
   SECTION("AIS over a TCP connection: a watch-listed vessel arrives as suspect") {
-    const int fd = gt::connect_tcp(tcp, 30s);
+    REQUIRE(gateway.wait_ready(30s));
+    const int fd = gt::connect_tcp(tcp);
     REQUIRE(fd >= 0);
     REQUIRE(send_until(bus.inbox, "track.COL.ais.rx7.730000666",
                        [&] { gt::write_all(fd, fmt::format("{}{}{}", kVessel, kWatched, kRmc)); }));
