@@ -56,6 +56,7 @@ Broker::Broker(BrokerConfig config, std::shared_ptr<const policy::Policy> policy
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
   pass_buffer_.reserve_capacity(2 * 1024 * 1024);
+  apply_cop_policy();
 }
 
 Broker::~Broker() {
@@ -126,6 +127,7 @@ void Broker::run() {
     if (zap_ready) handle_authentications();
     if (monitor_ready) handle_connection_events();
     if (router_ready) receive_all();
+    advance_snapshots();
     // End of the pass: what was routed in it leaves now, one frame per connection, after
     // what earlier passes left waiting.
     flush_connections();
@@ -189,6 +191,7 @@ void Broker::handle_authentications() {
 }
 
 int Broker::idle_wait_ms() const noexcept {
+  if (snapshot_can_advance()) return 0;  // the next slice is due at once
   return backlogged_.empty() ? kIdlePassMs : kBacklogRetryMs;
 }
 
@@ -200,6 +203,7 @@ void Broker::handle_wakeups() {
 
 void Broker::housekeeping(std::int64_t now) {
   close_due_connections(now);
+  cop_.expire(protocol::utc_ns());
   if (now >= next_expiry_check_ns_) {
     next_expiry_check_ns_ = now + kExpiryCheckNs;
     check_liveness(now);
@@ -215,6 +219,9 @@ void Broker::housekeeping(std::int64_t now) {
 void Broker::write_metrics() {
   if (config_.metrics_file.empty()) return;
   metrics_.subscriptions = trie_.size();
+  metrics_.cop_entries = cop_.size();
+  metrics_.cop_bytes = cop_.bytes();
+  metrics_.cop = cop_.counters();
   try {
     write_atomically(config_.metrics_file, metrics_.to_json(*policy_, config_.broker_id));
   } catch (const std::exception& e) {

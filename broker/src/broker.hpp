@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <zmq.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -26,6 +27,7 @@
 
 #include "connection.hpp"
 #include "connection_monitor.hpp"
+#include "cop_cache.hpp"
 #include "enlace/keys.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/frame.hpp"
@@ -159,6 +161,24 @@ class Broker {
   /// every reload).
   void apply_policy(Session& session, const policy::System& system);
 
+  // cop.cpp: the COP cache and the snapshots it serves (docs/protocol.md 5.3)
+  /// Keeps the message as its topic's newest if the policy caches the topic.
+  void cache_message(const Session& publisher, const topic::Tokens& tokens,
+                     const wire::Envelope& envelope, wire::Bytes envelope_bytes,
+                     policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
+  /// Starts sending the snapshot a Subscribe asked for (after its Ack).
+  void start_snapshot(Session& session, const SessionSubscription& subscription,
+                      std::uint32_t request_id);
+  /// Sends the next slice of each snapshot whose connection has no backlog: the subscriber's
+  /// flow control, and a bound on what one pass spends on snapshots.
+  void advance_snapshots();
+  /// Ends the snapshots of a subscription being removed: no EndOfSnapshot follows.
+  void stop_snapshots(Session& session, const SessionSubscription& subscription);
+  /// At start and after each reload: the cache's limits and stale times from the policy,
+  /// and every entry re-examined under it (revoked publishers, narrowed audiences).
+  void apply_cop_policy();
+  bool snapshot_can_advance() const noexcept;
+
   // outbound.cpp: the frames the broker sends (refusals: refuse(), above)
   /// An Error frame that refuses nothing (shutting_down, revoked, deliveries_dropped):
   /// always sent, not counted as a refusal.
@@ -169,17 +189,20 @@ class Broker {
   /// peer when it has a connection here (so it keeps its place among the deliveries), else
   /// at once, or not at all if ZeroMQ's pipe to it is full (counted).
   void send_control(const std::string& routing_id, flatbuffers::FlatBufferBuilder& fbb);
-  /// Appends a Deliver frame built from the publisher session's template to the pass buffer.
-  protocol::RecordRef append_delivery(const Session& publisher, std::uint64_t sequence,
+  /// Appends a Deliver frame built from a publisher's template to the pass buffer.
+  protocol::RecordRef append_delivery(const DeliveryTemplate& templ, std::uint64_t sequence,
                                       std::int64_t receive_ns, wire::Bytes envelope);
   void enqueue(Connection& connection, protocol::RecordRef record);
+  /// Keeps a delivery of a LatestPerTopic subscription, for a backed-up connection, as its
+  /// topic's pending one (replacing an older one), within the session's delivery bound.
+  void conflate(Connection& connection, std::string_view topic, protocol::RecordRef record);
 
   // flush.cpp: handing frames to ZeroMQ, the per-connection queues and their bounds
   enum class SendResult { sent, blocked, gone };
   /// End of a loop pass: each connection's backlog, then its frames of this pass, leave
   /// while ZeroMQ's pipe takes them; the rest waits in its queue or is dropped (counted).
   void flush_connections();
-  void flush_connection(Connection& connection, std::int64_t now);
+  void flush_connection(Connection& connection);
   /// Starts a message to `routing_id` (its routing-id part): sent when ZeroMQ's pipe to the
   /// peer has room for a message, blocked when it has none, gone when the peer left. After
   /// `sent`, finish_send() must follow at once with the frame.
@@ -190,8 +213,11 @@ class Broker {
   /// that overflowed the control bound, or pending.size().
   std::size_t keep_unsent(Connection& connection, std::size_t first_unsent);
   void count_drop(Connection& connection, const std::uint8_t* record);
-  /// Tells the peer, at most once per interval, how many deliveries it lost.
-  void notify_drops(Connection& connection, std::int64_t now);
+  /// Builds, in control_fbb_, the notice of the deliveries dropped since the last one, and
+  /// counts it as told: the caller puts it in front of the next frame (docs/protocol.md 5.6).
+  void build_drop_notice(Connection& connection);
+  /// Ends the session of a peer whose deliveries overflowed its bound for too long.
+  void end_slow_session(Connection& connection);
   /// Ends the session of a peer that leaves its answers unread (control bound exceeded).
   void end_unread_session(Connection& connection);
   /// Puts a control frame straight into a connection's queue (after the flush of a pass).
@@ -227,6 +253,11 @@ class Broker {
   // allocates nothing once warmed up, however many subscribers receive it.
   protocol::RecordBuffer pass_buffer_;
   SubscriptionTrie trie_;
+  CopCache cop_;
+  // Seconds a cached message lives when its envelope sets no stale time, by payload kind.
+  std::array<std::int64_t, static_cast<std::size_t>(wire::Payload::MAX) + 1> stale_ns_by_kind_{};
+  std::int64_t default_stale_ns_ = 0;
+  std::vector<Session*> snapshotting_;  // sessions with a snapshot being sent
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;
@@ -236,6 +267,7 @@ class Broker {
   std::int64_t next_metrics_ns_ = 0;
   std::int64_t next_expiry_check_ns_ = 0;
   protocol::RecordBuffer notice_buffer_;  // scratch for control frames queued after a flush
+  std::vector<protocol::RecordRef> conflated_refs_;  // scratch of flush_connection
 
   // Reused buffers: after warm-up the message path allocates nothing of its own.
   flatbuffers::FlatBufferBuilder control_fbb_{256};

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "conflation_table.hpp"
 #include "enlace/protocol/records.hpp"
 #include "outbound_queue.hpp"
 #include "session.hpp"
@@ -39,11 +40,16 @@ struct Connection {
   bool backlogged = false;         // in Broker::backlogged_
   std::uint64_t flushed_pass = 0;  // the last flush that handled it (Broker::flush_pass_)
 
-  // Deliveries dropped since the peer was last told (Error{deliveries_dropped}), which
-  // happens at most once per kDropNoticeIntervalNs.
+  // Conflated deliveries waiting for the queue to drain (LatestPerTopic subscriptions).
+  ConflationTable conflated;
+
+  // Deliveries dropped since the peer was last told: Error{deliveries_dropped} goes in front
+  // of the next frame produced for it.
   std::uint64_t unreported_drops = 0;
   std::uint64_t unreported_drop_bytes = 0;
-  std::int64_t next_drop_notice_ns = 0;
+  // Monotonic time of the first drop of the current overflow; 0 once the queue is back
+  // under half its bound. Past slow_consumer_seconds the session is closed.
+  std::int64_t over_bound_since_ns = 0;
 
   int fd = -1;                       // ZMQ_SRCFD of its Hello; -1 when unknown
   Connection* next_on_fd = nullptr;  // ConnectionMonitor's list of connections on that fd

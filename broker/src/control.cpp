@@ -188,9 +188,11 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
            "this broker keeps no journal yet: replay is not available");
     return;
   }
-  if (session.subscriptions.contains(pattern)) {
-    // Idempotent: subscribing twice to one pattern is one subscription.
+  if (const auto held = session.subscriptions.find(pattern); held != session.subscriptions.end()) {
+    // Idempotent: subscribing twice to one pattern is one subscription. A snapshot asked for
+    // again is sent again: a subscriber rebuilds its picture that way after a gap.
     send_ack(session, request_id, nullptr, 0, 0);
+    if (request.snapshot()) start_snapshot(session, *held->second, request_id);
     return;
   }
   if (session.subscriptions.size() >= policy_->limits().max_subscriptions_per_session) {
@@ -204,15 +206,16 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
   subscription->pattern = std::string(pattern);
   subscription->tokens.split(subscription->pattern);
   subscription->snapshot = request.snapshot();
-  trie_.add(subscription->tokens, {&session, subscription->id, &subscription->trie_slot});
+  // A conflation mode this broker does not know (a newer client's) is treated as None.
+  subscription->conflate = request.conflation() == wire::Conflation::LatestPerTopic;
+  trie_.add(subscription->tokens,
+            {&session, subscription->id, &subscription->trie_slot, subscription->conflate});
   const std::string_view key = subscription->pattern;
-  session.subscriptions.emplace(key, std::move(subscription));
+  const SessionSubscription& added =
+      *session.subscriptions.emplace(key, std::move(subscription)).first->second;
   send_ack(session, request_id, nullptr, 0, 0);
-  if (request.snapshot()) {
-    // The COP cache is not kept yet: the snapshot is empty, and live traffic follows.
-    protocol::build_end_of_snapshot(control_fbb_, request_id, 0);
-    send_control(session.routing_id, control_fbb_);
-  }
+  // From here on, what matches is delivered live; the snapshot holds what came before.
+  if (request.snapshot()) start_snapshot(session, added, request_id);
 }
 
 void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& request) {
@@ -230,6 +233,7 @@ void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& reque
 SubscriptionsByPattern::iterator Broker::remove_subscription(Session& session,
                                                              SubscriptionsByPattern::iterator it) {
   SessionSubscription& subscription = *it->second;
+  stop_snapshots(session, subscription);
   trie_.remove(subscription.tokens, {&session, subscription.id, &subscription.trie_slot});
   return session.subscriptions.erase(it);
 }

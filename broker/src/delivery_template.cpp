@@ -32,6 +32,8 @@ DeliveryTemplate::DeliveryTemplate(const DeliveryOrigin& origin) {
   delivery.add_origin(authenticated);
   delivery.add_broker_id(broker_id);
   delivery.add_path(path);
+  // Only when set: a live delivery stays byte for byte what it was before the field.
+  if (origin.snapshot) delivery.add_snapshot(true);
   delivery.add_envelope(envelope);
   fbb.Finish(delivery.Finish(), wire::DeliveryIdentifier());
 

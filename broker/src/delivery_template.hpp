@@ -23,6 +23,7 @@ struct DeliveryOrigin {
   std::string_view system;
   std::string_view role;
   std::string_view broker_id;
+  bool snapshot = false;  // deliveries from the COP cache (Delivery.snapshot)
 };
 
 class DeliveryTemplate {

@@ -16,12 +16,6 @@
 #include "log.hpp"
 
 namespace enlace::broker {
-namespace {
-
-// A slow subscriber hears how many deliveries it lost at most this often.
-constexpr std::int64_t kDropNoticeIntervalNs = 1'000'000'000;
-
-}  // namespace
 
 OutboundQueue::Bounds Broker::outbound_bounds() const noexcept {
   return {policy_->limits().max_session_queue_bytes, policy_->limits().max_session_control_bytes};
@@ -48,18 +42,17 @@ void Broker::finish_send(zmq::message_t& frame) {
 }
 
 void Broker::flush_connections() {
-  const std::int64_t now = protocol::monotonic_ns();
   ++flush_pass_;
   for (Connection* connection : flush_list_) {
     connection->queued_for_flush = false;
-    flush_connection(*connection, now);
+    flush_connection(*connection);
   }
   flush_list_.clear();
   // Backlogs of connections that produced nothing in this pass: their pipe may have room
   // again. By index: a flush may append to the list.
   for (std::size_t i = 0; i < backlogged_.size(); ++i) {
     Connection* connection = backlogged_[i];
-    if (connection->flushed_pass != flush_pass_) flush_connection(*connection, now);
+    if (connection->flushed_pass != flush_pass_) flush_connection(*connection);
   }
   // Before the pass buffer is cleared: releasing reads what is pending.
   for (Connection* connection : gone_) release_connection(*connection, "peer disconnected");
@@ -68,7 +61,7 @@ void Broker::flush_connections() {
   pass_buffer_.clear();
 }
 
-void Broker::flush_connection(Connection& connection, std::int64_t now) {
+void Broker::flush_connection(Connection& connection) {
   connection.flushed_pass = flush_pass_;
   SendResult result = SendResult::sent;
   // 1. What earlier passes left waiting goes first: it was produced first.
@@ -81,9 +74,25 @@ void Broker::flush_connection(Connection& connection, std::int64_t now) {
     if (sent.deliveries + sent.controls > 1) ++metrics_.batches_out;
     if (connection.session) connection.session->delivered += sent.deliveries + sent.controls;
   }
-  // 2. This pass's frames, straight from the pass buffer, while the pipe takes them.
+  // 2. Conflated deliveries wait beside the queue until it has drained, or until something
+  // else is produced for the peer: they are older than this pass's frames, so they go (or
+  // queue) first, and frames keep the order they were produced in.
+  if (!connection.conflated.empty() &&
+      (result == SendResult::sent || !connection.pending.empty())) {
+    conflated_refs_.clear();
+    connection.conflated.drain(pass_buffer_, conflated_refs_);
+    connection.pending.insert(connection.pending.begin(), conflated_refs_.begin(),
+                              conflated_refs_.end());
+  }
+  // 3. This pass's frames, straight from the pass buffer, while the pipe takes them; the
+  // first frame after drops is the notice saying how many (docs/protocol.md 5.6).
   std::size_t first_unsent = 0;
   if (result == SendResult::sent) {
+    if (connection.unreported_drops > 0 && !connection.pending.empty()) {
+      build_drop_notice(connection);
+      connection.pending.insert(connection.pending.begin(),
+                                pass_buffer_.append(wire::Command::control, control_fbb_));
+    }
     protocol::FrameSplitter splitter(pass_buffer_, connection.pending, kMaxBatchBytes);
     while (!splitter.done()) {
       const auto next = splitter.peek();
@@ -108,7 +117,7 @@ void Broker::flush_connection(Connection& connection, std::int64_t now) {
     gone_.push_back(&connection);
     return;
   }
-  // 3. The rest waits in the queue, within its bounds.
+  // 4. The rest waits in the queue, within its bounds. (Notices go in it too.)
   const std::size_t overflow_at = keep_unsent(connection, first_unsent);
   if (overflow_at < connection.pending.size()) {
     for (std::size_t i = overflow_at; i < connection.pending.size(); ++i) {
@@ -121,29 +130,41 @@ void Broker::flush_connection(Connection& connection, std::int64_t now) {
     end_unread_session(connection);
   }
   connection.pending.clear();
-  if (connection.unreported_drops > 0 && now >= connection.next_drop_notice_ns)
-    notify_drops(connection, now);
+  // Over the bound since the first drop, until the queue is back under half of it.
+  if (connection.over_bound_since_ns != 0 &&
+      connection.queue.delivery_bytes() + connection.conflated.bytes() <=
+          policy_->limits().max_session_queue_bytes / 2) {
+    connection.over_bound_since_ns = 0;
+  }
   note_backlog(connection);
 }
 
 std::size_t Broker::keep_unsent(Connection& connection, std::size_t first_unsent) {
   const OutboundQueue::Bounds bounds = outbound_bounds();
-  const std::span<const protocol::RecordRef> pending(connection.pending);
   // Drop-newest: a delivery that does not fit is dropped, what is queued keeps its place.
   const auto dropped = [&](const std::uint8_t* record) { count_drop(connection, record); };
-  for (std::size_t from = first_unsent; from < pending.size();) {
-    const std::size_t overflow =
-        from + connection.queue.push(pass_buffer_, pending.subspan(from), bounds, dropped);
-    if (overflow == pending.size()) break;
-    if (connection.session) return overflow;  // the peer leaves its answers unread
-    ++metrics_.control_dropped;  // no session left to end: that frame is lost, not the rest
-    from = overflow + 1;
+  // Record by record, so that the notice of drops goes in front of the first frame
+  // queued after them.
+  for (std::size_t i = first_unsent; i < connection.pending.size(); ++i) {
+    const protocol::RecordRef ref = connection.pending[i];
+    bool fits = true;
+    if (connection.unreported_drops > 0 &&
+        (OutboundQueue::is_control(pass_buffer_.record(ref)) ||
+         connection.queue.delivery_bytes() + ref.size <= bounds.delivery_bytes)) {
+      build_drop_notice(connection);
+      fits = queue_control(connection, control_fbb_);
+    }
+    if (fits && connection.queue.push(pass_buffer_, {&ref, 1}, bounds, dropped) == 1) continue;
+    if (connection.session) return i;  // the peer leaves its answers unread
+    ++metrics_.control_dropped;        // no session left to end: that frame is lost, not the rest
   }
-  return pending.size();
+  return connection.pending.size();
 }
 
 void Broker::count_drop(Connection& connection, const std::uint8_t* record) {
   const std::size_t bytes = wire::record_frame_size(record);
+  if (connection.over_bound_since_ns == 0)
+    connection.over_bound_since_ns = protocol::monotonic_ns();
   ++metrics_.dropped_slow_consumer;
   metrics_.dropped_slow_consumer_bytes += bytes;
   if (connection.session) ++connection.session->dropped;
@@ -151,19 +172,42 @@ void Broker::count_drop(Connection& connection, const std::uint8_t* record) {
   connection.unreported_drop_bytes += bytes;
 }
 
-void Broker::notify_drops(Connection& connection, std::int64_t now) {
-  protocol::build_error(
-      control_fbb_, Errc::deliveries_dropped,
-      fmt::format("{} deliveries ({} bytes) dropped since the last notice: this session's queue "
-                  "at the broker was full (max_session_queue_bytes {})",
-                  connection.unreported_drops, connection.unreported_drop_bytes,
-                  policy_->limits().max_session_queue_bytes),
-      0, nullptr);
-  if (!queue_control(connection, control_fbb_)) return;  // no room now: told on a later pass
+void Broker::build_drop_notice(Connection& connection) {
+  reason_.clear();
+  fmt::format_to(std::back_inserter(reason_),
+                 "{} deliveries ({} bytes) dropped since the last notice: this session's queue at "
+                 "the broker was full (max_session_queue_bytes {})",
+                 connection.unreported_drops, connection.unreported_drop_bytes,
+                 policy_->limits().max_session_queue_bytes);
+  protocol::build_error(control_fbb_, Errc::deliveries_dropped, {reason_.data(), reason_.size()}, 0,
+                        nullptr, connection.unreported_drops);
   ++metrics_.drop_notices;
   ++metrics_.errors_sent;
   connection.unreported_drops = connection.unreported_drop_bytes = 0;
-  connection.next_drop_notice_ns = now + kDropNoticeIntervalNs;
+}
+
+void Broker::end_slow_session(Connection& connection) {
+  Session& session = *connection.session;
+  const std::uint64_t dropped = session.dropped;
+  const std::int64_t seconds = policy_->limits().slow_consumer_seconds;
+  ++metrics_.sessions_closed_slow;
+  metrics_.count_refusal(Errc::slow_consumer);
+  log::warn(
+      "session {} of '{}' closed as a slow consumer: its deliveries overflowed "
+      "max_session_queue_bytes ({}) for more than {} s; {} dropped",
+      session.session_id, session.system_id, policy_->limits().max_session_queue_bytes, seconds,
+      dropped);
+  close_session(session, "slow consumer (slow_consumer_seconds)");  // its deliveries go
+  connection.over_bound_since_ns = 0;
+  reason_.clear();
+  fmt::format_to(std::back_inserter(reason_),
+                 "session closed: its deliveries overflowed max_session_queue_bytes for more "
+                 "than {} s; {} deliveries were dropped and those still queued discarded; send "
+                 "Hello to start a new session",
+                 seconds, dropped);
+  protocol::build_error(control_fbb_, Errc::slow_consumer, {reason_.data(), reason_.size()}, 0,
+                        nullptr, dropped);
+  if (queue_control(connection, control_fbb_)) ++metrics_.errors_sent;
 }
 
 void Broker::end_unread_session(Connection& connection) {
@@ -193,7 +237,9 @@ bool Broker::queue_control(Connection& connection, flatbuffers::FlatBufferBuilde
 }
 
 void Broker::note_backlog(Connection& connection) {
-  const bool backlogged = !connection.queue.empty();
+  // Conflated deliveries left waiting (the pipe filled as the queue drained) keep it on the
+  // backlog list, so that a later pass sends them.
+  const bool backlogged = !connection.queue.empty() || !connection.conflated.empty();
   if (backlogged && !connection.backlogged) backlogged_.push_back(&connection);
   connection.backlogged = backlogged;
 }

@@ -351,6 +351,8 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
   route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
+  cache_message(session, tokens, envelope, frame.body, audience.nations, sequence,
+                peer.arrival_utc_ns);
   if (frame.flags & wire::flag::ack_requested) {
     send_ack(session, 0, ids.message_id, sequence,
              static_cast<std::uint32_t>(std::popcount(audience.nations)));
@@ -397,7 +399,7 @@ void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes 
   protocol::RecordRef record{};
   bool built = false;
   const auto build = [&] {
-    record = append_delivery(publisher, sequence, receive_ns, envelope_bytes);
+    record = append_delivery(publisher.delivery_template, sequence, receive_ns, envelope_bytes);
     built = true;
   };
 
@@ -410,7 +412,14 @@ void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes 
       return;
     }
     if (!built) build();
-    enqueue(*subscriber.connection, record);  // every subscriber shares the one delivery
+    Connection& connection = *subscriber.connection;
+    if (ref.conflate && connection.backlogged) {
+      // Backed up: the newest of each topic waits beside the queue (docs/protocol.md 5.6).
+      conflate(connection, wire::GetEnvelope(envelope_bytes.data())->topic()->string_view(),
+               record);
+    } else {
+      enqueue(connection, record);  // every subscriber shares the one delivery
+    }
     ++metrics_.deliveries;
     ++metrics_.delivered[publisher.nation][subscriber.nation];
   });

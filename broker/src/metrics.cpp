@@ -10,23 +10,33 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       "\"auth_refused_cooling\":{},\"sessions_opened\":{},\"sessions_closed\":{},\"sessions_open\":"
       "{},"
       "\"sessions_revoked\":{},\"sessions_expired\":{},\"sessions_released\":{},"
-      "\"sessions_closed_unread\":{},\"sessions_cut_off\":{},\"connections_closed\":{},"
+      "\"sessions_closed_unread\":{},\"sessions_closed_slow\":{},\"sessions_cut_off\":{},"
+      "\"connections_closed\":{},"
       "\"connections_open\":{},"
       "\"subscriptions\":{},\"hellos_after_disconnect\":{},\"liveness_pings\":{},"
       "\"frames_in\":{},\"bytes_in\":{},\"batches_in\":{},"
       "\"frames_out\":{},\"batches_out\":{},\"published\":{},\"deliveries\":{},"
       "\"dropped_slow_consumer\":{},\"dropped_slow_consumer_bytes\":{},"
-      "\"drop_notices\":{},\"dropped_gone\":{},\"control_dropped\":{},"
+      "\"drop_notices\":{},\"deliveries_conflated\":{},\"dropped_gone\":{},\"control_dropped\":{},"
       "\"denied_by_audience\":{},\"errors_sent\":{},\"errors_suppressed\":{},"
       "\"policy_reloads\":{},\"policy_reload_failures\":{}",
       broker_id, policy.digest(), auth_accepted, auth_refused, auth_refused_cooling,
       sessions_opened, sessions_closed, sessions_open, sessions_revoked, sessions_expired,
-      sessions_released, sessions_closed_unread, sessions_cut_off, connections_closed,
-      connections_open, subscriptions, hellos_after_disconnect, liveness_pings, frames_in, bytes_in,
-      batches_in, frames_out, batches_out, published, deliveries, dropped_slow_consumer,
-      dropped_slow_consumer_bytes, drop_notices, dropped_gone, control_dropped, denied_by_audience,
-      errors_sent, errors_suppressed, policy_reloads, policy_reload_failures);
+      sessions_released, sessions_closed_unread, sessions_closed_slow, sessions_cut_off,
+      connections_closed, connections_open, subscriptions, hellos_after_disconnect, liveness_pings,
+      frames_in, bytes_in, batches_in, frames_out, batches_out, published, deliveries,
+      dropped_slow_consumer, dropped_slow_consumer_bytes, drop_notices, deliveries_conflated,
+      dropped_gone, control_dropped, denied_by_audience, errors_sent, errors_suppressed,
+      policy_reloads, policy_reload_failures);
 
+  out += fmt::format(
+      ",\"cop_entries\":{},\"cop_bytes\":{},\"cop_stored\":{},\"cop_replaced\":{},"
+      "\"cop_evicted\":{},\"cop_expired\":{},\"cop_purged\":{},\"cop_stale_on_arrival\":{},"
+      "\"snapshots_started\":{},\"snapshots_served\":{},\"snapshots_stopped\":{},"
+      "\"snapshot_deliveries\":{},\"snapshot_ms_total\":{},\"snapshot_ms_max\":{}",
+      cop_entries, cop_bytes, cop.stored, cop.replaced, cop.evicted, cop.expired, cop.purged,
+      cop_stale_on_arrival, snapshots_started, snapshots_served, snapshots_stopped,
+      snapshot_deliveries, snapshot_ns_total / 1'000'000, snapshot_ns_max / 1'000'000);
   out += ",\"refusals\":{";
   bool first = true;
   for (std::size_t code = 0; code < refusals.size(); ++code) {

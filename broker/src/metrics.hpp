@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "cop_cache.hpp"
 #include "enlace/error.hpp"
 #include "enlace/policy/policy.hpp"
 
@@ -22,6 +23,7 @@ struct Metrics {
   std::uint64_t sessions_expired = 0;         // silent past their heartbeat, or past the probe
   std::uint64_t sessions_released = 0;        // ended because their connection went away
   std::uint64_t sessions_closed_unread = 0;   // ended for leaving answers unread (control bound)
+  std::uint64_t sessions_closed_slow = 0;     // ended as slow consumers (slow_consumer_seconds)
   std::uint64_t connections_open = 0;         // gauge: peers with state here (connection.hpp)
   std::uint64_t subscriptions = 0;            // gauge: subscriptions held by all sessions
   std::uint64_t hellos_after_disconnect = 0;  // Hellos read after their connection ended
@@ -37,12 +39,24 @@ struct Metrics {
   std::uint64_t deliveries = 0;             // deliveries queued for subscribers (audience passed)
   std::uint64_t dropped_slow_consumer = 0;  // deliveries dropped: subscriber's queue full
   std::uint64_t dropped_slow_consumer_bytes = 0;  // their bytes (frames as sent alone)
-  std::uint64_t drop_notices = 0;     // Error{deliveries_dropped} frames sent to slow subscribers
-  std::uint64_t dropped_gone = 0;     // deliveries discarded: their session ended before sending
-  std::uint64_t control_dropped = 0;  // control frames not sent: no session, and no room
+  std::uint64_t drop_notices = 0;  // Error{deliveries_dropped} frames sent to slow subscribers
+  std::uint64_t deliveries_conflated = 0;  // replaced by a newer one of their topic (5.6)
+  std::uint64_t dropped_gone = 0;        // deliveries discarded: their session ended before sending
+  std::uint64_t control_dropped = 0;     // control frames not sent: no session, and no room
   std::uint64_t denied_by_audience = 0;  // a matching subscriber's nation was outside the audience
   std::uint64_t errors_sent = 0;
   std::uint64_t errors_suppressed = 0;  // refusals counted but not answered (error rate limit)
+  // The COP cache (cop_cache.hpp) and its snapshots (cop.cpp).
+  std::uint64_t cop_entries = 0;           // gauge: cached messages
+  std::uint64_t cop_bytes = 0;             // gauge: their envelope bytes
+  CopCache::Counters cop;                  // stored, replaced, evicted, expired, purged
+  std::uint64_t cop_stale_on_arrival = 0;  // cacheable messages already stale: not cached
+  std::uint64_t snapshots_started = 0;
+  std::uint64_t snapshots_served = 0;   // ended with EndOfSnapshot
+  std::uint64_t snapshots_stopped = 0;  // their subscription went first (unsubscribe, reload, end)
+  std::uint64_t snapshot_deliveries = 0;
+  std::uint64_t snapshot_ns_total = 0;  // from Subscribe to EndOfSnapshot, served snapshots
+  std::uint64_t snapshot_ns_max = 0;
   std::uint64_t policy_reloads = 0;
   std::uint64_t policy_reload_failures = 0;
 

@@ -40,9 +40,8 @@ void Broker::send_control(const std::string& routing_id, flatbuffers::FlatBuffer
   if (!send_to(routing_id, frame)) ++metrics_.control_dropped;
 }
 
-protocol::RecordRef Broker::append_delivery(const Session& publisher, std::uint64_t sequence,
+protocol::RecordRef Broker::append_delivery(const DeliveryTemplate& templ, std::uint64_t sequence,
                                             std::int64_t receive_ns, wire::Bytes envelope) {
-  const DeliveryTemplate& templ = publisher.delivery_template;
   protocol::RecordRef record;
   templ.write(pass_buffer_.reserve(wire::Command::deliver, 0, templ.size(envelope.size()), record),
               sequence, receive_ns, envelope);
@@ -54,6 +53,21 @@ void Broker::enqueue(Connection& connection, protocol::RecordRef record) {
   if (!connection.queued_for_flush) {
     connection.queued_for_flush = true;
     flush_list_.push_back(&connection);
+  }
+}
+
+void Broker::conflate(Connection& connection, std::string_view topic, protocol::RecordRef ref) {
+  const std::uint8_t* record = pass_buffer_.record(ref);
+  const std::ptrdiff_t growth = connection.conflated.growth(topic, ref.size);
+  const std::size_t held = connection.queue.delivery_bytes() + connection.conflated.bytes();
+  if (growth > 0 &&
+      held + static_cast<std::size_t>(growth) > policy_->limits().max_session_queue_bytes) {
+    count_drop(connection, record);
+    return;
+  }
+  if (connection.conflated.put(topic, record, ref.size)) {
+    ++metrics_.deliveries_conflated;
+    if (connection.session) ++connection.session->conflated;
   }
 }
 

@@ -8,7 +8,9 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
+#include "cop_cache.hpp"
 #include "delivery_template.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/topic.hpp"
@@ -26,7 +28,20 @@ struct SessionSubscription {
   std::string pattern;
   topic::Tokens tokens;  // views into `pattern` (the object never moves: held by unique_ptr)
   bool snapshot = false;
-  TrieSlot trie_slot;  // where the trie keeps it, so that removing it costs no search
+  bool conflate = false;  // conflation = LatestPerTopic
+  TrieSlot trie_slot;     // where the trie keeps it, so that removing it costs no search
+};
+
+/// A snapshot being sent (docs/protocol.md 5.3): the COP cache's slots are walked in order,
+/// a slice per loop pass, and each entry the subscription matches, the session's nation may
+/// see and that is no newer than `horizon` is sent, marked snapshot.
+struct SnapshotStream {
+  const SessionSubscription* subscription = nullptr;  // removing it ends the stream
+  std::uint32_t request_id = 0;
+  std::uint64_t horizon = 0;    // the broker's last sequence when the Subscribe was handled
+  std::size_t next_slot = 0;    // the cache slot to look at next
+  std::uint32_t sent = 0;       // deliveries sent so far (EndOfSnapshot's count)
+  std::int64_t started_ns = 0;  // monotonic
 };
 
 /// A session's subscriptions by pattern. The key views the subscription's own `pattern`
@@ -48,6 +63,9 @@ struct Session {
   unsigned nation = 0;  // nation index in the policy in force
   policy::NationMask nation_bit = 0;
   DeliveryTemplate delivery_template;  // the fixed part of its messages' deliveries
+  // Its messages' origin in the COP cache (with the snapshot delivery template): shared by
+  // the entries it published, so that they outlive the session.
+  std::shared_ptr<const CachedOrigin> cached_origin;
 
   TokenBucket publish_rate;
   FloodGuard flood;                   // its refusals against its accepted publishes (ingest.cpp)
@@ -56,6 +74,7 @@ struct Session {
   std::int64_t probe_sent_ns = 0;     // when the broker last sent it a liveness Ping
 
   SubscriptionsByPattern subscriptions;
+  std::vector<SnapshotStream> snapshots;  // in request order; the first one is being sent
 
   // Routing state for the current loop pass.
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
@@ -63,6 +82,7 @@ struct Session {
 
   std::uint64_t delivered = 0;  // frames sent to this session (logged when it closes)
   std::uint64_t dropped = 0;    // deliveries dropped because its queue was full
+  std::uint64_t conflated = 0;  // deliveries replaced by a newer one of their topic
 };
 
 }  // namespace enlace::broker

@@ -25,6 +25,7 @@ void Broker::reload_policy() {
   }
   ++metrics_.policy_reloads;
   policy_ = std::move(next);
+  apply_cop_policy();
   log::info("policy reloaded: '{}', {} systems, digest {}", policy_->coalition(),
             policy_->systems().size(), policy_->digest().substr(0, 12));
 
@@ -78,16 +79,26 @@ void Broker::apply_policy(Session& session, const policy::System& system) {
   session.publish_rate = TokenBucket(system.rate_per_second, system.burst);
   session.delivery_template = DeliveryTemplate(
       {session.nation_code, session.system_id, session.role_name, config_.broker_id});
+  session.cached_origin = std::make_shared<const CachedOrigin>(
+      CachedOrigin{DeliveryTemplate({session.nation_code, session.system_id, session.role_name,
+                                     config_.broker_id, /*snapshot=*/true}),
+                   session.system_id, session.public_key});
 }
 
 void Broker::check_liveness(std::int64_t now) {
   const std::int64_t probe_ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(config_.liveness_probe).count();
   std::vector<Session*> expired;
+  std::vector<Connection*> slow;
+  const std::int64_t slow_ns = policy_->limits().slow_consumer_seconds * 1'000'000'000;
   for (auto& [id, connection] : connections_) {
     if (!connection->backlogged) connection->queue.shrink_if_idle();
     Session* session = connection->session.get();
     if (session == nullptr) continue;
+    if (connection->over_bound_since_ns != 0 && now - connection->over_bound_since_ns > slow_ns) {
+      slow.push_back(connection.get());
+      continue;
+    }
     const std::int64_t silent_ns = now - session->last_activity_ns;
     if (session->idle_timeout_ns > 0) {
       // It announced a heartbeat: it pings us, and silence past three intervals ends it.
@@ -105,6 +116,7 @@ void Broker::check_liveness(std::int64_t now) {
       send_control(connection->routing_id, control_fbb_);
     }
   }
+  for (Connection* connection : slow) end_slow_session(*connection);
   for (Session* session : expired) {
     ++metrics_.sessions_expired;
     close_session(*session, session->idle_timeout_ns > 0 ? "no traffic for three heartbeats"
@@ -127,6 +139,7 @@ void Broker::close_session(Session& session, const char* why) {
   // and notices are (in order, on the connection), as they answer what the peer sent.
   Connection& connection = *session.connection;
   metrics_.dropped_gone += connection.queue.discard_deliveries().deliveries;
+  metrics_.dropped_gone += connection.conflated.clear();
   const auto delivery = [&](const protocol::RecordRef& ref) {
     return !OutboundQueue::is_control(pass_buffer_.record(ref));
   };

@@ -31,8 +31,9 @@ struct TrieSlot {
 /// One subscription as the trie stores it.
 struct SubscriptionRef {
   Session* session;
-  std::uint64_t id;  // unique per broker: checked on removal
-  TrieSlot* slot;    // kept up to date by the trie; must outlive the subscription's entry
+  std::uint64_t id;       // unique per broker: checked on removal
+  TrieSlot* slot;         // kept up to date by the trie; must outlive the subscription's entry
+  bool conflate = false;  // LatestPerTopic: conflated while the session is backed up
 };
 
 class SubscriptionTrie {

@@ -54,7 +54,7 @@ void build_ack(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
 }
 
 void build_error(flatbuffers::FlatBufferBuilder& fbb, Errc code, std::string_view reason,
-                 std::uint32_t request_id, const wire::Uuid* message_id) {
+                 std::uint32_t request_id, const wire::Uuid* message_id, std::uint64_t count) {
   fbb.Clear();
   const auto text = string(fbb, reason);
   wire::ErrorBuilder error(fbb);
@@ -63,13 +63,15 @@ void build_error(flatbuffers::FlatBufferBuilder& fbb, Errc code, std::string_vie
   error.add_request_id(request_id);
   if (message_id) error.add_message_id(message_id);
   error.add_retryable(is_retryable(code));
+  if (count != 0) error.add_count(count);
   finish(fbb, wire::Control::Error, error.Finish());
 }
 
 void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
-                           std::uint32_t count) {
+                           std::uint32_t count, std::uint64_t horizon) {
   fbb.Clear();
-  finish(fbb, wire::Control::EndOfSnapshot, wire::CreateEndOfSnapshot(fbb, request_id, count));
+  finish(fbb, wire::Control::EndOfSnapshot,
+         wire::CreateEndOfSnapshot(fbb, request_id, count, horizon));
 }
 
 void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns) {

@@ -42,6 +42,7 @@ constexpr CodeInfo kCodes[] = {
     {Errc::replay_unavailable, "replay_unavailable", false},
     {Errc::too_many_sessions, "too_many_sessions", true},
     {Errc::deliveries_dropped, "deliveries_dropped", false},
+    {Errc::slow_consumer, "slow_consumer", true},
     {Errc::internal_error, "internal_error", true},
     {Errc::shutting_down, "shutting_down", true},
     {Errc::not_connected, "not_connected", true},

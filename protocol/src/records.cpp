@@ -28,6 +28,12 @@ RecordRef RecordBuffer::append(wire::Command command, const flatbuffers::FlatBuf
   return append(command, 0, {fbb.GetBufferPointer(), fbb.GetSize()});
 }
 
+RecordRef RecordBuffer::append_record(const std::uint8_t* record, std::size_t size) {
+  const std::size_t at = bytes_.size();
+  bytes_.insert(bytes_.end(), record, record + size);
+  return {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
+}
+
 FrameSplitter::Frame FrameSplitter::peek() const noexcept {
   Frame frame{next_, 0, wire::kHeaderSize};
   std::size_t end = next_;

@@ -209,7 +209,8 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
     if (client == nullptr || pattern == nullptr || callback == nullptr) {
       return invalid("client, pattern and callback must not be NULL");
     }
-    if ((flags & ~(ENLACE_SUBSCRIBE_SNAPSHOT | ENLACE_SUBSCRIBE_SNAPSHOT_END)) != 0) {
+    if ((flags & ~(ENLACE_SUBSCRIBE_SNAPSHOT | ENLACE_SUBSCRIBE_SNAPSHOT_END |
+                   ENLACE_SUBSCRIBE_CONFLATE)) != 0) {
       return invalid("unknown subscribe flag " + std::to_string(flags));
     }
     if ((flags & ENLACE_SUBSCRIBE_SNAPSHOT_END) != 0 && (flags & ENLACE_SUBSCRIBE_SNAPSHOT) == 0) {
@@ -237,6 +238,9 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
     };
     enlace::SubscribeOptions options;
     options.snapshot = (flags & ENLACE_SUBSCRIBE_SNAPSHOT) != 0;
+    if ((flags & ENLACE_SUBSCRIBE_CONFLATE) != 0) {
+      options.conflation = enlace::wire::Conflation::LatestPerTopic;
+    }
     if ((flags & ENLACE_SUBSCRIBE_SNAPSHOT_END) != 0) {
       options.on_snapshot_end = [h, id, callback, user, failed](std::uint32_t count) {
         if (h->closing.load(std::memory_order_acquire) || failed->load(std::memory_order_acquire)) {

@@ -95,7 +95,7 @@ class [[gnu::visibility("hidden")]] Client::Impl {
 
   struct Counters {
     std::atomic<std::uint64_t> published{0}, delivered{0}, frames_sent{0}, frames_received{0},
-        broker_errors{0}, invalid_frames{0}, reconnects{0};
+        broker_errors{0}, invalid_frames{0}, reconnects{0}, deliveries_missed{0};
   } counters_;
 
  private:

@@ -422,7 +422,17 @@ void Client::Impl::handle_error(const wire::Error& frame) {
     }
   }
   if (frame.message_id() != nullptr && acks_.complete(*frame.message_id(), error)) return;
-  if (error.code == Errc::revoked) {
+  if (error.code == Errc::deliveries_dropped || error.code == Errc::slow_consumer) {
+    counters_.deliveries_missed.fetch_add(frame.count());
+  }
+  if (error.code == Errc::slow_consumer) {
+    // The broker closed the session (it read too slowly) but not the connection: a new
+    // session resubscribes, with a fresh snapshot where one was asked for.
+    if (link_.ready()) {
+      link_.session_lost();
+      send_hello();
+    }
+  } else if (error.code == Errc::revoked) {
     // The session is over and the broker does not close our connection: close it
     // ourselves. The fresh socket's handshake fails (auth_failed) until the key is
     // registered again; retry_later() keeps trying.

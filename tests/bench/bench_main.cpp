@@ -8,6 +8,22 @@
 //   enlace-bench --scenario latency [--rate R] [--duration SECONDS] [--size B] [--json]
 //   enlace-bench --scenario latency --flood [--flood-rate R] [--flood-nice N] [--rate R]
 //                [--duration SECONDS]
+//   enlace-bench --snapshot N [--size B] [--json]
+//   enlace-bench --scenario latency --stalled K [--rate R] [--duration SECONDS] [--json]
+//
+// --cop (throughput, latency) has the broker cache the bench's track topics in its COP
+// cache (policy [cop]), to compare live traffic with the cache on and off.
+//
+// --stalled K measures the healthy pair twice in one run, like --flood: alone, then beside
+// K more subscribers of the same topic whose callbacks block (so their clients stop
+// reading and the broker's queues for them fill, drop and, past slow_consumer_seconds,
+// close them). It reports both latency distributions, their p99 ratio, the broker's peak
+// RSS and what it dropped for the stalled subscribers.
+//
+// --snapshot N fills the broker's COP cache with N tracks on N topics, measures the
+// broker's resident memory before and after (the overhead per entry is the RSS growth per
+// entry less the envelope's bytes), then times a late joiner's subscribe with snapshot from
+// the subscribe call to EndOfSnapshot, with every cached message received.
 //
 // --flood measures the well-behaved pair twice in one run, each time for --duration
 // seconds: first alone, then while an extra publisher with a tiny rate limit (--flood-rate
@@ -32,11 +48,13 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -66,9 +84,12 @@ struct Options {
   int size = 0;                         // envelope bytes; 0: a realistic Track
   std::size_t session_queue_bytes = 0;  // max_session_queue_bytes; 0: the policy default
   bool json = false;
-  bool flood = false;      // latency: a second phase beside a flooding publisher
-  double flood_rate = 10;  // the flooder's rate limit in the policy (messages/s)
-  int flood_nice = 0;      // nice value of the flooder's threads (0: as the pair's)
+  bool flood = false;          // latency: a second phase beside a flooding publisher
+  double flood_rate = 10;      // the flooder's rate limit in the policy (messages/s)
+  int flood_nice = 0;          // nice value of the flooder's threads (0: as the pair's)
+  bool cop = false;            // the broker caches the track topics (policy [cop])
+  std::uint64_t snapshot = 0;  // snapshot scenario: cached entries
+  int stalled = 0;             // latency: stalled subscribers in the second phase
 };
 
 constexpr const char* kUsage =
@@ -76,7 +97,9 @@ constexpr const char* kUsage =
     "                    [--subscribers S] [--topics T] [--wildcard] [--nations N] [--systems N]\n"
     "                    [--rate R] [--duration SECONDS] [--size BYTES]\n"
     "                    [--session-queue-bytes BYTES] [--json]\n"
-    "                    [--flood [--flood-rate R] [--flood-nice N]]\n";
+    "                    [--flood [--flood-rate R] [--flood-nice N]] [--cop]\n"
+    "       enlace-bench --snapshot N [--size BYTES] [--json]\n"
+    "       enlace-bench --scenario latency --stalled K [--rate R] [--duration S] [--json]\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -121,14 +144,23 @@ Options parse(int argc, char** argv) {
       o.flood_rate = std::stod(value());
     else if (a == "--flood-nice")
       o.flood_nice = std::stoi(value());
-    else {
+    else if (a == "--cop")
+      o.cop = true;
+    else if (a == "--stalled")
+      o.stalled = std::stoi(value());
+    else if (a == "--snapshot") {
+      o.scenario = "snapshot";
+      o.snapshot = std::stoull(value());
+    } else {
       std::fputs(kUsage, a == "--help" ? stdout : stderr);
       std::exit(a == "--help" ? 0 : 2);
     }
   }
-  if ((o.scenario != "throughput" && o.scenario != "latency") || o.publishers < 1 ||
-      o.subscribers < 1 || o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0 ||
-      o.flood_rate <= 0 || (o.flood && o.scenario != "latency")) {
+  if ((o.scenario != "throughput" && o.scenario != "latency" && o.scenario != "snapshot") ||
+      (o.scenario == "snapshot" && o.snapshot < 1) || o.publishers < 1 || o.subscribers < 1 ||
+      o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0 || o.flood_rate <= 0 ||
+      (o.flood && o.scenario != "latency") || o.stalled < 0 ||
+      (o.stalled > 0 && (o.scenario != "latency" || o.flood))) {
     std::fputs(kUsage, stderr);
     std::exit(2);
   }
@@ -260,7 +292,8 @@ Clock::time_point await_deliveries(const std::atomic<std::uint64_t>& received,
 }
 
 int run_throughput(const Options& o) {
-  BenchBed bed({o.publishers, o.subscribers, o.nations - 5, o.systems, o.session_queue_bytes});
+  BenchBed bed(
+      {o.publishers, o.subscribers, o.nations - 5, o.systems, o.session_queue_bytes, o.cop});
   const auto topics = make_topics(o.topics);
   std::atomic<std::uint64_t> received{0};
   for (auto& subscriber : bed.subscribers) {
@@ -342,7 +375,7 @@ int run_throughput(const Options& o) {
 }
 
 int run_latency(const Options& o) {
-  BenchBed bed({1, 1, o.nations - 5, o.systems, o.session_queue_bytes});
+  BenchBed bed({1, 1, o.nations - 5, o.systems, o.session_queue_bytes, o.cop});
   const std::string topic = "track.COL.radar.rx17.T0042";
   const Messages messages(o.size, topic);
   std::atomic<std::uint64_t> received{0};
@@ -627,12 +660,212 @@ int run_flood(const Options& o) {
   return got_alone == expected && got_flooded == expected ? 0 : 3;
 }
 
+// --- the stalled-subscribers scenario ----------------------------------------------------
+
+// A field of /proc/PID/status in KiB ("VmHWM": peak resident set size).
+std::uint64_t status_kib(int pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1));
+  }
+  return 0;
+}
+
+int run_stalled(const Options& o) {
+  BenchBed bed({1, 1 + o.stalled, o.nations - 5, o.systems, o.session_queue_bytes});
+  const std::string topic = "track.COL.radar.rx17.T0042";
+  const Messages messages(o.size, topic);
+  const auto capacity = static_cast<std::size_t>(o.rate * o.duration) + 1;
+  Phase alone(capacity), beside(capacity);
+  std::atomic<Phase*> current{nullptr};
+  std::atomic<std::uint64_t> received{0};
+  if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
+        Phase* phase = current.load(std::memory_order_acquire);
+        const auto stamp = Messages::stamp(d);
+        if (phase != nullptr && stamp && phase->count < phase->samples.size()) {
+          const std::int64_t now = steady_ns();
+          phase->samples[phase->count++] = {now, static_cast<double>(now - *stamp) / 1000.0};
+        }
+        received.fetch_add(1, std::memory_order_release);
+      })) {
+    return 1;
+  }
+  const std::uint64_t got_alone = measure_phase(bed, messages, topic, o, current, alone, received);
+  const std::uint64_t rss_alone_kib = status_kib(bed.broker->pid(), "VmHWM");
+
+  // The stalled subscribers: each callback blocks until the phase is over, so that its
+  // client stops reading at the first delivery.
+  std::mutex mutex;
+  std::condition_variable released_cv;
+  bool released = false;
+  for (std::size_t i = 1; i < bed.subscribers.size(); ++i) {
+    if (!bed.subscribers[i]->subscribe(topic, [&](const Delivery&) {
+          std::unique_lock lock(mutex);
+          released_cv.wait(lock, [&] { return released; });
+        })) {
+      return 1;
+    }
+  }
+  const std::string metrics_before = read_metrics(*bed.broker);
+  const std::uint64_t got_beside =
+      measure_phase(bed, messages, topic, o, current, beside, received);
+  const std::uint64_t rss_peak_kib = status_kib(bed.broker->pid(), "VmHWM");
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  released_cv.notify_all();
+  // A metrics file written after the phase (every second, by rename).
+  const auto metrics_file = bed.broker->directory() / "metrics.json";
+  const auto over = std::filesystem::file_time_type::clock::now();
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ec;
+    if (std::filesystem::last_write_time(metrics_file, ec) > over && !ec) break;
+    poll(nullptr, 0, 10);  // a bounded wait for the broker's next write, not a settle time
+  }
+  const std::string metrics_after = read_metrics(*bed.broker);
+  const auto delta = [&](const std::string& name) {
+    return metric(metrics_after, name) - metric(metrics_before, name);
+  };
+  const LogHistogram h_alone = alone.histogram(0, INT64_MAX);
+  const LogHistogram h_beside = beside.histogram(0, INT64_MAX);
+  const double ratio =
+      h_alone.quantile(0.99) > 0 ? h_beside.quantile(0.99) / h_alone.quantile(0.99) : 0.0;
+  if (o.json) {
+    std::printf(
+        "{\"system\":\"enlace\",\"scenario\":\"stalled\",\"rate\":%.0f,\"stalled\":%d,"
+        "\"alone_p50_us\":%.1f,\"alone_p99_us\":%.1f,\"stalled_p50_us\":%.1f,"
+        "\"stalled_p99_us\":%.1f,\"p99_ratio\":%.2f,\"broker_peak_rss_kib\":%llu,"
+        "\"broker_peak_rss_alone_kib\":%llu,\"dropped\":%llu,\"drop_notices\":%llu,"
+        "\"sessions_closed_slow\":%llu,\"received_alone\":%llu,\"received_stalled\":%llu}\n",
+        o.rate, o.stalled, h_alone.quantile(0.5), h_alone.quantile(0.99), h_beside.quantile(0.5),
+        h_beside.quantile(0.99), ratio, static_cast<unsigned long long>(rss_peak_kib),
+        static_cast<unsigned long long>(rss_alone_kib),
+        static_cast<unsigned long long>(delta("dropped_slow_consumer")),
+        static_cast<unsigned long long>(delta("drop_notices")),
+        static_cast<unsigned long long>(delta("sessions_closed_slow")),
+        static_cast<unsigned long long>(got_alone), static_cast<unsigned long long>(got_beside));
+  } else {
+    std::printf(
+        "stalled: latency at %.0f msgs/s for %.0f s per phase, 1 -> 1 healthy, %zu B envelopes "
+        "(%s), CURVE on; then beside %d subscribers that stop reading\n",
+        o.rate, o.duration, messages.envelope_bytes(), messages.kind(), o.stalled);
+    const auto line = [](const char* name, const LogHistogram& h) {
+      std::printf("  %-22s p50 %6.0f us  p90 %6.0f us  p99 %6.0f us  p99.9 %6.0f us  (%llu)\n",
+                  name, h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.quantile(0.999),
+                  static_cast<unsigned long long>(h.count()));
+    };
+    line("alone:", h_alone);
+    line("beside the stalled:", h_beside);
+    std::printf("  p99 ratio: %.2f\n", ratio);
+    std::printf("  broker peak RSS: %llu KiB (%llu KiB after the first phase)\n",
+                static_cast<unsigned long long>(rss_peak_kib),
+                static_cast<unsigned long long>(rss_alone_kib));
+    std::printf(
+        "  for the stalled: %llu deliveries dropped, %llu notices, %llu sessions closed "
+        "as slow consumers\n",
+        static_cast<unsigned long long>(delta("dropped_slow_consumer")),
+        static_cast<unsigned long long>(delta("drop_notices")),
+        static_cast<unsigned long long>(delta("sessions_closed_slow")));
+  }
+  const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
+  return got_alone == total && got_beside == total ? 0 : 3;
+}
+
+// --- the snapshot scenario --------------------------------------------------------------
+
+int run_snapshot(const Options& o) {
+  SetupOptions setup{1, 1, o.nations - 5, o.systems, o.session_queue_bytes};
+  setup.cop = true;
+  setup.cop_entries = o.snapshot;
+  BenchBed bed(setup);
+  const auto topics = make_topics(o.snapshot);
+  const Messages messages(o.size, topics.back());  // the longest topic: a bound on the size
+  const std::uint64_t rss_before_kib = bed.broker->rss_kib();
+  Client& publisher = *bed.publishers.front();
+  const auto fill_start = Clock::now();
+  for (std::uint64_t n = 0; n < o.snapshot; ++n) {
+    const auto publish = [&](auto&& build) {
+      return publish_blocking(publisher, topics[n], build);
+    };
+    if (!messages.publish(publish, 0, n)) return 1;
+  }
+  if (!publisher.flush(120s)) return 1;
+  if (!bed.broker->wait_metric(
+          "cop_entries", [&](auto n) { return n >= o.snapshot; }, 120s)) {
+    std::fprintf(stderr, "enlace-bench: the cache holds %llu of %llu entries\n",
+                 static_cast<unsigned long long>(bed.broker->metric("cop_entries").value_or(0)),
+                 static_cast<unsigned long long>(o.snapshot));
+    return 3;
+  }
+  const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
+  const std::uint64_t rss_after_kib = bed.broker->rss_kib();
+  const double per_entry = static_cast<double>(rss_after_kib - rss_before_kib) * 1024.0 /
+                           static_cast<double>(o.snapshot);
+  const double overhead = per_entry - static_cast<double>(messages.envelope_bytes());
+
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint32_t> counted{0};
+  std::atomic<bool> ended{false};
+  std::mutex mutex;
+  std::condition_variable ended_cv;
+  SubscribeOptions options;
+  options.snapshot = true;
+  options.on_snapshot_end = [&](std::uint32_t count) {
+    std::lock_guard lock(mutex);
+    counted = count;
+    ended = true;
+    ended_cv.notify_all();
+  };
+  const auto start = Clock::now();
+  if (!bed.subscribers.front()->subscribe(
+          "track.>", [&](const Delivery&) { received.fetch_add(1, std::memory_order_relaxed); },
+          options)) {
+    return 1;
+  }
+  {
+    std::unique_lock lock(mutex);
+    if (!ended_cv.wait_for(lock, 120s, [&] { return ended.load(); })) {
+      std::fprintf(stderr, "enlace-bench: no EndOfSnapshot within 120 s\n");
+      return 3;
+    }
+  }
+  const double snapshot_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (o.json) {
+    std::printf(
+        "{\"system\":\"enlace\",\"scenario\":\"snapshot\",\"entries\":%llu,"
+        "\"envelope_bytes\":%zu,\"received\":%llu,\"end_of_snapshot_count\":%u,"
+        "\"snapshot_ms\":%.1f,\"rss_delta_kib\":%llu,\"bytes_per_entry\":%.0f,"
+        "\"overhead_bytes_per_entry\":%.0f,\"fill_s\":%.2f}\n",
+        static_cast<unsigned long long>(o.snapshot), messages.envelope_bytes(),
+        static_cast<unsigned long long>(received.load()), counted.load(), snapshot_ms,
+        static_cast<unsigned long long>(rss_after_kib - rss_before_kib), per_entry, overhead,
+        fill_s);
+  } else {
+    std::printf("snapshot of %llu cached %s messages of at most %zu B, CURVE on\n",
+                static_cast<unsigned long long>(o.snapshot), messages.kind(),
+                messages.envelope_bytes());
+    std::printf("  subscribe -> EndOfSnapshot: %.1f ms (%llu deliveries, count %u)\n", snapshot_ms,
+                static_cast<unsigned long long>(received.load()), counted.load());
+    std::printf(
+        "  broker RSS: +%llu KiB for the cache: %.0f B per entry, %.0f B beyond the "
+        "envelope\n",
+        static_cast<unsigned long long>(rss_after_kib - rss_before_kib), per_entry, overhead);
+    std::printf("  filling the cache took %.2f s\n", fill_s);
+  }
+  return received.load() == o.snapshot && counted.load() == o.snapshot ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
   try {
     if (options.flood) return run_flood(options);
+    if (options.stalled > 0) return run_stalled(options);
+    if (options.scenario == "snapshot") return run_snapshot(options);
     return options.scenario == "latency" ? run_latency(options) : run_throughput(options);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "enlace-bench: %s\n", e.what());

@@ -1,5 +1,6 @@
 #include "bench_setup.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,12 @@ BenchBed::BenchBed(const SetupOptions& options) {
     coalition.add("sub" + std::to_string(i), i % 2 ? "PER" : "ECU", "command_post");
   }
   coalition.extra = filler_policy(options);
+  if (options.cop) {
+    coalition.extra +=
+        "[cop]\ncached = [\"track.>\"]\nmax_entries = " + std::to_string(options.cop_entries) +
+        "\nmax_bytes = " +
+        std::to_string(std::max<std::size_t>(options.cop_entries * 4096, 1 << 20)) + "\n";
+  }
   broker = std::make_unique<test::BrokerProcess>(coalition);
   const auto connect = [&](const std::string& id) {
     auto options_for = broker->options_for(coalition[id]);

@@ -18,6 +18,9 @@ struct SetupOptions {
   int extra_systems = 0;  // filler systems with fresh keys, spread over all nations
   /// [limits] max_session_queue_bytes of the bench's policy; 0: the policy default.
   std::size_t session_queue_bytes = 0;
+  /// Whether the broker caches the bench's track topics (policy [cop]), and for how many.
+  bool cop = false;
+  std::size_t cop_entries = 100000;
 };
 
 /// A broker with connected clients: publishers are COL sensors, subscribers alternate

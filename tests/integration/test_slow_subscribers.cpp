@@ -4,6 +4,7 @@
 // "Slow subscribers").
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <map>
@@ -55,6 +56,20 @@ void publish_in_rounds(Client& publisher, std::size_t first, std::size_t count,
   }
 }
 
+// A policy edit: sessions over their delivery bound are closed after `seconds` (the tests
+// that hold a stalled peer for long set it out of their way).
+std::pair<std::string, std::string> slow_consumer_after(int seconds) {
+  return {"max_subscriptions = 64",
+          "max_subscriptions = 64\nslow_consumer_seconds = " + std::to_string(seconds)};
+}
+
+// The count of an Error frame (deliveries_dropped, slow_consumer); 0 for anything else.
+std::uint64_t error_count(const Received& r) {
+  const auto* control = r.control();
+  const auto* error = control ? control->body_as_Error() : nullptr;
+  return error ? error->count() : 0;
+}
+
 // SDK clients of these tests: a heartbeat long enough that a loaded machine does not make
 // them reconnect (and lose deliveries) in the middle of a measurement.
 ClientOptions patient(ClientOptions options) {
@@ -102,6 +117,7 @@ TEST_CASE(
   const auto& publisher_system = coalition.add("col-cp", "COL", "command_post");
   const auto& good_system = coalition.add("ecu-cp", "ECU", "command_post");
   const auto& stalled_system = coalition.add("per-cp", "PER", "command_post");
+  coalition.edits.push_back(slow_consumer_after(3600));
   const ReuseFreedMemoryInBroker sanitizer_setting;
   BrokerProcess broker(coalition);
 
@@ -155,15 +171,20 @@ TEST_CASE(
   // (Waited for: the metrics file is rewritten every second, the last drops may be newer.)
   CHECK(broker.wait_metric("dropped_slow_consumer_bytes",
                            [](auto n) { return n > 40u * 1024 * 1024; }));
-  CHECK(metric(broker, "drop_notices") >= 1);
+  const std::uint64_t dropped = metric(broker, "dropped_slow_consumer");
 
   // When the stalled peer reads again, it gets what was queued, in order, and is told
-  // how many deliveries it lost; its session is still there (the marker answers).
+  // how many deliveries it lost, before the next frame after them (its Pong here); its
+  // session is still there (the marker answers).
   std::size_t last = 0;
   bool in_order = true, told = false;
   std::size_t deliveries = 0;
+  std::uint64_t told_count = 0;
   REQUIRE(stalled.marker(7, [&](const Received& r) {
-    if (r.error_code() == Errc::deliveries_dropped) told = true;
+    if (r.error_code() == Errc::deliveries_dropped) {
+      told = true;
+      told_count += error_count(r);
+    }
     const std::string topic = r.topic();
     if (topic.rfind("text.COL.flood.", 0) != 0) return;
     const std::size_t n = std::stoul(topic.substr(15));
@@ -172,6 +193,7 @@ TEST_CASE(
     ++deliveries;
   }));
   CHECK(told);
+  CHECK(told_count == dropped);
   CHECK(in_order);
   CHECK(deliveries > 0);
   CHECK(deliveries < 64 + kMessages);
@@ -182,6 +204,7 @@ TEST_CASE("answers to a peer whose delivery queue is full are delayed, never dro
   TestCoalition coalition;
   const auto& publisher_system = coalition.add("col-cp", "COL", "command_post");
   const auto& slow_system = coalition.add("ecu-cp", "ECU", "command_post");
+  coalition.edits.push_back(slow_consumer_after(3600));
   BrokerProcess broker(coalition);
   auto publisher_options = patient(broker.options_for(publisher_system));
   publisher_options.send_queue_wait = 30s;
@@ -298,4 +321,146 @@ TEST_CASE(
   REQUIRE(reader.marker(2, count));
   CHECK(reader_answers == 200);
   CHECK(metric(broker, "sessions_open") == 1);
+}
+
+TEST_CASE("a conflating subscriber that falls behind receives the newest message of each topic",
+          "[integration][slow-consumer][conflation]") {
+  TestCoalition coalition;
+  const auto& publisher_system = coalition.add("col-cp", "COL", "command_post");
+  const auto& slow_system = coalition.add("ecu-cp", "ECU", "command_post");
+  const auto& plain_system = coalition.add("per-cp", "PER", "command_post");
+  coalition.edits.push_back(slow_consumer_after(3600));
+  BrokerProcess broker(coalition);
+  auto publisher_options = patient(broker.options_for(publisher_system));
+  publisher_options.send_queue_wait = 30s;
+  Client publisher(publisher_options);
+  REQUIRE(publisher.wait_connected(10s).ok());
+
+  // Both stall; one asks for LatestPerTopic, the other does not.
+  RawClient slow(broker, slow_system, kNeverReads);
+  REQUIRE(slow.hello());
+  slow.send(subscribe_frame(1, "text.COL.picture.>", wire::Conflation::LatestPerTopic));
+  REQUIRE(slow.read_until([](const Received& r) { return r.request_id() == 1; }));
+  RawClient plain(broker, plain_system, kNeverReads);
+  REQUIRE(plain.hello());
+  plain.send(subscribe_frame(1, "text.COL.picture.>"));
+  REQUIRE(plain.read_until([](const Received& r) { return r.request_id() == 1; }));
+
+  // 4 topics, 300 updates of 16 KiB each: far more than the pipe and the socket buffers
+  // hold, and more than the plain subscriber's queue bound (4 MiB) keeps.
+  constexpr int kTopics = 4;
+  constexpr int kUpdates = 300;
+  const std::string padding(16 * 1024, 'x');
+  PublishOptions options;
+  options.label.releasable_to = {"ECU", "PER"};
+  for (int n = 0; n < kTopics * kUpdates; ++n) {
+    const std::string body = std::to_string(n) + " " + padding;
+    REQUIRE(publisher
+                .publish(
+                    "text.COL.picture." + std::to_string(n % kTopics),
+                    [&](auto& fbb) { return wire::CreateTextDirect(fbb, body.c_str()); }, options)
+                .ok());
+  }
+  REQUIRE(publisher.flush(30s).ok());
+  REQUIRE(broker.wait_metric("deliveries_conflated", [](auto n) { return n > 0; }));
+
+  // Reading again: per topic, increasing numbers ending with the newest; nothing dropped.
+  const auto read_all = [](RawClient& client, std::map<int, std::vector<int>>& by_topic,
+                           bool& told_drops) {
+    return client.marker(
+        9,
+        [&](const Received& r) {
+          if (r.error_code() == Errc::deliveries_dropped) told_drops = true;
+          if (r.command != wire::Command::deliver) return;
+          const auto* delivery = wire::GetDelivery(r.bytes.data() + wire::kHeaderSize);
+          const auto* envelope = delivery->envelope_nested_root();
+          const std::string topic = envelope->topic()->str();
+          const int n = std::stoi(envelope->payload_as_Text()->body()->str());
+          by_topic[std::stoi(topic.substr(topic.rfind('.') + 1))].push_back(n);
+        },
+        60s);
+  };
+  std::map<int, std::vector<int>> conflated, complete;
+  bool conflated_told = false, plain_told = false;
+  REQUIRE(read_all(slow, conflated, conflated_told));
+  REQUIRE(read_all(plain, complete, plain_told));
+
+  std::size_t received = 0;
+  for (int t = 0; t < kTopics; ++t) {
+    const std::vector<int>& numbers = conflated[t];
+    REQUIRE(!numbers.empty());
+    CHECK(numbers.back() == (kUpdates - 1) * kTopics + t);  // the newest
+    CHECK(std::is_sorted(numbers.begin(), numbers.end()));
+    received += numbers.size();
+  }
+  CHECK(received < static_cast<std::size_t>(kTopics * kUpdates));
+  CHECK_FALSE(conflated_told);  // replaced, not dropped
+  // The subscriber that did not ask for conflation lost the newest updates to its bound.
+  CHECK(plain_told);
+  CHECK(metric(broker, "dropped_slow_consumer") > 0);
+}
+
+TEST_CASE(
+    "a subscriber over its bound past slow_consumer_seconds is closed and told, while "
+    "another receives everything",
+    "[integration][slow-consumer]") {
+  TestCoalition coalition;
+  const auto& publisher_system = coalition.add("col-cp", "COL", "command_post");
+  const auto& good_system = coalition.add("ecu-cp", "ECU", "command_post");
+  const auto& stalled_system = coalition.add("per-cp", "PER", "command_post");
+  coalition.edits.push_back(slow_consumer_after(1));
+  BrokerProcess broker(coalition);
+  auto publisher_options = patient(broker.options_for(publisher_system));
+  publisher_options.send_queue_wait = 30s;
+  Client publisher(publisher_options);
+  Client good(patient(broker.options_for(good_system)));
+  REQUIRE(publisher.wait_connected(10s).ok());
+  REQUIRE(good.wait_connected(10s).ok());
+  std::atomic<std::size_t> good_received{0};
+  REQUIRE(good.subscribe("text.>", [&](const Delivery&) { ++good_received; }).ok());
+
+  RawClient stalled(broker, stalled_system, kNeverReads);
+  REQUIRE(stalled.hello());
+  stalled.send(subscribe_frame(1, "text.>"));
+  REQUIRE(stalled.read_until([](const Received& r) { return r.request_id() == 1; }));
+
+  // Past its bound, and kept there until the broker gives up on it.
+  std::size_t published = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (metric(broker, "sessions_closed_slow") == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    publish_in_rounds(publisher, published, 64, 32 * 1024, 64, good_received);
+    published += 64;
+  }
+  REQUIRE(metric(broker, "sessions_closed_slow") == 1);
+  CHECK(good_received.load() == published);  // the healthy subscriber lost nothing
+
+  // Reading again: what was queued before the overflow, then the notice of the drops, then
+  // slow_consumer with the total; the session is gone (a frame now needs a Hello first).
+  std::uint64_t told = 0, total = 0;
+  bool closed = false;
+  REQUIRE(stalled.read_until(
+      [&](const Received& r) {
+        if (r.error_code() == Errc::deliveries_dropped) told += error_count(r);
+        if (r.error_code() != Errc::slow_consumer) return false;
+        total = error_count(r);
+        closed = true;
+        return true;
+      },
+      60s));
+  CHECK(closed);
+  CHECK(total > 0);
+  CHECK(told <= total);
+  stalled.send(subscribe_frame(2, "alert.>"));
+  Errc answer = Errc::ok;
+  REQUIRE(stalled.read_until(
+      [&](const Received& r) {
+        if (r.request_id() != 2) return false;
+        answer = r.error_code();
+        return true;
+      },
+      30s));
+  CHECK(answer == Errc::hello_required);
+  // A new session opens at once: slow_consumer is retryable.
+  CHECK(stalled.hello());
 }

@@ -25,9 +25,11 @@ Frame hello_frame(std::uint32_t heartbeat_ms) {
   return control_frame(fbb);
 }
 
-Frame subscribe_frame(std::uint32_t request_id, std::string_view pattern) {
+Frame subscribe_frame(std::uint32_t request_id, std::string_view pattern,
+                      wire::Conflation conflation) {
   flatbuffers::FlatBufferBuilder fbb;
-  protocol::build_subscribe(fbb, {.request_id = request_id, .pattern = pattern});
+  protocol::build_subscribe(
+      fbb, {.request_id = request_id, .pattern = pattern, .conflation = conflation});
   return control_frame(fbb);
 }
 

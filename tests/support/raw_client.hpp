@@ -25,7 +25,8 @@ using Frame = std::vector<std::uint8_t>;
 /// A frame of `command` around `body`.
 Frame with_header(wire::Command command, wire::Bytes body, std::uint8_t flags = 0);
 Frame hello_frame(std::uint32_t heartbeat_ms = 0);
-Frame subscribe_frame(std::uint32_t request_id, std::string_view pattern);
+Frame subscribe_frame(std::uint32_t request_id, std::string_view pattern,
+                      wire::Conflation conflation = wire::Conflation::None);
 Frame ping_frame(std::uint64_t nonce);
 Frame pong_frame(std::uint64_t nonce);
 /// A publish frame carrying a Text envelope of about `body_bytes` bytes; its id is stored

@@ -475,3 +475,81 @@ TEST_CASE("diagnostics carry the source name as given", "[policy]") {
   REQUIRE_FALSE(diagnostics.empty());
   CHECK(diagnostics[0].where.file == "dir/test.toml");
 }
+
+// ---- [cop] -------------------------------------------------------------------------------
+
+TEST_CASE("a [cop] table is read with its defaults", "[policy][cop]") {
+  const auto policy = Policy::parse(kBase + R"(
+[cop]
+cached = ["track.>", "position.*.unit.>"]
+max_entries = 5000
+stale_seconds = { Track = 600 }
+)",
+                                    "test.toml");
+  const CopPolicy& cop = policy->cop();
+  CHECK(cop.cached == std::vector<std::string>{"track.>", "position.*.unit.>"});
+  CHECK(cop.max_entries == 5000);
+  CHECK(cop.max_bytes == 128u * 1024 * 1024);
+  CHECK(cop.default_stale_seconds == 300);
+  REQUIRE(cop.stale_seconds_by_kind.size() == 1);
+  CHECK(cop.stale_seconds_by_kind[0] == std::pair<std::string, std::int64_t>{"Track", 600});
+  enlace::topic::Tokens topic;
+  REQUIRE(topic.split("position.COL.unit.P12"));
+  CHECK(cop.caches(topic));
+  REQUIRE(topic.split("alert.COL.flood"));
+  CHECK_FALSE(cop.caches(topic));
+  // Without [cop], nothing is cached.
+  CHECK(Policy::parse(kBase, "test.toml")->cop().cached.empty());
+}
+
+TEST_CASE("defects in [cop] are reported on their lines", "[policy][cop]") {
+  SECTION("an unknown key") {
+    const std::string text = kBase + "\n[cop]\ncahced = [\"track.>\"]\n";
+    expect_one(text, "cahced", "unknown key 'cahced' in [cop]");
+  }
+  SECTION("an invalid pattern") {
+    const std::string text = kBase + "\n[cop]\ncached = [\"track..>\"]\n";
+    expect_one(text, "track..>", "invalid pattern 'track..>' in [cop] cached");
+  }
+  SECTION("a placeholder") {
+    const std::string text = kBase + "\n[cop]\ncached = [\"track.{nation}.>\"]\n";
+    expect_one(text, "cached", "placeholders are only expanded in role patterns");
+  }
+  SECTION("a pattern twice") {
+    const std::string text = kBase + "\n[cop]\ncached = [\"track.>\",\n  \"track.>\"]\n";
+    expect_one(text, "  \"track.>\"", "duplicate [cop] cached pattern 'track.>'");
+  }
+  SECTION("limits out of range") {
+    const std::string text = kBase + "\n[cop]\nmax_entries = 0\nmax_bytes = 10\n";
+    const auto diagnostics = diagnostics_of(text);
+    INFO(listing(diagnostics));
+    CHECK(diagnostics.size() == 2);
+    CHECK(
+        reported(diagnostics, line_in(text, "max_entries"), "[cop] max_entries must be between 1"));
+    CHECK(
+        reported(diagnostics, line_in(text, "max_bytes"), "[cop] max_bytes must be between 65536"));
+  }
+  SECTION("an unknown payload kind, and a stale time out of range") {
+    const std::string text =
+        kBase + "\n[cop]\ndefault_stale_seconds = 0\n[cop.stale_seconds]\nTrak = 60\nTrack = -1\n";
+    const auto diagnostics = diagnostics_of(text);
+    INFO(listing(diagnostics));
+    CHECK(diagnostics.size() == 3);
+    CHECK(reported(diagnostics, line_in(text, "default_stale_seconds"),
+                   "[cop] default_stale_seconds must be between 1 and 604800 seconds, not 0"));
+    CHECK(reported(diagnostics, line_in(text, "Trak"),
+                   "unknown payload kind 'Trak' in [cop.stale_seconds]; the kinds are Track, "
+                   "PositionReport"));
+    CHECK(reported(diagnostics, line_in(text, "Track = -1"),
+                   "[cop.stale_seconds] Track must be between 1 and 604800 seconds, not -1"));
+  }
+}
+
+TEST_CASE("slow_consumer_seconds is read and checked", "[policy]") {
+  const std::string limits = "\n[limits]\nslow_consumer_seconds = 3\n";
+  CHECK(Policy::parse(kBase + limits, "t.toml")->limits().slow_consumer_seconds == 3);
+  CHECK(Policy::parse(kBase, "t.toml")->limits().slow_consumer_seconds == 10);
+  const std::string bad = kBase + "\n[limits]\nslow_consumer_seconds = 0\n";
+  expect_one(bad, "slow_consumer_seconds",
+             "slow_consumer_seconds must be between 1 and 3600, not 0");
+}

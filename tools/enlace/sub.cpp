@@ -28,13 +28,14 @@
 namespace enlace::cli {
 namespace {
 
-constexpr std::array<OptionSpec, 9> kOptions = {{
+constexpr std::array<OptionSpec, 10> kOptions = {{
     kBrokerOption,
     kBrokerKeyOption,
     kKeysOption,
     kConnectTimeoutOption,
     {"pattern", true},
     {"snapshot", false},
+    {"conflate", false},
     {"count", true},
     {"timeout", true},
     {"quiet", false},
@@ -44,7 +45,7 @@ const std::string& usage() {
   static const std::string text =
       std::string(
           R"usage(usage: enlace sub --broker ENDPOINT --broker-key FILE --keys BASE --pattern PATTERN
-                  [--snapshot] [--count N] [--timeout S] [--quiet]
+                  [--snapshot] [--conflate] [--count N] [--timeout S] [--quiet]
 
 Subscribes to PATTERN (tokens separated by dots; * stands for one token, a final > for
 the rest) and prints each delivery as one line of JSON: the broker's sequence and receive
@@ -55,6 +56,7 @@ schema. Each line is flushed as it is written.
       std::string(kBrokerOptionsUsage) +
       R"usage(  --pattern PATTERN        e.g. track.> or alert.*.drone
   --snapshot               first the cached messages this system may see, then live
+  --conflate               on a slow link, only the newest pending message per topic
   --count N                exit after N deliveries
   --timeout S              exit after S seconds without reaching --count (counted from
                            the moment the subscription is in place)
@@ -203,6 +205,7 @@ int run(const Args& args) {
   };
   SubscribeOptions subscribe_options;
   subscribe_options.snapshot = args.has("snapshot");
+  if (args.has("conflate")) subscribe_options.conflation = wire::Conflation::LatestPerTopic;
   if (!quiet) {
     subscribe_options.on_snapshot_end = [](std::uint32_t cached) {
       std::fprintf(stderr, "enlace sub: end of snapshot (%u cached messages)\n", cached);

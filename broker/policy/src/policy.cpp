@@ -250,6 +250,13 @@ NationMask Policy::default_audience(unsigned origin_nation, std::string_view top
   return default_audience(origin_nation, tokens);
 }
 
+bool CopPolicy::caches(const topic::Tokens& topic) const noexcept {
+  for (const topic::Tokens& pattern : cached_tokens) {
+    if (topic::matches(pattern, topic)) return true;
+  }
+  return false;
+}
+
 NationMask Policy::default_audience(unsigned origin_nation, const topic::Tokens& tokens) const {
   if (origin_nation >= nations_.size()) return 0;
   const NationMask own = bit(origin_nation);

@@ -8,6 +8,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,7 @@
 
 #include "enlace/policy/policy.hpp"
 #include "enlace/topic.hpp"
+#include "enlace/wire/payloads_generated.h"
 #include "policy_syntax.hpp"
 #include "toml_reader.hpp"
 
@@ -33,17 +35,20 @@ using detail::type_name;
 // code gives the same verdict, since a code is a plain three-letter token.
 constexpr std::string_view kSampleNation = "AAA";
 
-constexpr std::array<std::string_view, 7> kRootKeys = {
-    "agreements", "coalition", "durable", "limits", "nations", "roles", "systems"};
+constexpr std::array<std::string_view, 8> kRootKeys = {
+    "agreements", "coalition", "cop", "durable", "limits", "nations", "roles", "systems"};
+constexpr std::array<std::string_view, 5> kCopKeys = {"cached", "default_stale_seconds",
+                                                      "max_bytes", "max_entries", "stale_seconds"};
 constexpr std::array<std::string_view, 2> kCoalitionKeys = {"name", "policy_identifier"};
-constexpr std::array<std::string_view, 8> kLimitsKeys = {"default_burst",
+constexpr std::array<std::string_view, 9> kLimitsKeys = {"default_burst",
                                                          "default_rate",
                                                          "max_classification",
                                                          "max_message_bytes",
                                                          "max_session_control_bytes",
                                                          "max_session_queue_bytes",
                                                          "max_sessions_per_system",
-                                                         "max_subscriptions"};
+                                                         "max_subscriptions",
+                                                         "slow_consumer_seconds"};
 constexpr std::array<std::string_view, 2> kNationKeys = {"name", "release_cap"};
 constexpr std::array<std::string_view, 4> kRoleKeys = {"description", "publish", "subscribe",
                                                        "wildcard_subscribe"};
@@ -67,6 +72,13 @@ constexpr std::int64_t kMaxMessageBytes = 16 * 1024 * 1024;
 constexpr std::int64_t kMinSessionQueueBytes = 64 * 1024;
 constexpr std::int64_t kMaxSessionQueueBytes = 1024 * 1024 * 1024;
 constexpr std::int64_t kMaxSessionsPerSystem = 100000;
+constexpr std::int64_t kMaxSlowConsumerSeconds = 3600;
+// The COP cache's bounds: beyond these one broker would hold more picture than it can hand a
+// late joiner quickly (docs/performance.md, snapshot figures).
+constexpr std::int64_t kMaxCopEntries = 10'000'000;
+constexpr std::int64_t kMinCopBytes = 64 * 1024;
+constexpr std::int64_t kMaxCopBytes = std::int64_t{16} * 1024 * 1024 * 1024;
+constexpr std::int64_t kMaxStaleSeconds = 7 * 24 * 3600;
 
 // A bit for nation `index`; 0 past the mask width, so a file being rejected for having too
 // many nations never shifts out of range while it is still being checked.
@@ -100,6 +112,7 @@ class PolicyBuilder {
     read_systems(root);
     read_agreements(root);
     read_durable(root);
+    read_cop(root);
     resolve_caps();
     if (!in_.clean()) throw PolicyError(in_.take_diagnostics());
     compile();
@@ -194,6 +207,13 @@ class PolicyBuilder {
                                kMaxSessionsPerSystem, sessions->get()));
       }
       out.max_sessions_per_system = static_cast<std::size_t>(sessions->get());
+    }
+    if (const auto* seconds = in_.get<std::int64_t>(*limits, "slow_consumer_seconds", "[limits]")) {
+      if (seconds->get() < 1 || seconds->get() > kMaxSlowConsumerSeconds) {
+        in_.report(*seconds, fmt::format("slow_consumer_seconds must be between 1 and {}, not {}",
+                                         kMaxSlowConsumerSeconds, seconds->get()));
+      }
+      out.slow_consumer_seconds = seconds->get();
     }
     if (const auto* level = in_.get<std::string>(*limits, "max_classification", "[limits]")) {
       if (const auto parsed = detail::parse_classification(level->get())) {
@@ -487,6 +507,73 @@ class PolicyBuilder {
     }
   }
 
+  void read_cop(const toml::table& root) {
+    const toml::table* table = in_.get<toml::table>(root, "cop", "the policy");
+    if (table == nullptr) return;
+    CopPolicy& cop = policy_->cop_;
+    cop.where = in_.at(line_of(*table));
+    in_.check_keys(*table, kCopKeys, "in [cop]");
+    std::unordered_map<std::string, int> pattern_lines;
+    for (const Located& pattern : in_.get_strings(*table, "cached", "[cop]")) {
+      if (!check_plain_pattern(pattern, "[cop] cached")) continue;
+      if (const auto [it, fresh] = pattern_lines.emplace(pattern.text, pattern.line); !fresh) {
+        in_.report(pattern.line, fmt::format("duplicate [cop] cached pattern '{}'; it is already "
+                                             "listed at line {}",
+                                             pattern.text, it->second));
+        continue;
+      }
+      cop.cached.push_back(pattern.text);
+    }
+    const auto read_count = [&](std::string_view key, std::int64_t low, std::int64_t high,
+                                std::size_t& out) {
+      const auto* value = in_.get<std::int64_t>(*table, key, "[cop]");
+      if (value == nullptr) return;
+      if (value->get() < low || value->get() > high) {
+        in_.report(*value, fmt::format("[cop] {} must be between {} and {}, not {}", key, low, high,
+                                       value->get()));
+        return;
+      }
+      out = static_cast<std::size_t>(value->get());
+    };
+    read_count("max_entries", 1, kMaxCopEntries, cop.max_entries);
+    read_count("max_bytes", kMinCopBytes, kMaxCopBytes, cop.max_bytes);
+    const auto stale_ok = [&](const toml::node& node, std::int64_t seconds, std::string_view what) {
+      if (seconds >= 1 && seconds <= kMaxStaleSeconds) return true;
+      in_.report(node, fmt::format("{} must be between 1 and {} seconds, not {}", what,
+                                   kMaxStaleSeconds, seconds));
+      return false;
+    };
+    if (const auto* seconds = in_.get<std::int64_t>(*table, "default_stale_seconds", "[cop]")) {
+      if (stale_ok(*seconds, seconds->get(), "[cop] default_stale_seconds"))
+        cop.default_stale_seconds = seconds->get();
+    }
+    const toml::table* kinds = in_.get<toml::table>(*table, "stale_seconds", "[cop]");
+    if (kinds == nullptr) return;
+    // The payload kinds are the Payload union's members (schemas/payloads.fbs).
+    std::vector<std::string_view> known;
+    for (const char* const* name = wire::EnumNamesPayload() + 1; *name != nullptr; ++name)
+      known.emplace_back(*name);
+    for (const auto& [key, node] : *kinds) {
+      const std::string kind(key.str());
+      if (std::find(known.begin(), known.end(), kind) == known.end()) {
+        in_.report(node, fmt::format("unknown payload kind '{}' in [cop.stale_seconds]; the "
+                                     "kinds are {}",
+                                     kind, fmt::join(known, ", ")));
+        continue;
+      }
+      const auto* seconds = node.as_integer();
+      if (seconds == nullptr) {
+        in_.report(node, fmt::format("[cop.stale_seconds] {} must be an integer number of "
+                                     "seconds, not {}",
+                                     kind, type_name(node.type())));
+        continue;
+      }
+      const std::string what = fmt::format("[cop.stale_seconds] {}", kind);
+      if (stale_ok(node, seconds->get(), what))
+        cop.stale_seconds_by_kind.emplace_back(kind, seconds->get());
+    }
+  }
+
   // Runs after the agreements: a nation without release_cap may reach every nation it shares
   // an agreement with. Its own bit is always in, so home delivery never needs a rule.
   void resolve_caps() {
@@ -524,6 +611,10 @@ class PolicyBuilder {
            {&set->publish_allow, &set->publish_deny, &set->subscribe_allow, &set->subscribe_deny}) {
         for (Rule& rule : *rules) rule.tokens.split(rule.pattern);
       }
+    }
+    policy.cop_.cached_tokens.resize(policy.cop_.cached.size());
+    for (std::size_t i = 0; i < policy.cop_.cached.size(); ++i) {
+      policy.cop_.cached_tokens[i].split(policy.cop_.cached[i]);
     }
     for (Agreement& agreement : policy.agreements_) {
       agreement.topic_tokens.resize(agreement.topics.size());

@@ -54,6 +54,7 @@ enum class Errc : std::uint16_t {
   replay_unavailable = 303,      // replay requested on a topic with no journal
   too_many_sessions = 304,       // retryable: the system holds max_sessions_per_system already
   deliveries_dropped = 305,      // notice: the session's outbound queue was full, deliveries lost
+  slow_consumer = 306,           // retryable: session closed, over its queue bound too long
 
   // Broker state.
   internal_error = 400,  // retryable: the broker (or the SDK) failed unexpectedly

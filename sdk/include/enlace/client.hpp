@@ -87,16 +87,19 @@ struct ClientOptions {
 
 using DeliveryHandler = std::function<void(const Delivery&)>;
 
-/// What a subscription asks of the broker. This broker version implements `snapshot` only
-/// as far as the protocol's order goes (it keeps no COP cache yet: on_snapshot_end(0)
-/// comes at once, then live traffic); refuses `replay_from` other than None with
-/// replay_unavailable (no journal yet); accepts `conflation` and treats it as None.
+/// What a subscription asks of the broker. This broker version implements `snapshot` and
+/// `conflation`; it refuses `replay_from` other than None with replay_unavailable (no
+/// journal yet).
 struct SubscribeOptions {
-  /// First the cached messages of the COP this system may see, then on_snapshot_end,
-  /// then live traffic.
+  /// The cached messages of the COP (the newest per cached topic) that this system may see,
+  /// each with Delivery::from_snapshot(), then on_snapshot_end with their count. Live
+  /// traffic starts at once and may arrive before the snapshot ends; for any one topic a
+  /// snapshot delivery never follows a live one (docs/protocol.md 5.3, "Snapshot").
   bool snapshot = false;
   wire::ReplayFrom replay_from = wire::ReplayFrom::None;
   std::uint64_t replay_value = 0;
+  /// LatestPerTopic: while the broker holds a backlog for this client (a slow link), only
+  /// the newest pending message of each topic is kept (docs/protocol.md 5.6).
   wire::Conflation conflation = wire::Conflation::None;
   std::function<void(std::uint32_t cached_count)> on_snapshot_end;
 };
@@ -121,6 +124,9 @@ struct ClientStats {
   std::uint64_t broker_errors = 0;   // Error frames received
   std::uint64_t invalid_frames = 0;  // frames from the broker that failed verification
   std::uint64_t reconnects = 0;
+  /// Deliveries the broker told this client it dropped (deliveries_dropped, slow_consumer
+  /// notices; each is also passed to on_error).
+  std::uint64_t deliveries_missed = 0;
 };
 
 class ENLACE_API Client {

@@ -132,6 +132,7 @@ enum enlace_error {
   ENLACE_ERR_REPLAY_UNAVAILABLE = 303,     /* no journal for what the replay asked */
   ENLACE_ERR_TOO_MANY_SESSIONS = 304,      /* retryable: the system holds the most sessions */
   ENLACE_ERR_DELIVERIES_DROPPED = 305,     /* notice: deliveries to this client were dropped */
+  ENLACE_ERR_SLOW_CONSUMER = 306,          /* retryable: session closed, it read too slowly */
 
   /* Broker (or SDK) state. */
   ENLACE_ERR_INTERNAL_ERROR = 400, /* retryable: also an unexpected failure inside the SDK */
@@ -424,13 +425,20 @@ enum enlace_delivery_kind {
 };
 
 /* enlace_subscribe() flags. */
-#define ENLACE_SUBSCRIBE_SNAPSHOT                         \
-  0x1 /* first the cached messages of the COP this system \
-         may see (from_snapshot = 1), then live traffic,  \
-         with no gap and no duplicate in between */
-#define ENLACE_SUBSCRIBE_SNAPSHOT_END                 \
-  0x2 /* with SNAPSHOT: also call back once with kind \
-         ENLACE_DELIVERY_SNAPSHOT_END between the two */
+#define ENLACE_SUBSCRIBE_SNAPSHOT                            \
+  0x1 /* the cached messages of the COP this system may see  \
+         (from_snapshot = 1) and live traffic (0), with no   \
+         gap and no duplicate; live messages may come before \
+         the snapshot ends, never before a topic's snapshot  \
+         message (docs/protocol.md 5.3) */
+#define ENLACE_SUBSCRIBE_SNAPSHOT_END                       \
+  0x2 /* with SNAPSHOT: also call back once with kind       \
+         ENLACE_DELIVERY_SNAPSHOT_END after the last cached \
+         message */
+#define ENLACE_SUBSCRIBE_CONFLATE                          \
+  0x4 /* while the broker holds a backlog for this client, \
+         keep only the newest message of each topic        \
+         (docs/protocol.md 5.6) */
 
 /* A received message, as the delivery callback sees it. The struct and everything it
  * points to belong to the SDK and are valid only during the callback: copy what you keep.

@@ -38,11 +38,13 @@ void build_unsubscribe(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t reques
 /// `message_id` may be null (answers to requests other than publishes).
 void build_ack(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
                const wire::Uuid* message_id, std::uint64_t sequence, std::uint32_t count);
-/// The retryable field is filled in from the code (is_retryable()).
+/// The retryable field is filled in from the code (is_retryable()). `count` (deliveries
+/// lost, for deliveries_dropped and slow_consumer) is written only when not 0.
 void build_error(flatbuffers::FlatBufferBuilder& fbb, Errc code, std::string_view reason,
-                 std::uint32_t request_id, const wire::Uuid* message_id);
+                 std::uint32_t request_id, const wire::Uuid* message_id, std::uint64_t count = 0);
+/// `horizon`: the last sequence the snapshot could hold (docs/protocol.md 5.3).
 void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
-                           std::uint32_t count);
+                           std::uint32_t count, std::uint64_t horizon);
 void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
 void build_pong(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
 

@@ -36,6 +36,8 @@ class RecordBuffer {
   RecordRef append(wire::Command command, std::uint8_t flags, wire::Bytes body);
   /// Appends a record whose body is the finished buffer of `fbb`.
   RecordRef append(wire::Command command, const flatbuffers::FlatBufferBuilder& fbb);
+  /// Appends a copy of a whole record (`record` as record() points to one, `size` bytes).
+  RecordRef append_record(const std::uint8_t* record, std::size_t size);
 
   const std::uint8_t* data() const noexcept { return bytes_.data(); }
   const std::uint8_t* record(RecordRef ref) const noexcept { return bytes_.data() + ref.offset; }

@@ -141,6 +141,26 @@ struct Limits {
   std::size_t max_session_control_bytes = 1024 * 1024;
   /// Sessions one system may hold at once; one more Hello is refused (too_many_sessions).
   std::size_t max_sessions_per_system = 8;
+  /// A session whose deliveries overflow max_session_queue_bytes for longer than this is
+  /// closed (slow_consumer; docs/protocol.md 5.6).
+  std::int64_t slow_consumer_seconds = 10;
+};
+
+/// The COP cache (docs/policy.md, `[cop]`): the topics whose newest message the broker keeps
+/// for late joiners, and how much it may keep.
+struct CopPolicy {
+  std::vector<std::string> cached;           // patterns; empty: no cache
+  std::vector<topic::Tokens> cached_tokens;  // `cached` split once at compile time
+  std::size_t max_entries = 100000;
+  std::size_t max_bytes = 128 * 1024 * 1024;  // envelope bytes of all entries
+  /// Seconds a message is kept when its envelope sets no stale time, by payload kind (the
+  /// Payload union's member names, e.g. "Track"); kinds not listed take default_stale_seconds.
+  std::vector<std::pair<std::string, std::int64_t>> stale_seconds_by_kind;
+  std::int64_t default_stale_seconds = 300;
+  SourceLocation where;
+
+  /// Whether messages on `topic` are cached.
+  bool caches(const topic::Tokens& topic) const noexcept;
 };
 
 struct DurableTopic {
@@ -183,6 +203,7 @@ class Policy {
   const std::vector<Agreement>& agreements() const noexcept { return agreements_; }
   const std::vector<DurableTopic>& durable_topics() const noexcept { return durable_; }
   const Limits& limits() const noexcept { return limits_; }
+  const CopPolicy& cop() const noexcept { return cop_; }
 
   /// Lookups; nullptr / nullopt when absent.
   const System* find_system(std::string_view id) const noexcept;
@@ -243,6 +264,7 @@ class Policy {
   std::vector<Agreement> agreements_;
   std::vector<DurableTopic> durable_;
   Limits limits_;
+  CopPolicy cop_;
   // One expanded rule set per (role, nation) pair in use; systems point into it.
   std::vector<std::unique_ptr<RuleSet>> rule_sets_;
   std::unordered_map<std::string, std::size_t> system_by_id_;
