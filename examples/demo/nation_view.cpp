@@ -126,8 +126,10 @@ void NationView::record(const enlace::Delivery& delivery) {
       item.name = t->name() ? t->name()->str() : t->track_id()->str();
       item.point = point_of(t->position());
       item.motion = motion_of(t->motion());
-      item.detail = t->external_id() ? fmt::format("MMSI {}", t->external_id()->string_view())
-                                     : lower(wire::EnumNameStandardIdentity(t->identity()));
+      item.detail = lower(wire::EnumNameStandardIdentity(t->identity()));
+      if (t->external_id()) {
+        item.detail = fmt::format("MMSI {} {}", t->external_id()->string_view(), item.detail);
+      }
       if (t->vessel() && t->vessel()->mmsi() != 0) {
         vessel.emplace(t->vessel()->mmsi(),
                        VesselItem{str(t->name()),
