@@ -191,6 +191,11 @@ std::string ChildProcess::exited() {
   return status_ ? describe(*status_) : std::string();
 }
 
+bool ChildProcess::exited_cleanly() {
+  exited();
+  return status_ && WIFEXITED(*status_) && WEXITSTATUS(*status_) == 0;
+}
+
 std::string ChildProcess::stop(std::chrono::milliseconds grace) {
   if (pid_ <= 0) return "not started";
   if (!exited().empty()) return exited();

@@ -47,6 +47,8 @@ class ChildProcess {
 
   /// If the child has exited on its own, a sentence saying how; empty while it runs.
   std::string exited();
+  /// Whether it has exited with status 0.
+  bool exited_cleanly();
   /// SIGTERM, then SIGKILL if it has not exited within `grace`. Idempotent. Returns a
   /// description of how it ended ("exited with status 0", "killed by signal 9").
   std::string stop(std::chrono::milliseconds grace = std::chrono::seconds(5));

@@ -48,6 +48,8 @@ class GatewayProcess {
 
   /// If the gateway has exited on its own, a sentence saying how; empty while it runs.
   std::string exited() { return child_.exited(); }
+  /// Whether it has exited with status 0.
+  bool exited_cleanly() { return child_.exited_cleanly(); }
   /// SIGTERM (the gateway flushes what it has handed to the SDK and prints its counters),
   /// then SIGKILL after `grace`. Idempotent.
   std::string stop(std::chrono::milliseconds grace = std::chrono::seconds(5));

@@ -266,6 +266,17 @@ int run(const Options& options, const sigset_t& stop_signals) {
     fmt::print(stderr, "enlace-demo: {}", failure);
     return 1;
   }
+  // A gateway that did not end cleanly when asked to stop (a crash, a sanitizer's
+  // report, a failed flush) fails the run as surely as a broken promise.
+  bool gateways_clean = true;
+  for (std::size_t i = 0; i < gateways.size(); ++i) {
+    if (gateways[i]->exited_cleanly()) continue;
+    fmt::print(stderr, "enlace-demo: the gateway for {} {} when stopped; the end of {}:\n{}",
+               gateways[i]->spec().id, gateway_ends[i], gateways[i]->log_file().string(),
+               tail_of(gateways[i]->log_file()));
+    gateways_clean = false;
+  }
+  if (!gateways_clean) return 1;
   for (const auto& p : last.promises) {
     if (p.state == PromiseState::broken) return 1;
   }
