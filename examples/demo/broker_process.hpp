@@ -1,15 +1,12 @@
-// The demo's broker: an enlace-broker child process on a free loopback port.
-//
-// The child runs in its own process group, so a Ctrl-C in the terminal reaches only the
-// demo, which then closes its clients before it stops the broker; and it gets SIGTERM
-// should the demo die without stopping it (PR_SET_PDEATHSIG).
+// The demo's broker: an enlace-broker child process (child_process.hpp) on a port the
+// system picks on 127.0.0.1, learnt from the broker's ready file.
 #pragma once
 
 #include <chrono>
 #include <filesystem>
-#include <optional>
 #include <string>
 
+#include "child_process.hpp"
 #include "state_dir.hpp"
 
 namespace demo {
@@ -26,30 +23,22 @@ class BrokerProcess {
   /// end of the broker's log, if it exits or does not become ready.
   BrokerProcess(const std::filesystem::path& program, const StateDir& state,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  /// Same as stop().
-  ~BrokerProcess();
-  BrokerProcess(const BrokerProcess&) = delete;
-  BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   /// The bound endpoint, e.g. "tcp://127.0.0.1:40217".
-  const std::string& endpoint() const noexcept { return endpoint_; }
-  int pid() const noexcept { return pid_; }
+  const std::string& endpoint() const noexcept { return child_.ready_line(); }
+  int pid() const noexcept { return child_.pid(); }
 
   /// If the broker has exited on its own, a sentence saying how; empty while it runs.
-  std::string exited();
+  std::string exited() { return child_.exited(); }
 
   /// SIGTERM, then SIGKILL if it has not exited within `grace`. Idempotent. Returns a
   /// description of how it ended ("exited with status 0", "killed by signal 9").
-  std::string stop(std::chrono::milliseconds grace = std::chrono::seconds(5));
+  std::string stop(std::chrono::milliseconds grace = std::chrono::seconds(5)) {
+    return child_.stop(grace);
+  }
 
  private:
-  std::filesystem::path log_file_;
-  std::string endpoint_;
-  int pid_ = -1;
-  std::optional<int> status_;  // set once reaped
+  ChildProcess child_;
 };
-
-/// The last `lines` lines of a file, for error messages.
-std::string tail_of(const std::filesystem::path& file, int lines = 15);
 
 }  // namespace demo

@@ -1,10 +1,13 @@
 // enlace-demo: the Enlace demo coalition, end to end on one machine.
 //
 // Order of events: state directory (keys, policy) -> enlace-broker child process ->
-// command posts connect and subscribe -> the revoked key is tried once -> gateways and
-// sensors connect -> everyone's schedule starts -> the view refreshes twice a second
-// until --duration, Ctrl-C or SIGTERM -> simulation threads stop, clients close, the
-// broker stops -> final view, summary, and the policy self-check decides the exit status.
+// command posts connect and subscribe -> the revoked key is tried once ->
+// enlace-nmea-gateway child processes (radio gateways, AIS receiver) start, each waited
+// for through its ready file -> sensors connect -> everyone's schedule starts, the
+// simulated radios and vessels transmitting to the gateways -> the view refreshes twice a
+// second until --duration, Ctrl-C or SIGTERM -> simulation threads stop, the gateways
+// stop (flushing what they publish), clients close, the broker stops -> final view,
+// summary, and the policy self-check decides the exit status.
 //
 // Signals: SIGINT and SIGTERM are blocked in every thread (threads inherit the mask, the
 // SDK's included) and taken synchronously by the main loop with sigtimedwait, so no
@@ -22,11 +25,13 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ais_vessels.hpp"
 #include "broker_process.hpp"
 #include "command_post.hpp"
+#include "feed_gateways.hpp"
 #include "options.hpp"
+#include "patrol_radios.hpp"
 #include "promises.hpp"
-#include "radio_gateways.hpp"
 #include "sensors.hpp"
 #include "state_dir.hpp"
 #include "terminal.hpp"
@@ -82,6 +87,7 @@ int run(const Options& options, const sigset_t& stop_signals) {
                     : fmt::format("reusing the keys and policy.toml in {}/", state.dir.string()));
 
   const auto program = find_broker(options.broker);
+  const auto nmea_gateway = find_nmea_gateway(options.nmea_gateway);
   BrokerProcess broker(program, state);
   say(fmt::format("started {} (pid {}) on {}; its log is {}", program.string(), broker.pid(),
                   broker.endpoint(), state.log_file.string()));
@@ -89,7 +95,10 @@ int run(const Options& options, const sigset_t& stop_signals) {
 
   StopFlag stop;
   std::vector<std::unique_ptr<CommandPost>> posts;
-  std::vector<std::unique_ptr<RadioGateway>> gateways;
+  // Declared before the gateways: a feed's device sockets outlive the gateway process
+  // reading them, and the feeds' threads end (StopOnExit) before either goes.
+  std::vector<std::unique_ptr<DeviceFeed>> feeds;
+  std::vector<std::unique_ptr<GatewayProcess>> gateways;
   std::vector<std::unique_ptr<SimulatedSystem>> sensors;
   const StopOnExit stop_on_exit{stop};
 
@@ -109,26 +118,38 @@ int run(const Options& options, const sigset_t& stop_signals) {
   };
   for (auto& post : posts) connect(*post);
   const std::optional<bool> revoked_refused = try_revoked_key(bus, state);
+  // The real gateways, each with its system's key; a gateway that does not start (a
+  // configuration error, a port taken, a key the broker refuses) stops the demo, showing
+  // the end of its log.
+  std::vector<std::uint16_t> feed_ports;
   for (const SystemSpec& spec : systems()) {
-    if (spec.revoked) continue;
-    if (spec.role == Role::radio_gateway) {
-      gateways.push_back(std::make_unique<RadioGateway>(spec, state.keys_of(spec.id), bus));
-    } else if (spec.role == Role::sensor || spec.role == Role::biometric_station) {
+    if (!runs_as_gateway(spec)) continue;
+    feeds.push_back(spec.role == Role::radio_gateway ? make_patrol_radios(spec)
+                                                     : make_ais_receiver(spec));
+    feed_ports.push_back(free_udp_port());
+    gateways.push_back(std::make_unique<GatewayProcess>(
+        nmea_gateway, spec, state, bus, feeds.back()->gateway_config(feed_ports.back())));
+    say(fmt::format("started {} for {} (pid {}), fed on udp 127.0.0.1:{}; its log is {}",
+                    nmea_gateway.filename().string(), spec.id, gateways.back()->pid(),
+                    feed_ports.back(), gateways.back()->log_file().string()));
+  }
+  for (const SystemSpec& spec : systems()) {
+    if (spec.revoked || runs_as_gateway(spec)) continue;
+    if (spec.role == Role::sensor || spec.role == Role::biometric_station) {
       sensors.push_back(make_sensor(spec, state.keys_of(spec.id), bus));
     }
   }
-  for (auto& gateway : gateways) connect(*gateway);
   for (auto& sensor : sensors) connect(*sensor);
-  say(
-      fmt::format("{} command posts, {} radio gateways and {} sensors connected, each with its "
-                  "own key; {}",
-                  posts.size(), gateways.size(), sensors.size(),
-                  options.duration_s ? fmt::format("running for {:g} s", *options.duration_s)
-                                     : std::string("Ctrl-C stops")));
+  say(fmt::format(
+      "{} command posts and {} sensors connected, and {} gateways ready, each with its own "
+      "key; {}",
+      posts.size(), sensors.size(), gateways.size(),
+      options.duration_s ? fmt::format("running for {:g} s", *options.duration_s)
+                         : std::string("Ctrl-C stops")));
 
   const auto start = Clock::now();
   for (auto& post : posts) post->start(stop, start);
-  for (auto& gateway : gateways) gateway->start(stop, start);
+  for (std::size_t i = 0; i < feeds.size(); ++i) feeds[i]->start(stop, start, feed_ports[i]);
   for (auto& sensor : sensors) sensor->start(stop, start);
 
   const auto observe = [&](bool final) {
@@ -175,16 +196,26 @@ int run(const Options& options, const sigset_t& stop_signals) {
                             state.log_file.string(), tail_of(state.log_file));
       break;
     }
+    for (auto& gateway : gateways) {
+      if (const std::string how = gateway->exited(); !how.empty()) {
+        failure = fmt::format(
+            "the gateway for {} {} while the demo was running; the end of {}:\n{}",
+            gateway->spec().id, how, gateway->log_file().string(), tail_of(gateway->log_file()));
+        break;
+      }
+    }
+    if (!failure.empty()) break;
   }
 
   // Shut down in order: no more publishing, then the clients, then the broker (which
   // writes its final counters as it exits).
   stop.request();
   for (auto& sensor : sensors) sensor->join();
-  for (auto& gateway : gateways) gateway->join();
+  for (auto& feed : feeds) feed->join();
+  std::vector<std::string> gateway_ends;
+  for (auto& gateway : gateways) gateway_ends.push_back(gateway->stop());
   for (auto& post : posts) post->join();
   for (auto& sensor : sensors) sensor->close();
-  for (auto& gateway : gateways) gateway->close();
   for (auto& post : posts) post->close();
   const std::string broker_end = failure.empty() ? broker.stop() : broker.exited();
 
@@ -197,8 +228,16 @@ int run(const Options& options, const sigset_t& stop_signals) {
   summary.elapsed_s = last.elapsed_s;
   for (const auto& post : posts)
     summary.published[std::string(post->spec().nation)] += post->published();
-  for (const auto& gateway : gateways) {
-    summary.published[std::string(gateway->spec().nation)] += gateway->published();
+  for (std::size_t i = 0; i < gateways.size(); ++i) {
+    const GatewayProcess& gateway = *gateways[i];
+    summary.published[std::string(gateway.spec().nation)] += gateway.published();
+    summary.gateways.push_back(fmt::format(
+        "gateway {}: its {} sent {} sentences, it read {}, published {} reports, rejected {}; "
+        "{} (log: {})",
+        gateway.spec().id, gateway.spec().role == Role::radio_gateway ? "radios" : "AIS receiver",
+        feeds[i]->sentences(), gateway.lines(), gateway.published(),
+        gateway.rejects().empty() ? "none" : gateway.rejects(), gateway_ends[i],
+        gateway.log_file().string()));
   }
   for (const auto& sensor : sensors)
     summary.published[std::string(sensor->spec().nation)] += sensor->published();
@@ -209,7 +248,6 @@ int run(const Options& options, const sigset_t& stop_signals) {
                                                   system.last_refusal()));
   };
   for (const auto& post : posts) note_refusals(*post);
-  for (const auto& gateway : gateways) note_refusals(*gateway);
   for (const auto& sensor : sensors) note_refusals(*sensor);
   summary.views = last.views;
   summary.metrics = last.metrics;
@@ -228,6 +266,17 @@ int run(const Options& options, const sigset_t& stop_signals) {
     fmt::print(stderr, "enlace-demo: {}", failure);
     return 1;
   }
+  // A gateway that did not end cleanly when asked to stop (a crash, a sanitizer's
+  // report, a failed flush) fails the run as surely as a broken promise.
+  bool gateways_clean = true;
+  for (std::size_t i = 0; i < gateways.size(); ++i) {
+    if (gateways[i]->exited_cleanly()) continue;
+    fmt::print(stderr, "enlace-demo: the gateway for {} {} when stopped; the end of {}:\n{}",
+               gateways[i]->spec().id, gateway_ends[i], gateways[i]->log_file().string(),
+               tail_of(gateways[i]->log_file()));
+    gateways_clean = false;
+  }
+  if (!gateways_clean) return 1;
   for (const auto& p : last.promises) {
     if (p.state == PromiseState::broken) return 1;
   }

@@ -111,6 +111,7 @@ void NationView::record(const enlace::Delivery& delivery) {
   PictureItem item;
   ReportItem report;
   bool is_report = false;
+  std::optional<std::pair<std::uint32_t, VesselItem>> vessel;
   switch (kind) {
     case Kind::position: {
       const auto* p = delivery.as<wire::PositionReport>();
@@ -125,8 +126,15 @@ void NationView::record(const enlace::Delivery& delivery) {
       item.name = t->name() ? t->name()->str() : t->track_id()->str();
       item.point = point_of(t->position());
       item.motion = motion_of(t->motion());
-      item.detail = t->external_id() ? fmt::format("MMSI {}", t->external_id()->string_view())
-                                     : lower(wire::EnumNameStandardIdentity(t->identity()));
+      item.detail = lower(wire::EnumNameStandardIdentity(t->identity()));
+      if (t->external_id()) {
+        item.detail = fmt::format("MMSI {} {}", t->external_id()->string_view(), item.detail);
+      }
+      if (t->vessel() && t->vessel()->mmsi() != 0) {
+        vessel.emplace(t->vessel()->mmsi(),
+                       VesselItem{str(t->name()),
+                                  lower(wire::EnumNameStandardIdentity(t->identity())), source, 0});
+      }
       break;
     }
     case Kind::detection: {
@@ -167,6 +175,13 @@ void NationView::record(const enlace::Delivery& delivery) {
   ++data_.by_kind[static_cast<std::size_t>(kind)];
   ++data_.by_origin[origin];
   ++data_.by_stem[{stem, released}];
+  if (vessel) {
+    VesselItem& known = data_.vessels[vessel->first];
+    if (!vessel->second.name.empty()) known.name = vessel->second.name;
+    known.identity = vessel->second.identity;
+    known.source = vessel->second.source;
+    ++known.tracks;
+  }
   if (is_report) {
     report.seq = ++next_seq_;
     report.kind = kind;

@@ -52,6 +52,15 @@ struct ReportItem {
   bool watch_list = false;
 };
 
+/// A vessel as this nation knows it from AIS tracks (merged: the name comes with static
+/// data, which not every track carries).
+struct VesselItem {
+  std::string name;      // empty until a track carried it
+  std::string identity;  // the latest track's standard identity, e.g. "unknown", "suspect"
+  std::string source;    // authenticated origin system
+  std::uint64_t tracks = 0;
+};
+
 /// Something the broker refused this command post.
 struct RefusalItem {
   std::uint64_t seq = 0;
@@ -74,6 +83,7 @@ struct ViewSnapshot {
   /// Deliveries by (topic without its last token, releasable_to): what the self-check
   /// counts, e.g. {"detection.PER.drone.pd3", "ECU"}.
   std::map<std::pair<std::string, std::string>, std::uint64_t> by_stem;
+  std::map<std::uint32_t, VesselItem> vessels;  // by MMSI, from tracks that carry one
 
   /// Messages on topics matching `pattern`; with `released`, only those whose label
   /// says exactly that (e.g. "ECU"; "" for "by agreement").

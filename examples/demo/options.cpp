@@ -11,10 +11,12 @@ namespace demo {
 const char* const kUsage = R"(usage: enlace-demo [options]
 
 Runs the Enlace demo coalition: a joint operation on the Putumayo river between Colombia,
-Ecuador and Peru, with Brazil observing. Starts an enlace-broker on a loopback port and
-a dozen simulated systems (radio gateways, radars, an AIS receiver, a drone, a biometric
-checkpoint, four command posts), each with its own CURVE key, and shows what each
-nation's command post sees, and why, according to the policy file.
+Ecuador and Peru, with Brazil observing. Starts an enlace-broker on a loopback port,
+four enlace-nmea-gateway processes (three nations' patrol radio gateways and an AIS
+receiver) fed NMEA 0183 and AIS sentences over UDP by simulated radios and vessels, and
+simulated radars, a drone, a biometric checkpoint and four command posts: each system
+with its own CURVE key. Shows what each nation's command post sees, and why, according
+to the policy file.
 
   --duration SECONDS  stop after this long (default: run until Ctrl-C)
   --state-dir DIR     keys, policy.toml, broker log and metrics (default .enlace-demo);
@@ -22,6 +24,7 @@ nation's command post sees, and why, according to the policy file.
   --reset             regenerate the keys and policy.toml in the state directory
   --broker PATH       the enlace-broker to run (default: the one built with this demo,
                       else one next to enlace-demo, else the first on PATH)
+  --nmea-gateway PATH the enlace-nmea-gateway to run (searched like the broker)
   --plain             plain periodic lines instead of the live terminal view (the
                       default when stdout is not a terminal)
   --help              this text
@@ -70,6 +73,12 @@ std::variant<Options, std::string> parse_options(int argc, char** argv) {
       const auto text = take();
       if (!text || text->empty()) return std::string("--broker needs the path of enlace-broker");
       options.broker = std::string(*text);
+    } else if (arg == "--nmea-gateway") {
+      const auto text = take();
+      if (!text || text->empty()) {
+        return std::string("--nmea-gateway needs the path of enlace-nmea-gateway");
+      }
+      options.nmea_gateway = std::string(*text);
     } else {
       return fmt::format("unknown argument '{}'", argv[i]);
     }

@@ -11,8 +11,9 @@ struct Options {
   std::optional<double> duration_s;  // --duration SECONDS; nullopt: until Ctrl-C
   std::string state_dir = ".enlace-demo";
   bool reset = false;
-  std::string broker;  // --broker PATH; empty: search (see find_broker)
-  bool plain = false;  // --plain: no ANSI even on a terminal
+  std::string broker;        // --broker PATH; empty: search (see find_broker)
+  std::string nmea_gateway;  // --nmea-gateway PATH; empty: search (see find_nmea_gateway)
+  bool plain = false;        // --plain: no ANSI even on a terminal
   bool help = false;
 };
 

@@ -55,12 +55,12 @@ publish.deny = ["alert.{{nation}}.biometric.>"]   # watch-list hits come from ch
 subscribe.allow = ["position.>", "track.>", "detection.>", "alert.>", "spot.>", "text.>"]
 
 [roles.radio_gateway]
-description = "Turns patrol radios' GPS fixes into position reports; relays tasking to them"
+description = "Turns patrol radios' GPS fixes (NMEA 0183) into position reports"
 publish.allow = ["position.{{nation}}.unit.>"]
 subscribe.allow = ["tasking.{{nation}}.>"]
 
 [roles.sensor]
-description = "Radar, AIS receiver or drone: publishes tracks and detections"
+description = "Radar, AIS receiver gateway or drone: publishes tracks and detections"
 publish.allow = ["track.{{nation}}.>", "detection.{{nation}}.>"]
 subscribe.allow = ["tasking.{{nation}}.>"]
 

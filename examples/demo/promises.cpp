@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ais_vessels.hpp"
+#include "patrol_radios.hpp"
 #include "scenario.hpp"
 
 namespace demo {
@@ -27,6 +29,21 @@ void note(std::string& text, const std::string& more) {
   text += more;
 }
 
+std::string_view radio_gateway_of(std::string_view nation) {
+  for (const SystemSpec& s : systems()) {
+    if (s.nation == nation && s.role == Role::radio_gateway) return s.id;
+  }
+  return {};
+}
+
+// How many units `view` has had positions of from `system`.
+std::size_t units_seen(const ViewSnapshot& view, std::string_view system) {
+  for (const PictureItem& item : view.picture) {
+    if (item.kind == Kind::position && item.source == system) return item.distinct;
+  }
+  return 0;
+}
+
 }  // namespace
 
 std::vector<Promise> check_promises(const Observations& seen, bool final) {
@@ -39,20 +56,55 @@ std::vector<Promise> check_promises(const Observations& seen, bool final) {
   std::vector<Promise> out;
 
   {
+    // The positions come from the radios' NMEA sentences through each nation's
+    // enlace-nmea-gateway: every unit its configuration maps must reach every partner.
     std::string missing;
     for (const char* receiver : {"COL", "ECU", "PER"}) {
       std::string origins;
       for (const char* origin : {"COL", "ECU", "PER"}) {
-        if (view(receiver).count(fmt::format("position.{}.>", origin)) == 0) {
-          origins += fmt::format("{}{}", origins.empty() ? "" : ", ", origin);
+        const std::size_t heard = units_seen(view(receiver), radio_gateway_of(origin));
+        const std::size_t units = patrol_units(origin);
+        if (view(receiver).count(fmt::format("position.{}.>", origin)) == 0 || heard < units) {
+          origins += fmt::format("{}{} ({} of {} units)", origins.empty() ? "" : ", ", origin,
+                                 heard, units);
         }
       }
       if (!origins.empty())
-        note(missing, fmt::format("{} has no position from {} yet", receiver, origins));
+        note(missing, fmt::format("{} lacks positions from {}", receiver, origins));
     }
     out.push_back(judge("COL, ECU and PER see each other's patrol positions",
                         fmt::format("{} shares position.*.unit.>", kJointPatrol), "", missing,
                         final));
+  }
+  {
+    // The AIS vessels come from AIS messages 1 and 5 (two sentences) through the
+    // Ecuadorian enlace-nmea-gateway, which marks the vessels on its watch list.
+    std::string leak, missing;
+    for (const ViewSnapshot* v : {&col, &ecu, &per}) {
+      for (const VesselInfo& vessel : ais_vessels()) {
+        const auto it = v->vessels.find(vessel.mmsi);
+        if (it == v->vessels.end() || it->second.name.empty()) {
+          note(missing,
+               fmt::format("{} has no named track of MMSI {} yet", v->nation, vessel.mmsi));
+          continue;
+        }
+        const VesselItem& known = it->second;
+        const std::string_view identity = vessel.watch_listed ? "suspect" : "unknown";
+        if (known.name != vessel.name || known.identity != identity) {
+          note(leak, fmt::format("{} has MMSI {} as '{}' ({}), not '{}' ({})", v->nation,
+                                 vessel.mmsi, known.name, known.identity, vessel.name, identity));
+        }
+      }
+    }
+    if (!bra.vessels.empty())
+      note(leak, fmt::format("BRA received tracks of {} AIS vessels", bra.vessels.size()));
+    out.push_back(judge(
+        "COL, ECU and PER track the AIS vessels by name, the watch-listed one as suspect; BRA "
+        "does not",
+        fmt::format("{} shares track.>; {} is no party to it, and {} shares only "
+                    "track.*.radar.leticia.>",
+                    kJointPatrol, "BRA", kTriBorder),
+        leak, missing, final));
   }
   out.push_back(judge(
       "BRA's observer post may not subscribe to position.>",

@@ -33,20 +33,23 @@ const std::vector<SystemSpec>& systems() {
        "Ecuadorian Army brigade command post, Nueva Loja (Lago Agrio)"},
       {id::per_cp, "PER", Role::command_post, "Peruvian Navy command post, El Estrecho"},
       {id::bra_cp, "BRA", Role::observer, "Brazilian observer post, Tabatinga"},
-      // Radio gateways: GPS fixes of patrol radios become PositionReports.
+      // Radio gateways: GPS fixes of patrol radios become PositionReports. These and the AIS
+      // receiver run as real enlace-nmea-gateway processes (feed_gateways.hpp).
       {id::col_radio, "COL", Role::radio_gateway,
-       "Colombian patrol radio gateway (boats on the Putumayo, foot patrol at Puerto Asís)"},
+       "Colombian patrol radio gateway, enlace-nmea-gateway (boats on the Putumayo, foot "
+       "patrol at Puerto Asís)"},
       {id::ecu_radio, "ECU", Role::radio_gateway,
-       "Ecuadorian patrol radio gateway (Nueva Loja, Puerto El Carmen)"},
+       "Ecuadorian patrol radio gateway, enlace-nmea-gateway (Nueva Loja, Puerto El Carmen)"},
       {id::per_radio, "PER", Role::radio_gateway,
-       "Peruvian patrol radio gateway (south bank of the Putumayo)"},
+       "Peruvian patrol radio gateway, enlace-nmea-gateway (south bank of the Putumayo)"},
       // Sensors.
       {id::col_radar, "COL", Role::sensor, "Colombian river surveillance radar, Puerto Leguízamo",
        20, 40},
       {id::col_radar_leticia, "COL", Role::sensor,
        "Colombian river surveillance radar, Leticia (Amazon tri-border)", 20, 40},
-      {id::ecu_ais, "ECU", Role::sensor, "Ecuadorian AIS receiver, Puerto El Carmen de Putumayo",
-       20, 40},
+      {id::ecu_ais, "ECU", Role::sensor,
+       "Ecuadorian AIS receiver, Puerto El Carmen de Putumayo, through enlace-nmea-gateway", 20,
+       40},
       {id::per_drone, "PER", Role::sensor, "Peruvian Navy surveillance drone PD-3", 10, 20},
       {id::col_biometric, "COL", Role::biometric_station,
        "Colombian biometric checkpoint, Puerto Asís river port", 2, 5},

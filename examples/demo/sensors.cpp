@@ -21,10 +21,9 @@ std::string sea_surface_sidc(wire::StandardIdentity identity) {
   return fmt::format("100{}30000000000000000", static_cast<int>(identity));
 }
 
-// A contact moving on the river, as a radar or an AIS receiver sees it.
+// A contact moving on the river, as a radar sees it.
 struct Contact {
-  std::string id;  // track id, or the MMSI for AIS
-  std::string name;
+  std::string id;  // track id
   wire::StandardIdentity identity;
   geo::Route route;
   double speed_mps;
@@ -89,54 +88,6 @@ class RiverRadar : public SimulatedSystem {
  private:
   std::string site_;
   std::vector<Contact> contacts_;
-};
-
-// --- AIS receiver -----------------------------------------------------------------------
-
-class AisReceiver : public SimulatedSystem {
- public:
-  AisReceiver(const SystemSpec& spec, const enlace::KeyPair& keys, const BusAccess& bus,
-              std::string site, std::vector<Contact> vessels)
-      : SimulatedSystem(spec, keys, bus), site_(std::move(site)), vessels_(std::move(vessels)) {}
-  ~AisReceiver() override {
-    join();
-    close();
-  }
-
- protected:
-  void run(StopFlag& stop, Clock::time_point start) override {
-    Schedule schedule;
-    for (std::size_t i = 0; i < vessels_.size(); ++i) {
-      // Vessels under way transmit every 2-10 s; these every 6 s, not all at once.
-      schedule.every(0.5 + 2.0 * static_cast<double>(i), 6.0, [&, i](int) {
-        const Contact& v = vessels_[i];
-        const geo::Route::Fix fix = v.route.at(v.start_m + v.speed_mps * seconds_since(start));
-        publish(
-            topic::ais_track(spec().nation, site_, v.id),
-            [&](flatbuffers::FlatBufferBuilder& fbb) {
-              const wire::GeoPoint point(fix.point.lat, fix.point.lon);
-              const auto position =
-                  wire::CreatePosition(fbb, &point, std::numeric_limits<double>::quiet_NaN(),
-                                       wire::AltitudeReference::Unknown, 10.0f);
-              const wire::Motion motion(static_cast<float>(fix.course_deg),
-                                        static_cast<float>(v.speed_mps));
-              const auto source =
-                  wire::CreateSensorRefDirect(fbb, wire::SensorType::Ais, site_.c_str());
-              return wire::CreateTrackDirect(fbb, v.id.c_str(), position, &motion, v.identity,
-                                             wire::BattleDimension::SeaSurface,
-                                             sea_surface_sidc(v.identity).c_str(),
-                                             wire::ContactKind::Vessel, source, enlace::now_ns(),
-                                             v.name.c_str(), v.id.c_str());
-            },
-            by_agreement(60s));
-      });
-    }
-    schedule.run(stop, start);
-  }
-
- private:
-  std::string site_;
-  std::vector<Contact> vessels_;
 };
 
 // --- surveillance drone -----------------------------------------------------------------
@@ -255,11 +206,11 @@ std::unique_ptr<SimulatedSystem> make_sensor(const SystemSpec& spec, const enlac
     return std::make_unique<RiverRadar>(
         spec, keys, bus, "leguizamo",
         std::vector<Contact>{
-            {"T0001", "", SI::Suspect,
+            {"T0001", SI::Suspect,
              Route::back_and_forth({{-0.12, -74.98}, {-0.19, -74.79}, {-0.27, -74.63}}), 9.0, 6000},
-            {"T0002", "", SI::Unknown,
-             Route::back_and_forth({{-0.200, -74.760}, {-0.214, -74.757}}), 2.5, 0},
-            {"T0003", "", SI::Unknown,
+            {"T0002", SI::Unknown, Route::back_and_forth({{-0.200, -74.760}, {-0.214, -74.757}}),
+             2.5, 0},
+            {"T0003", SI::Unknown,
              Route::back_and_forth({{-0.30, -74.57}, {-0.24, -74.68}, {-0.19, -74.78}}), 3.5, 1500},
         });
   }
@@ -267,22 +218,10 @@ std::unique_ptr<SimulatedSystem> make_sensor(const SystemSpec& spec, const enlac
     return std::make_unique<RiverRadar>(
         spec, keys, bus, "leticia",
         std::vector<Contact>{
-            {"T0101", "", SI::Unknown,
+            {"T0101", SI::Unknown,
              Route::loop({{-4.215, -69.940}, {-4.235, -69.958}, {-4.248, -69.945}}), 5.0, 0},
-            {"T0102", "", SI::Suspect,
+            {"T0102", SI::Suspect,
              Route::back_and_forth({{-4.17, -69.88}, {-4.23, -69.95}, {-4.30, -70.05}}), 8.0, 3000},
-        });
-  }
-  if (spec.id == id::ecu_ais) {
-    const auto reach = [] {
-      return Route::back_and_forth({place::puerto_el_carmen, {0.06, -75.70}, {0.02, -75.58}});
-    };
-    return std::make_unique<AisReceiver>(
-        spec, keys, bus, "el-carmen",
-        std::vector<Contact>{
-            {"735057210", "DONA ROSA", SI::Neutral, reach(), 6.0, 0},
-            {"735019884", "RIO SAN MIGUEL", SI::Neutral, reach(), 3.5, 9000},
-            {"730012345", "DON JULIO", SI::Neutral, reach(), 4.0, 16000},
         });
   }
   if (spec.id == id::per_drone) return std::make_unique<SurveillanceDrone>(spec, keys, bus, "pd3");

@@ -2,10 +2,12 @@
 //
 //   col-radar-leguizamo   river radar, Tracks of unknown/suspect boats at 1 Hz, unlabelled
 //   col-radar-leticia     the same at the Amazon tri-border (shared with Brazil by agreement)
-//   ecu-ais-el-carmen     AIS receiver, Tracks of vessels with MMSI and name every 6 s
 //   per-drone-pd3         drone, Detections with a media reference every 2.5 s; every third
 //                         one is released to Ecuador only
 //   col-biometric-puerto-asis  checkpoint, watch-list hit Alerts released to Colombia only
+//
+// The AIS receiver ecu-ais-el-carmen is not simulated here: it is a real gateway process
+// fed by simulated vessels (ais_vessels.hpp).
 #pragma once
 
 #include <memory>

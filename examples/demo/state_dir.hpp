@@ -6,6 +6,8 @@
 //   <dir>/keys/<id>.pub|.key   one key pair per system; broker.pub|.key for the broker
 //   <dir>/broker.log           the broker's log (appended to on every run)
 //   <dir>/metrics.json         the broker's counters, rewritten every second
+//   <dir>/gateways/<id>.toml   each gateway's configuration, generated on every run;
+//                  <id>.log    its log and final counters; <id>.ready its ready file
 #pragma once
 
 #include <filesystem>

@@ -581,6 +581,7 @@ void print_summary(const Summary& s, bool ansi) {
         m.counter("auth_refused"), count_list(m.refusals));
   }
   fmt::print("  broker process: {}\n", s.broker_end);
+  for (const auto& line : s.gateways) fmt::print("  {}\n", line);
   for (const auto& line : s.system_refusals) fmt::print("  {}\n", line);
   std::size_t held = 0;
   for (const auto& p : s.promises) held += p.state == PromiseState::held;
@@ -595,7 +596,7 @@ void print_summary(const Summary& s, bool ansi) {
     }
   }
   fmt::print(
-      "State kept in {}/ (policy.toml, keys/, broker.log): the next run reuses it; "
+      "State kept in {}/ (policy.toml, keys/, broker.log, gateways/): the next run reuses it; "
       "--reset starts afresh.\n",
       s.state_dir);
   std::fflush(stdout);

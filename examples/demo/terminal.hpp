@@ -50,6 +50,8 @@ struct Summary {
   std::vector<Promise> promises;
   std::string state_dir;
   std::string broker_end;  // how the broker process ended
+  /// One line per gateway process: what it decoded and published, how it ended.
+  std::vector<std::string> gateways;
   /// "system: n refused, last: ..." for every simulated system the broker refused something.
   std::vector<std::string> system_refusals;
 };

@@ -34,7 +34,7 @@ SbsConfig load_sbs_config(const std::string& path) {
   SbsSettings& s = config.settings;
   if (const toml::table* t = in.table(root, "", "adsb")) {
     in.allow_only(*t, "adsb",
-                  {"min_interval_s", "stale_s", "alert_stale_s", "clock", "utc_offset",
+                  {"min_interval_s", "stale_s", "alert_stale_s", "clock", "utc_offset", "time_zone",
                    "max_aircraft", "forget_after_s"});
     s.interval = in.seconds(*t, "adsb", "min_interval_s", 0, 3600).value_or(s.interval);
     s.stale = in.seconds(*t, "adsb", "stale_s", 1, 86400).value_or(s.stale);
@@ -50,7 +50,19 @@ SbsConfig load_sbs_config(const std::string& path) {
         in.fail(t->get("utc_offset"), "adsb", "utc_offset",
                 "expected \"UTC\" or \"+HH:MM\" / \"-HH:MM\"");
       }
-      s.utc_offset = *parsed;
+      s.receiver_zone = ReceiverClock(*parsed);
+    }
+    if (const auto zone = in.string(*t, "adsb", "time_zone")) {
+      if (t->contains("utc_offset")) {
+        in.fail(t->get("time_zone"), "adsb", "time_zone", "give utc_offset or time_zone, not both");
+      }
+      const auto named = ReceiverClock::zone(*zone);
+      if (!named) {
+        in.fail(t->get("time_zone"), "adsb", "time_zone",
+                fmt::format("'{}' is not a zone of the system's time zone database ({})", *zone,
+                            tz_database_dir()));
+      }
+      s.receiver_zone = *named;
     }
     s.max_aircraft =
         static_cast<std::size_t>(in.integer(*t, "adsb", "max_aircraft", 1, 1'000'000)

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   run.stats_interval = config.stats_interval;
   run.exit_at_end = command.exit_at_end;
   run.ready_file = command.ready_file;
-  const auto utc_offset = config.settings.utc_offset;
+  const sbs::ReceiverClock zone = config.settings.receiver_zone;
   std::optional<sbs::SbsPipeline> pipeline;
   return run_gateway(run, [&](const enlace::SessionInfo& session, ReportSink& sink) {
     sbs::SbsSettings settings = config.settings;
@@ -53,10 +53,10 @@ int main(int argc, char** argv) {
     };
     hooks.on_too_long = [&](std::size_t source) { pipeline->on_too_long(source); };
     // A capture replays with the receiver's own timestamps.
-    hooks.timestamp_of = [utc_offset](std::string_view line) -> std::optional<std::int64_t> {
+    hooks.timestamp_of = [zone](std::string_view line) -> std::optional<std::int64_t> {
       const auto decoded = sbs::decode_sbs(line);
       if (!decoded || !*decoded) return std::nullopt;
-      return sbs::SbsPipeline::receiver_time(**decoded, utc_offset);
+      return sbs::SbsPipeline::receiver_time(**decoded, zone);
     };
     hooks.counters = [&]() -> const std::vector<SourceCounters>& { return pipeline->counters(); };
     return hooks;

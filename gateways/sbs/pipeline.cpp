@@ -15,9 +15,9 @@ SbsPipeline::SbsPipeline(SbsSettings settings, std::vector<SbsSource> sources, R
 }
 
 std::optional<std::int64_t> SbsPipeline::receiver_time(const SbsMessage& m,
-                                                       std::chrono::nanoseconds utc_offset) {
+                                                       const ReceiverClock& zone) {
   if (!m.local_date_days || !m.local_time_ns) return std::nullopt;
-  return *m.local_date_days * 86'400'000'000'000LL + *m.local_time_ns - utc_offset.count();
+  return zone.to_utc_ns(*m.local_date_days, *m.local_time_ns);
 }
 
 void SbsPipeline::reject(std::size_t source, Reject reason, std::string_view line) {
@@ -46,7 +46,7 @@ void SbsPipeline::on_line(std::size_t source, std::string_view line, Now now) {
   counters.count_type(kTypes[m.transmission - 1]);
   std::int64_t observed = now.utc_ns;
   if (settings_.receiver_clock) {
-    if (const auto t = receiver_time(m, settings_.utc_offset)) observed = *t;
+    if (const auto t = receiver_time(m, settings_.receiver_zone)) observed = *t;
   }
   AircraftState* a = aircraft_.merge(m, observed, now.steady_ns);
   if (!a) return reject(source, Reject::table_full, line);

@@ -5,8 +5,9 @@
 //
 // Every rejected line is counted by reason on its source and never stops anything.
 // The receiver's clock: SBS times are the receiving host's local wall clock, so with
-// clock = receiver the configured UTC offset turns them into UTC; with clock = gateway
-// (the default) the gateway's own UTC receive time dates each message.
+// clock = receiver the configured time zone (a fixed UTC offset or a named zone,
+// receiver_clock.hpp) turns them into UTC; with clock = gateway (the default) the
+// gateway's own UTC receive time dates each message.
 // No I/O of its own (rejects are logged at a bounded rate); time comes from the caller.
 // Not thread-safe: the gateway calls it from its I/O thread.
 #pragma once
@@ -21,6 +22,7 @@
 #include "common/log.hpp"
 #include "common/sink.hpp"
 #include "sbs/aircraft.hpp"
+#include "sbs/receiver_clock.hpp"
 
 namespace enlace::gateway::sbs {
 
@@ -31,8 +33,8 @@ struct SbsSettings {
   std::chrono::nanoseconds interval = 1s;  // an aircraft's tracks at most this often
   std::chrono::nanoseconds stale = 60s;    // a Track's time to live
   std::chrono::nanoseconds alert_stale = 600s;
-  bool receiver_clock = false;               // date messages by the receiver's clock
-  std::chrono::nanoseconds utc_offset = 0s;  // the receiver's local time minus UTC
+  bool receiver_clock = false;  // date messages by the receiver's clock
+  ReceiverClock receiver_zone;  // the receiver's local time; default UTC
   std::size_t max_aircraft = 10'000;
   std::chrono::nanoseconds forget_after = 300s;
   bool log_rejects = true;
@@ -57,10 +59,10 @@ class SbsPipeline {
 
   const std::vector<SourceCounters>& counters() const noexcept { return counters_; }
 
-  /// The UTC time an SBS message was generated, by the receiver's clock and offset, or
-  /// nullopt when the line carries no date and time.
+  /// The UTC time an SBS message was generated, by the receiver's clock in its time
+  /// zone, or nullopt when the line carries no date and time.
   static std::optional<std::int64_t> receiver_time(const SbsMessage& message,
-                                                   std::chrono::nanoseconds utc_offset);
+                                                   const ReceiverClock& zone);
 
  private:
   void reject(std::size_t source, Reject reason, std::string_view line);

@@ -146,6 +146,34 @@ TEST_CASE("SBS: a MSG line needs 22 fields, other kinds are ignored", "[gateways
   CHECK_FALSE(sbs::parse_utc_offset("-5"));
 }
 
+TEST_CASE("SBS: the receiver's local time, by fixed offset or by named zone", "[gateways][sbs]") {
+  // 2026-07-01 and 2026-12-02, as days since 1970-01-01, and 02:30 local.
+  constexpr std::int64_t kJuly = 20635, kDecember = 20789;
+  constexpr std::int64_t kHalfPastTwo = (2 * 3600 + 30 * 60) * 1'000'000'000LL;
+  constexpr std::int64_t kHour = 3600 * 1'000'000'000LL;
+  const auto local = [](std::int64_t days, std::int64_t time) { return days * 24 * kHour + time; };
+
+  const sbs::ReceiverClock bogota(-std::chrono::hours(5));
+  CHECK(bogota.to_utc_ns(kDecember, kHalfPastTwo) == local(kDecember, kHalfPastTwo) + 5 * kHour);
+  CHECK(bogota.describe() == "UTC-05:00");
+  CHECK(sbs::ReceiverClock().describe() == "UTC");
+
+  // A zone with daylight saving: New York is UTC-4 in July and UTC-5 in December.
+  const auto new_york = sbs::ReceiverClock::zone("America/New_York");
+  REQUIRE(new_york);
+  CHECK(new_york->describe() == "America/New_York");
+  CHECK(new_york->to_utc_ns(kJuly, kHalfPastTwo) == local(kJuly, kHalfPastTwo) + 4 * kHour);
+  CHECK(new_york->to_utc_ns(kDecember, kHalfPastTwo) == local(kDecember, kHalfPastTwo) + 5 * kHour);
+  // Sub-second parts survive, and the next call in the same minute agrees.
+  CHECK(new_york->to_utc_ns(kDecember, kHalfPastTwo + 250'000'000) ==
+        local(kDecember, kHalfPastTwo) + 5 * kHour + 250'000'000);
+
+  CHECK_FALSE(sbs::ReceiverClock::zone("America/Bogta"));
+  CHECK_FALSE(sbs::ReceiverClock::zone("../../etc/passwd"));
+  CHECK_FALSE(sbs::ReceiverClock::zone("/etc/localtime"));
+  CHECK_FALSE(sbs::ReceiverClock::zone(""));
+}
+
 namespace {
 
 std::string config_error(const std::string& text, bool sbs_config = false) {
@@ -196,4 +224,14 @@ TEST_CASE("a bad configuration names the key and its line", "[gateways][config]"
                                    "connect = \"127.0.0.1:30003\"\n[adsb]\nutc_offset = \"-5\"\n"),
                           true),
              Catch::Contains(":10: adsb.utc_offset: expected \"UTC\" or"));
+  const std::string dump1090 =
+      "[[sources]]\nname = \"d\"\nkind = \"tcp-client\"\nconnect = \"127.0.0.1:30003\"\n";
+  CHECK(
+      config_error(with_bus(dump1090 + "[adsb]\ntime_zone = \"America/Bogota\"\n"), true).empty());
+  CHECK_THAT(config_error(with_bus(dump1090 + "[adsb]\ntime_zone = \"America/Bogta\"\n"), true),
+             Catch::Contains(":10: adsb.time_zone: 'America/Bogta' is not a zone of the system's"));
+  CHECK_THAT(config_error(with_bus(dump1090 + "[adsb]\nutc_offset = \"-05:00\"\n"
+                                              "time_zone = \"America/Bogota\"\n"),
+                          true),
+             Catch::Contains("adsb.time_zone: give utc_offset or time_zone, not both"));
 }

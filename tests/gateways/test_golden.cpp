@@ -123,7 +123,7 @@ std::vector<std::string> run_sbs(const fs::path& input) {
   settings.nation = "COL";
   settings.interval = std::chrono::nanoseconds(0);
   settings.receiver_clock = true;
-  settings.utc_offset = -std::chrono::hours(5);
+  settings.receiver_zone = sbs::ReceiverClock(-std::chrono::hours(5));
   settings.log_rejects = false;
   test::GoldenSink sink;
   sbs::SbsPipeline pipeline(settings, {{"dump1090", "rx-leticia"}}, sink);

@@ -47,7 +47,8 @@ std::uint16_t free_port(bool udp) {
 
 GatewayProcess::GatewayProcess(const std::string& program,
                                const enlace::test::BrokerProcess& broker,
-                               const enlace::test::TestSystem& system, const std::string& body) {
+                               const enlace::test::TestSystem& system, const std::string& body,
+                               const std::vector<std::string>& extra_args) {
   dir_ = broker.directory() / ("gateway-" + system.id);
   std::filesystem::create_directories(dir_);
   const auto keys = dir_ / system.id;
@@ -59,16 +60,20 @@ GatewayProcess::GatewayProcess(const std::string& program,
       << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n"
       << "[gateway]\nstats_interval_s = 1\n\n"
       << body;
+  const std::string config = (dir_ / "gateway.toml").string();
+  const std::string ready = (dir_ / "ready").string();
+  std::vector<std::string> args = {program, "--config", config, "--ready-file", ready};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
   pid_ = ::fork();
   if (pid_ == 0) {
     const int out = ::open((dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = ::open((dir_ / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(out, 1);
     ::dup2(err, 2);
-    const std::string config = (dir_ / "gateway.toml").string();
-    const std::string ready = (dir_ / "ready").string();
-    ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "--ready-file",
-            ready.c_str(), static_cast<char*>(nullptr));
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
 }
@@ -86,6 +91,20 @@ int GatewayProcess::stop() {
     if (::poll(&p, 1, 30'000) == 0) ::kill(pid_, SIGKILL);
     ::close(pidfd);
   }
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return status;
+}
+
+std::optional<int> GatewayProcess::wait_exit(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return std::nullopt;
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd < 0) return std::nullopt;
+  pollfd p{pidfd, POLLIN, 0};
+  const bool ended = ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+  ::close(pidfd);
+  if (!ended) return std::nullopt;
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "broker_process.hpp"
 
@@ -18,14 +20,19 @@ class GatewayProcess {
  public:
   /// Writes `system`'s keys and the broker's public key next to the configuration, then
   /// the configuration: a [bus] table for them, followed by `body` (sources and the rest).
+  /// `extra_args` follow --config and --ready-file on the command line (--exit-at-end).
   GatewayProcess(const std::string& program, const enlace::test::BrokerProcess& broker,
-                 const enlace::test::TestSystem& system, const std::string& body);
+                 const enlace::test::TestSystem& system, const std::string& body,
+                 const std::vector<std::string>& extra_args = {});
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;
   GatewayProcess& operator=(const GatewayProcess&) = delete;
 
   /// SIGTERM, waits for the exit; returns the exit status as waitpid reports it.
   int stop();
+  /// Waits up to `timeout` for the process to exit by itself; its waitpid status, or
+  /// nullopt if it is still running.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
   /// Waits until the gateway has its bus session and every source listens (--ready-file).
   bool wait_ready(std::chrono::milliseconds timeout) const;
   /// What the process wrote to stdout (the counters at exit) and stderr (its log).
