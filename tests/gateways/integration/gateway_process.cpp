@@ -47,18 +47,25 @@ std::uint16_t free_port(bool udp) {
 
 GatewayProcess::GatewayProcess(const std::string& program,
                                const enlace::test::BrokerProcess& broker,
-                               const enlace::test::TestSystem& system, const std::string& body) {
+                               const enlace::test::TestSystem& system, const std::string& body,
+                               ConfigLayout layout) {
   dir_ = broker.directory() / ("gateway-" + system.id);
   std::filesystem::create_directories(dir_);
   const auto keys = dir_ / system.id;
   auto saved = save_keypair(system.keys, keys, true);
   if (!saved) throw std::runtime_error("cannot save the gateway's keys");
   std::ofstream(dir_ / "broker.pub") << broker.public_key() << "\n";
-  std::ofstream(dir_ / "gateway.toml")
-      << "[bus]\nbroker = \"" << broker.endpoint() << "\"\nbroker_key = \""
-      << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n"
-      << "[gateway]\nstats_interval_s = 1\n\n"
-      << body;
+  std::ofstream file(dir_ / "gateway.toml");
+  if (layout == ConfigLayout::common) {
+    file << "[bus]\nbroker = \"" << broker.endpoint() << "\"\nbroker_key = \""
+         << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n"
+         << "[gateway]\nstats_interval_s = 1\n\n";
+  } else {
+    file << "[broker]\nendpoint = \"" << broker.endpoint() << "\"\npublic_key_file = \""
+         << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n";
+  }
+  file << body;
+  file.close();
   pid_ = ::fork();
   if (pid_ == 0) {
     const int out = ::open((dir_ / "stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -102,6 +109,10 @@ std::string GatewayProcess::out() const {
 
 std::string GatewayProcess::log() const {
   return read_file(dir_ / "stderr");
+}
+
+std::string GatewayProcess::ready() const {
+  return read_file(dir_ / "ready");
 }
 
 void send_udp(std::uint16_t port, const std::string& text) {
