@@ -5,6 +5,8 @@
 // ENLACE_UPDATE_GOLDENS=1 rewrites the expected files instead (then review the diff).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -249,4 +251,25 @@ TEST_CASE("stream: bad framing and oversize frames are fatal", "[tak][stream]") 
   tak::StreamDecoder endless_xml(1024);
   endless_xml.feed("<event>" + std::string(2000, 'x'));
   CHECK(endless_xml.next().refusal().reason == tak::Reason::oversize);
+}
+
+TEST_CASE("a TakMessage with a string that is not UTF-8 is refused without a line on stderr",
+          "[tak][proto]") {
+  // TakMessage { cotEvent = 2 { uid = 5: "\xff\xfe" } }
+  const std::string hostile("\x12\x04\x2a\x02\xff\xfe", 6);
+  std::FILE* captured = std::tmpfile();
+  REQUIRE(captured);
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  ::dup2(::fileno(captured), 2);
+  const auto decoded = tak::decode_proto(hostile);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::fseek(captured, 0, SEEK_END);
+  const long written = std::ftell(captured);
+  std::fclose(captured);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK(decoded.refusal().reason == tak::Reason::bad_protobuf);
+  CHECK(written == 0);
 }
