@@ -273,3 +273,31 @@ TEST_CASE("a TakMessage with a string that is not UTF-8 is refused without a lin
   CHECK(decoded.refusal().reason == tak::Reason::bad_protobuf);
   CHECK(written == 0);
 }
+
+TEST_CASE("CoT XML that is not UTF-8 is refused, so that no TAK v1 client is sent it",
+          "[tak][xml]") {
+  // From fuzz_cot_xml (regressions/fuzz_cot_xml/attribute-name-not-utf8): pugixml accepted
+  // the bytes, and the event's xmlDetail then did not parse as a TakMessage.
+  const std::string head =
+      "<event version=\"2.0\" uid=\"u\" type=\"a-f-G\" time=\"2026-12-02T08:00:00Z\" "
+      "start=\"2026-12-02T08:00:00Z\" stale=\"2026-12-02T09:00:00Z\"><point lat=\"1\" "
+      "lon=\"2\"/><detail><contact call";
+  const std::string tail = "sign=\"A\"/></detail></event>";
+  for (const std::string& bad :
+       {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+        std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82")}) {
+    const auto decoded = tak::decode_xml(head + bad + tail);
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.refusal().reason == tak::Reason::bad_xml);
+  }
+  CHECK(tak::decode_xml(head + tail).ok());
+  // UTF-8 beyond ASCII is fine: a callsign with accents and a euro sign.
+  const auto accented = tak::decode_xml(head + tail.substr(0, 6) +
+                                        "\xc3\x91"
+                                        "and\xc3\xba \xe2\x82\xac" +
+                                        tail.substr(7));
+  REQUIRE(accented.ok());
+  CHECK(accented->contact->callsign ==
+        "\xc3\x91"
+        "and\xc3\xba \xe2\x82\xac");
+}
