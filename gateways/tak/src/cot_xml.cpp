@@ -162,6 +162,9 @@ std::optional<std::int64_t> parse_cot_time(std::string_view text) noexcept {
   const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
   const auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
   if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  // TAK v1 carries times as unsigned milliseconds since 1970: an earlier time could not
+  // be sent on to protocol 1 clients (nor is it a real event time).
+  if (*year < 1970) return std::nullopt;
   if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
       *second > 60) {
     return std::nullopt;

@@ -178,6 +178,11 @@ TEST_CASE("xml: CoT times with any number of fraction digits", "[tak][xml]") {
   CHECK(tak::parse_cot_time("2026-12-02T08:00:00.5Z") == kNowMs + 500);
   CHECK(tak::parse_cot_time("2026-12-02T08:00:00.123456Z") == kNowMs + 123);
   CHECK_FALSE(tak::parse_cot_time("2026-13-02T08:00:00Z"));
+  // From fuzz_cot_xml (regressions/fuzz_cot_xml/time-before-1970): TAK v1 times are
+  // unsigned ms since 1970, so the event did not survive the way to protocol 1 clients.
+  CHECK_FALSE(tak::parse_cot_time("1013-12-02T08:00:00Z"));
+  CHECK_FALSE(tak::parse_cot_time("1969-12-31T23:59:59.999Z"));
+  CHECK(tak::parse_cot_time("1970-01-01T00:00:00Z") == 0);
   CHECK(tak::format_cot_time(kNowMs + 7) == "2026-12-02T08:00:00.007Z");
 }
 
