@@ -185,7 +185,9 @@ std::optional<std::int64_t> parse_cot_time(std::string_view text) noexcept {
   if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) ++at;
   if (at != text.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(*year, *month, *day);
-  return ((days * 24 + *hour) * 60 + *minute) * 60000 + std::int64_t{*second} * 1000 + millis;
+  const std::int64_t ms =
+      ((days * 24 + *hour) * 60 + *minute) * 60000 + std::int64_t{*second} * 1000 + millis;
+  return ms <= kMaxTimeMs ? std::optional<std::int64_t>(ms) : std::nullopt;
 }
 
 std::string format_cot_time(std::int64_t ms) {

@@ -130,8 +130,8 @@ Expected<CotEvent> decode_proto(std::string_view bytes, const XmlLimits& limits)
   if (event.uid.empty()) return {Reason::bad_event, "no uid"};
   if (event.type.empty()) return {Reason::bad_event, "no type"};
   if (cot.staletime() == 0) return {Reason::bad_event, "no staleTime"};
-  // Times beyond int64 ms (year 292 million) are not times.
-  constexpr std::uint64_t kMaxMs = std::uint64_t{1} << 62;
+  // Times the bus cannot carry (int64 ns, so after 2262) are not event times.
+  constexpr auto kMaxMs = static_cast<std::uint64_t>(kMaxTimeMs);
   if (cot.sendtime() > kMaxMs || cot.starttime() > kMaxMs || cot.staletime() > kMaxMs) {
     return {Reason::bad_event, "time out of range"};
   }

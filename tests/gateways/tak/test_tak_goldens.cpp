@@ -183,6 +183,17 @@ TEST_CASE("xml: CoT times with any number of fraction digits", "[tak][xml]") {
   CHECK_FALSE(tak::parse_cot_time("1013-12-02T08:00:00Z"));
   CHECK_FALSE(tak::parse_cot_time("1969-12-31T23:59:59.999Z"));
   CHECK(tak::parse_cot_time("1970-01-01T00:00:00Z") == 0);
+  // From fuzz_cot_xml (regressions/fuzz_cot_xml/time-after-2262): the mapping's ns times
+  // overflowed int64 (UBSan: signed integer overflow in mapping.cpp).
+  CHECK(tak::parse_cot_time("2262-04-11T00:00:00Z"));
+  CHECK_FALSE(tak::parse_cot_time("2262-04-12T00:00:00Z"));
+  CHECK_FALSE(tak::parse_cot_time("4052-12-02T08:00:00Z"));
+  tak::CotEvent late;
+  late.uid = "u";
+  late.type = "a-f-G";
+  late.time_ms = late.start_ms = tak::kMaxTimeMs + 1;
+  late.stale_ms = tak::kMaxTimeMs + 2;
+  CHECK(tak::decode_proto(tak::encode_proto(late)).refusal().reason == tak::Reason::bad_event);
   CHECK(tak::format_cot_time(kNowMs + 7) == "2026-12-02T08:00:00.007Z");
 }
 
