@@ -54,15 +54,19 @@ done
 
 # The gateway cross-check (tests/gateways/crosscheck) runs independent npm decoders.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# So does the TAK gateway's third-party client (tests/gateways/tak/thirdparty: node-tak
+# and node-cot).
 install_npm() {
-  local dir="$root/tests/gateways/crosscheck"
+  local dir
   command -v npm >/dev/null 2>&1 || { log "error: npm is missing"; exit 1; }
-  # npm ci only when the lock file is newer than what is installed: offline afterwards.
-  if [[ ! -f "$dir/node_modules/.package-lock.json" ||
-        "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
-    log "running npm ci in tests/gateways/crosscheck"
-    npm ci --prefix "$dir" --no-audit --no-fund --prefer-offline --loglevel=error
-  fi
+  for dir in tests/gateways/crosscheck tests/gateways/tak/thirdparty; do
+    # npm ci only when the lock file is newer than what is installed: offline afterwards.
+    if [[ ! -f "$root/$dir/node_modules/.package-lock.json" ||
+          "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules/.package-lock.json" ]]; then
+      log "running npm ci in $dir"
+      npm ci --prefix "$root/$dir" --no-audit --no-fund --prefer-offline --loglevel=error
+    fi
+  done
 }
 
 if ((${#missing[@]} == 0)); then

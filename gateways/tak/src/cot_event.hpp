@@ -20,6 +20,10 @@ constexpr bool is_unknown(double value) noexcept {
   return !(value == value) || value >= 999999.0;  // NaN, 999999 or 9999999
 }
 
+/// The latest CoT time the gateway takes (2262-04-11): the bus carries times as int64
+/// nanoseconds. Later times are refused as bad_event, never overflowed.
+inline constexpr std::int64_t kMaxTimeMs = INT64_MAX / 1'000'000;
+
 struct CotContact {
   std::string callsign;
   std::string endpoint;

@@ -162,6 +162,9 @@ std::optional<std::int64_t> parse_cot_time(std::string_view text) noexcept {
   const auto year = number(0, 4), month = number(5, 2), day = number(8, 2);
   const auto hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
   if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
+  // TAK v1 carries times as unsigned milliseconds since 1970: an earlier time could not
+  // be sent on to protocol 1 clients (nor is it a real event time).
+  if (*year < 1970) return std::nullopt;
   if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
       *second > 60) {
     return std::nullopt;
@@ -182,7 +185,9 @@ std::optional<std::int64_t> parse_cot_time(std::string_view text) noexcept {
   if (at < text.size() && (text[at] == 'Z' || text[at] == 'z')) ++at;
   if (at != text.size()) return std::nullopt;
   const std::int64_t days = days_from_civil(*year, *month, *day);
-  return ((days * 24 + *hour) * 60 + *minute) * 60000 + std::int64_t{*second} * 1000 + millis;
+  const std::int64_t ms =
+      ((days * 24 + *hour) * 60 + *minute) * 60000 + std::int64_t{*second} * 1000 + millis;
+  return ms <= kMaxTimeMs ? std::optional<std::int64_t>(ms) : std::nullopt;
 }
 
 std::string format_cot_time(std::int64_t ms) {
@@ -202,10 +207,54 @@ std::string format_cot_time(std::int64_t ms) {
                      rest / 60000 % 60, rest / 1000 % 60, rest % 1000);
 }
 
+// Where `text` stops being well-formed UTF-8 (no overlong forms, surrogates or code
+// points above U+10FFFF); npos when it is. pugixml takes any bytes, but TAK v1 carries
+// text in proto3 `string` fields, which receivers refuse unless it is UTF-8: an event
+// accepted here would be undecodable for every protocol 1 client it is fanned out to.
+std::size_t invalid_utf8_at(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      length = 2;
+      code = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3;
+      code = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4;
+      code = c & 0x07u;
+    } else {
+      return i;
+    }
+    if (text.size() - i < length) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return i;
+      code = (code << 6) | (next & 0x3fu);
+    }
+    if ((length == 3 && (code < 0x800 || (code >= 0xd800 && code <= 0xdfff))) ||
+        (length == 4 && (code < 0x10000 || code > 0x10ffff))) {
+      return i;
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
 Expected<CotEvent> decode_xml(std::string_view xml, const XmlLimits& limits) {
   if (xml.size() > limits.max_event_bytes) {
     return {Reason::oversize,
             fmt::format("{} bytes, more than {}", xml.size(), limits.max_event_bytes)};
+  }
+  if (const auto at = invalid_utf8_at(xml); at != std::string_view::npos) {
+    return {Reason::bad_xml, fmt::format("not UTF-8 at offset {}", at)};
   }
   pugi::xml_document document;
   const auto parsed =
@@ -267,6 +316,9 @@ Expected<CotEvent> decode_xml(std::string_view xml, const XmlLimits& limits) {
 std::optional<Refusal> check_detail_fragment(std::string_view xml, const XmlLimits& limits) {
   if (xml.size() > limits.max_event_bytes) {
     return Refusal{Reason::oversize, fmt::format("xmlDetail of {} bytes", xml.size())};
+  }
+  if (const auto at = invalid_utf8_at(xml); at != std::string_view::npos) {
+    return Refusal{Reason::bad_xml, fmt::format("xmlDetail: not UTF-8 at offset {}", at)};
   }
   pugi::xml_document document;
   const auto parsed = document.load_buffer(

@@ -39,7 +39,8 @@ std::optional<Refusal> check_detail_fragment(std::string_view xml, const XmlLimi
 std::string encode_xml(const CotEvent& event, bool indent = false);
 
 /// CoT time (`2026-12-02T07:00:00.123Z`, any number of fraction digits, `Z` optional) to
-/// milliseconds since the Unix epoch; nullopt if it does not parse.
+/// milliseconds since the Unix epoch; nullopt if it does not parse, is before 1970 (TAK v1
+/// cannot carry it) or after kMaxTimeMs (the bus cannot).
 std::optional<std::int64_t> parse_cot_time(std::string_view text) noexcept;
 /// Milliseconds since the Unix epoch to CoT time with three fraction digits.
 std::string format_cot_time(std::int64_t ms);

@@ -43,8 +43,7 @@ Gateway::Gateway(Config config)
     : config_(std::move(config)),
       counters_(),
       registry_(counters_, config_.picture_max_items),
-      environment_{counters_,   registry_, config_.max_event_bytes, config_.client_queue_bytes,
-                   config_.uid, {}},
+      environment_{counters_, registry_, config_, {}},
       timer_(io_),
       signals_(io_, SIGINT, SIGTERM),
       backlog_limit_(std::max<std::size_t>(64u << 20, config_.client_queue_bytes)) {

@@ -24,20 +24,28 @@ enum class Reason : std::size_t {
   bad_framing,   // a TAK v1 stream byte that is not 0xbf, or a bad varint (connection closed)
   expired,       // the event's stale time has already passed
   loop,          // the event came out of an Enlace gateway (its <__enlace> marking)
-  certificate_refused,  // TLS handshake failed: unknown CA, expired, revoked, or no certificate
-  publish_refused,      // the SDK or the broker refused the message (policy, size, queue)
-  send_queue_full,      // a client's send queue was full: an outbound event dropped for it
+  certificate_refused,   // TLS handshake failed: unknown CA, expired, revoked, or no certificate
+  unmapped_certificate,  // a valid client certificate whose CN no [[units]] entry maps
+  publish_refused,       // the SDK or the broker refused the message (policy, size, queue)
+  send_queue_full,       // a client's send queue was full: an outbound event dropped for it
   count_
 };
 
 inline constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::count_);
 
 constexpr std::string_view to_string(Reason reason) noexcept {
-  constexpr std::array<std::string_view, kReasonCount> names = {
-      "bad_xml",         "bad_event",      "unknown_type",
-      "oversize",        "bad_protobuf",   "bad_framing",
-      "expired",         "loop",           "certificate_refused",
-      "publish_refused", "send_queue_full"};
+  constexpr std::array<std::string_view, kReasonCount> names = {"bad_xml",
+                                                                "bad_event",
+                                                                "unknown_type",
+                                                                "oversize",
+                                                                "bad_protobuf",
+                                                                "bad_framing",
+                                                                "expired",
+                                                                "loop",
+                                                                "certificate_refused",
+                                                                "unmapped_certificate",
+                                                                "publish_refused",
+                                                                "send_queue_full"};
   const auto i = static_cast<std::size_t>(reason);
   return i < names.size() ? names[i] : std::string_view("unknown");
 }

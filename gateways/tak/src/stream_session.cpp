@@ -27,9 +27,8 @@ asio::ip::tcp::socket& socket_of(Stream& stream) {
   }
 }
 
-// The subject CN of the peer's certificate ("" when there is none).
-std::string peer_common_name(SSL* ssl) {
-  const X509* certificate = SSL_get0_peer_certificate(ssl);
+// A certificate's subject CN ("" when there is none).
+std::string common_name(const X509* certificate) {
   if (certificate == nullptr) return {};
   X509_NAME* subject = X509_get_subject_name(certificate);
   char buffer[256] = {};
@@ -61,31 +60,44 @@ StreamSession<Stream>::StreamSession(Stream stream, ClientInfo info,
       info_(std::move(info)),
       env_(environment),
       id_(next_sink_id()),
-      decoder_(environment.max_event_bytes) {}
+      decoder_(environment.config.max_event_bytes) {}
 
 template <class Stream>
 void StreamSession<Stream>::start() {
   if constexpr (is_tls<Stream>) {
-    // The context verifies the chain and the CRL; this only records why, for the log.
+    // The context verifies the chain and the CRL; this records why a certificate failed,
+    // and refuses a valid client certificate whose CN no [[units]] entry maps
+    // (unmapped_certificate): a certificate stands for a unit, or it does not get in. The
+    // refusal happens in the handshake, so the client gets an alert, not a silent close.
     stream_.set_verify_callback([this](bool preverified, asio::ssl::verify_context& context) {
-      if (!preverified && verify_error_.empty()) {
-        const int error = X509_STORE_CTX_get_error(context.native_handle());
-        verify_error_ = X509_verify_cert_error_string(error);
+      X509_STORE_CTX* store = context.native_handle();
+      if (!preverified) {
+        if (verify_error_.empty())
+          verify_error_ = X509_verify_cert_error_string(X509_STORE_CTX_get_error(store));
+        return false;
       }
-      return preverified;
+      if (X509_STORE_CTX_get_error_depth(store) != 0) return true;
+      const std::string cn = common_name(X509_STORE_CTX_get_current_cert(store));
+      if (env_.config.unit_for(cn) != nullptr) return true;
+      refusal_ = Reason::unmapped_certificate;
+      verify_error_ = "no [[units]] mapping for the certificate CN '" + cn + "'";
+      X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+      return false;
     });
     stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
                                                                 const asio::error_code& error) {
       if (error) {
-        self->env_.counters.refused(Reason::certificate_refused);
-        log::warn("tls {}: refused (certificate_refused): {}{}{}", self->info_.remote,
+        self->env_.counters.refused(self->refusal_);
+        log::warn("tls {}: refused ({}): {}{}{}", self->info_.remote, to_string(self->refusal_),
                   self->verify_error_, self->verify_error_.empty() ? "" : "; ", error.message());
         self->closed_ = true;
         asio::error_code ignored;
         socket_of(self->stream_).close(ignored);
         return;
       }
-      self->info_.certificate_cn = peer_common_name(self->stream_.native_handle());
+      self->info_.certificate_cn =
+          common_name(SSL_get0_peer_certificate(self->stream_.native_handle()));
+      self->info_.unit = self->env_.config.unit_for(self->info_.certificate_cn);
       self->open();
     });
   } else {
@@ -134,7 +146,7 @@ void StreamSession<Stream>::read() {
 
 template <class Stream>
 void StreamSession<Stream>::handle(const std::string& bytes) {
-  const XmlLimits limits{env_.max_event_bytes};
+  const XmlLimits limits{env_.config.max_event_bytes};
   auto decoded =
       decoder_.mode() == StreamMode::xml ? decode_xml(bytes, limits) : decode_proto(bytes, limits);
   if (!decoded) {
@@ -148,14 +160,14 @@ void StreamSession<Stream>::handle(const std::string& bytes) {
   const CotEvent& event = *decoded;
   if (event.type == kTypePing) {
     env_.counters.event_in(EventKind::control);
-    send_control(ping_reply(env_.gateway_uid, now_ms()));
+    send_control(ping_reply(env_.config.uid, now_ms()));
     return;
   }
   if (const auto version = requested_version(event)) {
     env_.counters.event_in(EventKind::control);
     const bool accepted = *version == kTakProtocolVersion && decoder_.mode() == StreamMode::xml;
     // The response goes out in XML; everything after it, both ways, is TAK v1.
-    send_control(protocol_response(env_.gateway_uid, accepted, now_ms()));
+    send_control(protocol_response(env_.config.uid, accepted, now_ms()));
     if (accepted) {
       decoder_.set_mode(StreamMode::protobuf);
       protocol_ = Protocol::protobuf;
@@ -193,7 +205,7 @@ template <class Stream>
 void StreamSession<Stream>::enqueue(std::shared_ptr<const OutEvent> event,
                                     const std::string* bytes) {
   if (closed_) return;
-  if (queued_bytes_ + bytes->size() > env_.queue_bytes) {
+  if (queued_bytes_ + bytes->size() > env_.config.client_queue_bytes) {
     env_.counters.refused(Reason::send_queue_full);
     if (env_.counters.should_log(Reason::send_queue_full)) {
       log::warn("{} {}: send queue full ({} bytes), dropping {}", to_string(info_.transport),

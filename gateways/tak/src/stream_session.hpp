@@ -38,9 +38,7 @@ struct ClientInfo {
 struct SessionEnvironment {
   Counters& counters;
   ClientRegistry& registry;
-  std::size_t max_event_bytes;
-  std::size_t queue_bytes;
-  std::string gateway_uid;
+  const Config& config;  // max_event_bytes, client_queue_bytes, uid, units
   /// A client's event that is not a stream control event, for the bus.
   std::function<void(const CotEvent&, const ClientInfo&, std::uint64_t sink_id)> on_event;
 };
@@ -80,7 +78,8 @@ class StreamSession final : public Sink,
   Protocol protocol_ = Protocol::xml;
   bool open_ = false;
   bool closed_ = false;
-  std::string verify_error_;  // TLS: why the client certificate was refused
+  std::string verify_error_;                      // TLS: why the client certificate was refused
+  Reason refusal_ = Reason::certificate_refused;  // TLS: and under which reason
 
   std::array<char, 16 * 1024> read_buffer_{};
   struct Queued {

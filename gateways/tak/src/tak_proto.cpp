@@ -1,6 +1,9 @@
 #include "tak_proto.hpp"
 
+#include <mutex>
+
 #include <fmt/format.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include "tak_v1.pb.h"
 
@@ -93,7 +96,24 @@ std::string encode_proto(const CotEvent& event) {
   return message.SerializeAsString();
 }
 
+namespace {
+
+// libprotobuf writes its own line to stderr for some problems of a peer's bytes (a string
+// field that is not UTF-8), unescaped and without a bound: a client sending such frames
+// could flood the log and forge lines in it. The gateway counts and logs the refusal itself
+// (bad_protobuf, rate-limited and escaped), so the library's lines are dropped.
+void drop_protobuf_log_lines() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    google::protobuf::SetLogHandler(
+        [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+  });
+}
+
+}  // namespace
+
 Expected<CotEvent> decode_proto(std::string_view bytes, const XmlLimits& limits) {
+  drop_protobuf_log_lines();
   if (bytes.size() > limits.max_event_bytes) {
     return {Reason::oversize,
             fmt::format("{} bytes, more than {}", bytes.size(), limits.max_event_bytes)};
@@ -110,8 +130,8 @@ Expected<CotEvent> decode_proto(std::string_view bytes, const XmlLimits& limits)
   if (event.uid.empty()) return {Reason::bad_event, "no uid"};
   if (event.type.empty()) return {Reason::bad_event, "no type"};
   if (cot.staletime() == 0) return {Reason::bad_event, "no staleTime"};
-  // Times beyond int64 ms (year 292 million) are not times.
-  constexpr std::uint64_t kMaxMs = std::uint64_t{1} << 62;
+  // Times the bus cannot carry (int64 ns, so after 2262) are not event times.
+  constexpr auto kMaxMs = static_cast<std::uint64_t>(kMaxTimeMs);
   if (cot.sendtime() > kMaxMs || cot.starttime() > kMaxMs || cot.staletime() > kMaxMs) {
     return {Reason::bad_event, "time out of range"};
   }

@@ -67,7 +67,7 @@ void UdpEndpoint::receive() {
         if (error == asio::error::operation_aborted) return;
         if (!error) {
           auto decoded = decode_datagram(std::string_view(self->buffer_.data(), n),
-                                         XmlLimits{self->env_.max_event_bytes});
+                                         XmlLimits{self->env_.config.max_event_bytes});
           if (!decoded) {
             self->env_.counters.refused(decoded.refusal().reason);
             if (self->env_.counters.should_log(decoded.refusal().reason)) {
@@ -90,8 +90,18 @@ void UdpEndpoint::receive() {
 
 void UdpEndpoint::deliver(const std::shared_ptr<const OutEvent>& event) {
   const std::string& bytes = config_.send_protobuf ? event->mesh_frame : event->xml;
+  if (bytes.size() > kMaxDatagramBytes) {
+    // One event per datagram, and this one does not fit: skipped for UDP (stream clients
+    // still get it), counted, never sent truncated or split.
+    env_.counters.refused(Reason::oversize);
+    if (env_.counters.should_log(Reason::oversize)) {
+      log::warn("udp: {} not sent (oversize): {} bytes, more than a datagram ({})", event->uid,
+                bytes.size(), kMaxDatagramBytes);
+    }
+    return;
+  }
   for (const auto& destination : destinations_) {
-    if (in_flight_bytes_ + bytes.size() > env_.queue_bytes) {
+    if (in_flight_bytes_ + bytes.size() > env_.config.client_queue_bytes) {
       env_.counters.refused(Reason::send_queue_full);
       continue;
     }

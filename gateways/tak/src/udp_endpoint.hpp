@@ -22,6 +22,10 @@
 
 namespace enlace::tak {
 
+/// The largest UDP payload over IPv4 (65535 - 8 - 20); a larger outbound event is skipped
+/// and counted as oversize.
+inline constexpr std::size_t kMaxDatagramBytes = 65507;
+
 class UdpEndpoint final : public Sink, public std::enable_shared_from_this<UdpEndpoint> {
  public:
   /// Binds and joins; fails with invalid_argument naming what could not be done.

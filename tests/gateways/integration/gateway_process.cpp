@@ -48,18 +48,24 @@ std::uint16_t free_port(bool udp) {
 GatewayProcess::GatewayProcess(const std::string& program,
                                const enlace::test::BrokerProcess& broker,
                                const enlace::test::TestSystem& system, const std::string& body,
-                               const std::vector<std::string>& extra_args) {
+                               ConfigLayout layout, const std::vector<std::string>& extra_args) {
   dir_ = broker.directory() / ("gateway-" + system.id);
   std::filesystem::create_directories(dir_);
   const auto keys = dir_ / system.id;
   auto saved = save_keypair(system.keys, keys, true);
   if (!saved) throw std::runtime_error("cannot save the gateway's keys");
   std::ofstream(dir_ / "broker.pub") << broker.public_key() << "\n";
-  std::ofstream(dir_ / "gateway.toml")
-      << "[bus]\nbroker = \"" << broker.endpoint() << "\"\nbroker_key = \""
-      << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n"
-      << "[gateway]\nstats_interval_s = 1\n\n"
-      << body;
+  std::ofstream file(dir_ / "gateway.toml");
+  if (layout == ConfigLayout::common) {
+    file << "[bus]\nbroker = \"" << broker.endpoint() << "\"\nbroker_key = \""
+         << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n"
+         << "[gateway]\nstats_interval_s = 1\n\n";
+  } else {
+    file << "[broker]\nendpoint = \"" << broker.endpoint() << "\"\npublic_key_file = \""
+         << (dir_ / "broker.pub").string() << "\"\nkeys = \"" << keys.string() << "\"\n\n";
+  }
+  file << body;
+  file.close();
   const std::string config = (dir_ / "gateway.toml").string();
   const std::string ready = (dir_ / "ready").string();
   std::vector<std::string> args = {program, "--config", config, "--ready-file", ready};
@@ -121,6 +127,10 @@ std::string GatewayProcess::out() const {
 
 std::string GatewayProcess::log() const {
   return read_file(dir_ / "stderr");
+}
+
+std::string GatewayProcess::ready() const {
+  return read_file(dir_ / "ready");
 }
 
 void send_udp(std::uint16_t port, const std::string& text) {

@@ -16,13 +16,19 @@ namespace enlace::gateway::test {
 /// A loopback port that was free a moment ago (bound, read, closed).
 std::uint16_t free_port(bool udp);
 
+/// How a gateway's configuration names the broker: the [bus] table of the gateways built
+/// on gateways/common (NMEA, SBS), or the TAK gateway's [broker] table.
+enum class ConfigLayout { common, tak };
+
 class GatewayProcess {
  public:
   /// Writes `system`'s keys and the broker's public key next to the configuration, then
-  /// the configuration: a [bus] table for them, followed by `body` (sources and the rest).
+  /// the configuration: a [bus] (or [broker]) table for them, followed by `body`
+  /// (sources, listeners and the rest; relative paths in it are relative to directory()).
   /// `extra_args` follow --config and --ready-file on the command line (--exit-at-end).
   GatewayProcess(const std::string& program, const enlace::test::BrokerProcess& broker,
                  const enlace::test::TestSystem& system, const std::string& body,
+                 ConfigLayout layout = ConfigLayout::common,
                  const std::vector<std::string>& extra_args = {});
   ~GatewayProcess();
   GatewayProcess(const GatewayProcess&) = delete;
@@ -38,6 +44,10 @@ class GatewayProcess {
   /// What the process wrote to stdout (the counters at exit) and stderr (its log).
   std::string out() const;
   std::string log() const;
+  /// The ready file's content (the TAK gateway writes the ports it bound there).
+  std::string ready() const;
+  /// The folder of its configuration, keys and output.
+  const std::filesystem::path& directory() const noexcept { return dir_; }
 
  private:
   std::filesystem::path dir_;

@@ -5,6 +5,8 @@
 // ENLACE_UPDATE_GOLDENS=1 rewrites the expected files instead (then review the diff).
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -176,6 +178,22 @@ TEST_CASE("xml: CoT times with any number of fraction digits", "[tak][xml]") {
   CHECK(tak::parse_cot_time("2026-12-02T08:00:00.5Z") == kNowMs + 500);
   CHECK(tak::parse_cot_time("2026-12-02T08:00:00.123456Z") == kNowMs + 123);
   CHECK_FALSE(tak::parse_cot_time("2026-13-02T08:00:00Z"));
+  // From fuzz_cot_xml (regressions/fuzz_cot_xml/time-before-1970): TAK v1 times are
+  // unsigned ms since 1970, so the event did not survive the way to protocol 1 clients.
+  CHECK_FALSE(tak::parse_cot_time("1013-12-02T08:00:00Z"));
+  CHECK_FALSE(tak::parse_cot_time("1969-12-31T23:59:59.999Z"));
+  CHECK(tak::parse_cot_time("1970-01-01T00:00:00Z") == 0);
+  // From fuzz_cot_xml (regressions/fuzz_cot_xml/time-after-2262): the mapping's ns times
+  // overflowed int64 (UBSan: signed integer overflow in mapping.cpp).
+  CHECK(tak::parse_cot_time("2262-04-11T00:00:00Z"));
+  CHECK_FALSE(tak::parse_cot_time("2262-04-12T00:00:00Z"));
+  CHECK_FALSE(tak::parse_cot_time("4052-12-02T08:00:00Z"));
+  tak::CotEvent late;
+  late.uid = "u";
+  late.type = "a-f-G";
+  late.time_ms = late.start_ms = tak::kMaxTimeMs + 1;
+  late.stale_ms = tak::kMaxTimeMs + 2;
+  CHECK(tak::decode_proto(tak::encode_proto(late)).refusal().reason == tak::Reason::bad_event);
   CHECK(tak::format_cot_time(kNowMs + 7) == "2026-12-02T08:00:00.007Z");
 }
 
@@ -249,4 +267,53 @@ TEST_CASE("stream: bad framing and oversize frames are fatal", "[tak][stream]") 
   tak::StreamDecoder endless_xml(1024);
   endless_xml.feed("<event>" + std::string(2000, 'x'));
   CHECK(endless_xml.next().refusal().reason == tak::Reason::oversize);
+}
+
+TEST_CASE("a TakMessage with a string that is not UTF-8 is refused without a line on stderr",
+          "[tak][proto]") {
+  // TakMessage { cotEvent = 2 { uid = 5: "\xff\xfe" } }
+  const std::string hostile("\x12\x04\x2a\x02\xff\xfe", 6);
+  std::FILE* captured = std::tmpfile();
+  REQUIRE(captured);
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  ::dup2(::fileno(captured), 2);
+  const auto decoded = tak::decode_proto(hostile);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::fseek(captured, 0, SEEK_END);
+  const long written = std::ftell(captured);
+  std::fclose(captured);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK(decoded.refusal().reason == tak::Reason::bad_protobuf);
+  CHECK(written == 0);
+}
+
+TEST_CASE("CoT XML that is not UTF-8 is refused, so that no TAK v1 client is sent it",
+          "[tak][xml]") {
+  // From fuzz_cot_xml (regressions/fuzz_cot_xml/attribute-name-not-utf8): pugixml accepted
+  // the bytes, and the event's xmlDetail then did not parse as a TakMessage.
+  const std::string head =
+      "<event version=\"2.0\" uid=\"u\" type=\"a-f-G\" time=\"2026-12-02T08:00:00Z\" "
+      "start=\"2026-12-02T08:00:00Z\" stale=\"2026-12-02T09:00:00Z\"><point lat=\"1\" "
+      "lon=\"2\"/><detail><contact call";
+  const std::string tail = "sign=\"A\"/></detail></event>";
+  for (const std::string& bad :
+       {std::string("\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80"),
+        std::string("\xf4\x90\x80\x80"), std::string("\xe2\x82")}) {
+    const auto decoded = tak::decode_xml(head + bad + tail);
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.refusal().reason == tak::Reason::bad_xml);
+  }
+  CHECK(tak::decode_xml(head + tail).ok());
+  // UTF-8 beyond ASCII is fine: a callsign with accents and a euro sign.
+  const auto accented = tak::decode_xml(head + tail.substr(0, 6) +
+                                        "\xc3\x91"
+                                        "and\xc3\xba \xe2\x82\xac" +
+                                        tail.substr(7));
+  REQUIRE(accented.ok());
+  CHECK(accented->contact->callsign ==
+        "\xc3\x91"
+        "and\xc3\xba \xe2\x82\xac");
 }
