@@ -203,9 +203,9 @@ void Broker::handle_wakeups() {
 
 void Broker::housekeeping(std::int64_t now) {
   close_due_connections(now);
-  cop_.expire(protocol::utc_ns());
   if (now >= next_expiry_check_ns_) {
     next_expiry_check_ns_ = now + kExpiryCheckNs;
+    cop_.expire(protocol::utc_ns());  // snapshots skip what is stale in between
     check_liveness(now);
   }
   if (now >= next_metrics_ns_) {

@@ -476,6 +476,38 @@ std::string read_metrics(const test::BrokerProcess& broker) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The metrics file once the broker has rewritten it (every second, by rename) after now:
+// a bounded wait, so that it holds what happened up to now.
+std::string read_fresh_metrics(const test::BrokerProcess& broker) {
+  const auto metrics_file = broker.directory() / "metrics.json";
+  const auto now = std::filesystem::file_time_type::clock::now();
+  for (int i = 0; i < 1000; ++i) {
+    std::error_code ec;
+    if (std::filesystem::last_write_time(metrics_file, ec) > now && !ec) break;
+    poll(nullptr, 0, 10);  // a bounded wait for the broker's next write, not a settle time
+  }
+  return read_metrics(broker);
+}
+
+// Subscribes the measuring subscriber: each delivery's latency goes into the current phase
+// (if any) and `received` counts it.
+bool subscribe_recording(Client& subscriber, const std::string& topic, std::atomic<Phase*>& current,
+                         std::atomic<std::uint64_t>& received) {
+  return subscriber
+      .subscribe(
+          topic,
+          [&](const Delivery& d) {
+            Phase* phase = current.load(std::memory_order_acquire);
+            const auto stamp = Messages::stamp(d);
+            if (phase != nullptr && stamp && phase->count < phase->samples.size()) {
+              const std::int64_t now = steady_ns();
+              phase->samples[phase->count++] = {now, static_cast<double>(now - *stamp) / 1000.0};
+            }
+            received.fetch_add(1, std::memory_order_release);
+          })
+      .ok();
+}
+
 // Gives the calling thread (and the threads it creates later) the nice value `nice`.
 void set_nice(int nice) {
   if (nice != 0 && ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), nice) != 0)
@@ -543,17 +575,7 @@ int run_flood(const Options& o) {
   Phase alone(capacity), flooded(capacity);
   std::atomic<Phase*> current{nullptr};
   std::atomic<std::uint64_t> received{0};
-  if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
-        Phase* phase = current.load(std::memory_order_acquire);
-        const auto stamp = Messages::stamp(d);
-        if (phase != nullptr && stamp && phase->count < phase->samples.size()) {
-          const std::int64_t now = steady_ns();
-          phase->samples[phase->count++] = {now, static_cast<double>(now - *stamp) / 1000.0};
-        }
-        received.fetch_add(1, std::memory_order_release);
-      })) {
-    return 1;
-  }
+  if (!subscribe_recording(*bed.subscribers.front(), topic, current, received)) return 1;
   std::atomic<std::int64_t> cut_off_ns{0};
   // Made on a thread at the flooder's nice value: the SDK's and ZeroMQ's threads inherit it.
   std::unique_ptr<Client> flooder;
@@ -585,16 +607,7 @@ int run_flood(const Options& o) {
   stop.store(true);
   flood.join();
   const std::int64_t flood_end_ns = steady_ns();
-  // The broker rewrites its metrics file every second (by rename): wait, with a bound, for
-  // one written after the flood ended.
-  const auto metrics_file = bed.broker->directory() / "metrics.json";
-  const auto flood_over = std::filesystem::file_time_type::clock::now();
-  for (int i = 0; i < 1000; ++i) {
-    std::error_code ec;
-    if (std::filesystem::last_write_time(metrics_file, ec) > flood_over && !ec) break;
-    poll(nullptr, 0, 10);  // a bounded wait for the broker's next write, not a settle time
-  }
-  const std::string metrics_after = read_metrics(*bed.broker);
+  const std::string metrics_after = read_fresh_metrics(*bed.broker);
   const auto delta = [&](const std::string& name) {
     return metric(metrics_after, name) - metric(metrics_before, name);
   };
@@ -680,17 +693,7 @@ int run_stalled(const Options& o) {
   Phase alone(capacity), beside(capacity);
   std::atomic<Phase*> current{nullptr};
   std::atomic<std::uint64_t> received{0};
-  if (!bed.subscribers.front()->subscribe(topic, [&](const Delivery& d) {
-        Phase* phase = current.load(std::memory_order_acquire);
-        const auto stamp = Messages::stamp(d);
-        if (phase != nullptr && stamp && phase->count < phase->samples.size()) {
-          const std::int64_t now = steady_ns();
-          phase->samples[phase->count++] = {now, static_cast<double>(now - *stamp) / 1000.0};
-        }
-        received.fetch_add(1, std::memory_order_release);
-      })) {
-    return 1;
-  }
+  if (!subscribe_recording(*bed.subscribers.front(), topic, current, received)) return 1;
   const std::uint64_t got_alone = measure_phase(bed, messages, topic, o, current, alone, received);
   const std::uint64_t rss_alone_kib = status_kib(bed.broker->pid(), "VmHWM");
 
@@ -716,15 +719,7 @@ int run_stalled(const Options& o) {
     released = true;
   }
   released_cv.notify_all();
-  // A metrics file written after the phase (every second, by rename).
-  const auto metrics_file = bed.broker->directory() / "metrics.json";
-  const auto over = std::filesystem::file_time_type::clock::now();
-  for (int i = 0; i < 1000; ++i) {
-    std::error_code ec;
-    if (std::filesystem::last_write_time(metrics_file, ec) > over && !ec) break;
-    poll(nullptr, 0, 10);  // a bounded wait for the broker's next write, not a settle time
-  }
-  const std::string metrics_after = read_metrics(*bed.broker);
+  const std::string metrics_after = read_fresh_metrics(*bed.broker);
   const auto delta = [&](const std::string& name) {
     return metric(metrics_after, name) - metric(metrics_before, name);
   };

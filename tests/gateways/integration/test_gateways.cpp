@@ -346,7 +346,7 @@ unit = "P21"
 source = "capture"
 )",
                                      capture.string()),
-                         ConfigLayout::common, {"--exit-at-end"});
+                         gateway::test::ConfigLayout::common, {"--exit-at-end"});
   const auto status = gateway.wait_exit(60s);
   REQUIRE(status);
   CHECK(WIFEXITED(*status));
