@@ -143,22 +143,47 @@ std::size_t Broker::keep_unsent(Connection& connection, std::size_t first_unsent
   const OutboundQueue::Bounds bounds = outbound_bounds();
   // Drop-newest: a delivery that does not fit is dropped, what is queued keeps its place.
   const auto dropped = [&](const std::uint8_t* record) { count_drop(connection, record); };
-  // Record by record, so that the notice of drops goes in front of the first frame
-  // queued after them.
-  for (std::size_t i = first_unsent; i < connection.pending.size(); ++i) {
-    const protocol::RecordRef ref = connection.pending[i];
-    bool fits = true;
-    if (connection.unreported_drops > 0 &&
-        (OutboundQueue::is_control(pass_buffer_.record(ref)) ||
-         connection.queue.delivery_bytes() + ref.size <= bounds.delivery_bytes)) {
-      build_drop_notice(connection);
-      fits = queue_control(connection, control_fbb_);
+  const std::span<const protocol::RecordRef> pending(connection.pending);
+  const auto is_control = [&](std::size_t i) {
+    return OutboundQueue::is_control(pass_buffer_.record(pending[i]));
+  };
+  // The records from `i` on that fit in the queue as it is: pushed in one call, so that
+  // frames are merged and cut once for the run.
+  const auto fitting_run = [&](std::size_t i) {
+    std::size_t deliveries = connection.queue.delivery_bytes();
+    std::size_t controls = connection.queue.control_bytes();
+    for (; i < pending.size(); ++i) {
+      std::size_t& used = is_control(i) ? controls : deliveries;
+      if (used + pending[i].size > (is_control(i) ? bounds.control_bytes : bounds.delivery_bytes))
+        break;
+      used += pending[i].size;
     }
-    if (fits && connection.queue.push(pass_buffer_, {&ref, 1}, bounds, dropped) == 1) continue;
-    if (connection.session) return i;  // the peer leaves its answers unread
-    ++metrics_.control_dropped;        // no session left to end: that frame is lost, not the rest
+    return i;
+  };
+  std::size_t i = first_unsent;
+  while (i < pending.size()) {
+    std::size_t end = fitting_run(i);
+    // The notice of earlier drops goes in front of the next frame queued after them.
+    if (end > i && connection.unreported_drops > 0) {
+      build_drop_notice(connection);
+      if (!queue_control(connection, control_fbb_)) {
+        if (connection.session) return i;  // the peer leaves its answers unread
+        ++metrics_.control_dropped;
+      }
+      end = fitting_run(i);
+    }
+    if (end == i) end = i + 1;  // one that does not fit: a dropped delivery, or the overflow
+    const std::size_t pushed =
+        connection.queue.push(pass_buffer_, pending.subspan(i, end - i), bounds, dropped);
+    if (pushed == end - i) {
+      i = end;
+      continue;
+    }
+    if (connection.session) return i + pushed;  // the peer leaves its answers unread
+    ++metrics_.control_dropped;  // no session left to end: that frame is lost, not the rest
+    i += pushed + 1;
   }
-  return connection.pending.size();
+  return pending.size();
 }
 
 void Broker::count_drop(Connection& connection, const std::uint8_t* record) {
