@@ -8,6 +8,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <system_error>
@@ -160,6 +161,7 @@ void Broker::run() {
     close_session(*connection->session, "broker shutting down");
     send_notice(connection->routing_id, Errc::shutting_down, "broker shutting down");
   }
+  while (!detached_.empty()) end_detached(*detached_.begin()->second, "broker shutting down");
   flush_connections();
   // The socket runs with linger 0 so a dead peer never delays anything; for the last
   // frames (the shutdown notices) allow a bounded wait, or closing would discard them.
@@ -207,6 +209,7 @@ void Broker::housekeeping(std::int64_t now) {
     next_expiry_check_ns_ = now + kExpiryCheckNs;
     cop_.expire(protocol::utc_ns());  // snapshots skip what is stale in between
     check_liveness(now);
+    expire_detached(now);
   }
   if (now >= next_metrics_ns_) {
     next_metrics_ns_ =
@@ -222,11 +225,43 @@ void Broker::write_metrics() {
   metrics_.cop_entries = cop_.size();
   metrics_.cop_bytes = cop_.bytes();
   metrics_.cop = cop_.counters();
+  note_session_queues();
   try {
     write_atomically(config_.metrics_file, metrics_.to_json(*policy_, config_.broker_id));
   } catch (const std::exception& e) {
     log::warn("metrics not written: {}", e.what());
   }
+}
+
+void Broker::note_session_queues() {
+  constexpr std::size_t kListed = 16;
+  metrics_.sessions_detached_now = detached_.size();
+  metrics_.sessions_backlogged = metrics_.session_queue_bytes_total = 0;
+  metrics_.session_queue_bytes_max = 0;
+  auto& largest = metrics_.largest_queues;
+  largest.clear();
+  const auto note = [&](const Connection& connection) {
+    const Session* session = connection.session.get();
+    const std::uint64_t bytes = connection.queue.delivery_bytes() + connection.conflated.bytes();
+    if (session == nullptr || bytes == 0) return;
+    ++metrics_.sessions_backlogged;
+    metrics_.session_queue_bytes_total += bytes;
+    metrics_.session_queue_bytes_max = std::max(metrics_.session_queue_bytes_max, bytes);
+    largest.push_back({session->session_id, session->system_id, bytes, session->dropped,
+                       connection.detached_until_ns != 0});
+    // Kept to the largest kListed: sorted, and cut once it holds twice as many.
+    if (largest.size() >= 2 * kListed) {
+      std::sort(largest.begin(), largest.end(),
+                [](const auto& a, const auto& b) { return a.bytes > b.bytes; });
+      largest.resize(kListed);
+    }
+  };
+  for (const Connection* connection : backlogged_) note(*connection);
+  for (const auto& [id, connection] : detached_)
+    if (!connection->backlogged) note(*connection);  // the others are on backlogged_
+  std::sort(largest.begin(), largest.end(),
+            [](const auto& a, const auto& b) { return a.bytes > b.bytes; });
+  if (largest.size() > kListed) largest.resize(kListed);
 }
 
 Connection* Broker::find_connection(std::string_view routing_id) noexcept {

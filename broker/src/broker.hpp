@@ -100,6 +100,8 @@ class Broker {
   void handle_authentications();
   void housekeeping(std::int64_t now);
   void write_metrics();
+  /// The per-session queue gauges and the largest queues, for the metrics file.
+  void note_session_queues();
   /// The poll() timeout of an idle loop: short while some connection has a backlog.
   int idle_wait_ms() const noexcept;
 
@@ -114,6 +116,27 @@ class Broker {
   void release_connection(Connection& connection, const char* why);
   /// Releases what the connection monitor reports gone (connection_monitor.hpp).
   void handle_connection_events();
+
+  // resume.cpp: sessions that outlive their connection (docs/protocol.md 5.2)
+  /// Keeps the session of a connection whose peer is gone (or silent) for a resume, if it
+  /// asked for a grace period: the connection leaves connections_ for detached_. Returns
+  /// false, changing nothing, when the session is not to be kept.
+  bool detach_session(Connection& connection, const char* why);
+  /// The detached session last seen on this peer's routing id and key (a frame it sent
+  /// before its connection ended, read after), if any.
+  Connection* find_detached(const Peer& peer);
+  /// The connection holding the session a Hello asks to resume, if this peer may resume it.
+  Connection* find_resumable(const Peer& peer, const wire::Hello& hello);
+  /// Moves the session's connection to the Hello's routing id and descriptor and welcomes
+  /// it, saying what it missed, ahead of everything it kept.
+  void resume_session(Connection& connection, const Peer& peer, const wire::Hello& hello, int fd);
+  std::uint64_t missed_on_resume(const Connection& connection, const wire::Hello& hello);
+  /// Ends detached sessions whose grace period is over.
+  void expire_detached(std::int64_t now);
+  /// Ends the detached session of `system_id` closest to its end; false if it has none.
+  bool end_oldest_detached(std::string_view system_id);
+  void end_detached(Connection& connection, const char* why);
+  std::int64_t grant_resume_grace(const wire::Hello& hello) const noexcept;
 
   // ingest.cpp: inbound frames (the hot path)
   void receive_all();
@@ -152,6 +175,9 @@ class Broker {
   // control.cpp: session control frames
   void handle_control(Session* session, const Peer& peer, const wire::ControlFrame& control);
   void handle_hello(const Peer& peer, const wire::Hello& hello);
+  /// Builds the session's Welcome in control_fbb_.
+  void build_welcome(const Session& session, bool resumed, std::uint64_t missed);
+  static std::int64_t idle_timeout_of(const wire::Hello& hello) noexcept;
   void handle_subscribe(Session& session, const wire::Subscribe& subscribe);
   void handle_unsubscribe(Session& session, const wire::Unsubscribe& unsubscribe);
   /// Removes one subscription from the session and the trie; returns the next one.
@@ -242,7 +268,9 @@ class Broker {
 
   // Peers that opened a session, by routing id; each owns its session, if one is open.
   StringMap<std::unique_ptr<Connection>> connections_;
-  StringMap<std::size_t> sessions_per_system_;  // open sessions by system id
+  // Connections whose session waits for a resume (resume.cpp), by session id.
+  std::unordered_map<std::uint64_t, std::unique_ptr<Connection>> detached_;
+  StringMap<std::size_t> sessions_per_system_;  // open sessions by system id, detached too
   std::vector<Connection*> flush_list_;         // connections with frames this pass
   std::vector<Connection*> backlogged_;         // connections with a non-empty queue
   std::vector<Connection*> gone_;               // found gone by a send, during a flush

@@ -9,8 +9,10 @@
 //   - the file descriptor the connection arrived on, so that the broker learns when it ends
 //     (connection_monitor.hpp).
 // Created at the first accepted Hello, released when the TCP connection ends (monitor), a
-// send finds the peer gone, or another connection takes over its routing id. Owned by the
-// broker's routing thread; never shared.
+// send finds the peer gone, or another connection takes over its routing id; unless its
+// session asked for a resume grace period: then it is detached instead (resume.cpp) and
+// keeps its session, subscriptions and queue until a Hello from a new connection resumes
+// it, or the period ends. Owned by the broker's routing thread; never shared.
 #pragma once
 
 #include <cstdint>
@@ -51,8 +53,15 @@ struct Connection {
   // under half its bound. Past slow_consumer_seconds the session is closed.
   std::int64_t over_bound_since_ns = 0;
 
+  // Nonzero while detached: its peer is gone and nothing is sent; the session waits for a
+  // resume until this monotonic time.
+  std::int64_t detached_until_ns = 0;
+
   int fd = -1;                       // ZMQ_SRCFD of its Hello; -1 when unknown
   Connection* next_on_fd = nullptr;  // ConnectionMonitor's list of connections on that fd
+
+  /// Whether a frame produced now would leave at once: attached, nothing waiting before it.
+  bool sendable() const noexcept { return detached_until_ns == 0 && queue.empty(); }
 };
 
 }  // namespace enlace::broker

@@ -74,6 +74,11 @@ class ConnectionMonitor {
   /// known) attaches nothing and returns true: such a connection relies on the send path
   /// and the liveness probe.
   bool attach(Connection& connection, int fd);
+  /// Whether the descriptor's connection is open (after drain()); true for a negative `fd`,
+  /// as attach() accepts it.
+  bool is_open(int fd) const noexcept {
+    return fd < 0 || (static_cast<std::size_t>(fd) < descriptors_.size() && descriptors_[fd].open);
+  }
   /// Unties a connection that is being released for another reason.
   void detach(Connection& connection) noexcept;
 

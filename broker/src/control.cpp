@@ -2,6 +2,7 @@
 #include "enlace/protocol/control.hpp"
 #include "broker.hpp"
 #include "enlace/protocol/clock.hpp"
+#include "enlace/protocol/random.hpp"
 #include "log.hpp"
 
 namespace enlace::broker {
@@ -46,6 +47,15 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
     handle_hello(peer, *control.body_as_Hello());
     return;
   }
+  if (type == wire::Control::Bye && session == nullptr) {
+    // The client closed its connection right after its Bye, and the broker saw the end
+    // first: the session is detached by now, and the Bye still ends it. Nothing is answered.
+    if (Connection* detached = find_detached(peer)) {
+      ++metrics_.sessions_said_bye;
+      end_detached(*detached, "ended by its client (Bye)");
+    }
+    return;
+  }
   if (session == nullptr) {
     refuse(nullptr, routing_id, Errc::hello_required, {request_id_of(control)}, "send Hello first");
     return;
@@ -64,6 +74,10 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
     }
     case wire::Control::Pong:
       return;  // its arrival refreshed the session's activity
+    case wire::Control::Bye:
+      ++metrics_.sessions_said_bye;
+      close_session(*session, "ended by its client (Bye)");
+      return;
     case wire::Control::Welcome:
     case wire::Control::Ack:
     case wire::Control::EndOfSnapshot:
@@ -102,6 +116,12 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   // descriptor is known to be open (connection_monitor.hpp explains the ordering).
   handle_connection_events();
   const int fd = peer.source_fd();
+  if (hello.resume_session() != 0) {
+    if (Connection* kept = find_resumable(peer, hello)) {
+      resume_session(*kept, peer, hello, fd);
+      return;
+    }
+  }
   Connection* connection = find_connection(routing_id);
   if (connection != nullptr && connection->fd >= 0 && fd >= 0 && connection->fd != fd) {
     // The routing id now names another TCP connection (peers may choose their own ids).
@@ -110,8 +130,11 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   }
   Session* replaced = connection ? connection->session.get() : nullptr;
   const auto held = sessions_per_system_.find(system->id);
-  const std::size_t sessions = (held == sessions_per_system_.end() ? 0 : held->second) -
-                               (replaced != nullptr && replaced->system_id == system->id ? 1 : 0);
+  std::size_t sessions = (held == sessions_per_system_.end() ? 0 : held->second) -
+                         (replaced != nullptr && replaced->system_id == system->id ? 1 : 0);
+  // A session kept for a resume that has not come gives way to a new one of its system.
+  if (sessions >= policy_->limits().max_sessions_per_system && end_oldest_detached(system->id))
+    --sessions;
   if (sessions >= policy_->limits().max_sessions_per_system) {
     refuse(nullptr, routing_id, Errc::too_many_sessions, {.awaited = true},
            "system '{}' already holds {} sessions (max_sessions_per_system)", system->id, sessions);
@@ -144,10 +167,9 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   session->public_key = system->public_key;
   apply_policy(*session, *system);
   session->last_activity_ns = protocol::monotonic_ns();
-  if (hello.heartbeat_ms() > 0) {
-    session->idle_timeout_ns = std::max(
-        kMinIdleTimeoutNs, kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
-  }
+  session->idle_timeout_ns = idle_timeout_of(hello);
+  session->resume_grace_ns = grant_resume_grace(hello);
+  session->resume_token = protocol::random_u64();
   Session& s = *session;
   connection->session = std::move(session);
   ++sessions_per_system_[s.system_id];
@@ -158,16 +180,30 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
             log::escaped(hello.client_name() ? hello.client_name()->string_view() : "",
                          kClientNameLogBytes));
 
+  build_welcome(s, false, 0);
+  send_control(routing_id, control_fbb_);
+}
+
+void Broker::build_welcome(const Session& session, bool resumed, std::uint64_t missed) {
   protocol::build_welcome(
       control_fbb_,
       {.broker_id = config_.broker_id,
-       .nation = s.nation_code,
-       .system = s.system_id,
-       .role = s.role_name,
+       .nation = session.nation_code,
+       .system = session.system_id,
+       .role = session.role_name,
        .policy_version = policy_->digest(),
        .max_message_bytes = static_cast<std::uint32_t>(policy_->limits().max_message_bytes),
-       .session_id = s.session_id});
-  send_control(routing_id, control_fbb_);
+       .session_id = session.session_id,
+       .resume_grace_ms = static_cast<std::uint32_t>(session.resume_grace_ns / 1'000'000),
+       .resume_token = session.resume_grace_ns > 0 ? session.resume_token : 0,
+       .resumed = resumed,
+       .missed = missed});
+}
+
+std::int64_t Broker::idle_timeout_of(const wire::Hello& hello) noexcept {
+  if (hello.heartbeat_ms() == 0) return 0;  // probed instead (check_liveness)
+  return std::max(kMinIdleTimeoutNs,
+                  kMissedHeartbeats * std::int64_t{hello.heartbeat_ms()} * 1'000'000);
 }
 
 int Peer::source_fd() const {

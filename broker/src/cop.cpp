@@ -77,7 +77,7 @@ void Broker::start_snapshot(Session& session, const SessionSubscription& subscri
 
 bool Broker::snapshot_can_advance() const noexcept {
   return std::any_of(snapshotting_.begin(), snapshotting_.end(),
-                     [](const Session* session) { return session->connection->queue.empty(); });
+                     [](const Session* session) { return session->connection->sendable(); });
 }
 
 void Broker::advance_snapshots() {
@@ -88,8 +88,8 @@ void Broker::advance_snapshots() {
     Session& session = *snapshotting_[i];
     Connection& connection = *session.connection;
     // Under the subscriber's flow control: the next slice waits until the previous ones
-    // have left the queue (the pipe took them).
-    if (!connection.queue.empty()) {
+    // have left the queue (the pipe took them). A detached session waits for its resume.
+    if (!connection.sendable()) {
       ++i;
       continue;
     }
@@ -108,6 +108,7 @@ void Broker::advance_snapshots() {
       if (!tokens.split(entry->topic()) || !topic::matches(pattern, tokens)) continue;
       const protocol::RecordRef record = append_delivery(
           entry->origin->snapshot_template, entry->sequence, entry->receive_ns, entry->envelope());
+      ++session.deliveries_routed;
       enqueue(connection, record);
       bytes += record.size;
       ++stream.sent;

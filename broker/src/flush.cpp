@@ -63,10 +63,11 @@ void Broker::flush_connections() {
 
 void Broker::flush_connection(Connection& connection) {
   connection.flushed_pass = flush_pass_;
-  SendResult result = SendResult::sent;
+  // A detached connection (resume.cpp) has no peer: everything waits in its queue.
+  SendResult result = connection.detached_until_ns != 0 ? SendResult::blocked : SendResult::sent;
   // 1. What earlier passes left waiting goes first: it was produced first.
   // Its frames are built already: sending one moves it into ZeroMQ, no copy.
-  while (!connection.queue.empty()) {
+  while (result == SendResult::sent && !connection.queue.empty()) {
     result = start_send(connection.routing_id);
     if (result != SendResult::sent) break;
     finish_send(connection.queue.front());
@@ -81,6 +82,7 @@ void Broker::flush_connection(Connection& connection) {
       (result == SendResult::sent || !connection.pending.empty())) {
     conflated_refs_.clear();
     connection.conflated.drain(pass_buffer_, conflated_refs_);
+    if (connection.session) connection.session->deliveries_routed += conflated_refs_.size();
     connection.pending.insert(connection.pending.begin(), conflated_refs_.begin(),
                               conflated_refs_.end());
   }

@@ -263,6 +263,11 @@ void Broker::answer(Session* session, const std::string& routing_id, Errc code, 
              session ? std::string_view(session->system_id) : std::string_view("<no session>"),
              to_string(code), text);
   protocol::build_error(control_fbb_, code, text, ids.request_id, ids.message_id);
+  if (session != nullptr) {
+    // On the session's own connection, detached ones (waiting for a resume) included.
+    enqueue(*session->connection, pass_buffer_.append(wire::Command::control, control_fbb_));
+    return;
+  }
   send_control(routing_id, control_fbb_);
 }
 
@@ -418,6 +423,7 @@ void Broker::route(Session& publisher, const topic::Tokens& tokens, wire::Bytes 
       conflate(connection, wire::GetEnvelope(envelope_bytes.data())->topic()->string_view(),
                record);
     } else {
+      ++subscriber.deliveries_routed;
       enqueue(connection, record);  // every subscriber shares the one delivery
     }
     ++metrics_.deliveries;

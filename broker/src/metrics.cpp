@@ -11,6 +11,7 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       "{},"
       "\"sessions_revoked\":{},\"sessions_expired\":{},\"sessions_released\":{},"
       "\"sessions_closed_unread\":{},\"sessions_closed_slow\":{},\"sessions_cut_off\":{},"
+      "\"sessions_said_bye\":{},"
       "\"connections_closed\":{},"
       "\"connections_open\":{},"
       "\"subscriptions\":{},\"hellos_after_disconnect\":{},\"liveness_pings\":{},"
@@ -23,11 +24,11 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       broker_id, policy.digest(), auth_accepted, auth_refused, auth_refused_cooling,
       sessions_opened, sessions_closed, sessions_open, sessions_revoked, sessions_expired,
       sessions_released, sessions_closed_unread, sessions_closed_slow, sessions_cut_off,
-      connections_closed, connections_open, subscriptions, hellos_after_disconnect, liveness_pings,
-      frames_in, bytes_in, batches_in, frames_out, batches_out, published, deliveries,
-      dropped_slow_consumer, dropped_slow_consumer_bytes, drop_notices, deliveries_conflated,
-      dropped_gone, control_dropped, denied_by_audience, errors_sent, errors_suppressed,
-      policy_reloads, policy_reload_failures);
+      sessions_said_bye, connections_closed, connections_open, subscriptions,
+      hellos_after_disconnect, liveness_pings, frames_in, bytes_in, batches_in, frames_out,
+      batches_out, published, deliveries, dropped_slow_consumer, dropped_slow_consumer_bytes,
+      drop_notices, deliveries_conflated, dropped_gone, control_dropped, denied_by_audience,
+      errors_sent, errors_suppressed, policy_reloads, policy_reload_failures);
 
   out += fmt::format(
       ",\"cop_entries\":{},\"cop_bytes\":{},\"cop_stored\":{},\"cop_replaced\":{},"
@@ -37,6 +38,22 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       cop_entries, cop_bytes, cop.stored, cop.replaced, cop.evicted, cop.expired, cop.purged,
       cop_stale_on_arrival, snapshots_started, snapshots_served, snapshots_stopped,
       snapshot_deliveries, snapshot_ns_total / 1'000'000, snapshot_ns_max / 1'000'000);
+  out += fmt::format(
+      ",\"sessions_detached\":{},\"sessions_resumed\":{},\"sessions_resume_expired\":{},"
+      "\"resumes_refused\":{},\"deliveries_missed_on_resume\":{},\"sessions_detached_now\":{},"
+      "\"sessions_backlogged\":{},\"session_queue_bytes_total\":{},"
+      "\"session_queue_bytes_max\":{},\"largest_session_queues\":[",
+      sessions_detached, sessions_resumed, sessions_resume_expired, resumes_refused,
+      deliveries_missed_on_resume, sessions_detached_now, sessions_backlogged,
+      session_queue_bytes_total, session_queue_bytes_max);
+  for (std::size_t i = 0; i < largest_queues.size(); ++i) {
+    const SessionQueue& q = largest_queues[i];
+    // System ids are the policy's (checked identifiers), not a peer's text.
+    out += fmt::format(
+        "{}{{\"session\":{},\"system\":\"{}\",\"bytes\":{},\"dropped\":{},\"detached\":{}}}",
+        i ? "," : "", q.session_id, q.system_id, q.bytes, q.dropped, q.detached);
+  }
+  out += "]";
   out += ",\"refusals\":{";
   bool first = true;
   for (std::size_t code = 0; code < refusals.size(); ++code) {

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cop_cache.hpp"
 #include "enlace/error.hpp"
@@ -17,13 +18,37 @@ struct Metrics {
   std::uint64_t auth_refused = 0;          // ZAP: unknown or revoked key
   std::uint64_t auth_refused_cooling = 0;  // ZAP: system cut off, in its cool-down (300)
   std::uint64_t sessions_opened = 0;
-  std::uint64_t sessions_closed = 0;          // every session that ended, whatever the reason
-  std::uint64_t sessions_open = 0;            // gauge: sessions open now
-  std::uint64_t sessions_revoked = 0;         // sessions ended by a policy reload (once each)
-  std::uint64_t sessions_expired = 0;         // silent past their heartbeat, or past the probe
-  std::uint64_t sessions_released = 0;        // ended because their connection went away
-  std::uint64_t sessions_closed_unread = 0;   // ended for leaving answers unread (control bound)
-  std::uint64_t sessions_closed_slow = 0;     // ended as slow consumers (slow_consumer_seconds)
+  std::uint64_t sessions_closed = 0;         // every session that ended, whatever the reason
+  std::uint64_t sessions_open = 0;           // gauge: sessions open now
+  std::uint64_t sessions_revoked = 0;        // sessions ended by a policy reload (once each)
+  std::uint64_t sessions_expired = 0;        // silent past their heartbeat, or past the probe
+  std::uint64_t sessions_released = 0;       // ended because their connection went away
+  std::uint64_t sessions_closed_unread = 0;  // ended for leaving answers unread (control bound)
+  std::uint64_t sessions_closed_slow = 0;    // ended as slow consumers (slow_consumer_seconds)
+  std::uint64_t sessions_said_bye = 0;       // ended by their client (Bye)
+  // Resuming (docs/protocol.md 5.2): sessions kept after their connection was lost, resumed
+  // by a new one, ended without a resume; Hellos whose resume was refused; and what the
+  // resumes' Welcomes said was missed.
+  std::uint64_t sessions_detached = 0;
+  std::uint64_t sessions_resumed = 0;
+  std::uint64_t sessions_resume_expired = 0;
+  std::uint64_t resumes_refused = 0;
+  std::uint64_t deliveries_missed_on_resume = 0;
+  std::uint64_t sessions_detached_now = 0;  // gauge
+  // Per-session queues (gauges, at each metrics write): sessions with deliveries waiting,
+  // the bytes waiting in all, and the largest queue.
+  std::uint64_t sessions_backlogged = 0;
+  std::uint64_t session_queue_bytes_total = 0;
+  std::uint64_t session_queue_bytes_max = 0;
+  /// The largest per-session queues, largest first.
+  struct SessionQueue {
+    std::uint64_t session_id = 0;
+    std::string system_id;
+    std::uint64_t bytes = 0;  // deliveries queued and conflated deliveries waiting
+    std::uint64_t dropped = 0;
+    bool detached = false;
+  };
+  std::vector<SessionQueue> largest_queues;
   std::uint64_t connections_open = 0;         // gauge: peers with state here (connection.hpp)
   std::uint64_t subscriptions = 0;            // gauge: subscriptions held by all sessions
   std::uint64_t hellos_after_disconnect = 0;  // Hellos read after their connection ended

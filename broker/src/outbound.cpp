@@ -62,6 +62,7 @@ void Broker::conflate(Connection& connection, std::string_view topic, protocol::
   const std::size_t held = connection.queue.delivery_bytes() + connection.conflated.bytes();
   if (growth > 0 &&
       held + static_cast<std::size_t>(growth) > policy_->limits().max_session_queue_bytes) {
+    if (connection.session) ++connection.session->deliveries_routed;
     count_drop(connection, record);
     return;
   }

@@ -131,6 +131,37 @@ OutboundQueue::Counts OutboundQueue::pop() noexcept {
   return counts;
 }
 
+void OutboundQueue::push_front(const protocol::RecordBuffer& buffer, protocol::RecordRef control) {
+  push_entry();  // one more slot; the entries then move up by one
+  for (std::size_t i = count_ - 1; i > 0; --i)
+    ring_[(head_ + i) % ring_.size()] = std::move(ring_[(head_ + i - 1) % ring_.size()]);
+  Entry& first = ring_[head_];
+  const std::uint8_t* record = buffer.record(control);
+  const std::size_t frame_size = wire::record_frame_size(record);
+  first.frame.rebuild(record + wire::kRecordHeaderSize, frame_size);
+  first.counts = {};
+  count(record, control.size, first.counts);
+  control_bytes_ += control.size;
+}
+
+OutboundQueue::Counts OutboundQueue::totals() const noexcept {
+  Counts total;
+  for (std::size_t i = 0; i < count_; ++i) add(total, ring_[(head_ + i) % ring_.size()].counts);
+  return total;
+}
+
+void OutboundQueue::for_each_control(
+    const std::function<void(const std::uint8_t* record)>& visit) const {
+  std::vector<std::uint8_t> lone;
+  for (std::size_t i = 0; i < count_; ++i) {
+    const Entry& entry = ring_[(head_ + i) % ring_.size()];
+    if (entry.counts.controls == 0) continue;
+    for_each_record(entry.frame, lone, [&](const std::uint8_t* record, std::size_t) {
+      if (is_control(record)) visit(record);
+    });
+  }
+}
+
 OutboundQueue::Counts OutboundQueue::clear() noexcept {
   Counts removed;
   while (!empty()) add(removed, pop());

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -95,6 +96,14 @@ class OutboundQueue {
   zmq::message_t& front() noexcept { return ring_[head_].frame; }
   /// Removes the front frame (sent, or being discarded) and returns what it held.
   Counts pop() noexcept;
+
+  /// Puts a control record in front of everything queued, as a frame of its own, whatever
+  /// the bounds: the Welcome of a resumed session, which must precede its backlog.
+  void push_front(const protocol::RecordBuffer& buffer, protocol::RecordRef control);
+  /// What the queue holds in all. Walks the queue: for rare events only.
+  Counts totals() const noexcept;
+  /// Calls visit(record) for each control record queued, in order. For rare events only.
+  void for_each_control(const std::function<void(const std::uint8_t* record)>& visit) const;
 
   /// Discards every queued delivery and keeps the control records, in their order: what a
   /// session that ends leaves behind (its answers still go out, its data does not).

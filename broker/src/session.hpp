@@ -80,6 +80,13 @@ struct Session {
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many
                                            // of its patterns match
 
+  // Resuming (resume.cpp): the period its connection's loss is bridged for (0: none), the
+  // token a resuming Hello must present, and the deliveries produced for it, so that a resume
+  // can tell the client exactly what it missed.
+  std::int64_t resume_grace_ns = 0;
+  std::uint64_t resume_token = 0;
+  std::uint64_t deliveries_routed = 0;  // queued, sent or dropped; not those conflated away
+
   std::uint64_t delivered = 0;  // frames sent to this session (logged when it closes)
   std::uint64_t dropped = 0;    // deliveries dropped because its queue was full
   std::uint64_t conflated = 0;  // deliveries replaced by a newer one of their topic

@@ -32,7 +32,12 @@ void Broker::reload_policy() {
   // Every session is re-examined at once: a revoked or removed system loses its session
   // now, not when it next reconnects; subscriptions the new rules refuse are removed.
   std::vector<Session*> revoked;
-  for (auto& [id, connection] : connections_) {
+  // Detached sessions (resume.cpp) are held to the new rules the same way: a narrowed
+  // subscription's notice waits in its queue for the resume.
+  std::vector<Connection*> examined;
+  for (auto& [id, connection] : connections_) examined.push_back(connection.get());
+  for (auto& [id, connection] : detached_) examined.push_back(connection.get());
+  for (Connection* connection : examined) {
     if (!connection->session) continue;
     Session& session = *connection->session;
     const policy::System* system = policy_->find_system(session.system_id);
@@ -49,7 +54,7 @@ void Broker::reload_policy() {
         continue;
       }
       // The subscriber must learn it: sent whatever its error budget says.
-      refuse(&session, connection->routing_id, decision.code, {.awaited = true},
+      refuse(&session, session.routing_id, decision.code, {.awaited = true},
              "subscription '{}' removed by policy reload: {}",
              log::escaped(it->second->pattern, 80), decision.reason);
       it = remove_subscription(session, it);
@@ -60,6 +65,10 @@ void Broker::reload_policy() {
     // not another revocation.
     ++metrics_.sessions_revoked;
     Connection& connection = *session->connection;
+    if (connection.detached_until_ns != 0) {
+      end_detached(connection, "revoked by policy reload");  // nobody there to tell
+      continue;
+    }
     const std::string reason =
         "system '" + session->system_id + "' was revoked or removed from the policy";
     // Deliveries still queued go first (dropped: the system may no longer receive them),
@@ -119,8 +128,10 @@ void Broker::check_liveness(std::int64_t now) {
   for (Connection* connection : slow) end_slow_session(*connection);
   for (Session* session : expired) {
     ++metrics_.sessions_expired;
-    close_session(*session, session->idle_timeout_ns > 0 ? "no traffic for three heartbeats"
-                                                         : "no answer to the broker's Ping");
+    const char* why = session->idle_timeout_ns > 0 ? "no traffic for three heartbeats"
+                                                   : "no answer to the broker's Ping";
+    // A silent client may be blocked or cut off: its session waits for it, if it asked.
+    if (!detach_session(*session->connection, why)) close_session(*session, why);
   }
 }
 
@@ -150,6 +161,7 @@ void Broker::close_session(Session& session, const char* why) {
 
 void Broker::release_connection(Connection& connection, const char* why) {
   if (connection.session) {
+    if (detach_session(connection, why)) return;  // kept, with its queue, for a resume
     ++metrics_.sessions_released;
     close_session(*connection.session, why);
   }

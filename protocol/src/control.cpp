@@ -18,11 +18,12 @@ void finish(flatbuffers::FlatBufferBuilder& fbb, wire::Control type,
 
 }  // namespace
 
-void build_hello(flatbuffers::FlatBufferBuilder& fbb, std::string_view client_name,
-                 std::uint32_t heartbeat_ms) {
+void build_hello(flatbuffers::FlatBufferBuilder& fbb, const HelloFields& h) {
   fbb.Clear();
   finish(fbb, wire::Control::Hello,
-         wire::CreateHello(fbb, wire::kProtocolVersion, string(fbb, client_name), 0, heartbeat_ms));
+         wire::CreateHello(fbb, wire::kProtocolVersion, string(fbb, h.client_name), 0,
+                           h.heartbeat_ms, h.resume_grace_ms, h.resume_session, h.resume_token,
+                           h.resume_received, h.resume_told_dropped));
 }
 
 void build_welcome(flatbuffers::FlatBufferBuilder& fbb, const WelcomeFields& w) {
@@ -30,7 +31,8 @@ void build_welcome(flatbuffers::FlatBufferBuilder& fbb, const WelcomeFields& w) 
   finish(fbb, wire::Control::Welcome,
          wire::CreateWelcome(fbb, wire::kProtocolVersion, string(fbb, w.broker_id),
                              string(fbb, w.nation), string(fbb, w.system), string(fbb, w.role),
-                             w.max_message_bytes, w.session_id, string(fbb, w.policy_version)));
+                             w.max_message_bytes, w.session_id, string(fbb, w.policy_version),
+                             w.resume_grace_ms, w.resume_token, w.resumed, w.missed));
 }
 
 void build_subscribe(flatbuffers::FlatBufferBuilder& fbb, const SubscribeFields& s) {
@@ -82,6 +84,11 @@ void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::i
 void build_pong(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns) {
   fbb.Clear();
   finish(fbb, wire::Control::Pong, wire::CreatePong(fbb, nonce, time_ns));
+}
+
+void build_bye(flatbuffers::FlatBufferBuilder& fbb) {
+  fbb.Clear();
+  finish(fbb, wire::Control::Bye, wire::CreateBye(fbb));
 }
 
 }  // namespace enlace::protocol

@@ -50,6 +50,7 @@ constexpr CodeInfo kCodes[] = {
     {Errc::closed, "closed", false},
     {Errc::invalid_argument, "invalid_argument", false},
     {Errc::key_error, "key_error", false},
+    {Errc::session_not_resumed, "session_not_resumed", false},
 };
 
 const CodeInfo* find(Errc code) noexcept {

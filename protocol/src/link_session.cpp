@@ -15,6 +15,10 @@ void LinkSession::disconnected() noexcept {
   phase_ = Phase::disconnected;
   hello_due_ns_ = 0;
   pending_.clear();
+  // Whether they arrived is unknown: a resumed session may still hold their patterns.
+  for (auto& [request_id, pattern] : unsubscribing_)
+    unsent_unsubscribes_.push_back(std::move(pattern));
+  unsubscribing_.clear();
 }
 
 void LinkSession::hello_refused(std::int64_t now, std::int64_t max_backoff_ns) noexcept {
@@ -27,14 +31,52 @@ void LinkSession::hello_refused(std::int64_t now, std::int64_t max_backoff_ns) n
 void LinkSession::session_lost() noexcept {
   if (phase_ != Phase::disconnected) phase_ = Phase::awaiting_welcome;
   pending_.clear();
+  for (auto& [request_id, pattern] : unsubscribing_)
+    unsent_unsubscribes_.push_back(std::move(pattern));
+  unsubscribing_.clear();
 }
 
-Errc LinkSession::welcomed(const wire::Welcome& welcome, std::int64_t now) noexcept {
-  if (welcome.protocol_version() != wire::kProtocolVersion) return Errc::unsupported_version;
+void LinkSession::session_ended() noexcept {
+  session_lost();
+  resume_ = {};
+  unsent_unsubscribes_.clear();
+}
+
+HelloFields LinkSession::hello(std::string_view client_name,
+                               std::uint32_t resume_grace_ms) noexcept {
+  HelloFields fields{.client_name = client_name,
+                     .heartbeat_ms = static_cast<std::uint32_t>(heartbeat_ns_ / 1'000'000),
+                     .resume_grace_ms = resume_grace_ms};
+  resume_asked_ = resume_.token != 0;
+  if (resume_asked_) {
+    fields.resume_session = resume_.session_id;
+    fields.resume_token = resume_.token;
+    fields.resume_received = resume_.received;
+    fields.resume_told_dropped = resume_.told_dropped;
+  }
+  return fields;
+}
+
+LinkSession::Welcomed LinkSession::welcomed(const wire::Welcome& welcome,
+                                            std::int64_t now) noexcept {
+  if (welcome.protocol_version() != wire::kProtocolVersion) return {Errc::unsupported_version};
   phase_ = Phase::ready;
   last_receive_ns_ = now;
   hello_due_ns_ = hello_backoff_ns_ = 0;
-  return Errc::ok;
+  Welcomed outcome;
+  outcome.resumed =
+      resume_asked_ && welcome.resumed() && welcome.session_id() == resume_.session_id;
+  outcome.previous_lost = resume_asked_ && !outcome.resumed;
+  resume_asked_ = false;
+  if (outcome.resumed) {
+    outcome.missed = welcome.missed();
+    // Told now: a later resume of the same session must not count them again.
+    resume_.told_dropped += outcome.missed;
+  } else {
+    resume_ = {.session_id = welcome.session_id()};
+  }
+  resume_.token = welcome.resume_token();  // 0: no grace period, nothing to resume
+  return outcome;
 }
 
 LinkSession::Due LinkSession::poll(std::int64_t now) noexcept {
@@ -79,19 +121,23 @@ bool LinkSession::subscribe(std::uint64_t id, const SubscribeFields& fields, Sub
 std::uint32_t LinkSession::unsubscribe(std::uint64_t id) {
   const auto it = subscriptions_.find(id);
   if (it == subscriptions_.end()) return 0;
-  const std::string pattern = std::move(it->second.pattern);
+  std::string pattern = std::move(it->second.pattern);
   subscriptions_.erase(it);
   // A subscribe of this id still in flight is answered by nobody now.
   std::erase_if(pending_, [&](const auto& request) {
     return request.second.kind == Answer::Kind::subscribe && request.second.subscription_id == id;
   });
-  if (phase_ != Phase::ready) return 0;
   const bool still_held =
       std::any_of(subscriptions_.begin(), subscriptions_.end(),
                   [&](const auto& s) { return s.second.fields.pattern == pattern; });
   if (still_held) return 0;
+  if (phase_ != Phase::ready) {
+    if (resume_.token != 0) unsent_unsubscribes_.push_back(std::move(pattern));
+    return 0;
+  }
   const std::uint32_t request_id = next_request_id();
   pending_[request_id] = {Answer::Kind::unsubscribe, id};
+  unsubscribing_[request_id] = std::move(pattern);
   return request_id;
 }
 
@@ -100,8 +146,15 @@ LinkSession::Answer LinkSession::answered(std::uint32_t request_id, bool accepte
   if (it == pending_.end()) return {};
   const Answer answer = it->second;
   pending_.erase(it);
-  if (answer.kind == Answer::Kind::subscribe && !accepted)
-    subscriptions_.erase(answer.subscription_id);
+  unsubscribing_.erase(request_id);
+  if (answer.kind == Answer::Kind::subscribe) {
+    if (!accepted) {
+      subscriptions_.erase(answer.subscription_id);
+    } else if (const auto entry = subscriptions_.find(answer.subscription_id);
+               entry != subscriptions_.end() && entry->second.fields.request_id == request_id) {
+      entry->second.confirmed = true;
+    }
+  }
   return answer;
 }
 

@@ -128,6 +128,7 @@ ENLACE_API int enlace_client_open(enlace_client_t** out, const enlace_client_opt
                      ")");
     }
     if (o.send_queue_bytes > 0) cxx.send_queue_bytes = o.send_queue_bytes;
+    if (o.resume_grace_ms != 0) cxx.resume_grace = milliseconds(std::max(o.resume_grace_ms, 0));
     cxx.send_queue_wait = milliseconds(o.send_queue_wait_ms);
 
     enlace_client* h = handle.get();

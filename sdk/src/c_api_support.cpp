@@ -48,6 +48,7 @@ ENLACE_SAME_CODE(ENLACE_ERR_TIMEOUT, timeout);
 ENLACE_SAME_CODE(ENLACE_ERR_CLOSED, closed);
 ENLACE_SAME_CODE(ENLACE_ERR_INVALID_ARGUMENT, invalid_argument);
 ENLACE_SAME_CODE(ENLACE_ERR_KEY_ERROR, key_error);
+ENLACE_SAME_CODE(ENLACE_ERR_SESSION_NOT_RESUMED, session_not_resumed);
 #undef ENLACE_SAME_CODE
 
 #define ENLACE_SAME_STATE(c_name, cxx_name)                                      \

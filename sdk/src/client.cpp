@@ -151,9 +151,10 @@ Status Client::flush(std::chrono::milliseconds timeout) {
 
 ClientStats Client::stats() const {
   const auto& c = impl_->counters_;
-  return {c.published.load(),       c.delivered.load(),        c.frames_sent.load(),
-          c.frames_received.load(), c.broker_errors.load(),    c.invalid_frames.load(),
-          c.reconnects.load(),      c.deliveries_missed.load()};
+  return {c.published.load(),           c.delivered.load(),         c.frames_sent.load(),
+          c.frames_received.load(),     c.broker_errors.load(),     c.invalid_frames.load(),
+          c.reconnects.load(),          c.deliveries_missed.load(), c.sessions_resumed.load(),
+          c.sessions_not_resumed.load()};
 }
 
 }  // namespace enlace

@@ -49,6 +49,10 @@ Client::Impl::Impl(ClientOptions options)
     throw std::invalid_argument("client key pair is not two 40-character Z85 keys");
   }
   if (options_.endpoint.empty()) throw std::invalid_argument("broker endpoint is empty");
+  if (options_.resume_grace.count() < 0 ||
+      options_.resume_grace > std::chrono::milliseconds(UINT32_MAX)) {
+    throw std::invalid_argument("resume_grace must be between 0 and 2^32 - 1 ms");
+  }
   check_tcp_port(options_.endpoint);
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");

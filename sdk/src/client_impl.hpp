@@ -95,7 +95,8 @@ class [[gnu::visibility("hidden")]] Client::Impl {
 
   struct Counters {
     std::atomic<std::uint64_t> published{0}, delivered{0}, frames_sent{0}, frames_received{0},
-        broker_errors{0}, invalid_frames{0}, reconnects{0}, deliveries_missed{0};
+        broker_errors{0}, invalid_frames{0}, reconnects{0}, deliveries_missed{0},
+        sessions_resumed{0}, sessions_not_resumed{0};
   } counters_;
 
  private:
@@ -121,6 +122,7 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   void start_flush(ClientCommand & command);
   void send_subscribe(const protocol::SubscribeFields& fields);
   void send_hello();
+  void say_bye();
   void send_ping(std::int64_t now);
   bool send_control(flatbuffers::FlatBufferBuilder & fbb);
   void flush_outbox();

@@ -50,6 +50,7 @@ void Client::Impl::run() {
   acks_.fail_all(closed);
   {
     std::lock_guard socket_lock(socket_mutex_);
+    say_bye();
     close_socket();
   }
   set_state(ConnectionState::closed, {});
@@ -223,10 +224,21 @@ bool Client::Impl::handle_monitor_event() {
   std::uint16_t event;
   std::memcpy(&event, event_frame.data(), sizeof(event));
   switch (event) {
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: {
+      // libzmq's own reconnection got through after a failed handshake: a fresh socket
+      // would only cut this connection, and whatever is in flight on it.
+      reopen_due_ns_ = 0;
+      // What the lost connection delivered before it ended is read first: a resuming
+      // Hello says how many deliveries arrived, and the broker counts the rest as missed.
+      const std::uint64_t sockets_before = sockets_opened_;
+      for (zmq::message_t message; socket_->recv(message, zmq::recv_flags::dontwait);) {
+        handle_inbound(message);
+        if (sockets_opened_ != sockets_before) return true;  // a frame ended that socket
+      }
       link_.connected(protocol::monotonic_ns());
       send_hello();
       break;
+    }
     case ZMQ_EVENT_DISCONNECTED:
       if (link_.ready()) counters_.reconnects.fetch_add(1);
       link_.disconnected();
@@ -257,8 +269,9 @@ bool Client::Impl::handle_monitor_event() {
     default:
       retry_later(protocol::monotonic_ns());
       set_state(ConnectionState::auth_failed,
-                {Errc::authentication_failed, "CURVE handshake with " + options_.endpoint +
-                                                  " failed (wrong broker public key?)"});
+                {Errc::authentication_failed,
+                 "CURVE handshake with " + options_.endpoint +
+                     " failed (wrong broker public key, or the connection was reset)"});
       break;
   }
   return true;
@@ -314,6 +327,7 @@ void Client::Impl::handle_frame(const wire::FrameView& frame,
       handle_control(*wire::control_of(frame));
       break;
     case wire::Command::deliver:
+      link_.delivery_received();
       dispatch(frame, owner);
       break;
     default:
@@ -351,7 +365,8 @@ void Client::Impl::handle_control(const wire::ControlFrame& control) {
 
 void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
   cut_off_ = false;
-  if (link_.welcomed(welcome, protocol::monotonic_ns()) != Errc::ok) {
+  const auto outcome = link_.welcomed(welcome, protocol::monotonic_ns());
+  if (outcome.code != Errc::ok) {
     set_state(ConnectionState::auth_failed,
               {Errc::unsupported_version,
                "broker speaks protocol version " + std::to_string(welcome.protocol_version())});
@@ -370,9 +385,30 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
     origin_generation_.store(generations.fetch_add(1) + 1, std::memory_order_release);
     if (welcome.max_message_bytes() > 0) max_frame_bytes_ = welcome.max_message_bytes();
   }
-  // Restore every subscription, confirmed or still waiting for its first answer.
-  link_.resubscribe([&](const protocol::SubscribeFields& fields) { send_subscribe(fields); });
+  // A new session gets every subscription; a resumed one kept them (link_session.hpp).
+  link_.restore(
+      outcome.resumed, [&](const protocol::SubscribeFields& fields) { send_subscribe(fields); },
+      [&](std::uint32_t request_id, std::string_view pattern) {
+        protocol::build_unsubscribe(control_fbb_, request_id, pattern);
+        send_control(control_fbb_);
+      });
   set_state(ConnectionState::connected, {});
+  // Every gap is the application's to know (ClientOptions::resume_grace).
+  if (outcome.resumed) {
+    counters_.sessions_resumed.fetch_add(1);
+    if (outcome.missed > 0) {
+      counters_.deliveries_missed.fetch_add(outcome.missed);
+      report_error(
+          {Errc::deliveries_dropped, "session resumed; " + std::to_string(outcome.missed) +
+                                         " deliveries were lost while the connection was down"});
+    }
+  } else if (outcome.previous_lost) {
+    counters_.sessions_not_resumed.fetch_add(1);
+    report_error({Errc::session_not_resumed,
+                  "the broker opened a new session instead of resuming the one lost with the "
+                  "connection (its grace period ended, or the broker restarted): what was "
+                  "published for this client in between is lost, how much is unknown"});
+  }
 }
 
 void Client::Impl::handle_ack(const wire::Ack& ack) {
@@ -424,18 +460,20 @@ void Client::Impl::handle_error(const wire::Error& frame) {
   if (frame.message_id() != nullptr && acks_.complete(*frame.message_id(), error)) return;
   if (error.code == Errc::deliveries_dropped || error.code == Errc::slow_consumer) {
     counters_.deliveries_missed.fetch_add(frame.count());
+    link_.drops_told(frame.count());
   }
   if (error.code == Errc::slow_consumer) {
     // The broker closed the session (it read too slowly) but not the connection: a new
     // session resubscribes, with a fresh snapshot where one was asked for.
     if (link_.ready()) {
-      link_.session_lost();
+      link_.session_ended();
       send_hello();
     }
   } else if (error.code == Errc::revoked) {
     // The session is over and the broker does not close our connection: close it
     // ourselves. The fresh socket's handshake fails (auth_failed) until the key is
     // registered again; retry_later() keeps trying.
+    link_.session_ended();
     set_state(ConnectionState::auth_failed, error);
     close_socket();
     open_socket();
@@ -445,6 +483,7 @@ void Client::Impl::handle_error(const wire::Error& frame) {
     // on this connection, which the broker closes. Its handshakes fail while the
     // cool-down lasts; retry_later() keeps trying.
     cut_off_ = true;
+    link_.session_ended();
     set_state(ConnectionState::reconnecting, error);
     close_socket();
     open_socket();
@@ -570,8 +609,18 @@ void Client::Impl::send_subscribe(const protocol::SubscribeFields& fields) {
 }
 
 void Client::Impl::send_hello() {
-  protocol::build_hello(control_fbb_, options_.client_name,
-                        static_cast<std::uint32_t>(options_.heartbeat.count()));
+  protocol::build_hello(
+      control_fbb_,
+      link_.hello(options_.client_name, static_cast<std::uint32_t>(options_.resume_grace.count())));
+  send_control(control_fbb_);
+}
+
+void Client::Impl::say_bye() {
+  if (!socket_ || !link_.ready()) return;
+  // The broker ends the session at once instead of keeping it for a resume. The socket
+  // lingers so that the Bye leaves; the context waits for it at most this long.
+  socket_->set(zmq::sockopt::linger, 1000);
+  protocol::build_bye(control_fbb_);
   send_control(control_fbb_);
 }
 

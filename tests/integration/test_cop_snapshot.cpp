@@ -227,10 +227,13 @@ TEST_CASE("snapshot and live traffic hand over with no gap and no duplicate",
           "[integration][cop]") {
   // Large enough that the snapshot takes many slices while the publisher keeps sending.
   constexpr int kTopics = 20000;
-  // A subscriber that falls behind must not drop: its queue may hold the whole run.
+  // A subscriber that falls behind must not drop: its queue may hold the whole run. The
+  // publisher sends as fast as it can: no rate limit may refuse any of it.
   Coalition c(
       {{"col-cp", "COL/command_post"}, {"col-cp2", "COL/command_post"}}, kCop,
-      {{"max_subscriptions = 64", "max_subscriptions = 64\nmax_session_queue_bytes = 268435456"}});
+      {{"max_subscriptions = 64", "max_subscriptions = 64\nmax_session_queue_bytes = 268435456"},
+       {"default_rate = 100000", "default_rate = 100000000"},
+       {"default_burst = 100000", "default_burst = 100000000"}});
 
   // Message i goes to topic i % kTopics and says i.
   Client& publisher = c["col-cp"];
@@ -246,11 +249,26 @@ TEST_CASE("snapshot and live traffic hand over with no gap and no duplicate",
   std::atomic<bool> stop{false};
   std::atomic<int> published{next};
   std::thread feeder([&] {
+    // As fast as the client takes them: a full send queue is waited out, anything else ends it.
     for (int i = published; !stop; ++i) {
-      if (!send(i).ok()) break;
+      auto sent = send(i);
+      while (!sent.ok() && sent.code() == Errc::queue_full && !stop) {
+        std::this_thread::yield();
+        sent = send(i);
+      }
+      if (!sent.ok()) break;
       published = i + 1;
     }
   });
+  // A failed REQUIRE below must still end the feeder, or the test aborts instead of failing.
+  struct Joiner {
+    std::atomic<bool>& stop;
+    std::thread& thread;
+    ~Joiner() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } feeder_end{stop, feeder};
   LateJoiner joiner;
   joiner.subscribe(c["col-cp2"], "text.COL.>");
   // Live traffic went on during the snapshot; a little more after it.
@@ -259,6 +277,7 @@ TEST_CASE("snapshot and live traffic hand over with no gap and no duplicate",
   stop = true;
   feeder.join();
   REQUIRE(publisher.flush(20s).ok());
+  REQUIRE(publisher.stats().broker_errors == 0);  // every publish was accepted
   const int total = published;
   REQUIRE(publish_text(publisher, "text.COL.marker", "end").ok());
   REQUIRE(joiner.inbox.wait_for_topic("text.COL.marker", 60s));

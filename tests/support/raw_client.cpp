@@ -20,8 +20,12 @@ Frame with_header(wire::Command command, wire::Bytes body, std::uint8_t flags) {
 }
 
 Frame hello_frame(std::uint32_t heartbeat_ms) {
+  return hello_frame({.client_name = "raw-test", .heartbeat_ms = heartbeat_ms});
+}
+
+Frame hello_frame(const protocol::HelloFields& hello) {
   flatbuffers::FlatBufferBuilder fbb;
-  protocol::build_hello(fbb, "raw-test", heartbeat_ms);
+  protocol::build_hello(fbb, hello);
   return control_frame(fbb);
 }
 
@@ -143,6 +147,17 @@ bool RawClient::hello(std::uint32_t heartbeat_ms, Errc* refusal) {
     return false;
   });
   return answered && welcomed;
+}
+
+std::optional<Received> RawClient::hello(const protocol::HelloFields& hello) {
+  send(hello_frame(hello));
+  std::optional<Received> welcome;
+  read_until([&](const Received& r) {
+    if (r.control_type() == wire::Control::Welcome) welcome = r;
+    return welcome.has_value() || r.error_code() == Errc::revoked ||
+           r.error_code() == Errc::too_many_sessions;
+  });
+  return welcome;
 }
 
 void RawClient::unpack(const zmq::message_t& message, std::vector<Received>& out) {

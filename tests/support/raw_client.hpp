@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "broker_process.hpp"
+#include "enlace/protocol/control.hpp"
 #include "enlace/protocol/frame.hpp"
 
 namespace enlace::test {
@@ -25,6 +26,7 @@ using Frame = std::vector<std::uint8_t>;
 /// A frame of `command` around `body`.
 Frame with_header(wire::Command command, wire::Bytes body, std::uint8_t flags = 0);
 Frame hello_frame(std::uint32_t heartbeat_ms = 0);
+Frame hello_frame(const protocol::HelloFields& hello);
 Frame subscribe_frame(std::uint32_t request_id, std::string_view pattern,
                       wire::Conflation conflation = wire::Conflation::None);
 Frame ping_frame(std::uint64_t nonce);
@@ -66,6 +68,8 @@ class RawClient {
   /// Sends Hello and waits for Welcome (true) or a refusal of it (false, its code in
   /// `refusal`): unsupported_version, revoked or too_many_sessions.
   bool hello(std::uint32_t heartbeat_ms = 0, Errc* refusal = nullptr);
+  /// Sends `hello` (resume fields and all) and returns the Welcome; nothing if refused.
+  std::optional<Received> hello(const protocol::HelloFields& hello);
 
   /// Receives frames until `done(frame)` returns true for one of them (true) or `timeout`
   /// passes (false). Every frame received on the way is passed to `done`. A Ping from the

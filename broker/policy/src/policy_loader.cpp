@@ -40,15 +40,16 @@ constexpr std::array<std::string_view, 8> kRootKeys = {
 constexpr std::array<std::string_view, 5> kCopKeys = {"cached", "default_stale_seconds",
                                                       "max_bytes", "max_entries", "stale_seconds"};
 constexpr std::array<std::string_view, 2> kCoalitionKeys = {"name", "policy_identifier"};
-constexpr std::array<std::string_view, 9> kLimitsKeys = {"default_burst",
-                                                         "default_rate",
-                                                         "max_classification",
-                                                         "max_message_bytes",
-                                                         "max_session_control_bytes",
-                                                         "max_session_queue_bytes",
-                                                         "max_sessions_per_system",
-                                                         "max_subscriptions",
-                                                         "slow_consumer_seconds"};
+constexpr std::array<std::string_view, 10> kLimitsKeys = {"default_burst",
+                                                          "default_rate",
+                                                          "max_classification",
+                                                          "max_message_bytes",
+                                                          "max_session_control_bytes",
+                                                          "max_session_queue_bytes",
+                                                          "max_sessions_per_system",
+                                                          "max_subscriptions",
+                                                          "resume_grace_seconds",
+                                                          "slow_consumer_seconds"};
 constexpr std::array<std::string_view, 2> kNationKeys = {"name", "release_cap"};
 constexpr std::array<std::string_view, 4> kRoleKeys = {"description", "publish", "subscribe",
                                                        "wildcard_subscribe"};
@@ -73,6 +74,7 @@ constexpr std::int64_t kMinSessionQueueBytes = 64 * 1024;
 constexpr std::int64_t kMaxSessionQueueBytes = 1024 * 1024 * 1024;
 constexpr std::int64_t kMaxSessionsPerSystem = 100000;
 constexpr std::int64_t kMaxSlowConsumerSeconds = 3600;
+constexpr std::int64_t kMaxResumeGraceSeconds = 3600;
 // The COP cache's bounds: beyond these one broker would hold more picture than it can hand a
 // late joiner quickly (docs/performance.md, snapshot figures).
 constexpr std::int64_t kMaxCopEntries = 10'000'000;
@@ -214,6 +216,13 @@ class PolicyBuilder {
                                          kMaxSlowConsumerSeconds, seconds->get()));
       }
       out.slow_consumer_seconds = seconds->get();
+    }
+    if (const auto* seconds = in_.get<std::int64_t>(*limits, "resume_grace_seconds", "[limits]")) {
+      if (seconds->get() < 0 || seconds->get() > kMaxResumeGraceSeconds) {
+        in_.report(*seconds, fmt::format("resume_grace_seconds must be between 0 and {}, not {}",
+                                         kMaxResumeGraceSeconds, seconds->get()));
+      }
+      out.resume_grace_seconds = seconds->get();
     }
     if (const auto* level = in_.get<std::string>(*limits, "max_classification", "[limits]")) {
       if (const auto parsed = detail::parse_classification(level->get())) {

@@ -61,11 +61,13 @@ enum class Errc : std::uint16_t {
   shutting_down = 401,   // retryable: the broker is stopping
 
   // Local to the SDK, never on the wire.
-  not_connected = 500,     // retryable: no session with the broker at the moment
-  timeout = 501,           // retryable: no answer within the caller's deadline
-  closed = 502,            // the client was closed
-  invalid_argument = 503,  // the caller passed something unusable
-  key_error = 504,         // a key file is missing, unreadable or malformed
+  not_connected = 500,        // retryable: no session with the broker at the moment
+  timeout = 501,              // retryable: no answer within the caller's deadline
+  closed = 502,               // the client was closed
+  invalid_argument = 503,     // the caller passed something unusable
+  key_error = 504,            // a key file is missing, unreadable or malformed
+  session_not_resumed = 505,  // a new session replaced the one the client asked to resume:
+                              // what the old one missed in between is unknown
 };
 
 /// Human-readable name of a code, e.g. "publish_denied". Stable, used in logs and the CLI.

@@ -75,6 +75,13 @@ struct ClientOptions {
   /// A publish() from a delivery callback never waits: the I/O thread would be the one to
   /// make room.
   std::chrono::milliseconds send_queue_wait = std::chrono::milliseconds(0);
+  /// How long the broker is asked to keep this client's session after its connection is lost
+  /// (it grants at most its policy's resume_grace_seconds). A client back within it resumes
+  /// the session: its subscriptions, and what was queued for it meanwhile, which arrives; what
+  /// was lost is counted in deliveries_missed and reported to on_error (deliveries_dropped).
+  /// A client back too late gets a new session, and on_error session_not_resumed. Zero: the
+  /// session ends with its connection. close() ends it at once (Bye).
+  std::chrono::milliseconds resume_grace = std::chrono::milliseconds(30000);
 
   /// Called on the I/O thread at every state change, with the error that caused it
   /// (code ok when none).
@@ -125,8 +132,12 @@ struct ClientStats {
   std::uint64_t invalid_frames = 0;  // frames from the broker that failed verification
   std::uint64_t reconnects = 0;
   /// Deliveries the broker told this client it dropped (deliveries_dropped, slow_consumer
-  /// notices; each is also passed to on_error).
+  /// notices, and the Welcome of a resumed session; each is also passed to on_error).
   std::uint64_t deliveries_missed = 0;
+  std::uint64_t sessions_resumed = 0;  // connections lost and bridged by a resume
+  /// New sessions where a resume was asked for (each also passed to on_error as
+  /// session_not_resumed): what was missed in between is not known.
+  std::uint64_t sessions_not_resumed = 0;
 };
 
 class ENLACE_API Client {

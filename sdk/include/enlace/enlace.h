@@ -139,12 +139,14 @@ enum enlace_error {
   ENLACE_ERR_SHUTTING_DOWN = 401,  /* retryable: the broker is stopping */
 
   /* Raised locally by the SDK, never on the wire. */
-  ENLACE_ERR_NOT_CONNECTED = 500,    /* retryable: no session with the broker at the moment */
-  ENLACE_ERR_TIMEOUT = 501,          /* retryable: no answer within timeout_ms */
-  ENLACE_ERR_CLOSED = 502,           /* the client is closing */
-  ENLACE_ERR_INVALID_ARGUMENT = 503, /* NULL or unusable argument, or a blocking call
-                                        made from a callback of the same client */
-  ENLACE_ERR_KEY_ERROR = 504         /* key file missing, unreadable or malformed */
+  ENLACE_ERR_NOT_CONNECTED = 500,      /* retryable: no session with the broker at the moment */
+  ENLACE_ERR_TIMEOUT = 501,            /* retryable: no answer within timeout_ms */
+  ENLACE_ERR_CLOSED = 502,             /* the client is closing */
+  ENLACE_ERR_INVALID_ARGUMENT = 503,   /* NULL or unusable argument, or a blocking call
+                                          made from a callback of the same client */
+  ENLACE_ERR_KEY_ERROR = 504,          /* key file missing, unreadable or malformed */
+  ENLACE_ERR_SESSION_NOT_RESUMED = 505 /* (on_error) a new session replaced the one lost with
+                                          the connection: what it missed is unknown */
 };
 
 /* The stable name of a code, e.g. "publish_denied" for 202, "ok" for 0, "unknown_error"
@@ -274,6 +276,10 @@ typedef struct enlace_client_options {
    * ENLACE_ERR_QUEUE_FULL. 0: returns at once, never blocks. A publish from a callback
    * never waits. */
   int send_queue_wait_ms;
+  /* How long the broker is asked to keep the session after the connection is lost; a client
+   * back within it resumes the session (docs/c-api.md, "Short outages"). 0: 30000 ms;
+   * negative: none, the session ends with its connection. */
+  int resume_grace_ms;
 } enlace_client_options_t;
 
 /* Zeroes the first `struct_size` bytes of `options` and sets options->struct_size. Call it

@@ -14,10 +14,25 @@
 
 namespace enlace::protocol {
 
+/// A Hello; the resume_* fields ask to resume an earlier session (docs/protocol.md 5.2).
+struct HelloFields {
+  std::string_view client_name;
+  std::uint32_t heartbeat_ms = 0;
+  std::uint32_t resume_grace_ms = 0;
+  std::uint64_t resume_session = 0;
+  std::uint64_t resume_token = 0;
+  std::uint64_t resume_received = 0;
+  std::uint64_t resume_told_dropped = 0;
+};
+
 struct WelcomeFields {
   std::string_view broker_id, nation, system, role, policy_version;
   std::uint32_t max_message_bytes = 0;
   std::uint64_t session_id = 0;
+  std::uint32_t resume_grace_ms = 0;
+  std::uint64_t resume_token = 0;
+  bool resumed = false;
+  std::uint64_t missed = 0;
 };
 
 struct SubscribeFields {
@@ -29,8 +44,7 @@ struct SubscribeFields {
   wire::Conflation conflation = wire::Conflation::None;
 };
 
-void build_hello(flatbuffers::FlatBufferBuilder& fbb, std::string_view client_name,
-                 std::uint32_t heartbeat_ms);
+void build_hello(flatbuffers::FlatBufferBuilder& fbb, const HelloFields& hello);
 void build_welcome(flatbuffers::FlatBufferBuilder& fbb, const WelcomeFields& welcome);
 void build_subscribe(flatbuffers::FlatBufferBuilder& fbb, const SubscribeFields& subscribe);
 void build_unsubscribe(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
@@ -47,5 +61,6 @@ void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t re
                            std::uint32_t count, std::uint64_t horizon);
 void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
 void build_pong(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
+void build_bye(flatbuffers::FlatBufferBuilder& fbb);
 
 }  // namespace enlace::protocol

@@ -1,8 +1,9 @@
 // The initiating end of a link, as a state machine independent of the transport: the SDK's
 // client today, a broker's federation link tomorrow. It knows the session's phase
 // (Hello sent, Welcome received), liveness (when to Ping, when the peer counts as lost),
-// request ids, and the subscriptions to restore after every new session; it sends nothing
-// itself. The owner feeds it transport events and received control frames, sends what it
+// request ids, the subscriptions to restore after every new session, and what resuming a
+// session needs (docs/protocol.md 5.2: its id and token, the deliveries received); it sends
+// nothing itself. The owner feeds it transport events and received control frames, sends what it
 // says is due (built with control.hpp), and keeps everything else (handlers, waiters).
 //
 // Thread: one, the link's I/O thread. Allocates only when subscriptions are added.
@@ -40,6 +41,18 @@ class LinkSession {
     std::uint64_t subscription_id = 0;
   };
 
+  /// What a Welcome meant (welcomed()).
+  struct Welcomed {
+    Errc code = Errc::ok;  // unsupported_version: the session stays unusable
+    /// The session asked for goes on: the peer kept its subscriptions and queue. `missed` of
+    /// its deliveries were lost while the link was down and will never arrive.
+    bool resumed = false;
+    std::uint64_t missed = 0;
+    /// A resume was asked for and the peer opened a new session instead (its grace period
+    /// ended, it restarted, it refused the token): what the old one missed is unknown.
+    bool previous_lost = false;
+  };
+
   /// `heartbeat_ns`: the interval announced in Hello; the peer is pinged when either
   /// direction has been quiet that long and counts as lost after three silent intervals.
   explicit LinkSession(std::int64_t heartbeat_ns) noexcept : heartbeat_ns_(heartbeat_ns) {}
@@ -48,22 +61,32 @@ class LinkSession {
   bool ready() const noexcept { return phase_ == Phase::ready; }
 
   // --- transport and session events -----------------------------------------------------
-  /// A transport connection completed its handshake: the owner sends Hello now.
+  /// A transport connection completed its handshake: the owner sends hello() now.
   void connected(std::int64_t now) noexcept;
-  /// The transport connection is gone. Requests in flight there are never answered:
-  /// pending unsubscribes are done (the peer dropped the session's subscriptions with it),
-  /// subscribes are sent again after the next Welcome.
+  /// The transport connection is gone. Requests in flight there are never answered: after a
+  /// resume, subscribes not yet confirmed and unsubscribes are sent again; after a new
+  /// session, every subscription is.
   void disconnected() noexcept;
-  /// The peer no longer knows the session (hello_required): the owner sends Hello again.
+  /// The peer does not know the session on this connection (hello_required): the owner
+  /// sends hello() again, which still asks to resume it (the peer may hold it detached).
   void session_lost() noexcept;
+  /// The peer ended the session itself and said so (slow_consumer, revoked, cut off): the
+  /// next hello() asks for a new one.
+  void session_ended() noexcept;
   /// The peer refused the Hello with a retryable code (rate_limited after a cut-off,
   /// too_many_sessions, shutting_down): poll() asks for Hello again after a back-off that
   /// doubles from one heartbeat up to `max_backoff_ns`, and starts over at each Welcome.
   void hello_refused(std::int64_t now, std::int64_t max_backoff_ns) noexcept;
-  /// Welcome received. unsupported_version when it speaks another protocol version (the
-  /// session stays unusable), else ok: the session is ready and the owner restores the
-  /// subscriptions with resubscribe().
-  Errc welcomed(const wire::Welcome& welcome, std::int64_t now) noexcept;
+  /// The Hello to send: with the resume fields when a session granted a grace period is
+  /// held (`resume_grace_ms`: the period to ask the peer for this session; 0 = none).
+  HelloFields hello(std::string_view client_name, std::uint32_t resume_grace_ms) noexcept;
+  /// Welcome received. Unless its code is an error, the session is ready and the owner
+  /// calls restore().
+  Welcomed welcomed(const wire::Welcome& welcome, std::int64_t now) noexcept;
+  /// A delivery arrived; `count` deliveries were reported dropped (deliveries_dropped).
+  /// Resuming tells the peer both, so that it can say exactly what was lost in between.
+  void delivery_received() noexcept { ++resume_.received; }
+  void drops_told(std::uint64_t count) noexcept { resume_.told_dropped += count; }
 
   // --- liveness --------------------------------------------------------------------------
   void frame_sent(std::int64_t now) noexcept { last_send_ns_ = now; }
@@ -83,18 +106,34 @@ class LinkSession {
   /// until the subscription is removed), false when it waits for the next Welcome.
   bool subscribe(std::uint64_t id, const SubscribeFields& fields, SubscribeFields& out);
   /// Forgets subscription `id`. Returns the request id of the Unsubscribe to send now, or 0
-  /// when none is needed (not ready, unknown id, or another subscription of this link
-  /// still holds the same pattern, since the peer keeps one per pattern).
+  /// when none is sent now: unknown id, another subscription of this link still holds the
+  /// same pattern (the peer keeps one per pattern), or not ready (then restore() sends it
+  /// should the session resume).
   std::uint32_t unsubscribe(std::uint64_t id);
-  /// After welcomed(): calls `send(const SubscribeFields&)` for every subscription, each
-  /// with a fresh request id.
-  template <class Send>
-  void resubscribe(Send&& send) {
+  /// After welcomed(): brings the peer's subscriptions in line with this link's, each request
+  /// with a fresh request id. A resumed session kept its subscriptions: only the unsubscribes
+  /// and the subscribes the link lost before an answer are sent (first the unsubscribes, so
+  /// that a pattern dropped and then taken again ends subscribed); a subscribe that did
+  /// arrive is answered again, idempotently, its snapshot included. A new session gets
+  /// every subscription. `unsubscribe(request_id, pattern)`, `subscribe(const
+  /// SubscribeFields&)`.
+  template <class Subscribe, class Unsubscribe>
+  void restore(bool resumed, Subscribe&& subscribe, Unsubscribe&& unsubscribe) {
     pending_.clear();
+    if (resumed) {
+      for (const std::string& pattern : unsent_unsubscribes_) {
+        const std::uint32_t request_id = next_request_id();
+        pending_[request_id] = {Answer::Kind::unsubscribe, 0};
+        unsubscribe(request_id, std::string_view(pattern));
+      }
+    }
+    unsent_unsubscribes_.clear();
     for (auto& [id, entry] : subscriptions_) {
+      if (resumed && entry.confirmed) continue;
+      entry.confirmed = false;
       entry.fields.request_id = next_request_id();
       pending_[entry.fields.request_id] = {Answer::Kind::subscribe, id};
-      send(entry.fields);
+      subscribe(entry.fields);
     }
   }
   /// The request an Ack (`accepted`) or Error answers; a refused subscribe is forgotten.
@@ -110,6 +149,16 @@ class LinkSession {
   struct Entry {
     std::string pattern;  // owned here; fields.pattern views it (map nodes never move)
     SubscribeFields fields;
+    bool confirmed = false;  // the peer accepted it in the current session
+  };
+
+  // The session to resume, as its Welcome named it (token 0: it granted no grace period),
+  // and what the link received of it.
+  struct Resumable {
+    std::uint64_t session_id = 0;
+    std::uint64_t token = 0;
+    std::uint64_t received = 0;
+    std::uint64_t told_dropped = 0;
   };
 
   std::int64_t heartbeat_ns_;
@@ -121,8 +170,12 @@ class LinkSession {
   std::int64_t hello_due_ns_ = 0;      // when a refused Hello is sent again; 0: not refused
   std::int64_t hello_backoff_ns_ = 0;  // the current back-off; 0 until the first refusal
   std::uint32_t request_id_ = 0;
-  std::map<std::uint64_t, Entry> subscriptions_;  // by the owner's subscription id
-  std::map<std::uint32_t, Answer> pending_;       // requests in flight, by request id
+  std::map<std::uint64_t, Entry> subscriptions_;        // by the owner's subscription id
+  std::map<std::uint32_t, Answer> pending_;             // requests in flight, by request id
+  std::map<std::uint32_t, std::string> unsubscribing_;  // patterns of unsubscribes in flight
+  std::vector<std::string> unsent_unsubscribes_;        // for the peer, should the session resume
+  Resumable resume_;
+  bool resume_asked_ = false;  // the last hello() asked to resume resume_.session_id
 };
 
 }  // namespace enlace::protocol

@@ -144,6 +144,9 @@ struct Limits {
   /// A session whose deliveries overflow max_session_queue_bytes for longer than this is
   /// closed (slow_consumer; docs/protocol.md 5.6).
   std::int64_t slow_consumer_seconds = 10;
+  /// The longest a session whose connection was lost is kept for its client to resume it
+  /// (docs/protocol.md 5.2); a Hello asks for its own period within this. 0: never kept.
+  std::int64_t resume_grace_seconds = 60;
 };
 
 /// The COP cache (docs/policy.md, `[cop]`): the topics whose newest message the broker keeps
