@@ -69,6 +69,17 @@ bool unique_sequences(const std::vector<Delivery>& deliveries) {
   return true;
 }
 
+// Whether a subscriber restored its subscription in a new session: a message published on
+// `topic` (released to ECU) reaches `inbox`, retried until the subscription is in place.
+bool served_again(Client& publisher, Inbox& inbox, const std::string& topic) {
+  return eventually(
+      [&] {
+        return publish_text(publisher, topic, "again", {"ECU"}).ok() &&
+               inbox.wait_for_topic(topic, 200ms);
+      },
+      20s);
+}
+
 // A policy whose [limits] also hold `lines`.
 void limit(TestCoalition& coalition, const std::string& lines) {
   coalition.edits.emplace_back("max_subscriptions = 64", "max_subscriptions = 64\n" + lines);
@@ -207,12 +218,7 @@ TEST_CASE("a client back after its grace period gets a new session and is told s
   // The new session has the subscription again.
   Client publisher(broker.options_for(cp));
   REQUIRE(publisher.wait_connected(10s).ok());
-  CHECK(eventually(
-      [&] {
-        return publish_text(publisher, "text.COL.new", "n", {"ECU"}).ok() &&
-               inbox.wait_for_topic("text.COL.new", 200ms);
-      },
-      20s));
+  CHECK(served_again(publisher, inbox, "text.COL.new"));
 }
 
 TEST_CASE("after a broker restart the client is told that its session is gone",
@@ -235,12 +241,7 @@ TEST_CASE("after a broker restart the client is told that its session is gone",
   CHECK(errors.with(Errc::session_not_resumed).size() == 1);
   Client publisher(broker.options_for(cp));
   REQUIRE(publisher.wait_connected(10s).ok());
-  CHECK(eventually(
-      [&] {
-        return publish_text(publisher, "text.COL.restarted", "r", {"ECU"}).ok() &&
-               inbox.wait_for_topic("text.COL.restarted", 200ms);
-      },
-      20s));
+  CHECK(served_again(publisher, inbox, "text.COL.restarted"));
 }
 
 TEST_CASE("only the system that opened a session resumes it, and only with its token",
