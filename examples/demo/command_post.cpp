@@ -35,22 +35,42 @@ std::vector<std::string> subscriptions_of(Role role) {
 
 }  // namespace
 
-CommandPost::CommandPost(const SystemSpec& spec, const enlace::KeyPair& keys, const BusAccess& bus)
+CommandPost::CommandPost(const SystemSpec& spec, const enlace::KeyPair& keys, const BusAccess& bus,
+                         double observer_joins_s)
     : SimulatedSystem(spec, keys, bus),
-      view_(std::string(spec.nation), std::string(spec.id), std::string(role_name(spec.role))) {}
+      view_(std::string(spec.nation), std::string(spec.id), std::string(role_name(spec.role))),
+      observer_joins_s_(observer_joins_s) {}
 
 CommandPost::~CommandPost() {
   join();
   close();  // before view_ goes: the I/O thread records into it
 }
 
+void CommandPost::joins_late(Clock::time_point start, double at_s) {
+  start_ = start;
+  view_.record_joins_late(at_s);
+}
+
 void CommandPost::on_connected() {
+  // Each subscription asks for a snapshot of the COP cache: the newest cached message of
+  // every matching topic that this nation may see (the broker applies the audience test of
+  // live delivery to each), then live traffic. For a post that joins once the picture
+  // exists, the snapshot is the picture; for one that joins first, it is empty.
+  const auto subscribe = [this](const std::string& pattern) {
+    enlace::SubscribeOptions options;
+    options.snapshot = true;
+    const auto sent = Clock::now();
+    options.on_snapshot_end = [this, pattern, sent](std::uint32_t count) {
+      view_.record_snapshot_end(
+          pattern, count, std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+    };
+    return client().subscribe(
+        pattern, [this](const enlace::Delivery& d) { view_.record(d); }, std::move(options));
+  };
   // Wildcards over every nation: what actually arrives is the broker's decision, message
   // by message, from the agreements, the labels and the release caps.
   for (const std::string& pattern : subscriptions_of(spec().role)) {
-    auto granted =
-        client().subscribe(pattern, [this](const enlace::Delivery& d) { view_.record(d); });
-    if (granted) {
+    if (auto granted = subscribe(pattern)) {
       view_.record_subscription(pattern);
     } else {
       refusal("subscribe " + pattern, granted.error());
@@ -59,14 +79,16 @@ void CommandPost::on_connected() {
   if (spec().role == Role::observer) {
     // On purpose: an observer asks for friendly positions. The observer role has no
     // subscribe.allow rule containing position.>, so the broker refuses and says why.
-    auto refused =
-        client().subscribe("position.>", [this](const enlace::Delivery& d) { view_.record(d); });
-    if (refused) {
+    if (auto refused = subscribe("position.>")) {
       view_.record_subscription("position.>");  // the self-check will flag this
     } else {
       refusal("subscribe position.>", refused.error());
     }
   }
+  // From here on, every message the broker accepts for these patterns reaches this post
+  // if its nation is in the audience: the self-check holds it to that.
+  view_.record_joined(start_ ? std::chrono::duration<double>(Clock::now() - *start_).count() : 0.0,
+                      enlace::now_ns());
 }
 
 void CommandPost::on_refusal(std::string_view what, const enlace::ErrorInfo& error) {
@@ -168,6 +190,20 @@ void CommandPost::script_per(Schedule& s) {
            wire::AlertCategory::MigrantsInDistress,
            "Overloaded boat with migrants taking on water near Santa Rosa island",
            "About 15 persons aboard, some in the water. Santa Rosa post launching a boat.",
+           place::santa_rosa,
+           {"T0101"}},
+          by_agreement(1h));
+  });
+  // An update on the rescue, timed to come after Brazil's post has joined: alerts are not
+  // in the COP cache, so a late joiner has only the tri-border alerts sent once it is on
+  // the bus, and this one shows them reaching it live.
+  s.at(observer_joins_s_ + kTriBorderUpdateAfterJoin_s, [this](int) {
+    alert("triborder",
+          {wire::AlertSeverity::High,
+           wire::AlertCategory::MigrantsInDistress,
+           "Update: Santa Rosa boat on scene, 9 persons recovered from the water",
+           "About 6 persons still aboard the overloaded boat; Tabatinga river police asked "
+           "to assist.",
            place::santa_rosa,
            {"T0101"}},
           by_agreement(1h));

@@ -1,11 +1,13 @@
 // enlace-demo: the Enlace demo coalition, end to end on one machine.
 //
 // Order of events: state directory (keys, policy) -> enlace-broker child process ->
-// command posts connect and subscribe -> the revoked key is tried once ->
+// command posts connect and subscribe, all but Brazil's when it joins late -> the revoked
+// key is tried once ->
 // enlace-nmea-gateway child processes (radio gateways, AIS receiver) start, each waited
 // for through its ready file -> sensors connect -> everyone's schedule starts, the
 // simulated radios and vessels transmitting to the gateways -> the view refreshes twice a
-// second until --duration, Ctrl-C or SIGTERM -> simulation threads stop, the gateways
+// second until --duration, Ctrl-C or SIGTERM, Brazil's post joining on the way (its
+// subscriptions' snapshots fill its picture at once) -> simulation threads stop, the gateways
 // stop (flushing what they publish), clients close, the broker stops -> final view,
 // summary, and the policy self-check decides the exit status.
 //
@@ -17,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +88,16 @@ int run(const Options& options, const sigset_t& stop_signals) {
                                   "policy.toml",
                                   state.dir.string(), systems().size())
                     : fmt::format("reusing the keys and policy.toml in {}/", state.dir.string()));
+  if (state.cop_added) {
+    say(
+        fmt::format("{} had no [cop] section (an older enlace-demo wrote it): added the demo's "
+                    "COP cache at its end, the rest unchanged",
+                    state.policy_file.string()));
+  }
+  // Brazil's post joins late: until then it has no client, so no session at all.
+  const double late_s = late_joiner_seconds(options);
+  const SystemSpec& late_spec = command_post_of("BRA");
+  const double script_s = script_seconds(late_s);
 
   const auto program = find_broker(options.broker);
   const auto nmea_gateway = find_nmea_gateway(options.nmea_gateway);
@@ -102,10 +115,12 @@ int run(const Options& options, const sigset_t& stop_signals) {
   std::vector<std::unique_ptr<SimulatedSystem>> sensors;
   const StopOnExit stop_on_exit{stop};
 
-  // Command posts first, so that they see the picture from its first message.
+  // Command posts first, so that they see the picture from its first message; a late
+  // joiner has it from the COP snapshot instead.
   for (const auto& nation : kNations) {
     const SystemSpec& spec = command_post_of(nation.code);
-    posts.push_back(std::make_unique<CommandPost>(spec, state.keys_of(spec.id), bus));
+    if (late_s > 0 && &spec == &late_spec) continue;
+    posts.push_back(std::make_unique<CommandPost>(spec, state.keys_of(spec.id), bus, late_s));
   }
   // A system the broker does not accept leaves the demo pointless: stop, and show why.
   const auto connect = [&](SimulatedSystem& system) {
@@ -146,6 +161,12 @@ int run(const Options& options, const sigset_t& stop_signals) {
       posts.size(), sensors.size(), gateways.size(),
       options.duration_s ? fmt::format("running for {:g} s", *options.duration_s)
                          : std::string("Ctrl-C stops")));
+  if (late_s > 0) {
+    say(
+        fmt::format("{} ({}) joins late, at t+{:g} s (--late-joiner-seconds): not connected "
+                    "until then",
+                    late_spec.id, late_spec.nation, late_s));
+  }
 
   const auto start = Clock::now();
   for (auto& post : posts) post->start(stop, start);
@@ -160,13 +181,28 @@ int run(const Options& options, const sigset_t& stop_signals) {
     frame.policy_file = state.policy_file.string();
     Observations seen;
     seen.revoked_key_refused = revoked_refused;
-    for (const auto& post : posts) {
-      frame.views.push_back(post->view().snapshot());
+    seen.late_join_s = late_s;
+    for (const auto& nation : kNations) {
+      const auto post = std::find_if(posts.begin(), posts.end(), [&](const auto& p) {
+        return p->spec().nation == nation.code;
+      });
+      if (post != posts.end()) {
+        frame.views.push_back((*post)->view().snapshot());
+      } else {
+        // The late joiner, not on the bus yet: an empty view that says when it joins.
+        const SystemSpec& spec = command_post_of(nation.code);
+        ViewSnapshot waiting;
+        waiting.nation = std::string(spec.nation);
+        waiting.system = std::string(spec.id);
+        waiting.role = std::string(role_name(spec.role));
+        waiting.joins_at_s = late_s;
+        frame.views.push_back(std::move(waiting));
+      }
       seen.views.emplace(frame.views.back().nation, frame.views.back());
     }
     frame.metrics = read_metrics(state.metrics_file);
     // Before the scripted events have all happened, missing evidence is not yet a failure.
-    frame.promises = check_promises(seen, final && frame.elapsed_s >= kScriptSeconds);
+    frame.promises = check_promises(seen, final && frame.elapsed_s >= script_s);
     frame.final = final;
     return frame;
   };
@@ -176,13 +212,32 @@ int run(const Options& options, const sigset_t& stop_signals) {
                             ? start + std::chrono::duration_cast<Clock::duration>(
                                           std::chrono::duration<double>(*options.duration_s))
                             : Clock::time_point::max();
+  const auto late_at =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(late_s));
+  bool late_pending = late_s > 0;
   std::string stopped_by = "--duration";
   std::string failure;
   while (true) {
     display->show(observe(false));
-    const auto now = Clock::now();
+    auto now = Clock::now();
     if (now >= deadline) break;
-    const auto wait = std::min<Clock::duration>(kRefresh, deadline - now);
+    if (late_pending && now >= late_at) {
+      // Brazil's post joins: a new client, its own session, subscriptions with snapshots.
+      // Its script runs on the scenario's clock, so it catches up at once.
+      late_pending = false;
+      auto post =
+          std::make_unique<CommandPost>(late_spec, state.keys_of(late_spec.id), bus, late_s);
+      post->joins_late(start, late_s);
+      connect(*post);
+      post->start(stop, start);
+      posts.push_back(std::move(post));
+      display->show(observe(false));
+      now = Clock::now();
+      if (now >= deadline) break;
+    }
+    auto wait = std::min<Clock::duration>(kRefresh, deadline - now);
+    if (late_pending)
+      wait = std::min<Clock::duration>(wait, std::max(late_at - now, Clock::duration::zero()));
     const auto wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count();
     const timespec timeout{static_cast<std::time_t>(wait_ns / 1'000'000'000),
                            static_cast<long>(wait_ns % 1'000'000'000)};
@@ -255,11 +310,14 @@ int run(const Options& options, const sigset_t& stop_signals) {
   summary.state_dir = state.dir.string();
   summary.broker_end = broker_end;
   print_summary(summary, ansi);
-  if (last.elapsed_s < kScriptSeconds) {
+  if (late_pending) {
+    say(fmt::format("{} never joined: the run stopped before t+{:g} s", late_spec.id, late_s));
+  }
+  if (last.elapsed_s < script_s) {
     say(
         fmt::format("the run lasted under {:g} s, before every scripted event: promises still "
                     "pending were not counted as failures",
-                    kScriptSeconds));
+                    script_s));
   }
 
   if (!failure.empty()) {

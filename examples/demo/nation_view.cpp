@@ -107,6 +107,7 @@ void NationView::record(const enlace::Delivery& delivery) {
   const std::string source(delivery.origin_system());
   const std::string released = delivery.releasable_to();
   const std::string stem = stem_of(delivery.topic());
+  const bool from_snapshot = delivery.from_snapshot();
 
   PictureItem item;
   ReportItem report;
@@ -175,6 +176,11 @@ void NationView::record(const enlace::Delivery& delivery) {
   ++data_.by_kind[static_cast<std::size_t>(kind)];
   ++data_.by_origin[origin];
   ++data_.by_stem[{stem, released}];
+  if (from_snapshot) {
+    ++data_.snapshot_received;
+    ++data_.snapshot_by_stem[{stem, released}];
+  }
+  if (kind == Kind::alert) data_.alert_times[stem].push_back(delivery.receive_time_ns());
   if (vessel) {
     VesselItem& known = data_.vessels[vessel->first];
     if (!vessel->second.name.empty()) known.name = vessel->second.name;
@@ -199,6 +205,7 @@ void NationView::record(const enlace::Delivery& delivery) {
     item.released = released;
     item.updates = entry.latest.updates + 1;
     item.distinct = entry.names.size();
+    item.from_snapshot = from_snapshot;
     entry.latest = std::move(item);
   }
 }
@@ -214,11 +221,33 @@ void NationView::record_refusal(std::string what, const enlace::ErrorInfo& error
       {++next_seq_, std::move(what), std::string(enlace::to_string(error.code)), error.reason});
 }
 
+void NationView::record_joins_late(double at_s) {
+  std::lock_guard lock(mutex_);
+  data_.joins_at_s = at_s;
+}
+
+void NationView::record_joined(double at_s, std::int64_t utc_ns) {
+  std::lock_guard lock(mutex_);
+  data_.joined_at_s = at_s;
+  data_.joined_ns = utc_ns;
+}
+
+void NationView::record_snapshot_end(std::string pattern, std::uint32_t count, double ms) {
+  std::lock_guard lock(mutex_);
+  data_.snapshot_ends.push_back({++next_seq_, std::move(pattern), count, ms, picture_locked()});
+}
+
+std::vector<PictureItem> NationView::picture_locked() const {
+  std::vector<PictureItem> out;
+  out.reserve(picture_.size());
+  for (const auto& [key, entry] : picture_) out.push_back(entry.latest);
+  return out;
+}
+
 ViewSnapshot NationView::snapshot() const {
   std::lock_guard lock(mutex_);
   ViewSnapshot copy = data_;
-  copy.picture.reserve(picture_.size());
-  for (const auto& [key, entry] : picture_) copy.picture.push_back(entry.latest);
+  copy.picture = picture_locked();
   return copy;
 }
 

@@ -37,7 +37,8 @@ struct PictureItem {
   std::optional<std::pair<double, double>> motion;  // speed m/s, course degrees true
   std::string released;                             // label's releasable_to, "" = by agreement
   std::uint64_t updates = 0;
-  std::size_t distinct = 0;  // how many units / contacts this source reported so far
+  std::size_t distinct = 0;    // how many units / contacts this source reported so far
+  bool from_snapshot = false;  // the latest update came from a COP snapshot, not live
 };
 
 /// An alert, spot report or chat message, newest first.
@@ -69,6 +70,16 @@ struct RefusalItem {
   std::string reason;  // the broker's reason, naming the rule
 };
 
+/// A COP snapshot that ended (EndOfSnapshot): what the broker sent and what the view held
+/// right then.
+struct SnapshotEnd {
+  std::uint64_t seq = 0;
+  std::string pattern;               // the subscription's
+  std::uint32_t count = 0;           // snapshot deliveries, as the broker counted them
+  double ms = 0;                     // from sending the subscription to its end of snapshot
+  std::vector<PictureItem> picture;  // the view's picture at that moment
+};
+
 struct ViewSnapshot {
   std::string nation;
   std::string system;
@@ -84,6 +95,21 @@ struct ViewSnapshot {
   /// counts, e.g. {"detection.PER.drone.pd3", "ECU"}.
   std::map<std::pair<std::string, std::string>, std::uint64_t> by_stem;
   std::map<std::uint32_t, VesselItem> vessels;  // by MMSI, from tracks that carry one
+
+  /// A command post that joins late: it is not connected until this many seconds after
+  /// the start. nullopt: it joins with the others.
+  std::optional<double> joins_at_s;
+  /// Once its subscriptions are in place: when, in seconds after the start (0 for a post
+  /// that joined before the start) and in UTC ns (the clock of the broker's receive times).
+  std::optional<double> joined_at_s;
+  std::int64_t joined_ns = 0;
+  /// The deliveries that came from COP snapshots, by (stem, releasable_to) like by_stem
+  /// (which counts them too).
+  std::uint64_t snapshot_received = 0;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> snapshot_by_stem;
+  std::vector<SnapshotEnd> snapshot_ends;  // in the order they ended
+  /// The broker's receive times (UTC ns) of every alert received, by stem.
+  std::map<std::string, std::vector<std::int64_t>> alert_times;
 
   /// Messages on topics matching `pattern`; with `released`, only those whose label
   /// says exactly that (e.g. "ECU"; "" for "by agreement").
@@ -101,10 +127,19 @@ class NationView {
   void record(const enlace::Delivery& delivery);
   void record_subscription(std::string pattern);
   void record_refusal(std::string what, const enlace::ErrorInfo& error);
+  /// Marks this post as one that joins late, `at_s` seconds after the start.
+  void record_joins_late(double at_s);
+  /// The post's subscriptions are in place, `at_s` seconds after the start.
+  void record_joined(double at_s, std::int64_t utc_ns);
+  /// On the I/O thread, from SubscribeOptions::on_snapshot_end: right after the snapshot's
+  /// last delivery was recorded.
+  void record_snapshot_end(std::string pattern, std::uint32_t count, double ms);
 
   ViewSnapshot snapshot() const;
 
  private:
+  std::vector<PictureItem> picture_locked() const;
+
   mutable std::mutex mutex_;
   ViewSnapshot data_;
   std::uint64_t next_seq_ = 0;

@@ -25,6 +25,11 @@ to the policy file.
   --broker PATH       the enlace-broker to run (default: the one built with this demo,
                       else one next to enlace-demo, else the first on PATH)
   --nmea-gateway PATH the enlace-nmea-gateway to run (searched like the broker)
+  --late-joiner-seconds N
+                      Brazil's command post joins N seconds after the others, and its
+                      picture fills at once from the broker's COP snapshot (default 10,
+                      or half of --duration when that is under 20; 0: it joins with
+                      the others)
   --plain             plain periodic lines instead of the live terminal view (the
                       default when stdout is not a terminal)
   --help              this text
@@ -32,6 +37,27 @@ to the policy file.
 Exit status: 0 when every policy promise held, 1 when one did not (or the demo failed),
 2 for a bad command line. Ctrl-C or SIGTERM stop it cleanly. See docs/demo.md.
 )";
+
+namespace {
+
+// A number of seconds: finite, and positive or (with `zero_ok`) zero.
+std::optional<double> seconds_of(std::string_view text, bool zero_ok) {
+  double seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(seconds) ||
+      seconds < 0 || (seconds == 0 && !zero_ok)) {
+    return std::nullopt;
+  }
+  return seconds;
+}
+
+}  // namespace
+
+double late_joiner_seconds(const Options& options) {
+  if (options.late_joiner_s) return *options.late_joiner_s;
+  if (options.duration_s && *options.duration_s < 20) return *options.duration_s / 2;
+  return 10;
+}
 
 std::variant<Options, std::string> parse_options(int argc, char** argv) {
   Options options;
@@ -58,13 +84,17 @@ std::variant<Options, std::string> parse_options(int argc, char** argv) {
     } else if (arg == "--duration") {
       const auto text = take();
       if (!text) return std::string("--duration needs a number of seconds");
-      double seconds = 0;
-      const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), seconds);
-      if (error != std::errc() || end != text->data() + text->size() || !std::isfinite(seconds) ||
-          seconds <= 0) {
+      options.duration_s = seconds_of(*text, false);
+      if (!options.duration_s)
         return fmt::format("--duration: '{}' is not a positive number of seconds", *text);
+    } else if (arg == "--late-joiner-seconds") {
+      const auto text = take();
+      if (!text) return std::string("--late-joiner-seconds needs a number of seconds (0: none)");
+      options.late_joiner_s = seconds_of(*text, true);
+      if (!options.late_joiner_s) {
+        return fmt::format("--late-joiner-seconds: '{}' is not a number of seconds, 0 or more",
+                           *text);
       }
-      options.duration_s = seconds;
     } else if (arg == "--state-dir") {
       const auto text = take();
       if (!text || text->empty()) return std::string("--state-dir needs a directory");
@@ -82,6 +112,12 @@ std::variant<Options, std::string> parse_options(int argc, char** argv) {
     } else {
       return fmt::format("unknown argument '{}'", argv[i]);
     }
+  }
+  if (options.duration_s && late_joiner_seconds(options) >= *options.duration_s) {
+    return fmt::format(
+        "--late-joiner-seconds {:g} is not before the end of the run (--duration {:g}): "
+        "Brazil's post would never join",
+        late_joiner_seconds(options), *options.duration_s);
   }
   return options;
 }

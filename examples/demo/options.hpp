@@ -14,8 +14,15 @@ struct Options {
   std::string broker;        // --broker PATH; empty: search (see find_broker)
   std::string nmea_gateway;  // --nmea-gateway PATH; empty: search (see find_nmea_gateway)
   bool plain = false;        // --plain: no ANSI even on a terminal
+  /// --late-joiner-seconds N: Brazil's post joins N s after the start; 0: from the start.
+  /// nullopt: the default (see late_joiner_seconds).
+  std::optional<double> late_joiner_s;
   bool help = false;
 };
+
+/// When Brazil's command post joins, in seconds after the start; 0: it joins with the
+/// others. The default is 10 s, or half of --duration when the run is shorter than 20 s.
+double late_joiner_seconds(const Options& options);
 
 /// The usage text (--help).
 extern const char* const kUsage;

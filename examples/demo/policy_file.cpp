@@ -97,12 +97,35 @@ topics = ["track.*.radar.leticia.>", "alert.*.triborder.>"]
 #   text.>       chat between command posts
 #   tasking.>    a nation's orders to its own patrols
 #   alert.*.biometric.>  watch-list hits: the checkpoint labels them for its own nation only
-
+{cop}
 # ---- Systems ---------------------------------------------------------------------------
 # One CURVE key per system; the secret halves are in keys/<id>.key (mode 0600).
 )";
 
+constexpr std::string_view kCopSection = R"(
+# ---- Common operating picture -----------------------------------------------------------
+# The broker keeps the newest message of each topic these patterns name, until it is
+# stale, and sends a command post that subscribes asking for a snapshot (one that joins
+# late or reconnects) the cached messages it may see: each passes the same audience test
+# as a live delivery. Brazil's post, joining late, gets the Leticia radar's tracks at once
+# and nothing of the positions or the other tracks. Alerts, reports, chat and tasking are
+# events, not state: they are not cached.
+
+[cop]
+cached = ["position.*.unit.>", "track.>"]   # patrol units; radar and AIS tracks
+max_entries = 10000                         # cached topics; the demo has about fifteen
+max_bytes = 16777216                        # 16 MiB of envelopes
+# A message's own stale time comes first: 10 s for a radar track, 60 s for a radio fix or
+# an AIS vessel under way. These apply to a message that sets none.
+default_stale_seconds = 300
+stale_seconds = { PositionReport = 120, Track = 60 }
+)";
+
 }  // namespace
+
+std::string cop_section() {
+  return std::string(kCopSection);
+}
 
 std::string render_policy(const std::map<std::string, std::string, std::less<>>& public_keys,
                           const std::string& created) {
@@ -122,7 +145,8 @@ std::string render_policy(const std::map<std::string, std::string, std::less<>>&
       fmt::arg("created", created));
   text += fmt::format(kPolicyBody, fmt::arg("coalition", kCoalitionName),
                       fmt::arg("policy_identifier", kPolicyIdentifier),
-                      fmt::arg("joint_patrol", kJointPatrol), fmt::arg("tri_border", kTriBorder));
+                      fmt::arg("joint_patrol", kJointPatrol), fmt::arg("tri_border", kTriBorder),
+                      fmt::arg("cop", cop_section()));
 
   for (const SystemSpec& system : systems()) {
     const auto key = public_keys.find(system.id);

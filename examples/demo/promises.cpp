@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ais_vessels.hpp"
 #include "patrol_radios.hpp"
 #include "scenario.hpp"
@@ -13,7 +15,7 @@ namespace {
 // (empty when nothing did), `missing` what has not arrived yet (empty when all did).
 Promise judge(std::string what, std::string because, const std::string& leak,
               const std::string& missing, bool final) {
-  Promise p{std::move(what), std::move(because), PromiseState::held, {}};
+  Promise p{std::move(what), std::move(because), PromiseState::held, {}, {}};
   if (!leak.empty()) {
     p.state = PromiseState::broken;
     p.problem = leak;
@@ -36,12 +38,48 @@ std::string_view radio_gateway_of(std::string_view nation) {
   return {};
 }
 
-// How many units `view` has had positions of from `system`.
-std::size_t units_seen(const ViewSnapshot& view, std::string_view system) {
-  for (const PictureItem& item : view.picture) {
-    if (item.kind == Kind::position && item.source == system) return item.distinct;
+// How many units (or contacts, for `kind` track) a picture has had from `system`.
+std::size_t seen_from(const std::vector<PictureItem>& picture, std::string_view system,
+                      Kind kind = Kind::position) {
+  for (const PictureItem& item : picture) {
+    if (item.kind == kind && item.source == system) return item.distinct;
   }
   return 0;
+}
+
+std::size_t units_seen(const ViewSnapshot& view, std::string_view system) {
+  return seen_from(view.picture, system);
+}
+
+// Units or contacts of `kind` in a picture, from every source.
+std::size_t seen_of_kind(const std::vector<PictureItem>& picture, Kind kind) {
+  std::size_t n = 0;
+  for (const PictureItem& item : picture) {
+    if (item.kind == kind) n += item.distinct;
+  }
+  return n;
+}
+
+// What amazon-triborder shares with Brazil, as policy_file.cpp writes it.
+constexpr std::string_view kTriBorderTopics[] = {"track.*.radar.leticia.>", "alert.*.triborder.>"};
+
+// Whether the policy lets BRA receive a message on a topic with this stem (the topic
+// without its last token) and this label: its own, one labelled for it, or an unlabelled
+// one that amazon-triborder shares. The same audience rule for a snapshot as for live.
+bool bra_may_see(std::string_view stem, std::string_view released) {
+  if (stem.substr(stem.find('.') + 1).starts_with("BRA.")) return true;
+  if (!released.empty()) {
+    for (std::string_view rest = released; !rest.empty();) {
+      const auto comma = rest.find(',');
+      if (rest.substr(0, comma) == "BRA") return true;
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return false;
+  }
+  for (const std::string_view pattern : kTriBorderTopics) {
+    if (enlace::topic::matches(pattern, std::string(stem) + ".x")) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -130,6 +168,60 @@ std::vector<Promise> check_promises(const Observations& seen, bool final) {
               fmt::format("{} shares track.*.radar.leticia.> and alert.*.triborder.>", kTriBorder),
               leak, leticia ? "" : "BRA has no Leticia track yet", final));
   }
+  if (seen.late_join_s > 0) {
+    // Brazil's post joins once the picture exists. Its snapshot must bring the Leticia
+    // tracks at once (its picture holds them when EndOfSnapshot arrives, before any live
+    // update could have), and nothing else the cache holds: the positions and the other
+    // tracks that COL, ECU and PER see are cached too, and none may reach BRA.
+    std::string leak, missing, evidence;
+    for (const auto& [key, n] : bra.snapshot_by_stem) {
+      if (!bra_may_see(key.first, key.second)) {
+        note(leak, fmt::format("BRA's snapshot brought {} message(s) on {}.* ({})", n, key.first,
+                               key.second.empty() ? "by agreement" : "to " + key.second));
+      }
+    }
+    const SnapshotEnd* tracks = nullptr;
+    std::uint64_t cached = 0;
+    for (const SnapshotEnd& end : bra.snapshot_ends) {
+      cached += end.count;
+      if (tracks == nullptr && end.pattern == "track.>") tracks = &end;
+    }
+    // As many Leticia tracks as COL, the radar's own nation, has seen (at least one).
+    const std::size_t leticia =
+        std::max<std::size_t>(1, seen_from(col.picture, id::col_radar_leticia, Kind::track));
+    if (!bra.joined_at_s) {
+      missing = fmt::format("BRA has not joined yet (it joins at t+{:g} s)", seen.late_join_s);
+    } else if (tracks == nullptr) {
+      missing = "BRA's snapshot of track.> has not ended yet";
+    } else {
+      const std::size_t held = seen_from(tracks->picture, id::col_radar_leticia, Kind::track);
+      if (cached == 0 || bra.snapshot_received == 0) {
+        missing = "BRA's snapshots brought nothing (does policy.toml's [cop] cache track.>?)";
+      } else if (held < leticia) {
+        missing = fmt::format(
+            "when BRA's snapshot of track.> ended, its picture held {} of the {} Leticia tracks",
+            held, leticia);
+      }
+      // What the cache held that BRA may not see: COL's units, and its other tracks (the
+      // AIS vessels counted by MMSI, since a vessel's track changes name with its static data).
+      const std::size_t other_tracks =
+          seen_from(col.picture, id::col_radar, Kind::track) + col.vessels.size();
+      evidence = fmt::format(
+          "joined at t+{:.1f} s; its snapshot of track.> brought {} cached message(s) in {:.1f} "
+          "ms, and its picture then held {} Leticia track(s); none of the {} unit positions and "
+          "{} other tracks in COL's view",
+          *bra.joined_at_s, tracks->count, tracks->ms, held,
+          seen_of_kind(col.picture, Kind::position), other_tracks);
+    }
+    Promise p = judge("BRA, joining late, gets the cached picture at once, only what it may see",
+                      fmt::format("[cop] caches position.*.unit.> and track.>; a snapshot passes "
+                                  "the audience test of live delivery, and {} shares only "
+                                  "track.*.radar.leticia.> with BRA",
+                                  kTriBorder),
+                      leak, missing, final);
+    if (p.state == PromiseState::held) p.evidence = std::move(evidence);
+    out.push_back(std::move(p));
+  }
   {
     std::string leak;
     for (const ViewSnapshot* v : {&ecu, &per, &bra}) {
@@ -166,17 +258,36 @@ std::vector<Promise> check_promises(const Observations& seen, bool final) {
                         per.count("spot.COL.>") ? "" : "PER has no COL spot report yet", final));
   }
   {
+    // Alerts are not in the COP cache: a post that joins late has the tri-border alerts
+    // sent once it was on the bus, each of them. Peru's own view says when the broker
+    // received each of Peru's; Peru sends an update after Brazil's post joins.
     std::string missing;
-    for (const ViewSnapshot* v : {&col, &bra}) {
-      if (v->count("alert.PER.triborder.>") == 0) {
-        note(missing, fmt::format("{} has no PER tri-border alert yet", v->nation));
+    if (col.count("alert.PER.triborder.>") == 0)
+      note(missing, "COL has no PER tri-border alert yet");
+    if (!bra.joined_at_s) {
+      note(missing, "BRA has not joined yet");
+    } else {
+      std::uint64_t since = 0;
+      if (const auto it = per.alert_times.find("alert.PER.triborder");
+          it != per.alert_times.end()) {
+        for (const std::int64_t at : it->second) since += at >= bra.joined_ns;
+      }
+      const auto got = bra.count("alert.PER.triborder.>");
+      if (since == 0) {
+        note(missing, "PER has sent no tri-border alert since BRA joined");
+      } else if (got < since) {
+        note(missing, fmt::format("BRA has {} of the {} PER tri-border alerts sent since it joined",
+                                  got, since));
       }
     }
     const auto leaked = ecu.count("alert.*.triborder.>");
-    out.push_back(judge("PER's tri-border alert reaches COL and BRA, not ECU",
-                        fmt::format("{} parties are COL, PER and BRA", kTriBorder),
-                        leaked ? fmt::format("ECU received {} tri-border alerts", leaked) : "",
-                        missing, final));
+    const bool late = seen.late_join_s > 0;
+    out.push_back(judge(
+        late ? "PER's tri-border alerts reach COL, and BRA from when it joins; not ECU"
+             : "PER's tri-border alert reaches COL and BRA, not ECU",
+        fmt::format("{} parties are COL, PER and BRA{}", kTriBorder,
+                    late ? "; alerts are not cached, so BRA has those sent after it joined" : ""),
+        leaked ? fmt::format("ECU received {} tri-border alerts", leaked) : "", missing, final));
   }
   {
     const auto leaked = bra.count("*.ECU.>");
@@ -204,6 +315,10 @@ std::vector<Promise> check_promises(const Observations& seen, bool final) {
                         "each is subscribed to what its role allows", "", missing, final));
   }
   return out;
+}
+
+double script_seconds(double late_join_s) {
+  return std::max(kScriptSeconds, late_join_s + kTriBorderUpdateAfterJoin_s + 1.0);
 }
 
 }  // namespace demo

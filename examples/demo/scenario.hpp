@@ -18,7 +18,7 @@ namespace demo {
 inline constexpr std::string_view kCoalitionName = "Operation Putumayo Shield";
 inline constexpr std::string_view kPolicyIdentifier = "urn:enlace:coalition:putumayo";
 /// Written into policy.toml's header, so that a reader knows what generated the file.
-inline constexpr std::string_view kScenarioVersion = "enlace-demo scenario 1";
+inline constexpr std::string_view kScenarioVersion = "enlace-demo scenario 2";
 
 struct NationInfo {
   std::string_view code;  // ISO 3166-1 alpha-3
@@ -32,6 +32,11 @@ inline constexpr std::array<NationInfo, 4> kNations = {{
     {"PER", "Peru"},
     {"BRA", "Brazil"},
 }};
+
+/// Brazil's command post may join late (--late-joiner-seconds). Peru sends an update of its
+/// tri-border alert this many seconds after that: alerts are not in the COP cache, so the
+/// update is what shows a late joiner receiving the tri-border alerts live.
+inline constexpr double kTriBorderUpdateAfterJoin_s = 2.5;
 
 /// Agreement names as they appear in policy.toml and in the explanations.
 inline constexpr std::string_view kJointPatrol = "putumayo-joint-patrol";

@@ -89,6 +89,37 @@ void create(StateDir& s) {
   s.created = true;
 }
 
+// Whether a TOML document has a top-level `cop` table: a `[cop]` or `[cop.x]` header, or a
+// `cop...` key before the first header. Enough for the files the demo writes and for what a
+// person would write by hand; the broker reads the file properly.
+bool has_cop_table(std::string_view toml) {
+  bool top_level = true;
+  while (!toml.empty()) {
+    const auto newline = toml.find('\n');
+    std::string_view line = toml.substr(0, newline);
+    toml = newline == std::string_view::npos ? std::string_view() : toml.substr(newline + 1);
+    const auto first = line.find_first_not_of(" \t");
+    if (first == std::string_view::npos) continue;
+    line.remove_prefix(first);
+    const auto key_is_cop = [](std::string_view text) {
+      const auto start = text.find_first_not_of(" \t");
+      if (start == std::string_view::npos || !text.substr(start).starts_with("cop")) return false;
+      const std::string_view rest = text.substr(start + 3);
+      return rest.empty() || rest.front() == ' ' || rest.front() == '\t' || rest.front() == '.' ||
+             rest.front() == ']' || rest.front() == '=';
+    };
+    if (line.starts_with("[[")) {
+      top_level = false;
+    } else if (line.starts_with('[')) {
+      if (key_is_cop(line.substr(1))) return true;
+      top_level = false;
+    } else if (top_level && key_is_cop(line)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void reuse(StateDir& s) {
   const auto fresh_start = [&](const std::string& problem) {
     return failure(
@@ -99,7 +130,7 @@ void reuse(StateDir& s) {
   auto broker = enlace::load_keypair(s.broker_key_base);
   if (!broker) throw fresh_start(broker.error().reason);
   s.broker_keys = std::move(*broker);
-  const std::string policy = read_text(s.policy_file);
+  std::string policy = read_text(s.policy_file);
   for (const SystemSpec& system : systems()) {
     auto keys = enlace::load_keypair(s.broker_key_base.parent_path() / system.id);
     if (!keys) throw fresh_start(keys.error().reason);
@@ -111,6 +142,18 @@ void reuse(StateDir& s) {
                       system.id, system.id));
     }
     s.system_keys.emplace(system.id, std::move(*keys));
+  }
+  // A policy written before the demo had a COP cache: give it the demo's, or a late
+  // joiner's snapshots would be empty. A [cop] of the user's own, even an empty one, stays.
+  if (!has_cop_table(policy)) {
+    if (!policy.empty() && policy.back() != '\n') policy += '\n';
+    policy += fmt::format(
+        "\n# Added by {} on {}: this file, written by an older\n"
+        "# enlace-demo, had no [cop] section. Everything above is as it was.\n",
+        kScenarioVersion, utc_now_text());
+    policy += cop_section();
+    write_text(s.policy_file, policy);
+    s.cop_added = true;
   }
   s.created = false;
 }

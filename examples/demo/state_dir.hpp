@@ -28,12 +28,16 @@ struct StateDir {
   enlace::KeyPair broker_keys;
   std::map<std::string, enlace::KeyPair, std::less<>> system_keys;  // by system id
   bool created = false;  // false: keys and policy were reused from an earlier run
+  /// The reused policy.toml had no [cop] section (an older demo wrote it): the demo's was
+  /// appended to it, the rest of the file left as it was.
+  bool cop_added = false;
 
   const enlace::KeyPair& keys_of(std::string_view system_id) const;
 };
 
 /// Opens `dir`, creating it (mode 0700) with fresh keys and policy when it holds none, or
-/// after wiping them when `reset` is set. Throws std::runtime_error with an explanation
+/// after wiping them when `reset` is set. A reused policy.toml without a [cop] section gets
+/// the demo's appended (see cop_added). Throws std::runtime_error with an explanation
 /// the user can act on (e.g. "policy.toml does not register key ...; run with --reset").
 StateDir open_state_dir(const std::filesystem::path& dir, bool reset);
 

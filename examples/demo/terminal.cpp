@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <optional>
+#include <set>
 
 #include "geo.hpp"
 #include "scenario.hpp"
@@ -193,6 +195,38 @@ Line picture_line(const PictureItem& item) {
                : std::string());
   if (!item.released.empty()) line.add("to " + item.released + " ", kYellow);
   line.add(item.detail, kDim);
+  if (item.from_snapshot) line.add(" (from the COP snapshot)", kDim);
+  return line;
+}
+
+// What the snapshots brought, e.g. "2 cached (track.> 2) in 0.3 ms".
+std::string snapshot_text(const ViewSnapshot& v) {
+  std::uint64_t total = 0;
+  double ms = 0;
+  std::string parts;
+  for (const SnapshotEnd& end : v.snapshot_ends) {
+    total += end.count;
+    ms = std::max(ms, end.ms);
+    if (end.count > 0)
+      parts += fmt::format("{}{} {}", parts.empty() ? "" : ", ", end.pattern, end.count);
+  }
+  return fmt::format("{} cached{} in {:.1f} ms", total, parts.empty() ? "" : " (" + parts + ")",
+                     ms);
+}
+
+// For a post that joins late: that it waits, or when it joined and what its snapshot
+// brought. Nothing for a post that joined with the others.
+std::optional<Line> late_join_line(const ViewSnapshot& v) {
+  if (!v.joins_at_s) return std::nullopt;
+  Line line;
+  if (!v.joined_at_s) {
+    line.add(fmt::format("waiting: joins late, at t+{:g}s; not connected yet", *v.joins_at_s),
+             kYellow);
+  } else {
+    line.add(fmt::format("joined late at t+{:.1f}s", *v.joined_at_s), kYellow);
+    line.add(v.snapshot_ends.empty() ? "; snapshot under way" : "; snapshot: " + snapshot_text(v),
+             kDim);
+  }
   return line;
 }
 
@@ -223,6 +257,7 @@ Line broker_line(const Frame& f) {
   line.add(fmt::format("{}", m.counter("deliveries")), kBold).add(" delivered  ");
   line.add(fmt::format("{}", m.counter("denied_by_audience")), kBold).add(" withheld by policy  ");
   line.add("handshakes refused ").add(fmt::format("{}", m.counter("auth_refused")), kBold);
+  line.add("  COP cache ").add(fmt::format("{}", m.counter("cop_entries")), kBold).add(" topics");
   return line;
 }
 
@@ -309,6 +344,7 @@ Line promise_line(const Promise& p, bool ansi) {
   line.add(mark(p.state, ansi), style).add(" ").add(p.what);
   line.add(" - " + p.because, kDim);
   if (p.state != PromiseState::held && !p.problem.empty()) line.add(" (" + p.problem + ")", style);
+  if (p.state == PromiseState::held && !p.evidence.empty()) line.add(" (" + p.evidence + ")", kDim);
   return line;
 }
 
@@ -440,6 +476,8 @@ class Dashboard : public Display {
       room -= n;
       return n;
     };
+    const std::optional<Line> late = late_join_line(v);
+    const std::size_t late_lines = take(late ? 1 : 0);
     const std::size_t refusals = take(v.refusals.empty() ? 0 : 1);
     std::size_t report_count = take(std::min<std::size_t>(v.reports.size(), 2));
     const auto picture = ordered_picture(v);
@@ -447,12 +485,13 @@ class Dashboard : public Display {
     report_count += take(v.reports.size() - report_count);
     const bool subscriptions = take(1) == 1;
 
+    if (late_lines > 0) add(late->render(inner, true));
     if (subscriptions) add(subscriptions_line(v).render(inner, true));
     for (std::size_t i = 0; i < picture_count; ++i)
       add(picture_line(picture[i]).render(inner, true));
     for (const ReportItem* r : reports_to_show(v, report_count)) add(report_line(*r, inner, true));
     if (refusals > 0) add(refusal_line(v.refusals.back()).render(inner, true));
-    if (v.received == 0 && body.size() + 2 < height) {
+    if (v.received == 0 && !(v.joins_at_s && !v.joined_at_s) && body.size() + 2 < height) {
       add(Line().add("nothing received yet", kDim).render(inner, true));
     }
     while (body.size() < height - 2) add(std::string(inner, ' '));
@@ -461,7 +500,9 @@ class Dashboard : public Display {
     Line title;
     title.add("┌─ ").add(v.nation, nation_style(v.nation)).add(" " + nation_name(v.nation), kBold);
     title.add(fmt::format(" · {} ({}) ", v.system, v.role), kDim);
-    const std::string right = fmt::format(" {} received ─┐", v.received);
+    const std::string right = v.joins_at_s && !v.joined_at_s
+                                  ? std::string(" waiting ─┐")
+                                  : fmt::format(" {} received ─┐", v.received);
     const std::size_t title_room = width - display_width(right);
     const std::size_t shown = std::min(title.width(), title_room);
     std::string top = title.render(shown, true);
@@ -508,6 +549,26 @@ class PlainLog : public Display {
         fmt::print("{} {} refused: {} ({}: {})\n", stamp, v.nation, r.what, r.code, r.reason);
         newest = std::max(newest, r.seq);
       }
+      if (v.joins_at_s && v.joined_at_s && joined_.insert(v.nation).second) {
+        fmt::print(
+            "{} {} joined late, at t+{:.1f}s: {} is on the bus, subscribed with COP "
+            "snapshots\n",
+            stamp, v.nation, *v.joined_at_s, v.system);
+      }
+      for (const auto& end : v.snapshot_ends) {
+        if (end.seq <= last || !v.joins_at_s) continue;
+        std::size_t tracks = 0, units = 0;
+        for (const auto& item : end.picture) {
+          if (item.kind == Kind::track) tracks += item.distinct;
+          if (item.kind == Kind::position) units += item.distinct;
+        }
+        fmt::print(
+            "{} {} snapshot of {} ended: {} cached message{} in {:.1f} ms; its picture "
+            "then held {} track{} and {} unit{}\n",
+            stamp, v.nation, end.pattern, end.count, end.count == 1 ? "" : "s", end.ms, tracks,
+            tracks == 1 ? "" : "s", units, units == 1 ? "" : "s");
+        newest = std::max(newest, end.seq);
+      }
       last = newest;
     }
     if (f.final || f.elapsed_s >= next_status_s_) {
@@ -522,6 +583,11 @@ class PlainLog : public Display {
  private:
   static void status(const Frame& f, const std::string& stamp) {
     for (const auto& v : f.views) {
+      if (v.joins_at_s && !v.joined_at_s) {
+        fmt::print("{} {} view: waiting, not connected until t+{:g}s (joins late)\n", stamp,
+                   v.nation, *v.joins_at_s);
+        continue;
+      }
       fmt::print("{} {} view: {} received | {}| {}\n", stamp, v.nation, v.received,
                  kind_counts(v).plain(), origin_counts(v).plain());
       if (f.final) {
@@ -543,6 +609,7 @@ class PlainLog : public Display {
 
   static constexpr double kStatusEvery = 5.0;
   std::map<std::string, std::uint64_t> last_seq_;
+  std::set<std::string> joined_;  // late joiners whose arrival was printed
   double next_status_s_ = kStatusEvery;
 };
 
@@ -587,6 +654,10 @@ void print_summary(const Summary& s, bool ansi) {
   for (const auto& p : s.promises) held += p.state == PromiseState::held;
   if (held == s.promises.size()) {
     fmt::print("  self-check: all {} policy promises held\n", s.promises.size());
+    for (const auto& p : s.promises) {
+      if (!p.evidence.empty())
+        fmt::print("    {} {}: {}\n", mark(p.state, ansi), p.what, p.evidence);
+    }
   } else {
     fmt::print("  self-check: {} of {} policy promises held; not held:\n", held, s.promises.size());
     for (const auto& p : s.promises) {
