@@ -17,13 +17,17 @@
 // --stalled K measures the healthy pair twice in one run, like --flood: alone, then beside
 // K more subscribers of the same topic whose callbacks block (so their clients stop
 // reading and the broker's queues for them fill, drop and, past slow_consumer_seconds,
-// close them). It reports both latency distributions, their p99 ratio, the broker's peak
-// RSS and what it dropped for the stalled subscribers.
+// close them). --rounds N repeats the pair of phases N times, the stalled subscribers
+// connected afresh for each phase beside them and gone (Bye) before the next phase alone,
+// so that a noisy machine disturbs both kinds of phase alike. It reports both latency
+// distributions (all rounds), their p99 ratio, the broker's peak RSS and what it dropped
+// for the stalled subscribers.
 //
 // --snapshot N fills the broker's COP cache with N tracks on N topics, measures the
-// broker's resident memory before and after (the overhead per entry is the RSS growth per
-// entry less the envelope's bytes), then times a late joiner's subscribe with snapshot from
-// the subscribe call to EndOfSnapshot, with every cached message received.
+// broker's resident memory growth while the second half is stored (the overhead per entry
+// is that growth per entry less the envelope bytes the cache reports), then times a late joiner's
+// subscribe with snapshot from the subscribe call to EndOfSnapshot, with every cached message
+// received.
 //
 // --flood measures the well-behaved pair twice in one run, each time for --duration
 // seconds: first alone, then while an extra publisher with a tiny rate limit (--flood-rate
@@ -90,6 +94,7 @@ struct Options {
   bool cop = false;            // the broker caches the track topics (policy [cop])
   std::uint64_t snapshot = 0;  // snapshot scenario: cached entries
   int stalled = 0;             // latency: stalled subscribers in the second phase
+  int rounds = 1;              // stalled: pairs of phases (alone, beside), interleaved
 };
 
 constexpr const char* kUsage =
@@ -99,7 +104,8 @@ constexpr const char* kUsage =
     "                    [--session-queue-bytes BYTES] [--json]\n"
     "                    [--flood [--flood-rate R] [--flood-nice N]] [--cop]\n"
     "       enlace-bench --snapshot N [--size BYTES] [--json]\n"
-    "       enlace-bench --scenario latency --stalled K [--rate R] [--duration S] [--json]\n";
+    "       enlace-bench --scenario latency --stalled K [--rounds N] [--rate R] [--duration S]\n"
+    "                    [--json]\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -148,6 +154,8 @@ Options parse(int argc, char** argv) {
       o.cop = true;
     else if (a == "--stalled")
       o.stalled = std::stoi(value());
+    else if (a == "--rounds")
+      o.rounds = std::stoi(value());
     else if (a == "--snapshot") {
       o.scenario = "snapshot";
       o.snapshot = std::stoull(value());
@@ -159,8 +167,8 @@ Options parse(int argc, char** argv) {
   if ((o.scenario != "throughput" && o.scenario != "latency" && o.scenario != "snapshot") ||
       (o.scenario == "snapshot" && o.snapshot < 1) || o.publishers < 1 || o.subscribers < 1 ||
       o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0 || o.flood_rate <= 0 ||
-      (o.flood && o.scenario != "latency") || o.stalled < 0 ||
-      (o.stalled > 0 && (o.scenario != "latency" || o.flood))) {
+      (o.flood && o.scenario != "latency") || o.stalled < 0 || o.rounds < 1 ||
+      (o.rounds > 1 && o.stalled == 0) || (o.stalled > 0 && (o.scenario != "latency" || o.flood))) {
     std::fputs(kUsage, stderr);
     std::exit(2);
   }
@@ -452,7 +460,7 @@ struct Phase {
   explicit Phase(std::size_t capacity) : samples(capacity) {}
   std::vector<std::pair<std::int64_t, double>> samples;
   std::size_t count = 0;
-  double broker_cpu_us = 0;
+  double broker_cpu_us = 0;  // the broker's CPU time during the phase (all its rounds)
 
   LogHistogram histogram(std::int64_t from_ns, std::int64_t to_ns) const {
     LogHistogram h;
@@ -563,7 +571,7 @@ std::uint64_t measure_phase(BenchBed& bed, const Messages& messages, const std::
   }
   (void)await_deliveries(received, before + total);
   current.store(nullptr, std::memory_order_release);
-  phase.broker_cpu_us = process_cpu_us(bed.broker->pid()) - cpu_before;
+  phase.broker_cpu_us += process_cpu_us(bed.broker->pid()) - cpu_before;
   return received.load() - before;
 }
 
@@ -689,36 +697,44 @@ int run_stalled(const Options& o) {
   BenchBed bed({1, 1 + o.stalled, o.nations - 5, o.systems, o.session_queue_bytes});
   const std::string topic = "track.COL.radar.rx17.T0042";
   const Messages messages(o.size, topic);
-  const auto capacity = static_cast<std::size_t>(o.rate * o.duration) + 1;
+  const auto per_phase = static_cast<std::uint64_t>(o.rate * o.duration);
+  const auto capacity = per_phase * static_cast<std::uint64_t>(o.rounds) + 1;
   Phase alone(capacity), beside(capacity);
   std::atomic<Phase*> current{nullptr};
   std::atomic<std::uint64_t> received{0};
   if (!subscribe_recording(*bed.subscribers.front(), topic, current, received)) return 1;
-  const std::uint64_t got_alone = measure_phase(bed, messages, topic, o, current, alone, received);
-  const std::uint64_t rss_alone_kib = status_kib(bed.broker->pid(), "VmHWM");
-
-  // The stalled subscribers: each callback blocks until the phase is over, so that its
-  // client stops reading at the first delivery.
-  std::mutex mutex;
-  std::condition_variable released_cv;
-  bool released = false;
-  for (std::size_t i = 1; i < bed.subscribers.size(); ++i) {
-    if (!bed.subscribers[i]->subscribe(topic, [&](const Delivery&) {
-          std::unique_lock lock(mutex);
-          released_cv.wait(lock, [&] { return released; });
-        })) {
-      return 1;
-    }
-  }
+  for (std::size_t i = 1; i < bed.subscribers.size(); ++i) bed.subscribers[i].reset();
   const std::string metrics_before = read_metrics(*bed.broker);
-  const std::uint64_t got_beside =
-      measure_phase(bed, messages, topic, o, current, beside, received);
-  const std::uint64_t rss_peak_kib = status_kib(bed.broker->pid(), "VmHWM");
-  {
-    std::lock_guard lock(mutex);
-    released = true;
+  std::uint64_t got_alone = 0, got_beside = 0, rss_alone_kib = 0;
+  for (int round = 0; round < o.rounds; ++round) {
+    got_alone += measure_phase(bed, messages, topic, o, current, alone, received);
+    if (round == 0) rss_alone_kib = status_kib(bed.broker->pid(), "VmHWM");
+
+    // The stalled subscribers, connected afresh for each round: each callback blocks until
+    // the phase is over, so that its client stops reading at the first delivery.
+    std::mutex mutex;
+    std::condition_variable released_cv;
+    bool released = false;
+    for (std::size_t i = 1; i < bed.subscribers.size(); ++i) {
+      bed.subscribers[i] = bed.connect("sub" + std::to_string(i));
+      if (!bed.subscribers[i]->subscribe(topic, [&](const Delivery&) {
+            std::unique_lock lock(mutex);
+            released_cv.wait(lock, [&] { return released; });
+          })) {
+        return 1;
+      }
+    }
+    got_beside += measure_phase(bed, messages, topic, o, current, beside, received);
+    {
+      std::lock_guard lock(mutex);
+      released = true;
+    }
+    released_cv.notify_all();
+    // Each says Bye: the broker ends its session and discards its queue, so the next
+    // phase alone is alone.
+    for (std::size_t i = 1; i < bed.subscribers.size(); ++i) bed.subscribers[i].reset();
   }
-  released_cv.notify_all();
+  const std::uint64_t rss_peak_kib = status_kib(bed.broker->pid(), "VmHWM");
   const std::string metrics_after = read_fresh_metrics(*bed.broker);
   const auto delta = [&](const std::string& name) {
     return metric(metrics_after, name) - metric(metrics_before, name);
@@ -730,12 +746,15 @@ int run_stalled(const Options& o) {
   if (o.json) {
     std::printf(
         "{\"system\":\"enlace\",\"scenario\":\"stalled\",\"rate\":%.0f,\"stalled\":%d,"
+        "\"rounds\":%d,"
         "\"alone_p50_us\":%.1f,\"alone_p99_us\":%.1f,\"stalled_p50_us\":%.1f,"
-        "\"stalled_p99_us\":%.1f,\"p99_ratio\":%.2f,\"broker_peak_rss_kib\":%llu,"
+        "\"stalled_p99_us\":%.1f,\"p99_ratio\":%.2f,\"alone_broker_cpu_us\":%.0f,"
+        "\"stalled_broker_cpu_us\":%.0f,\"broker_peak_rss_kib\":%llu,"
         "\"broker_peak_rss_alone_kib\":%llu,\"dropped\":%llu,\"drop_notices\":%llu,"
         "\"sessions_closed_slow\":%llu,\"received_alone\":%llu,\"received_stalled\":%llu}\n",
-        o.rate, o.stalled, h_alone.quantile(0.5), h_alone.quantile(0.99), h_beside.quantile(0.5),
-        h_beside.quantile(0.99), ratio, static_cast<unsigned long long>(rss_peak_kib),
+        o.rate, o.stalled, o.rounds, h_alone.quantile(0.5), h_alone.quantile(0.99),
+        h_beside.quantile(0.5), h_beside.quantile(0.99), ratio, alone.broker_cpu_us,
+        beside.broker_cpu_us, static_cast<unsigned long long>(rss_peak_kib),
         static_cast<unsigned long long>(rss_alone_kib),
         static_cast<unsigned long long>(delta("dropped_slow_consumer")),
         static_cast<unsigned long long>(delta("drop_notices")),
@@ -744,8 +763,9 @@ int run_stalled(const Options& o) {
   } else {
     std::printf(
         "stalled: latency at %.0f msgs/s for %.0f s per phase, 1 -> 1 healthy, %zu B envelopes "
-        "(%s), CURVE on; then beside %d subscribers that stop reading\n",
-        o.rate, o.duration, messages.envelope_bytes(), messages.kind(), o.stalled);
+        "(%s), CURVE on; %d round(s) of a phase alone, then one beside %d subscribers that "
+        "stop reading\n",
+        o.rate, o.duration, messages.envelope_bytes(), messages.kind(), o.rounds, o.stalled);
     const auto line = [](const char* name, const LogHistogram& h) {
       std::printf("  %-22s p50 %6.0f us  p90 %6.0f us  p99 %6.0f us  p99.9 %6.0f us  (%llu)\n",
                   name, h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.quantile(0.999),
@@ -754,6 +774,8 @@ int run_stalled(const Options& o) {
     line("alone:", h_alone);
     line("beside the stalled:", h_beside);
     std::printf("  p99 ratio: %.2f\n", ratio);
+    std::printf("  broker CPU: %.0f ms alone, %.0f ms beside the stalled\n",
+                alone.broker_cpu_us / 1000, beside.broker_cpu_us / 1000);
     std::printf("  broker peak RSS: %llu KiB (%llu KiB after the first phase)\n",
                 static_cast<unsigned long long>(rss_peak_kib),
                 static_cast<unsigned long long>(rss_alone_kib));
@@ -764,7 +786,7 @@ int run_stalled(const Options& o) {
         static_cast<unsigned long long>(delta("drop_notices")),
         static_cast<unsigned long long>(delta("sessions_closed_slow")));
   }
-  const auto total = static_cast<std::uint64_t>(o.rate * o.duration);
+  const std::uint64_t total = per_phase * static_cast<std::uint64_t>(o.rounds);
   return got_alone == total && got_beside == total ? 0 : 3;
 }
 
@@ -777,28 +799,45 @@ int run_snapshot(const Options& o) {
   BenchBed bed(setup);
   const auto topics = make_topics(o.snapshot);
   const Messages messages(o.size, topics.back());  // the longest topic: a bound on the size
-  const std::uint64_t rss_before_kib = bed.broker->rss_kib();
   Client& publisher = *bed.publishers.front();
-  const auto fill_start = Clock::now();
-  for (std::uint64_t n = 0; n < o.snapshot; ++n) {
-    const auto publish = [&](auto&& build) {
-      return publish_blocking(publisher, topics[n], build);
-    };
-    if (!messages.publish(publish, 0, n)) return 1;
-  }
-  if (!publisher.flush(120s)) return 1;
-  if (!bed.broker->wait_metric(
-          "cop_entries", [&](auto n) { return n >= o.snapshot; }, 120s)) {
+  // Fills the cache up to `entries` and waits until the broker holds them all.
+  std::uint64_t filled = 0;
+  const auto fill_to = [&](std::uint64_t entries) {
+    for (; filled < entries; ++filled) {
+      // Every 256th publish waits for its acknowledgement, so that no more than that is
+      // ever in flight and the broker's inbound buffers stay small.
+      const auto publish = [&](auto&& build) {
+        if (filled % 256 == 255) return publisher.publish_and_wait(topics[filled], build).ok();
+        return publish_blocking(publisher, topics[filled], build);
+      };
+      if (!messages.publish(publish, 0, filled)) return false;
+    }
+    if (!publisher.flush(120s)) return false;
+    if (bed.broker->wait_metric(
+            "cop_entries", [&](auto n) { return n >= entries; }, 120s)) {
+      return true;
+    }
     std::fprintf(stderr, "enlace-bench: the cache holds %llu of %llu entries\n",
                  static_cast<unsigned long long>(bed.broker->metric("cop_entries").value_or(0)),
-                 static_cast<unsigned long long>(o.snapshot));
-    return 3;
-  }
+                 static_cast<unsigned long long>(entries));
+    return false;
+  };
+  // The cost of an entry is the RSS growth while the second half is stored: by then the
+  // buffers that publishing needs (sockets, pipes, the allocator's arenas) have grown
+  // already, so what grows is the cache. The envelope bytes are the cache's own count.
+  const auto fill_start = Clock::now();
+  const std::uint64_t half = o.snapshot / 2;
+  if (!fill_to(half)) return 3;
+  const std::uint64_t rss_half_kib = bed.broker->rss_kib();
+  const std::uint64_t bytes_half = bed.broker->metric("cop_bytes").value_or(0);
+  if (!fill_to(o.snapshot)) return 3;
   const double fill_s = std::chrono::duration<double>(Clock::now() - fill_start).count();
   const std::uint64_t rss_after_kib = bed.broker->rss_kib();
-  const double per_entry = static_cast<double>(rss_after_kib - rss_before_kib) * 1024.0 /
-                           static_cast<double>(o.snapshot);
-  const double overhead = per_entry - static_cast<double>(messages.envelope_bytes());
+  const double measured = static_cast<double>(o.snapshot - half);
+  const double per_entry = static_cast<double>(rss_after_kib - rss_half_kib) * 1024.0 / measured;
+  const double envelope =
+      static_cast<double>(bed.broker->metric("cop_bytes").value_or(0) - bytes_half) / measured;
+  const double overhead = per_entry - envelope;
 
   std::atomic<std::uint64_t> received{0};
   std::atomic<std::uint32_t> counted{0};
@@ -832,12 +871,12 @@ int run_snapshot(const Options& o) {
     std::printf(
         "{\"system\":\"enlace\",\"scenario\":\"snapshot\",\"entries\":%llu,"
         "\"envelope_bytes\":%zu,\"received\":%llu,\"end_of_snapshot_count\":%u,"
-        "\"snapshot_ms\":%.1f,\"rss_delta_kib\":%llu,\"bytes_per_entry\":%.0f,"
-        "\"overhead_bytes_per_entry\":%.0f,\"fill_s\":%.2f}\n",
+        "\"snapshot_ms\":%.1f,\"rss_second_half_kib\":%llu,\"bytes_per_entry\":%.0f,"
+        "\"envelope_bytes_per_entry\":%.0f,\"overhead_bytes_per_entry\":%.0f,\"fill_s\":%.2f}\n",
         static_cast<unsigned long long>(o.snapshot), messages.envelope_bytes(),
         static_cast<unsigned long long>(received.load()), counted.load(), snapshot_ms,
-        static_cast<unsigned long long>(rss_after_kib - rss_before_kib), per_entry, overhead,
-        fill_s);
+        static_cast<unsigned long long>(rss_after_kib - rss_half_kib), per_entry, envelope,
+        overhead, fill_s);
   } else {
     std::printf("snapshot of %llu cached %s messages of at most %zu B, CURVE on\n",
                 static_cast<unsigned long long>(o.snapshot), messages.kind(),
@@ -845,9 +884,10 @@ int run_snapshot(const Options& o) {
     std::printf("  subscribe -> EndOfSnapshot: %.1f ms (%llu deliveries, count %u)\n", snapshot_ms,
                 static_cast<unsigned long long>(received.load()), counted.load());
     std::printf(
-        "  broker RSS: +%llu KiB for the cache: %.0f B per entry, %.0f B beyond the "
-        "envelope\n",
-        static_cast<unsigned long long>(rss_after_kib - rss_before_kib), per_entry, overhead);
+        "  broker RSS: +%llu KiB for the second half: %.0f B per entry, of which %.0f B "
+        "envelope and %.0f B overhead\n",
+        static_cast<unsigned long long>(rss_after_kib - rss_half_kib), per_entry, envelope,
+        overhead);
     std::printf("  filling the cache took %.2f s\n", fill_s);
   }
   return received.load() == o.snapshot && counted.load() == o.snapshot ? 0 : 3;

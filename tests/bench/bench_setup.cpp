@@ -61,23 +61,24 @@ BenchBed::BenchBed(const SetupOptions& options) {
         std::to_string(std::max<std::size_t>(options.cop_entries * 4096, 1 << 20)) + "\n";
   }
   broker = std::make_unique<test::BrokerProcess>(coalition);
-  const auto connect = [&](const std::string& id) {
-    auto options_for = broker->options_for(coalition[id]);
-    // Publishers wait for room when the pipeline is full (flow control), as a ZeroMQ
-    // socket blocks at its high-water mark, instead of spinning on queue_full.
-    options_for.send_queue_bytes = queue_bytes();
-    options_for.send_queue_wait = std::chrono::seconds(10);
-    // A broker run under a profiler (ENLACE_BROKER_WRAPPER) answers pings late.
-    options_for.heartbeat = std::chrono::seconds(5);
-    auto client = std::make_unique<Client>(options_for);
-    if (!client->wait_connected(std::chrono::seconds(20)))
-      throw std::runtime_error(id + " did not connect");
-    return client;
-  };
   for (int i = 0; i < options.subscribers; ++i)
     subscribers.push_back(connect("sub" + std::to_string(i)));
   for (int i = 0; i < options.publishers; ++i)
     publishers.push_back(connect("pub" + std::to_string(i)));
+}
+
+std::unique_ptr<Client> BenchBed::connect(const std::string& id) {
+  auto options_for = broker->options_for(coalition[id]);
+  // Publishers wait for room when the pipeline is full (flow control), as a ZeroMQ
+  // socket blocks at its high-water mark, instead of spinning on queue_full.
+  options_for.send_queue_bytes = queue_bytes();
+  options_for.send_queue_wait = std::chrono::seconds(10);
+  // A broker run under a profiler (ENLACE_BROKER_WRAPPER) answers pings late.
+  options_for.heartbeat = std::chrono::seconds(5);
+  auto client = std::make_unique<Client>(options_for);
+  if (!client->wait_connected(std::chrono::seconds(20)))
+    throw std::runtime_error(id + " did not connect");
+  return client;
 }
 
 double process_cpu_us(int pid) {

@@ -32,6 +32,9 @@ struct BenchBed {
   std::vector<std::unique_ptr<Client>> subscribers;
 
   explicit BenchBed(const SetupOptions& options);
+
+  /// A new connection of the bench's system `id`, once connected.
+  std::unique_ptr<Client> connect(const std::string& id);
 };
 
 /// CPU time of a process, all its live threads, in microseconds (from schedstat).
