@@ -29,8 +29,15 @@ constexpr int kBacklogRetryMs = 5;
 // delivery of up to max_message_bytes): small, so that what waits for a slow peer waits in
 // its byte-bounded queue (docs/protocol.md, "Slow subscribers"), not in ZeroMQ.
 constexpr int kPipeFrames = 16;
+// ZeroMQ's inbound pipe from each peer, in frames of at most kHardFrameLimitFactor x
+// max_message_bytes: once it is full, ZeroMQ stops reading that connection and TCP slows
+// the peer down, so what one peer can make the broker hold before routing is bounded in
+// bytes (docs/protocol.md 4). 32 batch frames keep the routing thread fed between reads.
+constexpr int kInboundPipeFrames = 32;
 // Sessions are checked for expiry at most this often, not on every loop pass.
 constexpr std::int64_t kExpiryCheckNs = 100'000'000;
+// At shutdown, the longest the broker waits for its peers to read the notice and go.
+constexpr std::int64_t kShutdownDrainNs = 1'000'000'000;
 
 // Writes `text` to `path` through a temporary file and rename, so readers never see a
 // partial file.
@@ -94,7 +101,7 @@ void Broker::bind() {
   // Sending to a peer that is gone or full fails visibly instead of silently dropping.
   router_.set(zmq::sockopt::router_mandatory, 1);
   router_.set(zmq::sockopt::sndhwm, kPipeFrames);
-  router_.set(zmq::sockopt::rcvhwm, 100000);
+  router_.set(zmq::sockopt::rcvhwm, kInboundPipeFrames);
   router_.set(
       zmq::sockopt::maxmsgsize,
       static_cast<std::int64_t>(policy_->limits().max_message_bytes) * kHardFrameLimitFactor);
@@ -156,19 +163,56 @@ void Broker::run() {
   }
   // The last frames: every session is told, ahead of the deliveries it still had queued
   // (which would only delay the notice: they are dropped and counted).
+  std::vector<std::string> notified;
   for (auto& [id, connection] : connections_) {
     if (!connection->session) continue;
     close_session(*connection->session, "broker shutting down");
     send_notice(connection->routing_id, Errc::shutting_down, "broker shutting down");
+    notified.push_back(id);
   }
   while (!detached_.empty()) end_detached(*detached_.begin()->second, "broker shutting down");
   flush_connections();
+  await_departures(notified, router_fd, monitor_fd);
   // The socket runs with linger 0 so a dead peer never delays anything; for the last
   // frames (the shutdown notices) allow a bounded wait, or closing would discard them.
   router_.set(zmq::sockopt::linger, 1000);
   write_metrics();
   log::info("broker '{}' stopped: {} published, {} deliveries, {} refusals answered",
             config_.broker_id, metrics_.published, metrics_.deliveries, metrics_.errors_sent);
+}
+
+void Broker::await_departures(const std::vector<std::string>& notified, int router_fd,
+                              int monitor_fd) {
+  // Closing the socket at once loses notices under load: libzmq drops what its I/O thread
+  // has not written yet, and bytes a peer sent that nobody read make the kernel reset the
+  // connection, which discards what the peer had not read. So the broker waits until each
+  // notified peer has read its notice and closed its connection (the SDK does, on
+  // shutting_down), or kShutdownDrainNs passed. What peers send meanwhile is read and
+  // discarded: their sessions are over, and a Hello would be refused anyway.
+  const std::int64_t deadline = protocol::monotonic_ns() + kShutdownDrainNs;
+  const auto all_gone = [&] {
+    return std::none_of(notified.begin(), notified.end(),
+                        [&](const std::string& id) { return find_connection(id) != nullptr; });
+  };
+  while (!all_gone()) {
+    const std::int64_t left_ns = deadline - protocol::monotonic_ns();
+    if (left_ns <= 0) {
+      log::info("shutdown: peers still connected after {} ms; closing anyway",
+                kShutdownDrainNs / 1'000'000);
+      return;
+    }
+    pollfd fds[2] = {{router_fd, POLLIN, 0}, {monitor_fd, POLLIN, 0}};
+    if (::poll(fds, 2, static_cast<int>(std::min<std::int64_t>(left_ns / 1'000'000 + 1, 50))) < 0 &&
+        errno != EINTR) {
+      return;
+    }
+    while (router_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+      zmq::message_t part;
+      (void)router_.recv(part, zmq::recv_flags::dontwait);
+    }
+    handle_connection_events();
+    if (!backlogged_.empty()) flush_connections();  // notices that waited for room
+  }
 }
 
 void Broker::handle_authentications() {

@@ -116,6 +116,8 @@ class Broker {
   void release_connection(Connection& connection, const char* why);
   /// Releases what the connection monitor reports gone (connection_monitor.hpp).
   void handle_connection_events();
+  /// At shutdown, after the notices: until the peers in `notified` are gone (bounded).
+  void await_departures(const std::vector<std::string>& notified, int router_fd, int monitor_fd);
 
   // resume.cpp: sessions that outlive their connection (docs/protocol.md 5.2)
   /// Keeps the session of a connection whose peer is gone (or silent) for a resume, if it

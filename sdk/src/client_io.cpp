@@ -487,6 +487,20 @@ void Client::Impl::handle_error(const wire::Error& frame) {
     set_state(ConnectionState::reconnecting, error);
     close_socket();
     open_socket();
+  } else if (error.code == Errc::shutting_down && link_.ready() && frame.request_id() == 0 &&
+             frame.message_id() == nullptr) {
+    // The broker is stopping and ended the session. Leaving the connection tells it that
+    // the notice was read, so that it can stop at once (docs/protocol.md 5.5); a fresh
+    // socket connects after the reconnection interval, once that broker is gone.
+    counters_.reconnects.fetch_add(1);
+    link_.session_ended();
+    set_state(ConnectionState::reconnecting, error);
+    try {
+      socket_->disconnect(options_.endpoint);
+    } catch (const zmq::error_t&) {
+      // Not connected any more: nothing to leave.
+    }
+    reopen_due_ns_ = protocol::monotonic_ns() + nanoseconds(options_.reconnect_min);
   } else if (link_.phase() == protocol::LinkSession::Phase::awaiting_welcome &&
              frame.request_id() == 0 && frame.message_id() == nullptr && is_retryable(error.code)) {
     // The Hello was refused for now (a cut-off's cool-down, the system's session limit,

@@ -222,6 +222,32 @@ TEST_CASE("SIGTERM stops the broker cleanly and clients learn it", "[integration
   CHECK(eventually([&] { return told.load(); }));
 }
 
+TEST_CASE("a peer that keeps its connection after the shutdown notice delays the exit only briefly",
+          "[integration][shutdown]") {
+  // docs/protocol.md 5.5: the broker waits for notified peers to go, within a bound. A raw
+  // client reads its notice and stays; the SDK client closes on it. The broker still exits
+  // cleanly (BrokerProcess::stop() kills it after 10 s and reports the signal otherwise).
+  TestCoalition coalition;
+  const auto& stays = coalition.add("col-cp", "COL", "command_post");
+  const auto& leaves = coalition.add("col-cp2", "COL", "command_post");
+  BrokerProcess broker(coalition);
+  RawClient raw(broker, stays);
+  REQUIRE(raw.hello());
+  std::atomic<bool> told{false};
+  auto options = broker.options_for(leaves);
+  options.on_error = [&](const ErrorInfo& e) {
+    if (e.code == Errc::shutting_down) told = true;
+  };
+  Client client(options);
+  REQUIRE(client.wait_connected(10s).ok());
+  const int status = broker.stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(raw.read_until(
+      [](const Received& frame) { return frame.error_code() == Errc::shutting_down; }));
+  CHECK(eventually([&] { return told.load(); }));
+}
+
 TEST_CASE("a subscribe that timed out never becomes active later", "[integration][reconnect]") {
   TestCoalition coalition;
   const auto& publisher = coalition.add("col-cp", "COL", "command_post");

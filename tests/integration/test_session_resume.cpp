@@ -181,7 +181,10 @@ TEST_CASE("a resumed session is told exactly what was lost in flight and over it
   };
   CHECK(eventually(accounted, 30s));
   const ClientStats stats = subscriber.stats();
-  CHECK(stats.sessions_resumed == 1);
+  // At least the cut's: on a starved machine the backlog's catch-up may be judged silent
+  // (three heartbeats) and resumed once more; the accounting below holds across both.
+  CHECK(stats.sessions_resumed >= 1);
+  CHECK(stats.sessions_not_resumed == 0);
   CHECK(stats.deliveries_missed > 0);
   CHECK(inbox.size() + stats.deliveries_missed == static_cast<std::size_t>(published.load()));
   CHECK(unique_sequences(inbox.snapshot()));
@@ -221,8 +224,10 @@ TEST_CASE("a client back after its grace period gets a new session and is told s
   CHECK(served_again(publisher, inbox, "text.COL.new"));
 }
 
-TEST_CASE("after a broker restart the client is told that its session is gone",
+TEST_CASE("after a broker crash and restart the client is told that its session is gone",
           "[integration][resume]") {
+  // Killed: no shutting_down notice (a clean stop sends one, which ends the session at
+  // once, test_session_lifecycle.cpp); the client can only learn it from the new broker.
   TestCoalition coalition;
   const auto& cp = coalition.add("col-cp", "COL", "command_post");
   const auto& ecu = coalition.add("ecu-cp", "ECU", "command_post");
@@ -235,7 +240,7 @@ TEST_CASE("after a broker restart the client is told that its session is gone",
   Inbox inbox;
   REQUIRE(subscriber.subscribe("text.COL.>", inbox.handler()).ok());
 
-  broker.stop();
+  broker.stop(/*kill=*/true);
   broker.start();
   REQUIRE(eventually([&] { return subscriber.stats().sessions_not_resumed == 1; }, 20s));
   CHECK(errors.with(Errc::session_not_resumed).size() == 1);
