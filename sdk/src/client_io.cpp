@@ -178,7 +178,11 @@ void Client::Impl::open_socket() {
   socket_->set(zmq::sockopt::reconnect_ivl, static_cast<int>(options_.reconnect_min.count()));
   socket_->set(zmq::sockopt::reconnect_ivl_max, static_cast<int>(options_.reconnect_max.count()));
   socket_->set(zmq::sockopt::sndhwm, 10000);
-  socket_->set(zmq::sockopt::rcvhwm, 10000);
+  // What the broker sent that this client has not read yet: 32 frames of at most 128 KiB
+  // (a batch) or one large delivery. A client that reads too slowly leaves the rest in the
+  // broker's byte-bounded queue for its session, which counts and reports what it drops
+  // (docs/protocol.md 5.6), rather than in memory here.
+  socket_->set(zmq::sockopt::rcvhwm, 32);
   const int heartbeat = static_cast<int>(options_.heartbeat.count());
   socket_->set(zmq::sockopt::heartbeat_ivl, heartbeat);
   socket_->set(zmq::sockopt::heartbeat_timeout, 3 * heartbeat);

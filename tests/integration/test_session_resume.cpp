@@ -69,17 +69,6 @@ bool unique_sequences(const std::vector<Delivery>& deliveries) {
   return true;
 }
 
-// Whether a subscriber restored its subscription in a new session: a message published on
-// `topic` (released to ECU) reaches `inbox`, retried until the subscription is in place.
-bool served_again(Client& publisher, Inbox& inbox, const std::string& topic) {
-  return eventually(
-      [&] {
-        return publish_text(publisher, topic, "again", {"ECU"}).ok() &&
-               inbox.wait_for_topic(topic, 200ms);
-      },
-      20s);
-}
-
 // A policy whose [limits] also hold `lines`.
 void limit(TestCoalition& coalition, const std::string& lines) {
   coalition.edits.emplace_back("max_subscriptions = 64", "max_subscriptions = 64\n" + lines);

@@ -381,6 +381,16 @@ Result<PublishAck> publish_text(Client& client, const std::string& topic, const 
       options);
 }
 
+bool served_again(Client& publisher, Inbox& inbox, const std::string& topic,
+                  std::vector<std::string> releasable_to) {
+  return eventually(
+      [&] {
+        return publish_text(publisher, topic, "again", releasable_to).ok() &&
+               inbox.wait_for_topic(topic, 200ms);
+      },
+      20s);
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   // Client state changes arrive on the client's own thread; this waits on them through a
   // condition variable fed by a short poll of the condition. The bound is generous; the

@@ -130,6 +130,12 @@ class Inbox {
 Result<PublishAck> publish_text(Client& client, const std::string& topic, const std::string& body,
                                 std::vector<std::string> releasable_to = {});
 
+/// Whether a subscriber has its subscription (again, e.g. after a reconnection): a Text on
+/// `topic`, released to `releasable_to`, published until one reaches `inbox`, within 20 s.
+/// A connection is ready before its subscriptions are restored, so one publish may miss.
+bool served_again(Client& publisher, Inbox& inbox, const std::string& topic,
+                  std::vector<std::string> releasable_to = {"ECU"});
+
 /// Waits (inotify, no polling) until `path` exists, at most `timeout`; whether it does.
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 
