@@ -186,13 +186,19 @@ Config read(const Reader& in, const std::filesystem::path& folder) {
     config.tcp = in.endpoint(*tcp, "tcp", "listen");
   }
   if (const auto* tls = in.table(root, "tls")) {
-    in.only(*tls, "tls", {"listen", "certificate", "private_key", "ca", "crl"});
+    in.only(*tls, "tls",
+            {"listen", "certificate", "private_key", "ca", "crl", "handshake_timeout_ms",
+             "max_handshakes"});
     TlsListener listener;
     listener.listen = in.endpoint(*tls, "tls", "listen");
     listener.certificate = in.file(*tls, "tls", "certificate");
     listener.private_key = in.file(*tls, "tls", "private_key");
     listener.ca = in.file(*tls, "tls", "ca");
     if (tls->get("crl")) listener.crl = in.file(*tls, "tls", "crl");
+    if (auto v = in.integer(*tls, "handshake_timeout_ms", 100, 600'000))
+      listener.handshake_timeout = std::chrono::milliseconds(*v);
+    if (auto v = in.integer(*tls, "max_handshakes", 1, 100'000))
+      listener.max_handshakes = static_cast<std::size_t>(*v);
     config.tls = listener;
   }
   if (const auto* udp = in.table(root, "udp")) {

@@ -4,6 +4,7 @@
 // read it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -34,6 +35,12 @@ struct TlsListener {
   std::filesystem::path private_key;         // its key (PEM)
   std::filesystem::path ca;                  // the CA(s) client certificates must chain to (PEM)
   std::optional<std::filesystem::path> crl;  // revoked client certificates (PEM CRL)
+  // A connection whose handshake has not completed this long after it was accepted is
+  // closed (handshake_timeout), so a client that connects and stalls holds nothing for long.
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // Connections in their handshake at once; one more is closed as soon as it is accepted
+  // (too_many_handshakes), so that stalled handshakes cannot exhaust the descriptors.
+  std::size_t max_handshakes = 64;
 };
 
 struct UdpListener {

@@ -52,8 +52,11 @@ std::string Counters::to_json() const {
     out += fmt::format("{}\"{}\":{}", r ? "," : "", to_string(static_cast<Reason>(r)),
                        refusals_[r].load());
   }
-  out += fmt::format("}},\"sent\":{},\"published\":{},\"unmapped\":{},\"backlog_dropped\":{}}}",
-                     sent_.load(), published_.load(), unmapped_.load(), backlog_dropped_.load());
+  out += fmt::format(
+      "}},\"sent\":{},\"published\":{},\"unmapped\":{},\"backlog_dropped\":{},"
+      "\"handshaking\":{}}}",
+      sent_.load(), published_.load(), unmapped_.load(), backlog_dropped_.load(),
+      handshaking_.load());
   return out;
 }
 

@@ -50,6 +50,9 @@ class Counters {
     --clients_[n(t)][n(Protocol::xml)];
     ++clients_[n(t)][n(Protocol::protobuf)];
   }
+  /// A TLS connection started or ended its handshake (whatever the outcome).
+  void handshake_started() noexcept { ++handshaking_; }
+  void handshake_ended() noexcept { --handshaking_; }
   void event_in(EventKind kind) noexcept { ++in_[n(kind)]; }
   /// One bus event fanned out, reaching `recipients` sinks.
   void event_out(EventKind kind, std::uint64_t recipients) noexcept {
@@ -70,6 +73,8 @@ class Counters {
   std::uint64_t events_in(EventKind kind) const noexcept { return in_[n(kind)].load(); }
   std::uint64_t events_out(EventKind kind) const noexcept { return out_[n(kind)].load(); }
   std::uint64_t sent() const noexcept { return sent_.load(); }
+  /// TLS connections accepted whose handshake has not ended yet.
+  std::int64_t handshaking() const noexcept { return handshaking_.load(); }
 
   /// All counters as one JSON object.
   std::string to_json() const;
@@ -85,6 +90,7 @@ class Counters {
   std::array<std::array<std::atomic<std::int64_t>, n(Protocol::count_)>, n(Transport::count_)>
       clients_{};
   std::array<Counter, n(Transport::count_)> accepted_{};
+  std::atomic<std::int64_t> handshaking_{0};
   std::array<Counter, n(EventKind::count_)> in_{};
   std::array<Counter, n(EventKind::count_)> out_{};
   std::array<Counter, kReasonCount> refusals_{};

@@ -206,12 +206,23 @@ void Gateway::on_client_event(const CotEvent& event, const ClientInfo& info,
   registry_.record_source(event.uid, sink_id);
 }
 
+// Asio thread: a connection over a bound is closed as soon as it is accepted (the socket
+// goes out of scope), counted and logged at most once a second per reason.
+void Gateway::refuse(Transport transport, asio::ip::tcp::socket& socket, Reason reason,
+                     std::size_t bound) {
+  counters_.refused(reason);
+  if (counters_.should_log(reason)) {
+    log::warn("{} {}: refused ({}): {} already", to_string(transport), remote_of(socket),
+              to_string(reason), bound);
+  }
+}
+
 void Gateway::accept_tcp() {
   tcp_acceptor_->async_accept([this](const asio::error_code& error, asio::ip::tcp::socket socket) {
     if (error == asio::error::operation_aborted) return;
     if (!error) {
       if (registry_.size() >= config_.max_clients) {
-        log::warn("tcp {}: refused, {} clients already", remote_of(socket), registry_.size());
+        refuse(Transport::tcp, socket, Reason::too_many_clients, config_.max_clients);
       } else {
         socket.set_option(asio::ip::tcp::no_delay(true));
         ClientInfo info{Transport::tcp, remote_of(socket), {}, nullptr};
@@ -227,7 +238,10 @@ void Gateway::accept_tls() {
     if (error == asio::error::operation_aborted) return;
     if (!error) {
       if (registry_.size() >= config_.max_clients) {
-        log::warn("tls {}: refused, {} clients already", remote_of(socket), registry_.size());
+        refuse(Transport::tls, socket, Reason::too_many_clients, config_.max_clients);
+      } else if (counters_.handshaking() >=
+                 static_cast<std::int64_t>(config_.tls->max_handshakes)) {
+        refuse(Transport::tls, socket, Reason::too_many_handshakes, config_.tls->max_handshakes);
       } else {
         socket.set_option(asio::ip::tcp::no_delay(true));
         ClientInfo info{Transport::tls, remote_of(socket), {}, nullptr};

@@ -50,6 +50,7 @@ class Gateway {
   explicit Gateway(Config config);
   void accept_tcp();
   void accept_tls();
+  void refuse(Transport transport, asio::ip::tcp::socket& socket, Reason reason, std::size_t bound);
   void on_client_event(const CotEvent& event, const ClientInfo& info, std::uint64_t sink_id);
   void on_delivery(const Delivery& delivery);
   void tick();

@@ -2,8 +2,9 @@
 // counters, the logs and docs/gateways/tak.md all use by the same name.
 //
 // Refusing one event never ends the client's connection; only a framing error or an
-// oversize event (after which the stream cannot be re-synchronised) or a refused
-// certificate does, and never affects another client.
+// oversize event (after which the stream cannot be re-synchronised), a refused
+// certificate or handshake, or a connection over a bound does, and never affects another
+// client.
 #pragma once
 
 #include <array>
@@ -26,6 +27,9 @@ enum class Reason : std::size_t {
   loop,          // the event came out of an Enlace gateway (its <__enlace> marking)
   certificate_refused,   // TLS handshake failed: unknown CA, expired, revoked, or no certificate
   unmapped_certificate,  // a valid client certificate whose CN no [[units]] entry maps
+  handshake_timeout,     // the TLS handshake did not complete within [tls] handshake_timeout_ms
+  too_many_handshakes,   // [tls] max_handshakes connections were in their handshake already
+  too_many_clients,      // [gateway] max_clients clients were connected already
   publish_refused,       // the SDK or the broker refused the message (policy, size, queue)
   send_queue_full,       // a client's send queue was full: an outbound event dropped for it
   count_
@@ -44,6 +48,9 @@ constexpr std::string_view to_string(Reason reason) noexcept {
                                                                 "loop",
                                                                 "certificate_refused",
                                                                 "unmapped_certificate",
+                                                                "handshake_timeout",
+                                                                "too_many_handshakes",
+                                                                "too_many_clients",
                                                                 "publish_refused",
                                                                 "send_queue_full"};
   const auto i = static_cast<std::size_t>(reason);

@@ -60,7 +60,8 @@ StreamSession<Stream>::StreamSession(Stream stream, ClientInfo info,
       info_(std::move(info)),
       env_(environment),
       id_(next_sink_id()),
-      decoder_(environment.config.max_event_bytes) {}
+      decoder_(environment.config.max_event_bytes),
+      handshake_timer_(stream_.get_executor()) {}
 
 template <class Stream>
 void StreamSession<Stream>::start() {
@@ -84,12 +85,34 @@ void StreamSession<Stream>::start() {
       X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
       return false;
     });
+    // A client that connects and then sends nothing, or half a ClientHello, would hold its
+    // connection (and a slot of max_handshakes) for as long as it likes: the timer ends it.
+    env_.counters.handshake_started();
+    handshake_timer_.expires_after(env_.config.tls->handshake_timeout);
+    handshake_timer_.async_wait([self = this->shared_from_this()](const asio::error_code& error) {
+      if (!error) self->handshake_timed_out();
+    });
     stream_.async_handshake(asio::ssl::stream_base::server, [self = this->shared_from_this()](
                                                                 const asio::error_code& error) {
+      if (self->handshake_ended_) return;  // timed out: counted and closed already
+      self->handshake_ended_ = true;
+      self->env_.counters.handshake_ended();
+      self->handshake_timer_.cancel();
       if (error) {
-        self->env_.counters.refused(self->refusal_);
-        log::warn("tls {}: refused ({}): {}{}{}", self->info_.remote, to_string(self->refusal_),
-                  self->verify_error_, self->verify_error_.empty() ? "" : "; ", error.message());
+        // A client that went away before its certificate was judged was not refused: it
+        // is logged, not counted as certificate_refused.
+        const bool went_away =
+            self->verify_error_.empty() &&
+            (error == asio::error::eof || error == asio::ssl::error::stream_truncated ||
+             error == asio::error::connection_reset);
+        if (went_away) {
+          log::info("tls {}: closed by the client during the handshake: {}", self->info_.remote,
+                    error.message());
+        } else {
+          self->env_.counters.refused(self->refusal_);
+          log::warn("tls {}: refused ({}): {}{}{}", self->info_.remote, to_string(self->refusal_),
+                    self->verify_error_, self->verify_error_.empty() ? "" : "; ", error.message());
+        }
         self->closed_ = true;
         asio::error_code ignored;
         socket_of(self->stream_).close(ignored);
@@ -115,6 +138,25 @@ void StreamSession<Stream>::open() {
   send_control(protocol_offer(now_ms()));
   env_.registry.add(this->shared_from_this(), now_ms());
   read();
+}
+
+// Asio thread, when the handshake timer expires: if the handshake is still running, the
+// connection is refused and closed, which also ends the pending async_handshake (its
+// handler then sees handshake_ended_ and does nothing).
+template <class Stream>
+void StreamSession<Stream>::handshake_timed_out() {
+  if (handshake_ended_) return;
+  handshake_ended_ = true;
+  env_.counters.handshake_ended();
+  env_.counters.refused(Reason::handshake_timeout);
+  if (env_.counters.should_log(Reason::handshake_timeout)) {
+    log::warn("{} {}: refused ({}): no complete TLS handshake within {} ms",
+              to_string(info_.transport), info_.remote, to_string(Reason::handshake_timeout),
+              env_.config.tls->handshake_timeout.count());
+  }
+  closed_ = true;
+  asio::error_code ignored;
+  socket_of(stream_).close(ignored);
 }
 
 template <class Stream>

@@ -55,7 +55,8 @@ class StreamSession final : public Sink,
  public:
   StreamSession(Stream stream, ClientInfo info, SessionEnvironment& environment);
 
-  /// Runs the TLS handshake first for a TLS stream, then opens the session.
+  /// Runs the TLS handshake first for a TLS stream (bounded by [tls] handshake_timeout_ms,
+  /// counted in Counters::handshaking() while it runs), then opens the session.
   void start();
 
   std::uint64_t sink_id() const noexcept override { return id_; }
@@ -63,6 +64,7 @@ class StreamSession final : public Sink,
 
  private:
   void open();
+  void handshake_timed_out();
   void read();
   void handle(const std::string& bytes);
   void send_control(const CotEvent& event);
@@ -80,6 +82,8 @@ class StreamSession final : public Sink,
   bool closed_ = false;
   std::string verify_error_;                      // TLS: why the client certificate was refused
   Reason refusal_ = Reason::certificate_refused;  // TLS: and under which reason
+  asio::steady_timer handshake_timer_;            // TLS: ends a handshake that takes too long
+  bool handshake_ended_ = false;                  // TLS: completed, failed or timed out
 
   std::array<char, 16 * 1024> read_buffer_{};
   struct Queued {

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -172,6 +173,52 @@ void write_all(int fd, const std::string& text) {
     const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n <= 0) return;
     done += static_cast<std::size_t>(n);
+  }
+}
+
+bool wait_peer_closed(int fd, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buffer[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) != 1) continue;
+    const ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n == 0) return true;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) return true;
+  }
+}
+
+UdpReceiver::UdpReceiver() {
+  fd_ = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a = loopback(0);
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0)
+    throw std::runtime_error("cannot bind a UDP socket on loopback");
+  socklen_t len = sizeof(a);
+  ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+  port_ = ntohs(a.sin_port);
+}
+
+UdpReceiver::~UdpReceiver() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<std::string> UdpReceiver::receive_until(
+    const std::function<bool(const std::string&)>& match, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string datagram(65536, '\0');
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) != 1) continue;
+    const ssize_t n = ::recv(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT);
+    if (n < 0) continue;
+    std::string received = datagram.substr(0, static_cast<std::size_t>(n));
+    if (match(received)) return received;
   }
 }
 

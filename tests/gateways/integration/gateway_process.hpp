@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,6 +47,8 @@ class GatewayProcess {
   std::string log() const;
   /// The ready file's content (the TAK gateway writes the ports it bound there).
   std::string ready() const;
+  /// Its process id (the bench reads its CPU time from /proc).
+  int pid() const noexcept { return pid_; }
   /// The folder of its configuration, keys and output.
   const std::filesystem::path& directory() const noexcept { return dir_; }
 
@@ -62,5 +65,27 @@ int connect_tcp(std::uint16_t port);
 /// Listens on 127.0.0.1:port and accepts one connection, up to `timeout`; -1 if none.
 int accept_one(std::uint16_t port, std::chrono::milliseconds timeout);
 void write_all(int fd, const std::string& text);
+/// Waits until the peer of connection `fd` ends it (a FIN or a reset), reading and
+/// discarding what it sends before; whether it did within `timeout`.
+bool wait_peer_closed(int fd, std::chrono::milliseconds timeout);
+
+/// A UDP socket bound to a free loopback port, receiving the datagrams a gateway sends
+/// there (its SA output).
+class UdpReceiver {
+ public:
+  UdpReceiver();
+  ~UdpReceiver();
+  UdpReceiver(const UdpReceiver&) = delete;
+  UdpReceiver& operator=(const UdpReceiver&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  /// Receives datagrams until one satisfies `match`, up to `timeout`; that datagram.
+  std::optional<std::string> receive_until(const std::function<bool(const std::string&)>& match,
+                                           std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
 
 }  // namespace enlace::gateway::test

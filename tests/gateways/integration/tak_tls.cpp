@@ -134,13 +134,31 @@ std::filesystem::path TestCa::revoke(const Credentials& client) {
   return folder_ / "crl.pem";
 }
 
-// ---- TakTlsClient ---------------------------------------------------------------------
+// ---- TakClient ------------------------------------------------------------------------
 
-std::unique_ptr<TakTlsClient> TakTlsClient::connect(std::uint16_t port,
-                                                    const std::filesystem::path& ca,
-                                                    const Credentials& client,
-                                                    std::chrono::milliseconds timeout) {
-  std::unique_ptr<TakTlsClient> out(new TakTlsClient());
+bool TakClient::open_socket(std::uint16_t port, std::chrono::milliseconds timeout) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+    return false;
+  }
+  const int yes = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  // Every blocking read and write is bounded, so that no wait outlives its timeout.
+  const timeval bound{static_cast<time_t>(timeout.count() / 1000),
+                      static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
+  ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  return true;
+}
+
+std::unique_ptr<TakClient> TakClient::over_tls(std::uint16_t port, const std::filesystem::path& ca,
+                                               const Credentials& client,
+                                               std::chrono::milliseconds timeout) {
+  std::unique_ptr<TakClient> out(new TakClient());
   SSL_CTX* context = SSL_CTX_new(TLS_client_method());
   out->context_ = context;
   SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
@@ -150,21 +168,7 @@ std::unique_ptr<TakTlsClient> TakTlsClient::connect(std::uint16_t port,
        SSL_CTX_use_PrivateKey_file(context, client.key.c_str(), SSL_FILETYPE_PEM) != 1)) {
     return nullptr;
   }
-  out->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(out->fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-    return nullptr;
-  }
-  const int yes = 1;
-  ::setsockopt(out->fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
-  // Every blocking read and write is bounded, so that no wait outlives its timeout.
-  const timeval bound{static_cast<time_t>(timeout.count() / 1000),
-                      static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-  ::setsockopt(out->fd_, SOL_SOCKET, SO_SNDTIMEO, &bound, sizeof bound);
-  ::setsockopt(out->fd_, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  if (!out->open_socket(port, timeout)) return nullptr;
   SSL* ssl = SSL_new(context);
   out->ssl_ = ssl;
   SSL_set_fd(ssl, out->fd_);
@@ -178,18 +182,28 @@ std::unique_ptr<TakTlsClient> TakTlsClient::connect(std::uint16_t port,
   return out;
 }
 
-TakTlsClient::~TakTlsClient() {
+std::unique_ptr<TakClient> TakClient::over_tcp(std::uint16_t port) {
+  std::unique_ptr<TakClient> out(new TakClient());
+  if (!out->open_socket(port, kTlsWait)) return nullptr;
+  const timeval slice{0, kSliceMs * 1000};
+  ::setsockopt(out->fd_, SOL_SOCKET, SO_RCVTIMEO, &slice, sizeof slice);
+  return out;
+}
+
+TakClient::~TakClient() {
   if (ssl_ != nullptr) SSL_free(static_cast<SSL*>(ssl_));
   if (context_ != nullptr) SSL_CTX_free(static_cast<SSL_CTX*>(context_));
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool TakTlsClient::send(std::string_view bytes) {
+bool TakClient::send(std::string_view bytes) {
   if (closed_) return false;
   std::size_t done = 0;
   while (done < bytes.size()) {
-    const int n = SSL_write(static_cast<SSL*>(ssl_), bytes.data() + done,
-                            static_cast<int>(bytes.size() - done));
+    const long n = ssl_ != nullptr
+                       ? SSL_write(static_cast<SSL*>(ssl_), bytes.data() + done,
+                                   static_cast<int>(bytes.size() - done))
+                       : ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
     if (n <= 0) {
       ERR_clear_error();
       return false;
@@ -199,24 +213,34 @@ bool TakTlsClient::send(std::string_view bytes) {
   return true;
 }
 
-void TakTlsClient::read_some() {
+bool TakClient::read_some() {
   char buffer[16 * 1024];
+  if (ssl_ == nullptr) {
+    const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+    if (n > 0) {
+      received_.append(buffer, static_cast<std::size_t>(n));
+    } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      closed_ = true;
+    }
+    return !closed_;
+  }
   SSL* ssl = static_cast<SSL*>(ssl_);
   const int n = SSL_read(ssl, buffer, sizeof buffer);
   if (n > 0) {
     received_.append(buffer, static_cast<std::size_t>(n));
-    return;
+    return true;
   }
   const int error = SSL_get_error(ssl, n);
   ERR_clear_error();
   // A read slice that ended without data is not the end of the connection.
-  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return;
-  if (error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return true;
+  if (error == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
   closed_ = true;
+  return false;
 }
 
-bool TakTlsClient::read_until(const std::function<bool(const std::string&)>& done,
-                              std::chrono::milliseconds timeout) {
+bool TakClient::read_until(const std::function<bool(const std::string&)>& done,
+                           std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!done(received_)) {
     if (closed_ || std::chrono::steady_clock::now() >= deadline) return false;
@@ -225,8 +249,8 @@ bool TakTlsClient::read_until(const std::function<bool(const std::string&)>& don
   return true;
 }
 
-bool TakTlsClient::wait_for(std::string_view text, std::size_t from,
-                            std::chrono::milliseconds timeout) {
+bool TakClient::wait_for(std::string_view text, std::size_t from,
+                         std::chrono::milliseconds timeout) {
   return read_until(
       [&](const std::string& all) {
         return all.size() > from && all.find(text, from) != std::string::npos;
@@ -234,7 +258,7 @@ bool TakTlsClient::wait_for(std::string_view text, std::size_t from,
       timeout);
 }
 
-bool TakTlsClient::wait_closed(std::chrono::milliseconds timeout) {
+bool TakClient::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!closed_ && std::chrono::steady_clock::now() < deadline) read_some();
   return closed_;

@@ -1,9 +1,10 @@
 // Test support for the TAK gateway: certificates made for the test (a CA, the gateway's
 // server certificate, client certificates, and a CA the gateway does not trust), and a
-// TAK client over TLS with a client certificate, reading what the gateway streams to it.
+// streaming TAK client, over TLS with a client certificate or over plain TCP, reading what
+// the gateway streams to it.
 //
 // Certificates are made with the `openssl` command line, as an operator provisions them;
-// the client is OpenSSL's own API on a blocking socket, so it shares no code with the
+// the TLS client is OpenSSL's own API on a blocking socket, so it shares no code with the
 // gateway (asio::ssl).
 #pragma once
 
@@ -49,21 +50,24 @@ class TestCa {
   Credentials ca_;
 };
 
-/// The bound of every wait of a TakTlsClient: generous, it ends as soon as the event does.
+/// The bound of every wait of a TakClient: generous, it ends as soon as the event does.
 inline constexpr std::chrono::milliseconds kTlsWait{20'000};
 
-/// A TAK client connected over TLS to 127.0.0.1:port. Every wait is bounded.
-class TakTlsClient {
+/// A streaming TAK client connected to 127.0.0.1:port, over TLS (8089-style) or plain TCP
+/// (8087-style). Every wait is bounded.
+class TakClient {
  public:
   /// Connects and runs the TLS handshake, trusting `ca` for the server and presenting
   /// `client` (when it has a certificate). nullptr when the TCP connection or the handshake
   /// (as the client sees it) failed.
-  static std::unique_ptr<TakTlsClient> connect(std::uint16_t port, const std::filesystem::path& ca,
-                                               const Credentials& client,
-                                               std::chrono::milliseconds timeout = kTlsWait);
-  ~TakTlsClient();
-  TakTlsClient(const TakTlsClient&) = delete;
-  TakTlsClient& operator=(const TakTlsClient&) = delete;
+  static std::unique_ptr<TakClient> over_tls(std::uint16_t port, const std::filesystem::path& ca,
+                                             const Credentials& client,
+                                             std::chrono::milliseconds timeout = kTlsWait);
+  /// Connects over plain TCP; nullptr when the connection was refused.
+  static std::unique_ptr<TakClient> over_tcp(std::uint16_t port);
+  ~TakClient();
+  TakClient(const TakClient&) = delete;
+  TakClient& operator=(const TakClient&) = delete;
 
   bool send(std::string_view bytes);
   /// Reads until `done(everything received so far)` holds, the connection ends or
@@ -78,14 +82,21 @@ class TakTlsClient {
 
   const std::string& received() const noexcept { return received_; }
   bool closed() const noexcept { return closed_; }
+  /// The socket, for a caller that polls many clients (the bench).
+  int fd() const noexcept { return fd_; }
+  /// One read of what has arrived (at most one read slice of waiting); false once the
+  /// connection has ended.
+  bool read_some();
+  /// Forgets the first `bytes` received (a caller that counts events as they arrive).
+  void consume(std::size_t bytes) { received_.erase(0, bytes); }
 
  private:
-  TakTlsClient() = default;
-  void read_some();
+  TakClient() = default;
+  bool open_socket(std::uint16_t port, std::chrono::milliseconds timeout);
 
   int fd_ = -1;
-  void* context_ = nullptr;  // SSL_CTX
-  void* ssl_ = nullptr;      // SSL
+  void* context_ = nullptr;  // SSL_CTX; nullptr over plain TCP
+  void* ssl_ = nullptr;      // SSL; nullptr over plain TCP
   std::string received_;
   bool closed_ = false;
 };

@@ -44,7 +44,7 @@ using namespace enlace;
 using enlace::gateway::test::ConfigLayout;
 using enlace::gateway::test::Credentials;
 using enlace::gateway::test::GatewayProcess;
-using enlace::gateway::test::TakTlsClient;
+using enlace::gateway::test::TakClient;
 using enlace::gateway::test::TestCa;
 namespace gt = enlace::gateway::test;
 
@@ -183,10 +183,13 @@ std::string read_text(const std::filesystem::path& path) {
   return text.str();
 }
 
-// One nation's TAK site: its gateway process, with a TLS listener whose port it picked.
+// One nation's TAK site: its gateway process, with the listeners it was given on ports it
+// picked (0 for a listener it does not have).
 struct Site {
   std::unique_ptr<GatewayProcess> process;
+  std::uint16_t tcp_port = 0;
   std::uint16_t tls_port = 0;
+  std::uint16_t udp_port = 0;
 
   std::string metrics() const { return read_text(process->directory() / "metrics.json"); }
   // Waits until the counter at `path` is at least `value`.
@@ -235,39 +238,58 @@ struct Coalition {
     return *client;
   }
 
-  // Starts `system`'s gateway with a TLS listener on a free port, the CA as the clients'
-  // CA, `units` as its [[units]] tables and `extra` appended to its configuration.
-  Site start(const std::string& system, const std::string& units, const std::string& extra = "",
-             const std::string& gateway = "") {
+  // The [tls] table of a listener on a free port, with the test CA as the clients' CA and
+  // `extra` keys appended to it.
+  std::string tls_listener(const std::string& extra = "") const {
+    return fmt::format(R"(
+[tls]
+listen = "127.0.0.1:0"
+certificate = "{0}"
+private_key = "{1}"
+ca = "{2}"
+{3}
+)",
+                       server.certificate.string(), server.key.string(), ca->certificate().string(),
+                       extra);
+  }
+
+  // Starts `system`'s gateway with `listeners` ([tcp], [tls], [udp] tables), `units` as its
+  // [[units]] tables and `gateway` appended to its [gateway] table.
+  Site start_with(const std::string& system, const std::string& listeners,
+                  const std::string& units = "", const std::string& gateway = "") {
     Site site;
-    site.process = std::make_unique<GatewayProcess>(
-        ENLACE_TAK_GATEWAY_PATH, *broker, coalition[system],
-        fmt::format(R"(
+    site.process =
+        std::make_unique<GatewayProcess>(ENLACE_TAK_GATEWAY_PATH, *broker, coalition[system],
+                                         fmt::format(R"(
 [gateway]
 uid = "{0}"
 metrics_file = "metrics.json"
-{6}
-{5}
-
-[tls]
-listen = "127.0.0.1:0"
-certificate = "{1}"
-private_key = "{2}"
-ca = "{3}"
-{4}
+{1}
+{2}
+{3}
 )",
-                    system, server.certificate.string(), server.key.string(),
-                    ca->certificate().string(), extra, units, gateway),
-        ConfigLayout::tak);
+                                                     system, gateway, units, listeners),
+                                         ConfigLayout::tak);
     REQUIRE(site.process->wait_ready(60s));
-    const auto port = counter(site.process->ready(), {"tls"});
-    REQUIRE(port);
-    site.tls_port = static_cast<std::uint16_t>(*port);
+    const std::string ready = site.process->ready();
+    const auto tcp = counter(ready, {"tcp"});
+    const auto tls = counter(ready, {"tls"});
+    const auto udp = counter(ready, {"udp"});
+    REQUIRE((tcp && tls && udp));
+    site.tcp_port = static_cast<std::uint16_t>(*tcp);
+    site.tls_port = static_cast<std::uint16_t>(*tls);
+    site.udp_port = static_cast<std::uint16_t>(*udp);
     return site;
   }
 
-  std::unique_ptr<TakTlsClient> connect(const Site& site, const Credentials& client) {
-    return TakTlsClient::connect(site.tls_port, ca->certificate(), client);
+  // Starts `system`'s gateway with a TLS listener (`extra` appended to its [tls] table).
+  Site start(const std::string& system, const std::string& units, const std::string& extra = "",
+             const std::string& gateway = "") {
+    return start_with(system, tls_listener(extra), units, gateway);
+  }
+
+  std::unique_ptr<TakClient> connect(const Site& site, const Credentials& client) {
+    return TakClient::over_tls(site.tls_port, ca->certificate(), client);
   }
 };
 
@@ -285,6 +307,51 @@ const Delivery* find(const std::vector<Delivery>& all, const std::string& topic)
     if (d.topic() == topic) return &d;
   }
   return nullptr;
+}
+
+// Waits for the PositionReport on `topic` (the test fails without one). It points into its
+// delivery's buffer, which the inbox keeps alive.
+const wire::PositionReport* report_on(test::Inbox& inbox, const std::string& topic) {
+  REQUIRE(inbox.wait_for_topic(topic, 20s));
+  const auto* report = find(inbox.snapshot(), topic)->as<wire::PositionReport>();
+  REQUIRE(report);
+  return report;
+}
+
+// A streaming client's ping is answered; it negotiates TAK protocol 1; a TakMessage it
+// sends reaches the bus on `topic`, and a bus message reaches it as stream frames only.
+void negotiate_protocol_1(Coalition& c, TakClient& client, test::Inbox& inbox,
+                          const std::string& topic) {
+  REQUIRE(client.wait_for("<TakProtocolSupport version=\"1\""));
+
+  REQUIRE(client.send(ping("ANDROID-ecu-001")));
+  REQUIRE(client.wait_for("t-x-c-t-r"));
+
+  REQUIRE(client.send(protocol_request("ANDROID-ecu-001")));
+  REQUIRE(client.wait_for("t-x-takp-r"));
+  CHECK_THAT(client.received(), Catch::Contains("<TakResponse status=\"true\""));
+  // Everything after the response's </event> is TAK v1, both ways.
+  const std::size_t binary_from =
+      client.received().find("</event>", client.received().find("t-x-takp-r")) + 8;
+  REQUIRE(client.send(
+      gt::stream_frame(own_position_proto("ANDROID-ecu-001", "JAGUAR 21", -0.21, -74.9))));
+  const auto* report = report_on(inbox, topic);
+  CHECK(report->position()->point()->lat_deg() == Approx(-0.21));
+  CHECK(report->callsign()->str() == "JAGUAR 21");
+
+  REQUIRE(test::publish_text(c.post("ecu-cp"), "text.ECU.ops", "relevo a las 0600").ok());
+  REQUIRE(client.read_until([&](const std::string& all) {
+    for (const auto& frame : gt::stream_frames(all, binary_from)) {
+      if (frame.find("relevo a las 0600") != std::string::npos) return true;
+    }
+    return false;
+  }));
+  // No XML after the switch: every byte from there on is a whole frame.
+  std::size_t framed = 0;
+  for (const auto& frame : gt::stream_frames(client.received(), binary_from)) {
+    framed += gt::stream_frame(frame).size();
+  }
+  CHECK(binary_from + framed == client.received().size());
 }
 
 }  // namespace
@@ -342,38 +409,7 @@ TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated over
   const auto site = c.start("ecu-tak", unit("ANDROID-ecu-001", "E21", "JAGUAR 21"));
   auto client = c.connect(site, c.ca->issue_client("ANDROID-ecu-001"));
   REQUIRE(client);
-  REQUIRE(client->wait_for("<TakProtocolSupport version=\"1\""));
-
-  REQUIRE(client->send(ping("ANDROID-ecu-001")));
-  REQUIRE(client->wait_for("t-x-c-t-r"));
-
-  REQUIRE(client->send(protocol_request("ANDROID-ecu-001")));
-  REQUIRE(client->wait_for("t-x-takp-r"));
-  CHECK_THAT(client->received(), Catch::Contains("<TakResponse status=\"true\""));
-  // Everything after the response's </event> is TAK v1, both ways.
-  const std::size_t binary_from =
-      client->received().find("</event>", client->received().find("t-x-takp-r")) + 8;
-  REQUIRE(client->send(
-      gt::stream_frame(own_position_proto("ANDROID-ecu-001", "JAGUAR 21", -0.21, -74.9))));
-  REQUIRE(inbox.wait_for_topic("position.ECU.tak.E21", 20s));
-  const auto* report = find(inbox.snapshot(), "position.ECU.tak.E21")->as<wire::PositionReport>();
-  REQUIRE(report);
-  CHECK(report->position()->point()->lat_deg() == Approx(-0.21));
-  CHECK(report->callsign()->str() == "JAGUAR 21");
-
-  REQUIRE(test::publish_text(c.post("ecu-cp"), "text.ECU.ops", "relevo a las 0600").ok());
-  REQUIRE(client->read_until([&](const std::string& all) {
-    for (const auto& frame : gt::stream_frames(all, binary_from)) {
-      if (frame.find("relevo a las 0600") != std::string::npos) return true;
-    }
-    return false;
-  }));
-  // No XML after the switch: every byte from there on is a whole frame.
-  std::size_t framed = 0;
-  for (const auto& frame : gt::stream_frames(client->received(), binary_from)) {
-    framed += gt::stream_frame(frame).size();
-  }
-  CHECK(binary_from + framed == client->received().size());
+  negotiate_protocol_1(c, *client, inbox, "position.ECU.tak.E21");
   CHECK(site.wait_counter({"clients", "tls", "protobuf"}, 1));
 }
 
@@ -643,4 +679,227 @@ TEST_CASE("TAK gateway: node-tak, a third-party TAK client, over TLS in CoT XML"
 TEST_CASE("TAK gateway: node-cot's TAK protocol 1 frames over TLS",
           "[integration][gateways][tak][thirdparty]") {
   third_party_client(true);
+}
+
+// ---- handshake bounds --------------------------------------------------------------------
+
+namespace {
+
+// The first bytes of a TLS record carrying a ClientHello of 508 bytes, and no more of it:
+// a handshake the gateway must wait for and that never completes.
+const std::string kPartialClientHello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x5a\x5a", 13);
+
+}  // namespace
+
+TEST_CASE("TAK gateway: a TLS handshake that does not complete is closed after its bound",
+          "[integration][gateways][tak]") {
+  Coalition c;
+  const auto site = c.start(
+      "ecu-tak",
+      unit("ANDROID-ecu-001", "E21", "JAGUAR 21") + unit("ANDROID-ecu-002", "E22", "JAGUAR 22"),
+      "handshake_timeout_ms = 2000");
+  // `early` completes its handshake before the stalled ones start: its own bound passes
+  // before theirs, so its answer after they are closed shows that a completed handshake
+  // is not ended by the bound.
+  auto early = c.connect(site, c.ca->issue_client("ANDROID-ecu-001"));
+  REQUIRE(early);
+  REQUIRE(early->wait_for(kOffer));
+  const auto late_credentials = c.ca->issue_client("ANDROID-ecu-002");
+
+  const int silent = gt::connect_tcp(site.tls_port);  // connects and sends nothing
+  const int partial = gt::connect_tcp(site.tls_port);
+  REQUIRE(silent >= 0);
+  REQUIRE(partial >= 0);
+  gt::write_all(partial, kPartialClientHello);
+  // A proper client connecting while they stall is served.
+  auto late = c.connect(site, late_credentials);
+  REQUIRE(late);
+  CHECK(late->wait_for(kOffer));
+
+  CHECK(gt::wait_peer_closed(silent, 20s));
+  CHECK(gt::wait_peer_closed(partial, 20s));
+  ::close(silent);
+  ::close(partial);
+  REQUIRE(site.wait_counter({"refusals", "handshake_timeout"}, 2));
+  CHECK(counter(site.metrics(), {"refusals", "handshake_timeout"}) == 2u);
+  CHECK(counter(site.metrics(), {"refusals", "certificate_refused"}) == 0u);
+  CHECK_THAT(site.process->log(), Catch::Contains("handshake_timeout"));
+
+  const std::size_t from = early->received().size();
+  REQUIRE(early->send(ping("ANDROID-ecu-001")));
+  CHECK(early->wait_for("t-x-c-t-r", from));
+  REQUIRE(late->send(ping("ANDROID-ecu-002")));
+  CHECK(late->wait_for("t-x-c-t-r"));
+}
+
+TEST_CASE("TAK gateway: connections beyond max_handshakes are closed at once",
+          "[integration][gateways][tak]") {
+  Coalition c;
+  const auto site =
+      c.start("ecu-tak", unit("ANDROID-ecu-001", "E21", "JAGUAR 21"), "max_handshakes = 1");
+  const auto credentials = c.ca->issue_client("ANDROID-ecu-001");
+  const int stalled = gt::connect_tcp(site.tls_port);
+  REQUIRE(stalled >= 0);
+  gt::write_all(stalled, kPartialClientHello);
+  REQUIRE(site.wait_counter({"handshaking"}, 1));
+
+  const int over = gt::connect_tcp(site.tls_port);
+  REQUIRE(over >= 0);
+  CHECK(gt::wait_peer_closed(over, 20s));
+  ::close(over);
+  CHECK(site.wait_counter({"refusals", "too_many_handshakes"}, 1));
+  CHECK_THAT(site.process->log(), Catch::Contains("too_many_handshakes"));
+
+  // The stalled client goes away: its place is free, and a proper client gets in. Its
+  // going away is not a certificate refusal.
+  ::close(stalled);
+  REQUIRE(test::eventually([&] { return counter(site.metrics(), {"handshaking"}) == 0u; }, 20s));
+  auto client = c.connect(site, credentials);
+  REQUIRE(client);
+  CHECK(client->wait_for(kOffer));
+  CHECK(counter(site.metrics(), {"refusals", "certificate_refused"}) == 0u);
+}
+
+// ---- plain TCP (8087) and UDP SA -------------------------------------------------------
+
+namespace {
+
+constexpr const char* kTcpListener = "\n[tcp]\nlisten = \"127.0.0.1:0\"\n";
+
+// A [udp] table: SA in on a free port, the picture out to 127.0.0.1:`send_to`.
+std::string udp_listener(std::uint16_t send_to, bool protobuf = false) {
+  return fmt::format("\n[udp]\nlisten = \"127.0.0.1:0\"\nsend_to = [\"127.0.0.1:{}\"]\n{}", send_to,
+                     protobuf ? "protobuf = true\n" : "");
+}
+
+// A TAK v1 mesh datagram: 0xbf, version 1, 0xbf, one TakMessage.
+std::string mesh_datagram(const std::string& takmessage) {
+  return std::string("\xbf\x01\xbf", 3) + takmessage;
+}
+
+}  // namespace
+
+TEST_CASE("TAK gateway: a plain TCP client's SA reaches the bus under its CoT uid",
+          "[integration][gateways][tak]") {
+  // Nobody is authenticated on [tcp]: the [[units]] mapping of a certificate CN is not
+  // applied to a TCP client, even one whose uid is that CN.
+  Coalition c;
+  test::Inbox inbox;
+  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
+  const auto site =
+      c.start_with("ecu-tak", kTcpListener, unit("ANDROID-ecu-001", "E21", "JAGUAR 21"));
+  auto client = TakClient::over_tcp(site.tcp_port);
+  REQUIRE(client);
+  REQUIRE(client->wait_for(kOffer));
+  REQUIRE(client->send(own_position("ANDROID-ecu-001", "TIGRE 7", -0.3, -75.2)));
+  const auto* report = report_on(inbox, "position.ECU.tak.ANDROID-ecu-001");
+  CHECK(report->unit_id()->str() == "ANDROID-ecu-001");
+  CHECK(report->callsign()->str() == "TIGRE 7");
+  CHECK(report->position()->point()->lat_deg() == Approx(-0.3));
+  CHECK_FALSE(inbox.has_topic("position.ECU.tak.E21"));
+  CHECK(site.wait_counter({"clients", "tcp", "xml"}, 1));
+  CHECK(site.wait_counter({"events_in", "position"}, 1));
+
+  REQUIRE(test::publish_text(c.post("col-cp"), "text.COL.ops", "paso habilitado", {"ECU"}).ok());
+  REQUIRE(client->wait_for("paso habilitado"));
+  CHECK_THAT(client->received(), Catch::Contains("type=\"b-t-f\"") &&
+                                     Catch::Contains("REL TO ECU") &&
+                                     Catch::Contains("origin=\"COL\""));
+}
+
+TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated over plain TCP",
+          "[integration][gateways][tak]") {
+  Coalition c;
+  test::Inbox inbox;
+  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
+  const auto site = c.start_with("ecu-tak", kTcpListener);
+  auto client = TakClient::over_tcp(site.tcp_port);
+  REQUIRE(client);
+  negotiate_protocol_1(c, *client, inbox, "position.ECU.tak.ANDROID-ecu-001");
+  CHECK(site.wait_counter({"clients", "tcp", "protobuf"}, 1));
+}
+
+TEST_CASE("TAK gateway: a TCP client's refused events are counted, its connection kept",
+          "[integration][gateways][tak]") {
+  Coalition c;
+  test::Inbox inbox;
+  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
+  const auto site = c.start_with("ecu-tak", kTcpListener, "", "max_event_bytes = 1024");
+  auto client = TakClient::over_tcp(site.tcp_port);
+  REQUIRE(client);
+  REQUIRE(client->wait_for(kOffer));
+
+  SECTION("bad XML, then an event of an unknown type: both refused, the next SA arrives") {
+    REQUIRE(client->send(R"(<event version="2.0" uid="x" type="a-f-G" <point/></event>)"));
+    REQUIRE(client->send(fmt::format(
+        R"(<event version="2.0" uid="q-1" type="z-z-z" time="{0}" start="{0}" stale="{1}" how="h-e">)"
+        R"(<point lat="0" lon="0" hae="0" ce="1" le="1"/></event>)",
+        cot_time(), cot_time(60s))));
+    REQUIRE(client->send(own_position("ANDROID-tcp-7", "TIGRE 7", -0.3, -75.2)));
+    report_on(inbox, "position.ECU.tak.ANDROID-tcp-7");
+    CHECK(site.wait_counter({"refusals", "bad_xml"}, 1));
+    CHECK(site.wait_counter({"refusals", "unknown_type"}, 1));
+    CHECK(inbox.size() == 1);
+  }
+  SECTION("an oversize event closes that connection only") {
+    auto other = TakClient::over_tcp(site.tcp_port);
+    REQUIRE(other);
+    REQUIRE(other->wait_for(kOffer));
+    REQUIRE(client->send("<event version=\"2.0\" uid=\"big\" type=\"a-f-G\">" +
+                         std::string(2048, ' ')));
+    CHECK(client->wait_closed());
+    CHECK(site.wait_counter({"refusals", "oversize"}, 1));
+    REQUIRE(other->send(own_position("ANDROID-tcp-8", "TIGRE 8", -0.3, -75.2)));
+    report_on(inbox, "position.ECU.tak.ANDROID-tcp-8");
+  }
+}
+
+TEST_CASE("TAK gateway: UDP SA in, as XML and as TAK v1 mesh frames, reaches the bus",
+          "[integration][gateways][tak]") {
+  Coalition c;
+  test::Inbox inbox;
+  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
+  gt::UdpReceiver out;
+  const auto site =
+      c.start_with("ecu-tak", udp_listener(out.port()), unit("ANDROID-ecu-001", "E21", "JAGUAR 21"),
+                   "max_event_bytes = 1024");
+
+  // Bad XML, then an oversize datagram: each refused and counted; the next ones arrive.
+  gt::send_udp(site.udp_port, R"(<event version="2.0" uid="x" <point/></event>)");
+  gt::send_udp(site.udp_port,
+               own_position("ANDROID-udp-0", "ZORRO 0", -0.3, -75.2) + std::string(2048, ' '));
+  gt::send_udp(site.udp_port, own_position("ANDROID-ecu-001", "ZORRO 1", -0.31, -75.21));
+  gt::send_udp(site.udp_port,
+               mesh_datagram(own_position_proto("ANDROID-udp-2", "ZORRO 2", -0.32, -75.22)));
+  const auto* xml = report_on(inbox, "position.ECU.tak.ANDROID-ecu-001");
+  CHECK(xml->unit_id()->str() == "ANDROID-ecu-001");  // no certificate, no unit mapping
+  CHECK(xml->callsign()->str() == "ZORRO 1");
+  const auto* mesh = report_on(inbox, "position.ECU.tak.ANDROID-udp-2");
+  CHECK(mesh->callsign()->str() == "ZORRO 2");
+  CHECK(mesh->position()->point()->lat_deg() == Approx(-0.32));
+  CHECK_FALSE(inbox.has_topic("position.ECU.tak.ANDROID-udp-0"));
+  CHECK(site.wait_counter({"refusals", "bad_xml"}, 1));
+  CHECK(site.wait_counter({"refusals", "oversize"}, 1));
+  CHECK(site.wait_counter({"events_in", "position"}, 2));
+}
+
+TEST_CASE("TAK gateway: the bus picture goes out as UDP SA datagrams to send_to",
+          "[integration][gateways][tak]") {
+  Coalition c;
+  gt::UdpReceiver out;
+  const bool protobuf = GENERATE(false, true);
+  INFO("protobuf = " << protobuf);
+  const auto site = c.start_with("ecu-tak", udp_listener(out.port(), protobuf));
+  REQUIRE(test::publish_text(c.post("col-cp"), "text.COL.ops", "columna en marcha", {"ECU"}).ok());
+  const auto datagram = out.receive_until(
+      [](const std::string& d) { return d.find("columna en marcha") != std::string::npos; }, 20s);
+  REQUIRE(datagram);
+  if (protobuf) {
+    CHECK(datagram->rfind(std::string("\xbf\x01\xbf", 3), 0) == 0);
+  } else {
+    CHECK(datagram->front() == '<');
+    CHECK_THAT(*datagram, Catch::Contains("type=\"b-t-f\"") && Catch::Contains("REL TO ECU") &&
+                              Catch::Contains("</event>"));
+  }
+  CHECK(site.wait_counter({"events_out", "text"}, 1));
 }
