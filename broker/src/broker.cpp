@@ -183,12 +183,11 @@ void Broker::run() {
 
 void Broker::await_departures(const std::vector<std::string>& notified, int router_fd,
                               int monitor_fd) {
-  // Closing the socket at once loses notices under load: libzmq drops what its I/O thread
-  // has not written yet, and bytes a peer sent that nobody read make the kernel reset the
-  // connection, which discards what the peer had not read. So the broker waits until each
-  // notified peer has read its notice and closed its connection (the SDK does, on
-  // shutting_down), or kShutdownDrainNs passed. What peers send meanwhile is read and
-  // discarded: their sessions are over, and a Hello would be refused anyway.
+  // Closing the socket at once lost notices under load: the frame had been handed to
+  // ZeroMQ, and the client never received it (about one stop in ten, with linger set). So
+  // the broker waits until each notified peer has read its notice and closed its
+  // connection (the SDK does, on shutting_down), or kShutdownDrainNs passed. What peers send
+  // meanwhile is read and discarded: their sessions are over, and a Hello would be refused anyway.
   const std::int64_t deadline = protocol::monotonic_ns() + kShutdownDrainNs;
   const auto all_gone = [&] {
     return std::none_of(notified.begin(), notified.end(),
