@@ -117,35 +117,27 @@ struct HttpEndpoint::Server {
     const std::shared_ptr<const StatusSnapshot> current = snapshot.load();
     const bool fresh = current != nullptr &&
                        protocol::monotonic_ns() - current->taken_monotonic_ns < kStaleAfterNs;
-    switch (route) {
-      case Route::healthz:
-        if (!fresh)
-          return reply(request, restinio::status_service_unavailable(), "text/plain; charset=utf-8",
-                       "unhealthy: the routing thread has published no status for 10 s\n");
-        return reply(request, restinio::status_ok(), "text/plain; charset=utf-8", "ok\n");
-      case Route::readyz:
-        if (!fresh || !current->ready)
-          return reply(request, restinio::status_service_unavailable(), "text/plain; charset=utf-8",
-                       current == nullptr || !current->ready
-                           ? "not ready: policy not loaded or socket not bound, or stopping\n"
-                           : "not ready: the routing thread has published no status for 10 s\n");
-        return reply(request, restinio::status_ok(), "text/plain; charset=utf-8", "ready\n");
-      case Route::metrics:
-        if (current == nullptr)
-          return reply(request, restinio::status_service_unavailable(), "text/plain; charset=utf-8",
-                       "no metrics yet\n");
-        return reply(request, restinio::status_ok(), "text/plain; version=0.0.4; charset=utf-8",
-                     render_prometheus(*current));
-      case Route::status:
-        if (current == nullptr)
-          return reply(request, restinio::status_service_unavailable(), "text/plain; charset=utf-8",
-                       "no status yet\n");
-        return reply(request, restinio::status_ok(), "application/json",
-                     render_status_json(*current));
-      case Route::none:
-        break;
+    constexpr std::string_view kText = "text/plain; charset=utf-8";
+    const auto unavailable = [&](std::string body) {
+      return reply(request, restinio::status_service_unavailable(), kText, std::move(body));
+    };
+    constexpr const char* kStale = "the routing thread has published no status for 10 s\n";
+    if (route == Route::healthz) {
+      if (!fresh) return unavailable(std::string("unhealthy: ") + kStale);
+      return reply(request, restinio::status_ok(), kText, "ok\n");
     }
-    return restinio::request_rejected();
+    if (route == Route::readyz) {
+      if (current == nullptr || !current->ready)
+        return unavailable("not ready: policy not loaded or socket not bound, or stopping\n");
+      if (!fresh) return unavailable(std::string("not ready: ") + kStale);
+      return reply(request, restinio::status_ok(), kText, "ready\n");
+    }
+    if (current == nullptr) return unavailable("nothing to serve yet\n");
+    if (route == Route::metrics) {
+      return reply(request, restinio::status_ok(), "text/plain; version=0.0.4; charset=utf-8",
+                   render_prometheus(*current));
+    }
+    return reply(request, restinio::status_ok(), "application/json", render_status_json(*current));
   }
 };
 

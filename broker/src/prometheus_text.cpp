@@ -73,6 +73,13 @@ class Exposition {
     family(name, type, help);
     sample(name, {}, value);
   }
+  /// A family with one sample per nation of the policy, from a nation-indexed array.
+  void per_nation(std::string_view name, std::string_view type, std::string_view help,
+                  const std::vector<policy::Nation>& nations,
+                  const std::array<std::uint64_t, policy::kMaxNations>& values) {
+    family(name, type, help);
+    for (const auto& n : nations) sample(name, {{"nation", n.code}}, values[n.index]);
+  }
   template <class Value>
   void counter(std::string_view name, std::string_view help, Value value) {
     single(name, "counter", help, value);
@@ -94,10 +101,8 @@ void write_sessions(Exposition& x, const StatusSnapshot& s) {
   const Metrics& m = s.metrics;
   const auto& nations = s.policy->nations();
   x.gauge("enlace_sessions", "Sessions open now.", m.sessions_open);
-  x.family("enlace_sessions_by_nation", "gauge",
-           "Sessions attached to a connection now, by nation.");
-  for (const auto& n : nations)
-    x.sample("enlace_sessions_by_nation", {{"nation", n.code}}, s.sessions_by_nation[n.index]);
+  x.per_nation("enlace_sessions_by_nation", "gauge",
+               "Sessions attached to a connection now, by nation.", nations, s.sessions_by_nation);
   x.gauge("enlace_sessions_detached", "Sessions whose connection is gone, waiting for a resume.",
           m.sessions_detached_now);
   x.gauge("enlace_connections", "Peers with state in the broker (one per routing id).",
@@ -171,11 +176,9 @@ void write_traffic(Exposition& x, const StatusSnapshot& s) {
   x.counter("enlace_frames_sent_total", "Frames handed to ZeroMQ for clients.", m.frames_out);
   x.counter("enlace_batch_frames_sent_total", "Batch frames handed to ZeroMQ for clients.",
             m.batches_out);
-  x.family("enlace_messages_published_total", "counter",
-           "Envelopes accepted from publishers, by origin nation.");
-  for (const auto& n : nations)
-    x.sample("enlace_messages_published_total", {{"nation", n.code}},
-             m.published_by_nation[n.index]);
+  x.per_nation("enlace_messages_published_total", "counter",
+               "Envelopes accepted from publishers, by origin nation.", nations,
+               m.published_by_nation);
   x.family("enlace_deliveries_total", "counter",
            "Deliveries queued for subscribers, by origin nation and recipient nation; pairs "
            "with no delivery yet are absent.");
@@ -202,10 +205,9 @@ void write_traffic(Exposition& x, const StatusSnapshot& s) {
             "Control frames not sent: no session and no room in ZeroMQ's pipe.", m.control_dropped);
   x.counter("enlace_drop_notices_total", "Notices of dropped deliveries sent to subscribers.",
             m.drop_notices);
-  x.family("enlace_session_queue_bytes", "gauge",
-           "Bytes of deliveries waiting in the sessions' outbound queues, by nation.");
-  for (const auto& n : nations)
-    x.sample("enlace_session_queue_bytes", {{"nation", n.code}}, s.queue_bytes_by_nation[n.index]);
+  x.per_nation("enlace_session_queue_bytes", "gauge",
+               "Bytes of deliveries waiting in the sessions' outbound queues, by nation.", nations,
+               s.queue_bytes_by_nation);
   x.gauge("enlace_session_queue_max_bytes", "The largest session queue, in bytes.",
           m.session_queue_bytes_max);
   x.gauge("enlace_sessions_backlogged", "Sessions with deliveries waiting in their queue.",

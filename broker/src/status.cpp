@@ -55,7 +55,8 @@ void Broker::publish_status(bool ready) {
                           .connected_utc_ns = session->connected_utc_ns,
                           .subscriptions = session->subscriptions.size(),
                           .queue_bytes = queued,
-                          .delivered = session->delivered,
+                          .delivered = session->deliveries_routed - session->dropped,
+                          .frames_sent = session->delivered,
                           .dropped = session->dropped,
                           .detached = detached});
   };

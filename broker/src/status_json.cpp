@@ -4,6 +4,9 @@
 // come from the policy, but the remote address and the file name do not.
 #include <fmt/format.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "status_snapshot.hpp"
 
 namespace enlace::broker {
@@ -40,30 +43,31 @@ std::string render_status_json(const StatusSnapshot& s) {
   const Metrics& m = s.metrics;
   std::string out;
   out.reserve(1024 + 256 * s.sessions.size());
-  const auto key = [&](std::string_view name, std::string_view text) {
-    json_string(out, name);
-    out += ':';
-    json_string(out, text);
-  };
+  // "name":"text" pairs, comma-separated, every text escaped.
+  const auto strings =
+      [&](std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+        bool first = true;
+        for (const auto& [name, text] : fields) {
+          if (!first) out += ',';
+          first = false;
+          json_string(out, name);
+          out += ':';
+          json_string(out, text);
+        }
+      };
   out += "{\"server\":{";
-  key("version", s.version);
-  out += ',';
-  key("broker_id", s.broker_id);
-  out += ',';
-  key("endpoint", s.endpoint);
-  out += ',';
-  key("start_time", utc_text(s.started_utc_ns));
-  out += ',';
-  key("now", utc_text(s.taken_utc_ns));
+  strings({{"version", s.version},
+           {"broker_id", s.broker_id},
+           {"endpoint", s.endpoint},
+           {"start_time", utc_text(s.started_utc_ns)},
+           {"now", utc_text(s.taken_utc_ns)}});
   fmt::format_to(std::back_inserter(out), ",\"uptime_seconds\":{},\"ready\":{}}}",
                  static_cast<double>(s.uptime_ns) / 1e9, s.ready);
 
   out += ",\"policy\":{";
-  key("coalition", s.policy->coalition());
-  out += ',';
-  key("digest", s.policy->digest());
-  out += ',';
-  key("file", s.policy_file.string());
+  strings({{"coalition", s.policy->coalition()},
+           {"digest", s.policy->digest()},
+           {"file", s.policy_file.string()}});
   fmt::format_to(std::back_inserter(out),
                  ",\"systems\":{},\"reloads\":{},\"reload_failures\":{},\"nations\":[",
                  s.policy->systems().size(), m.policy_reloads, m.policy_reload_failures);
@@ -75,7 +79,7 @@ std::string render_status_json(const StatusSnapshot& s) {
   }
   out += "]}";
 
-  std::uint64_t dropped = m.dropped_slow_consumer + m.dropped_gone;
+  const std::uint64_t dropped = m.dropped_slow_consumer + m.dropped_gone;
   fmt::format_to(std::back_inserter(out),
                  ",\"totals\":{{\"sessions\":{},\"sessions_detached\":{},\"subscriptions\":{},"
                  "\"published\":{},\"deliveries\":{},\"withheld\":{},\"dropped\":{},"
@@ -91,19 +95,16 @@ std::string render_status_json(const StatusSnapshot& s) {
     if (!first) out += ',';
     first = false;
     fmt::format_to(std::back_inserter(out), "{{\"session_id\":{},", row.session_id);
-    key("nation", row.nation);
-    out += ',';
-    key("system", row.system);
-    out += ',';
-    key("role", row.role);
-    out += ',';
-    key("remote_address", row.remote_address);
-    out += ',';
-    key("connected_since", utc_text(row.connected_utc_ns));
+    strings({{"nation", row.nation},
+             {"system", row.system},
+             {"role", row.role},
+             {"remote_address", row.remote_address},
+             {"connected_since", utc_text(row.connected_utc_ns)}});
     fmt::format_to(std::back_inserter(out),
                    ",\"subscriptions\":{},\"queue_bytes\":{},\"delivered\":{},\"dropped\":{},"
-                   "\"detached\":{}}}",
-                   row.subscriptions, row.queue_bytes, row.delivered, row.dropped, row.detached);
+                   "\"frames_sent\":{},\"detached\":{}}}",
+                   row.subscriptions, row.queue_bytes, row.delivered, row.dropped, row.frames_sent,
+                   row.detached);
   }
   out += "]}\n";
   return out;

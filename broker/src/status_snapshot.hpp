@@ -27,7 +27,8 @@ struct SessionRow {
   std::int64_t connected_utc_ns = 0;  // when its Hello (or resume) was accepted
   std::uint64_t subscriptions = 0;
   std::uint64_t queue_bytes = 0;  // deliveries waiting in its queue, conflated ones included
-  std::uint64_t delivered = 0;    // frames sent to it
+  std::uint64_t delivered = 0;    // deliveries sent to it or waiting in its queue
+  std::uint64_t frames_sent = 0;  // frames sent to it (deliveries, batches, control)
   std::uint64_t dropped = 0;      // deliveries dropped: its queue was full
   bool detached = false;          // its connection is gone; it waits for a resume
 };

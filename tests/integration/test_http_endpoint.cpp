@@ -183,7 +183,7 @@ TEST_CASE("/status lists the broker, its policy and one row per session", "[inte
         const auto response = http_get(bus.broker->http_address(), "/status");
         status = response.body;
         const std::string row = session_row(status, "ecu-cp");
-        return response.status == 200 && row.find("\"delivered\":0,") == std::string::npos &&
+        return response.status == 200 && row.find("\"delivered\":1,") != std::string::npos &&
                row.find("\"subscriptions\":2,") != std::string::npos;
       },
       20s));
