@@ -259,7 +259,8 @@ TEST_CASE("open HTTP connections do not hold up the broker's shutdown", "[integr
   ::close(half);
 }
 
-TEST_CASE("--http off serves nothing, and a bad --http value is refused", "[integration][http]") {
+TEST_CASE("with --http off nothing is served, and a bad --http value is refused",
+          "[integration][http]") {
   Bus off({"--http", "off"});
   CHECK(off.broker->http_address().empty());
   Client& col = off.connect("col-cp");
