@@ -12,6 +12,8 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler           # wire format and flatc
   libsodium-dev                                     # keys, hashes for the audit chain
   libfmt-dev libspdlog-dev libasio-dev              # formatting, logging, event loop
+  librestinio-dev libhttp-parser-dev                # the broker's HTTP endpoint (RESTinio)
+  prometheus                                        # promtool: tests check /metrics with it
   catch2                                            # tests (Catch2 2.x)
   libtomlplusplus-dev                               # policy files
   libsqlite3-dev                                    # journal and audit store

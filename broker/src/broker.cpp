@@ -112,10 +112,27 @@ void Broker::bind() {
   log::info("broker '{}' listening on {} (policy '{}', {} systems, digest {})", config_.broker_id,
             bound_endpoint_, policy_->coalition(), policy_->systems().size(),
             policy_->digest().substr(0, 12));
-  if (!config_.ready_file.empty()) write_atomically(config_.ready_file, bound_endpoint_);
+  std::string ready = bound_endpoint_;
+  if (config_.http) {
+    http_ = std::make_unique<HttpEndpoint>(*config_.http);
+    if (!config_.http->loopback()) {
+      log::warn(
+          "HTTP endpoint on {}, not a loopback address: /metrics and /status are "
+          "readable from the network, without authentication",
+          http_->bound_address());
+    }
+    log::info("HTTP endpoint on http://{} (/metrics, /healthz, /readyz, /status)",
+              http_->bound_address());
+    publish_status(true);
+    // Line 2 of the ready file: where the HTTP endpoint listens (tests bind port 0).
+    ready += "\nhttp://" + http_->bound_address();
+  }
+  if (!config_.ready_file.empty()) write_atomically(config_.ready_file, ready);
 }
 
 void Broker::run() {
+  started_utc_ns_ = protocol::utc_ns();
+  started_monotonic_ns_ = protocol::monotonic_ns();
   bind();
   next_metrics_ns_ =
       protocol::monotonic_ns() +
@@ -161,6 +178,9 @@ void Broker::run() {
     wake_ready = fds[2].revents != 0;
     monitor_ready = fds[3].revents != 0;
   }
+  // /readyz says so from now on; the HTTP thread stops without waiting for its clients.
+  publish_status(false);
+  http_.reset();
   // The last frames: every session is told, ahead of the deliveries it still had queued
   // (which would only delay the notice: they are dropped and counted).
   std::vector<std::string> notified;
@@ -254,6 +274,7 @@ void Broker::housekeeping(std::int64_t now) {
     check_liveness(now);
     expire_detached(now);
   }
+  if (http_ && now >= next_status_ns_) publish_status(true);
   if (now >= next_metrics_ns_) {
     next_metrics_ns_ =
         now +
@@ -262,13 +283,17 @@ void Broker::housekeeping(std::int64_t now) {
   }
 }
 
-void Broker::write_metrics() {
-  if (config_.metrics_file.empty()) return;
+void Broker::refresh_gauges() {
   metrics_.subscriptions = trie_.size();
   metrics_.cop_entries = cop_.size();
   metrics_.cop_bytes = cop_.bytes();
   metrics_.cop = cop_.counters();
   note_session_queues();
+}
+
+void Broker::write_metrics() {
+  if (config_.metrics_file.empty()) return;
+  refresh_gauges();
   try {
     write_atomically(config_.metrics_file, metrics_.to_json(*policy_, config_.broker_id));
   } catch (const std::exception& e) {

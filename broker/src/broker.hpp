@@ -21,6 +21,7 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +34,8 @@
 #include "enlace/protocol/frame.hpp"
 #include "enlace/protocol/records.hpp"
 #include "flood_guard.hpp"
+#include "http_endpoint.hpp"
+#include "latency_histogram.hpp"
 #include "metrics.hpp"
 #include "session.hpp"
 #include "string_hash.hpp"
@@ -57,6 +60,11 @@ struct BrokerConfig {
   /// A session that announced no heartbeat and stays silent this long is sent a Ping; one
   /// silent for twice as long is closed (docs/protocol.md 5.2). Zero: never probed.
   std::chrono::milliseconds liveness_probe = std::chrono::seconds(30);
+  /// The HTTP endpoint (/metrics, /healthz, /readyz, /status); none when nullopt
+  /// (--http off). Loopback unless an operator names another address.
+  std::optional<HttpAddress> http = HttpAddress{"127.0.0.1", 7451};
+  /// Shown in /status and /metrics (enlace_build_info).
+  std::string version;
 };
 
 /// The connection a frame came from, as ZeroMQ and the ZAP handler describe it.
@@ -100,6 +108,12 @@ class Broker {
   void handle_authentications();
   void housekeeping(std::int64_t now);
   void write_metrics();
+  /// The gauges both the metrics file and the HTTP endpoint report, brought up to date.
+  void refresh_gauges();
+  // status.cpp: what the HTTP thread serves
+  /// Hands a StatusSnapshot to the HTTP endpoint, if there is one (once a second, after
+  /// bind and after a reload). `ready`: false once the broker is stopping.
+  void publish_status(bool ready);
   /// The per-session queue gauges and the largest queues, for the metrics file.
   void note_session_queues();
   /// The poll() timeout of an idle loop: short while some connection has a backlog.
@@ -294,6 +308,14 @@ class Broker {
   TokenBucket anonymous_errors_{100, 200};  // errors to peers that never opened a session
   std::uint64_t next_ping_nonce_ = 0;
   Metrics metrics_;
+  // Ingest-to-send latency (latency_histogram.hpp): the publish frames of this pass, and
+  // the histogram they go into when the pass has flushed.
+  PassArrivals pass_arrivals_;
+  LatencyHistogram ingest_to_send_;
+  std::unique_ptr<HttpEndpoint> http_;
+  std::int64_t started_utc_ns_ = 0;
+  std::int64_t started_monotonic_ns_ = 0;
+  std::int64_t next_status_ns_ = 0;
   std::int64_t next_metrics_ns_ = 0;
   std::int64_t next_expiry_check_ns_ = 0;
   protocol::RecordBuffer notice_buffer_;  // scratch for control frames queued after a flush

@@ -1,5 +1,7 @@
 #include "connection_monitor.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstring>
@@ -95,6 +97,23 @@ std::optional<ConnectionMonitor::RemoteEnd> ConnectionMonitor::remote_end(int fd
       ::getpeername(fd, reinterpret_cast<sockaddr*>(&remote.address), &remote.length) != 0)
     return std::nullopt;
   return remote;
+}
+
+std::string ConnectionMonitor::remote_address(int fd) {
+  const auto remote = remote_end(fd);
+  if (!remote) return {};
+  char text[INET6_ADDRSTRLEN] = {};
+  if (remote->address.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&remote->address);
+    if (::inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text)) == nullptr) return {};
+    return std::string(text) + ":" + std::to_string(ntohs(v4->sin_port));
+  }
+  if (remote->address.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&remote->address);
+    if (::inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text)) == nullptr) return {};
+    return "[" + std::string(text) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  }
+  return {};
 }
 
 bool ConnectionMonitor::shut_down(const Connection& connection, const RemoteEnd& remote) const {

@@ -46,6 +46,7 @@
 #include <zmq.hpp>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace enlace::broker {
@@ -89,6 +90,9 @@ class ConnectionMonitor {
     socklen_t length = 0;
   };
   static std::optional<RemoteEnd> remote_end(int fd);
+  /// "192.0.2.7:41234" or "[2001:db8::7]:41234"; "" for a descriptor that is not a TCP
+  /// socket with a peer.
+  static std::string remote_address(int fd);
   /// Shuts down both directions of `connection`'s TCP connection if its descriptor is open
   /// and still leads to `remote`. Returns whether it did; call drain() first, so that a
   /// connection that already ended is known.

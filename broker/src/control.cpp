@@ -170,6 +170,8 @@ void Broker::handle_hello(const Peer& peer, const wire::Hello& hello) {
   session->idle_timeout_ns = idle_timeout_of(hello);
   session->resume_grace_ns = grant_resume_grace(hello);
   session->resume_token = protocol::random_u64();
+  session->remote_address = ConnectionMonitor::remote_address(fd);
+  session->connected_utc_ns = protocol::utc_ns();
   Session& s = *session;
   connection->session = std::move(session);
   ++sessions_per_system_[s.system_id];

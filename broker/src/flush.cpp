@@ -59,6 +59,8 @@ void Broker::flush_connections() {
   gone_.clear();
   std::erase_if(backlogged_, [](Connection* connection) { return !connection->backlogged; });
   pass_buffer_.clear();
+  // The messages published in this pass have left, or wait in a queue: one clock read.
+  if (!pass_arrivals_.empty()) pass_arrivals_.flush_into(ingest_to_send_, protocol::monotonic_ns());
 }
 
 void Broker::flush_connection(Connection& connection) {

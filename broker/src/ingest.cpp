@@ -355,6 +355,7 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
   const std::uint64_t sequence = ++sequence_;
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
+  pass_arrivals_.note(peer.arrival_ns);
   route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
   cache_message(session, tokens, envelope, frame.body, audience.nations, sequence,
                 peer.arrival_utc_ns);

@@ -43,6 +43,11 @@ Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
   --liveness-probe MS    a session that announced no heartbeat and is silent this long
                          is sent a Ping, and closed when silent twice as long
                          (default 30000; 0: never)
+  --http ADDR            HTTP endpoint: /metrics (Prometheus), /healthz, /readyz, /status
+                         (JSON); ADDR is IP:PORT or [IPv6]:PORT (default 127.0.0.1:7451,
+                         loopback only; another address must be given explicitly and
+                         is readable without authentication), or off. See
+                         docs/operations.md
   --log-level LEVEL      debug, info (default), warn or error
   --check-policy FILE    validate a policy file, explain each error with its line, exit
   --help                 this text
@@ -87,6 +92,7 @@ void keep_frame_buffers_in_heap() {
 int main(int argc, char** argv) {
   keep_frame_buffers_in_heap();
   BrokerConfig config;
+  config.version = ENLACE_BROKER_VERSION;
   std::string keys_base;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -116,6 +122,14 @@ int main(int argc, char** argv) {
       config.metrics_file = value();
     } else if (arg == "--metrics-interval") {
       config.metrics_interval = std::chrono::seconds(std::stoi(value()));
+    } else if (arg == "--http") {
+      const std::string text = value();
+      auto parsed = enlace::broker::parse_http_address(text);
+      if (!parsed) {
+        std::fprintf(stderr, "enlace-broker: %s\n", parsed.error().reason.c_str());
+        return 2;
+      }
+      config.http = std::move(*parsed);
     } else if (arg == "--liveness-probe") {
       config.liveness_probe = std::chrono::milliseconds(std::stoll(value()));
     } else if (arg == "--log-level") {

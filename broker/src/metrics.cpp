@@ -4,6 +4,28 @@
 
 namespace enlace::broker {
 
+void Metrics::renumber_nations(const policy::Policy& before, const policy::Policy& after) noexcept {
+  // The new index of each old one, or kMaxNations for a nation that is gone.
+  std::array<std::size_t, policy::kMaxNations> moved_to;
+  moved_to.fill(policy::kMaxNations);
+  for (const auto& nation : before.nations()) {
+    if (const auto index = after.nation_index(nation.code)) moved_to[nation.index] = *index;
+  }
+  const auto old_delivered = delivered;
+  const auto old_published = published_by_nation;
+  for (auto& row : delivered) row.fill(0);
+  published_by_nation.fill(0);
+  for (std::size_t from = 0; from < policy::kMaxNations; ++from) {
+    const std::size_t to_row = moved_to[from];
+    if (to_row == policy::kMaxNations) continue;
+    published_by_nation[to_row] = old_published[from];
+    for (std::size_t to = 0; to < policy::kMaxNations; ++to) {
+      if (moved_to[to] != policy::kMaxNations)
+        delivered[to_row][moved_to[to]] = old_delivered[from][to];
+    }
+  }
+}
+
 std::string Metrics::to_json(const policy::Policy& policy, std::string_view broker_id) const {
   std::string out = fmt::format(
       "{{\"broker_id\":\"{}\",\"policy_version\":\"{}\",\"auth_accepted\":{},\"auth_refused\":{},"

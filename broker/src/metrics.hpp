@@ -87,9 +87,17 @@ struct Metrics {
 
   /// Refusals by error code (index = code value).
   std::array<std::uint64_t, 512> refusals{};
-  /// Deliveries by origin nation (row) and receiving nation (column), policy indices.
+  /// Deliveries by origin nation (row) and receiving nation (column), and publishes by
+  /// origin nation: indexed by the nation indices of the policy in force, so that the data
+  /// path counts with one array access; renumber_nations() moves them at each reload.
   std::array<std::array<std::uint64_t, policy::kMaxNations>, policy::kMaxNations> delivered{};
   std::array<std::uint64_t, policy::kMaxNations> published_by_nation{};
+
+  /// At a policy reload: moves the per-nation counters from `before`'s indices to
+  /// `after`'s, by nation code (indices follow the codes' alphabetical order, so a nation
+  /// added or removed shifts the others). The counters of a nation `after` no longer
+  /// declares are dropped with it; a nation it adds starts at zero.
+  void renumber_nations(const policy::Policy& before, const policy::Policy& after) noexcept;
 
   void count_refusal(Errc code) noexcept {
     const auto index = static_cast<std::size_t>(code);

@@ -150,6 +150,8 @@ void Broker::resume_session(Connection& connection, const Peer& peer, const wire
   session.idle_timeout_ns = idle_timeout_of(hello);
   session.resume_grace_ns = grant_resume_grace(hello);
   session.resume_token = protocol::random_u64();  // the old one resumed once: it is spent
+  session.remote_address = ConnectionMonitor::remote_address(fd);
+  session.connected_utc_ns = protocol::utc_ns();
   ++metrics_.sessions_resumed;
   metrics_.deliveries_missed_on_resume += missed;
   log::info("session {} of '{}' resumed: {} deliveries missed, {} waiting", session.session_id,

@@ -60,6 +60,10 @@ struct Session {
   const policy::System* system = nullptr;  // into the policy in force; refreshed on reload
   std::string nation_code;
   std::string role_name;
+  // For /status (http_endpoint.hpp): the peer's TCP address ("" if unknown) and when the
+  // session was opened or last resumed (UTC).
+  std::string remote_address;
+  std::int64_t connected_utc_ns = 0;
   unsigned nation = 0;  // nation index in the policy in force
   policy::NationMask nation_bit = 0;
   DeliveryTemplate delivery_template;  // the fixed part of its messages' deliveries

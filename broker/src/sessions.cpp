@@ -24,6 +24,7 @@ void Broker::reload_policy() {
     return;
   }
   ++metrics_.policy_reloads;
+  metrics_.renumber_nations(*policy_, *next);
   policy_ = std::move(next);
   apply_cop_policy();
   log::info("policy reloaded: '{}', {} systems, digest {}", policy_->coalition(),
@@ -77,6 +78,7 @@ void Broker::reload_policy() {
     close_session(*session, "revoked by policy reload");
     send_notice(connection.routing_id, Errc::revoked, reason);
   }
+  publish_status(true);  // /status shows the new policy at once
 }
 
 void Broker::apply_policy(Session& session, const policy::System& system) {

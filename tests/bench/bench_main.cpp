@@ -10,6 +10,13 @@
 //                [--duration SECONDS]
 //   enlace-bench --snapshot N [--size B] [--json]
 //   enlace-bench --scenario latency --stalled K [--rate R] [--duration SECONDS] [--json]
+//   enlace-bench --scrape-metrics [--rounds N] [--messages N] [--session-queue-bytes B] [--json]
+//
+// --scrape-metrics measures what scraping the broker's /metrics costs (docs/operations.md):
+// throughput 1 -> 1 in one run, phases without and with a scraper that GETs /metrics once a
+// second (as Prometheus would, at a tighter interval than usual), interleaved --rounds times
+// so that a noisy machine disturbs both kinds alike. It reports each kind's median
+// delivered rate and the cost: 1 - with / without.
 //
 // --cop (throughput, latency) has the broker cache the bench's track topics in its COP
 // cache (policy [cop]), to compare live traffic with the cache on and off.
@@ -51,6 +58,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -66,6 +74,7 @@
 
 #include "bench_setup.hpp"
 #include "histogram.hpp"
+#include "http_client.hpp"
 
 using namespace enlace;
 using namespace enlace::bench;
@@ -88,13 +97,14 @@ struct Options {
   int size = 0;                         // envelope bytes; 0: a realistic Track
   std::size_t session_queue_bytes = 0;  // max_session_queue_bytes; 0: the policy default
   bool json = false;
-  bool flood = false;          // latency: a second phase beside a flooding publisher
-  double flood_rate = 10;      // the flooder's rate limit in the policy (messages/s)
-  int flood_nice = 0;          // nice value of the flooder's threads (0: as the pair's)
-  bool cop = false;            // the broker caches the track topics (policy [cop])
-  std::uint64_t snapshot = 0;  // snapshot scenario: cached entries
-  int stalled = 0;             // latency: stalled subscribers in the second phase
-  int rounds = 1;              // stalled: pairs of phases (alone, beside), interleaved
+  bool flood = false;           // latency: a second phase beside a flooding publisher
+  double flood_rate = 10;       // the flooder's rate limit in the policy (messages/s)
+  int flood_nice = 0;           // nice value of the flooder's threads (0: as the pair's)
+  bool cop = false;             // the broker caches the track topics (policy [cop])
+  std::uint64_t snapshot = 0;   // snapshot scenario: cached entries
+  int stalled = 0;              // latency: stalled subscribers in the second phase
+  int rounds = 1;               // stalled: pairs of phases (alone, beside), interleaved
+  bool scrape_metrics = false;  // throughput with and without a /metrics scraper
 };
 
 constexpr const char* kUsage =
@@ -105,6 +115,8 @@ constexpr const char* kUsage =
     "                    [--flood [--flood-rate R] [--flood-nice N]] [--cop]\n"
     "       enlace-bench --snapshot N [--size BYTES] [--json]\n"
     "       enlace-bench --scenario latency --stalled K [--rounds N] [--rate R] [--duration S]\n"
+    "                    [--json]\n"
+    "       enlace-bench --scrape-metrics [--rounds N] [--messages N] [--session-queue-bytes B]\n"
     "                    [--json]\n";
 
 Options parse(int argc, char** argv) {
@@ -156,6 +168,8 @@ Options parse(int argc, char** argv) {
       o.stalled = std::stoi(value());
     else if (a == "--rounds")
       o.rounds = std::stoi(value());
+    else if (a == "--scrape-metrics")
+      o.scrape_metrics = true;
     else if (a == "--snapshot") {
       o.scenario = "snapshot";
       o.snapshot = std::stoull(value());
@@ -168,7 +182,8 @@ Options parse(int argc, char** argv) {
       (o.scenario == "snapshot" && o.snapshot < 1) || o.publishers < 1 || o.subscribers < 1 ||
       o.topics < 1 || o.nations < 5 || o.nations > 64 || o.rate <= 0 || o.flood_rate <= 0 ||
       (o.flood && o.scenario != "latency") || o.stalled < 0 || o.rounds < 1 ||
-      (o.rounds > 1 && o.stalled == 0) || (o.stalled > 0 && (o.scenario != "latency" || o.flood))) {
+      (o.rounds > 1 && o.stalled == 0 && !o.scrape_metrics) ||
+      (o.stalled > 0 && (o.scenario != "latency" || o.flood))) {
     std::fputs(kUsage, stderr);
     std::exit(2);
   }
@@ -893,6 +908,141 @@ int run_snapshot(const Options& o) {
   return received.load() == o.snapshot && counted.load() == o.snapshot ? 0 : 3;
 }
 
+// --- the scrape-cost scenario ------------------------------------------------------------
+
+/// Fetches /metrics from `address` once a second until stopped; counts the good answers.
+class Scraper {
+ public:
+  explicit Scraper(std::string address) : address_(std::move(address)) {
+    thread_ = std::thread([this] {
+      auto next = Clock::now();
+      std::unique_lock lock(mutex_);
+      while (!stop_) {
+        lock.unlock();
+        const auto response = test::http_get(address_, "/metrics");
+        if (response.status == 200 && !response.body.empty()) ++scrapes_;
+        bytes_ = response.body.size();
+        lock.lock();
+        next += 1s;
+        stopped_.wait_until(lock, next, [this] { return stop_; });
+      }
+    });
+  }
+  ~Scraper() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    stopped_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+  std::uint64_t scrapes() const { return scrapes_; }
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  std::string address_;
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  bool stop_ = false;
+  std::atomic<std::uint64_t> scrapes_{0};
+  std::atomic<std::size_t> bytes_{0};
+  std::thread thread_;
+};
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  return n == 0 ? 0 : (n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
+}
+
+int run_scrape_metrics(const Options& o) {
+  BenchBed bed({1, 1, o.nations - 5, o.systems, o.session_queue_bytes, o.cop});
+  if (bed.broker->http_address().empty())
+    throw std::runtime_error("the broker has no HTTP endpoint");
+  const std::string topic = "track.COL.radar.rx17.T0042";
+  const Messages messages(o.size, topic);
+  std::atomic<std::uint64_t> received{0};
+  if (!bed.subscribers.front()->subscribe(
+          topic, [&](const Delivery&) { received.fetch_add(1, std::memory_order_relaxed); }))
+    return 1;
+  Client& publisher = *bed.publishers.front();
+  std::uint64_t sequence = 0;
+  // One phase: o.messages published as fast as the publisher can, the delivered rate.
+  const auto phase = [&](std::uint64_t& lost) {
+    received.store(0);
+    const auto start = Clock::now();
+    for (std::uint64_t n = 0; n < o.messages; ++n) {
+      const auto publish = [&](auto&& build) { return publish_blocking(publisher, topic, build); };
+      if (!messages.publish(publish, 0, sequence++)) break;
+    }
+    (void)publisher.flush(60s);
+    const auto done = await_deliveries(received, o.messages);
+    lost += o.messages - received.load();
+    return static_cast<double>(received.load()) /
+           std::chrono::duration<double>(done - start).count();
+  };
+  std::vector<double> without, with;
+  std::uint64_t lost = 0, scrapes = 0;
+  std::size_t scrape_bytes = 0;
+  // The broker's CPU per delivery in each kind of phase: less noisy than the rate on a
+  // shared machine.
+  double cpu_without = 0, cpu_with = 0;
+  std::uint64_t delivered_without = 0, delivered_with = 0;
+  const auto measured = [&](bool scraping) {
+    const double cpu_before = process_cpu_us(bed.broker->pid());
+    std::optional<Scraper> scraper;
+    if (scraping) scraper.emplace(bed.broker->http_address());
+    const double rate = phase(lost);
+    if (scraper) {
+      scraper->stop();
+      scrapes += scraper->scrapes();
+      scrape_bytes = scraper->bytes();
+    }
+    (scraping ? cpu_with : cpu_without) += process_cpu_us(bed.broker->pid()) - cpu_before;
+    (scraping ? delivered_with : delivered_without) += received.load();
+    (scraping ? with : without).push_back(rate);
+  };
+  for (int round = 0; round < o.rounds; ++round) {
+    // Each kind goes first in every other round, so that neither always follows the other.
+    const bool scraping_first = round % 2 == 1;
+    measured(scraping_first);
+    measured(!scraping_first);
+  }
+  const double cpu_per_delivery_without =
+      cpu_without / static_cast<double>(std::max<std::uint64_t>(delivered_without, 1));
+  const double cpu_per_delivery_with =
+      cpu_with / static_cast<double>(std::max<std::uint64_t>(delivered_with, 1));
+  const double rate_without = median(without), rate_with = median(with);
+  const double cost = 1.0 - rate_with / rate_without;
+  if (o.json) {
+    std::printf(
+        "{\"system\":\"enlace\",\"scenario\":\"scrape_metrics\",\"rounds\":%d,\"messages\":%llu,"
+        "\"rate_without\":%.0f,\"rate_with\":%.0f,\"cost\":%.4f,\"scrapes\":%llu,"
+        "\"metrics_bytes\":%zu,\"lost\":%llu,\"broker_cpu_us_per_delivery_without\":%.3f,"
+        "\"broker_cpu_us_per_delivery_with\":%.3f}\n",
+        o.rounds, static_cast<unsigned long long>(o.messages), rate_without, rate_with, cost,
+        static_cast<unsigned long long>(scrapes), scrape_bytes,
+        static_cast<unsigned long long>(lost), cpu_per_delivery_without, cpu_per_delivery_with);
+  } else {
+    std::printf(
+        "scrape cost: throughput 1 -> 1, %llu messages of %zu B (%s) per phase, %d round(s)\n",
+        static_cast<unsigned long long>(o.messages), messages.envelope_bytes(), messages.kind(),
+        o.rounds);
+    for (int round = 0; round < o.rounds; ++round)
+      std::printf("  round %d: %.0f msgs/s without scraping, %.0f with\n", round + 1,
+                  without[static_cast<std::size_t>(round)], with[static_cast<std::size_t>(round)]);
+    std::printf("  median: %.0f msgs/s without, %.0f with: cost %.1f %%\n", rate_without, rate_with,
+                100 * cost);
+    std::printf("  broker CPU: %.3f us per delivery without, %.3f with\n", cpu_per_delivery_without,
+                cpu_per_delivery_with);
+    std::printf("  %llu scrapes of /metrics (%zu B each), %llu deliveries lost\n",
+                static_cast<unsigned long long>(scrapes), scrape_bytes,
+                static_cast<unsigned long long>(lost));
+  }
+  return lost == 0 ? 0 : 3;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -900,6 +1050,7 @@ int main(int argc, char** argv) {
   try {
     if (options.flood) return run_flood(options);
     if (options.stalled > 0) return run_stalled(options);
+    if (options.scrape_metrics) return run_scrape_metrics(options);
     if (options.scenario == "snapshot") return run_snapshot(options);
     return options.scenario == "latency" ? run_latency(options) : run_throughput(options);
   } catch (const std::exception& e) {

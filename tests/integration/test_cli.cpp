@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <filesystem>
@@ -639,6 +640,95 @@ TEST_CASE("cli: policy explain answers publish, subscribe and deliver questions"
     CHECK(r.status == 2);
     CHECK_THAT(r.err, Catch::Contains("no system 'nobody'"));
   }
+}
+
+// ---- broker status, broker metrics -----------------------------------------------------
+
+namespace {
+
+// A broker with one connected session (col-cp), for the commands that read its HTTP endpoint.
+struct WatchedBus {
+  WatchedBus() : col(coalition.add("col-cp", "COL", "command_post")), bus(coalition) {
+    client = std::make_unique<Client>(bus.broker.options_for(col));
+    REQUIRE(client->wait_connected(10s).ok());
+  }
+  TestCoalition coalition;
+  const TestSystem& col;
+  CliBus bus;
+  std::unique_ptr<Client> client;
+  const std::string& http() const { return bus.broker.http_address(); }
+};
+
+}  // namespace
+
+TEST_CASE("cli: broker status prints the broker and a row per session",
+          "[integration][cli][http]") {
+  WatchedBus watched;
+  const std::string& at = watched.http();
+  // The broker's status is at most a second old: wait for the session to be in it.
+  CliResult table;
+  REQUIRE(eventually(
+      [&] {
+        table = run_cli({"broker", "status", "--http", at});
+        return table.status == 0 && table.out.find("col-cp") != std::string::npos;
+      },
+      20s));
+  INFO(table.out);
+  CHECK_THAT(table.out, Catch::StartsWith("broker test-broker "));
+  CHECK_THAT(table.out, Catch::Contains("ready"));
+  CHECK_THAT(table.out, Catch::Contains("policy 'Test coalition' digest "));
+  CHECK_THAT(table.out, Catch::Contains("1 session(s)"));
+  const auto lines = lines_of(table.out);
+  const auto row = std::find_if(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("col-cp") != std::string::npos;
+  });
+  REQUIRE(row != lines.end());
+  CHECK_THAT(*row, Catch::Contains("COL"));
+  CHECK_THAT(*row, Catch::Contains("command_post"));
+  CHECK_THAT(*row, Catch::Contains("127.0.0.1:"));
+
+  const auto json = run_cli({"broker", "status", "--http", at, "--json"});
+  CHECK(json.status == 0);
+  CHECK_THAT(json.out, Catch::StartsWith("{\"server\":{"));
+  CHECK_THAT(json.out, Catch::Contains("\"system\":\"col-cp\""));
+}
+
+TEST_CASE("cli: broker metrics prints Prometheus text, or one JSON object per sample",
+          "[integration][cli][http]") {
+  WatchedBus watched;
+  REQUIRE(publish_text(*watched.client, "text.COL.metrics", "uno").ok());
+  const std::string& at = watched.http();
+  CliResult text;
+  REQUIRE(eventually(
+      [&] {
+        text = run_cli({"broker", "metrics", "--http", at});
+        return text.status == 0 &&
+               text.out.find("enlace_messages_published_total{nation=\"COL\"} 1\n") !=
+                   std::string::npos;
+      },
+      20s));
+  CHECK_THAT(text.out, Catch::Contains("# TYPE enlace_sessions gauge\n"));
+  const auto json = run_cli({"broker", "metrics", "--http", at, "--json"});
+  CHECK(json.status == 0);
+  const auto samples = lines_of(json.out);
+  CHECK(std::find(
+            samples.begin(), samples.end(),
+            R"({"name":"enlace_messages_published_total","labels":{"nation":"COL"},"value":1})") !=
+        samples.end());
+  CHECK(std::find(samples.begin(), samples.end(),
+                  R"({"name":"enlace_sessions","labels":{},"value":1})") != samples.end());
+  for (const auto& line : samples) CHECK_THAT(line, Catch::StartsWith("{\"name\":\""));
+}
+
+TEST_CASE("cli: broker status without a broker fails at once naming the address",
+          "[integration][cli][http]") {
+  // Port 1 on loopback: nothing listens there, the connection is refused.
+  const auto result = run_cli({"broker", "status", "--http", "127.0.0.1:1"});
+  CHECK(result.status == 1);
+  CHECK_THAT(result.err, Catch::Contains("cannot reach the broker's HTTP endpoint at 127.0.0.1:1"));
+  CHECK_THAT(result.err, Catch::Contains("refused"));
+  const auto metrics = run_cli({"broker", "metrics", "--http", "no-port"});
+  CHECK(metrics.status == 2);
 }
 
 #endif  // ENLACE_CLI_PATH

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
@@ -226,6 +227,12 @@ void BrokerProcess::launch(const std::string& endpoint) {
                                "--broker-id",
                                "test-broker"};
   argv.insert(argv.end(), std::begin(broker_args), std::end(broker_args));
+  // A free port for each broker: tests run in parallel, and a restart (start()) must not
+  // wait for the old port.
+  if (std::find(extra_args_.begin(), extra_args_.end(), "--http") == extra_args_.end()) {
+    argv.push_back("--http");
+    argv.push_back("127.0.0.1:0");
+  }
   for (const auto& arg : extra_args_) argv.push_back(arg.c_str());
   argv.push_back(nullptr);
   const char* program = wrapped ? "/bin/sh" : ENLACE_BROKER_PATH;
@@ -241,9 +248,14 @@ void BrokerProcess::launch(const std::string& endpoint) {
     stop(true);
     throw std::runtime_error("broker did not become ready; log:\n" + read_file(log));
   }
-  std::string bound = read_file(ready);
-  while (!bound.empty() && (bound.back() == '\n' || bound.back() == '\r')) bound.pop_back();
+  // Line 1: the ZeroMQ endpoint bound; line 2, if the HTTP endpoint is on: http://ADDRESS.
+  std::istringstream lines(read_file(ready));
+  std::string bound, http;
+  std::getline(lines, bound);
+  std::getline(lines, http);
   endpoint_ = bound;
+  constexpr std::string_view kScheme = "http://";
+  http_address_ = http.rfind(kScheme, 0) == 0 ? http.substr(kScheme.size()) : std::string();
 }
 
 ClientOptions BrokerProcess::options_for(const TestSystem& system) const {

@@ -66,6 +66,9 @@ class BrokerProcess {
   BrokerProcess& operator=(const BrokerProcess&) = delete;
 
   const std::string& endpoint() const noexcept { return endpoint_; }
+  /// Where its HTTP endpoint listens ("127.0.0.1:PORT"), "" with --http off. Unless the
+  /// test passes its own --http, the broker binds a free loopback port.
+  const std::string& http_address() const noexcept { return http_address_; }
   const std::string& public_key() const noexcept { return keys_.public_key; }
   const std::filesystem::path& directory() const noexcept { return dir_; }
   int pid() const noexcept { return pid_; }
@@ -103,6 +106,7 @@ class BrokerProcess {
   std::filesystem::path dir_;
   KeyPair keys_;
   std::string endpoint_;
+  std::string http_address_;
   int pid_ = -1;
 };
 

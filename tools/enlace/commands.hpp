@@ -24,5 +24,7 @@ const Command& pub_command();
 const Command& sub_command();
 const Command& policy_check_command();
 const Command& policy_explain_command();
+const Command& broker_status_command();
+const Command& broker_metrics_command();
 
 }  // namespace enlace::cli

@@ -18,6 +18,8 @@ const std::vector<const Command*>& command_table() {
       &enlace::cli::sub_command(),
       &enlace::cli::policy_check_command(),
       &enlace::cli::policy_explain_command(),
+      &enlace::cli::broker_status_command(),
+      &enlace::cli::broker_metrics_command(),
   };
   return table;
 }
