@@ -293,6 +293,9 @@ metrics_file = "metrics.json"
   }
 };
 
+// A [tcp] listener (8087-style, no authentication) on a free port.
+constexpr const char* kTcpListener = "\n[tcp]\nlisten = \"127.0.0.1:0\"\n";
+
 std::string unit(const std::string& cn, const std::string& id, const std::string& callsign) {
   return fmt::format("[[units]]\ncertificate_cn = \"{}\"\nunit = \"{}\"\ncallsign = \"{}\"\n", cn,
                      id, callsign);
@@ -401,16 +404,22 @@ TEST_CASE("TAK gateway: a bus message reaches the TLS client as CoT naming its o
   CHECK_THAT(xml, Catch::Contains("system=\"col-cp\""));
 }
 
-TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated over TLS",
+TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated, TLS and TCP",
           "[integration][gateways][tak]") {
+  // Over TLS the client's own SA is its certificate's unit; over plain TCP, its CoT uid.
+  const bool tls = GENERATE(true, false);
+  INFO((tls ? "over TLS" : "over plain TCP"));
   Coalition c;
   test::Inbox inbox;
   REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
-  const auto site = c.start("ecu-tak", unit("ANDROID-ecu-001", "E21", "JAGUAR 21"));
-  auto client = c.connect(site, c.ca->issue_client("ANDROID-ecu-001"));
+  const auto site = c.start_with("ecu-tak", tls ? c.tls_listener() : kTcpListener,
+                                 unit("ANDROID-ecu-001", "E21", "JAGUAR 21"));
+  auto client = tls ? c.connect(site, c.ca->issue_client("ANDROID-ecu-001"))
+                    : TakClient::over_tcp(site.tcp_port);
   REQUIRE(client);
-  negotiate_protocol_1(c, *client, inbox, "position.ECU.tak.E21");
-  CHECK(site.wait_counter({"clients", "tls", "protobuf"}, 1));
+  negotiate_protocol_1(c, *client, inbox,
+                       tls ? "position.ECU.tak.E21" : "position.ECU.tak.ANDROID-ecu-001");
+  CHECK(site.wait_counter({"clients", tls ? "tls" : "tcp", "protobuf"}, 1));
 }
 
 TEST_CASE("TAK gateway: only certificates of the site's CA that map to a unit get in",
@@ -764,8 +773,6 @@ TEST_CASE("TAK gateway: connections beyond max_handshakes are closed at once",
 
 namespace {
 
-constexpr const char* kTcpListener = "\n[tcp]\nlisten = \"127.0.0.1:0\"\n";
-
 // A [udp] table: SA in on a free port, the picture out to 127.0.0.1:`send_to`.
 std::string udp_listener(std::uint16_t send_to, bool protobuf = false) {
   return fmt::format("\n[udp]\nlisten = \"127.0.0.1:0\"\nsend_to = [\"127.0.0.1:{}\"]\n{}", send_to,
@@ -805,18 +812,6 @@ TEST_CASE("TAK gateway: a plain TCP client's SA reaches the bus under its CoT ui
   CHECK_THAT(client->received(), Catch::Contains("type=\"b-t-f\"") &&
                                      Catch::Contains("REL TO ECU") &&
                                      Catch::Contains("origin=\"COL\""));
-}
-
-TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated over plain TCP",
-          "[integration][gateways][tak]") {
-  Coalition c;
-  test::Inbox inbox;
-  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
-  const auto site = c.start_with("ecu-tak", kTcpListener);
-  auto client = TakClient::over_tcp(site.tcp_port);
-  REQUIRE(client);
-  negotiate_protocol_1(c, *client, inbox, "position.ECU.tak.ANDROID-ecu-001");
-  CHECK(site.wait_counter({"clients", "tcp", "protobuf"}, 1));
 }
 
 TEST_CASE("TAK gateway: a TCP client's refused events are counted, its connection kept",
