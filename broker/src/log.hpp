@@ -10,12 +10,9 @@
 // format string itself is the broker's own text and is written as is.
 #pragma once
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <string_view>
 #include <type_traits>
 
@@ -74,24 +71,17 @@ inline Level& threshold() {
   return level;
 }
 
+/// Formats and writes one line "TIME LEVEL message" (one write(2)); log.cpp, so that the
+/// timestamp's and the line's formatting are compiled once, not in every file that logs.
+void write_line(Level level, fmt::string_view format, fmt::format_args args);
+
 /// Writes one line when `level` passes the threshold; formats nothing otherwise.
 template <class... Args>
 void write(Level level, fmt::format_string<detail::Logged<Args>...> format, Args&&... args) {
   if (level < threshold()) return;
-  static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  fmt::memory_buffer line;
-  fmt::format_to(std::back_inserter(line), "{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} ",
-                 std::chrono::floor<std::chrono::seconds>(now), ms.count(),
-                 kNames[static_cast<int>(level)]);
   // The format was checked against the Logged types at compile time (the parameter's
   // type); the arguments are formatted as those types.
-  fmt::vformat_to(std::back_inserter(line), fmt::string_view(format),
-                  fmt::make_format_args(detail::logged(args)...));
-  line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line
+  write_line(level, fmt::string_view(format), fmt::make_format_args(detail::logged(args)...));
 }
 
 template <class... Args>
