@@ -12,7 +12,9 @@
 // waiting out a clock. Every wait is on an event with a generous bound.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -897,4 +899,104 @@ TEST_CASE("TAK gateway: the bus picture goes out as UDP SA datagrams to send_to"
                               Catch::Contains("</event>"));
   }
   CHECK(site.wait_counter({"events_out", "text"}, 1));
+}
+
+namespace {
+
+// A mesh device on the loopback interface: a member of `group`:port (the port the gateway
+// listens on), sending its SA to the group from a socket of its own.
+class MeshDevice {
+ public:
+  MeshDevice(const std::string& group, std::uint16_t port) {
+    group_.sin_family = AF_INET;
+    group_.sin_port = htons(port);
+    ::inet_pton(AF_INET, group.c_str(), &group_.sin_addr);
+    in_addr loopback{};
+    loopback.s_addr = htonl(INADDR_LOOPBACK);
+    member_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int yes = 1;
+    ::setsockopt(member_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    const ip_mreq membership{group_.sin_addr, loopback};
+    if (::bind(member_, reinterpret_cast<const sockaddr*>(&group_), sizeof(group_)) != 0 ||
+        ::setsockopt(member_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &membership, sizeof(membership)) != 0)
+      throw std::runtime_error(
+          fmt::format("cannot join {} on loopback: {}", group, std::strerror(errno)));
+    sender_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ::setsockopt(sender_, IPPROTO_IP, IP_MULTICAST_IF, &loopback, sizeof(loopback));
+  }
+  ~MeshDevice() {
+    ::close(member_);
+    ::close(sender_);
+  }
+  MeshDevice(const MeshDevice&) = delete;
+  MeshDevice& operator=(const MeshDevice&) = delete;
+
+  void send(const std::string& datagram) const {
+    ::sendto(sender_, datagram.data(), datagram.size(), 0,
+             reinterpret_cast<const sockaddr*>(&group_), sizeof(group_));
+  }
+  // Datagrams the group carries, until one contains `text`, up to 20 s.
+  bool receive_containing(const std::string& text) const {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::string datagram(65536, '\0');
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{member_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const auto n = ::recv(member_, datagram.data(), datagram.size(), 0);
+      if (n > 0 && std::string_view(datagram.data(), static_cast<std::size_t>(n)).find(text) !=
+                       std::string_view::npos)
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  sockaddr_in group_{};
+  int member_ = -1;
+  int sender_ = -1;
+};
+
+// A UDP port free on loopback a moment ago: the group's port must be known before the
+// gateway starts, since it listens on it and sends there.
+std::uint16_t free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(a);
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("TAK gateway: mesh SA over UDP multicast, in and out, without hearing itself",
+          "[integration][gateways][tak]") {
+  // The gateway joins 239.2.3.1 on the loopback interface, as a site joins it on its
+  // radio network's; it listens on the group's address, so only group traffic reaches it.
+  Coalition c;
+  test::Inbox inbox;
+  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
+  const std::uint16_t port = free_udp_port();
+  const MeshDevice device("239.2.3.1", port);
+  const auto site = c.start_with(
+      "ecu-tak", fmt::format("\n[udp]\nlisten = \"239.2.3.1:{0}\"\ngroup = \"239.2.3.1\"\n"
+                             "interface = \"127.0.0.1\"\nsend_to = [\"239.2.3.1:{0}\"]\n",
+                             port));
+
+  device.send(own_position("ANDROID-mesh-1", "CONDOR 1", -0.3, -75.2));
+  CHECK(report_on(inbox, "position.ECU.tak.ANDROID-mesh-1")->callsign()->str() == "CONDOR 1");
+
+  // The picture goes to the group: the device hears it, and so does the gateway's own
+  // socket, which must not take it for a device's event (a loop refusal, or worse).
+  REQUIRE(test::publish_text(c.post("col-cp"), "text.COL.ops", "vado asegurado", {"ECU"}).ok());
+  CHECK(device.receive_containing("vado asegurado"));
+  // Datagrams reach the gateway in the order sent: once this one is in, so is the echo.
+  device.send(own_position("ANDROID-mesh-2", "CONDOR 2", -0.31, -75.21));
+  report_on(inbox, "position.ECU.tak.ANDROID-mesh-2");
+  REQUIRE(site.wait_counter({"events_in", "position"}, 2));
+  CHECK(counter(site.metrics(), {"events_in", "text"}) == 0u);
+  CHECK(counter(site.metrics(), {"refusals", "loop"}) == 0u);
 }
