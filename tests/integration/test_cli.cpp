@@ -816,13 +816,24 @@ TEST_CASE("cli: pub and sub to a closed port fail at once with connect_failed, s
                                      "tcp://127.0.0.1:1: connection refused"));
 }
 
+// A broker whose policy knows col-radar (a sensor), and the options that act as it.
+struct RadarBus {
+  TestCoalition coalition;
+  std::unique_ptr<CliBus> bus;
+  std::vector<std::string> args;  // --broker E --broker-key FILE --keys BASE
+  RadarBus() {
+    coalition.add("col-radar", "COL", "sensor");
+    bus = std::make_unique<CliBus>(coalition);
+    args = bus->connect_args(coalition["col-radar"]);
+  }
+};
+
 TEST_CASE("cli: a broker key that is not the broker's fails at once with handshake_failed",
           "[integration][cli][failfast]") {
-  TestCoalition coalition;
-  const auto& radar = coalition.add("col-radar", "COL", "sensor");
-  CliBus bus(coalition);
+  RadarBus radar;
+  CliBus& bus = *radar.bus;
   REQUIRE(save_keypair(generate_keypair(), bus.dir.file("impostor")).ok());
-  auto args = bus.connect_args(radar);
+  auto args = radar.args;
   args[3] = bus.dir.file("impostor.pub");  // --broker-key
   check_fails_fast(
       {std::vector<std::string>{"pub"} + args + kPubTrack,
@@ -833,10 +844,8 @@ TEST_CASE("cli: a broker key that is not the broker's fails at once with handsha
 
 TEST_CASE("cli: a secret key file readable by others is refused, naming the file and the fix",
           "[integration][cli][failfast][keys]") {
-  TestCoalition coalition;
-  const auto& radar = coalition.add("col-radar", "COL", "sensor");
-  CliBus bus(coalition);
-  const auto args = bus.connect_args(radar);
+  RadarBus radar;
+  const auto args = radar.args;
   const std::string secret = args[5] + ".key";
   REQUIRE(::chmod(secret.c_str(), 0644) == 0);
   check_fails_fast({std::vector<std::string>{"pub"} + args + kPubTrack,
@@ -852,10 +861,8 @@ TEST_CASE("cli: a secret key file readable by others is refused, naming the file
 
 TEST_CASE("cli: a secret key given as the broker's key, and the reverse, are named as such",
           "[integration][cli][failfast][keys]") {
-  TestCoalition coalition;
-  const auto& radar = coalition.add("col-radar", "COL", "sensor");
-  CliBus bus(coalition);
-  auto args = bus.connect_args(radar);
+  RadarBus radar;
+  auto args = radar.args;
   SECTION("a .key file as --broker-key") {
     args[3] = args[5] + ".key";
     check_fails_fast({std::vector<std::string>{"pub"} + args + kPubTrack}, 1,
@@ -874,10 +881,9 @@ TEST_CASE("cli: a secret key given as the broker's key, and the reverse, are nam
 
 TEST_CASE("cli: a .pub and .key that are not one pair are refused before connecting",
           "[integration][cli][failfast][keys]") {
-  TestCoalition coalition;
-  const auto& radar = coalition.add("col-radar", "COL", "sensor");
-  CliBus bus(coalition);
-  const auto args = bus.connect_args(radar);
+  RadarBus radar;
+  CliBus& bus = *radar.bus;
+  const auto args = radar.args;
   REQUIRE(save_keypair(generate_keypair(), bus.dir.file("other")).ok());
   std::filesystem::copy_file(bus.dir.file("other.pub"), args[5] + ".pub",
                              std::filesystem::copy_options::overwrite_existing);
