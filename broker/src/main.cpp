@@ -50,6 +50,7 @@ Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
                          docs/operations.md
   --log-level LEVEL      debug, info (default), warn or error
   --check-policy FILE    validate a policy file, explain each error with its line, exit
+  --version              print the version and exit
   --help                 this text
 
 Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the policy (revoked systems lose
@@ -105,6 +106,9 @@ int main(int argc, char** argv) {
     };
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("enlace-broker %s\n", ENLACE_BROKER_VERSION);
       return 0;
     } else if (arg == "--check-policy") {
       return check_policy(value());
