@@ -1,5 +1,8 @@
 #include "broker_process.hpp"
 
+#include <fstream>
+#include <string_view>
+
 namespace demo {
 namespace {
 
@@ -20,7 +23,9 @@ ChildSpec broker_spec(const std::filesystem::path& program, const StateDir& stat
                "--metrics-interval",
                "1",
                "--broker-id",
-               "enlace-demo"};
+               "enlace-demo",
+               "--http",
+               "127.0.0.1:0"};
   spec.log_file = state.log_file;
   spec.append_log = true;
   spec.ready_file = state.ready_file;
@@ -40,6 +45,14 @@ std::filesystem::path find_broker(const std::string& explicit_path) {
 
 BrokerProcess::BrokerProcess(const std::filesystem::path& program, const StateDir& state,
                              std::chrono::milliseconds timeout)
-    : child_(broker_spec(program, state), timeout) {}
+    : child_(broker_spec(program, state), timeout) {
+  // The ready file's second line: "http://ADDRESS" (docs/operations.md).
+  std::ifstream ready(state.ready_file);
+  std::string line;
+  std::getline(ready, line);
+  std::getline(ready, line);
+  constexpr std::string_view kScheme = "http://";
+  if (line.starts_with(kScheme)) http_address_ = line.substr(kScheme.size());
+}
 
 }  // namespace demo

@@ -1,5 +1,6 @@
-// The demo's broker: an enlace-broker child process (child_process.hpp) on a port the
-// system picks on 127.0.0.1, learnt from the broker's ready file.
+// The demo's broker: an enlace-broker child process (child_process.hpp) on ports the
+// system picks on 127.0.0.1 (the bus and the HTTP endpoint, so that a demo never collides
+// with a broker already running), learnt from the broker's ready file.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,8 @@ class BrokerProcess {
   /// The bound endpoint, e.g. "tcp://127.0.0.1:40217".
   const std::string& endpoint() const noexcept { return child_.ready_line(); }
   int pid() const noexcept { return child_.pid(); }
+  /// The HTTP endpoint's address, e.g. "127.0.0.1:40219" (`enlace broker status --http`).
+  const std::string& http_address() const noexcept { return http_address_; }
 
   /// If the broker has exited on its own, a sentence saying how; empty while it runs.
   std::string exited() { return child_.exited(); }
@@ -39,6 +42,7 @@ class BrokerProcess {
 
  private:
   ChildProcess child_;
+  std::string http_address_;
 };
 
 }  // namespace demo

@@ -105,6 +105,12 @@ int run(const Options& options, const sigset_t& stop_signals) {
   BrokerProcess broker(program, state);
   say(fmt::format("started {} (pid {}) on {}; its log is {}", program.string(), broker.pid(),
                   broker.endpoint(), state.log_file.string()));
+  if (!broker.http_address().empty()) {
+    say(
+        fmt::format("its HTTP endpoint is http://{0}/ (/metrics, /status): enlace broker "
+                    "status --http {0}",
+                    broker.http_address()));
+  }
   const BusAccess bus{broker.endpoint(), state.broker_keys.public_key};
 
   StopFlag stop;
