@@ -74,24 +74,61 @@ inline Level& threshold() {
   return level;
 }
 
+/// How lines are written: "2026-11-28T07:30:00.123Z INFO message" (text), or one JSON
+/// object per line, {"time":"...","level":"info","message":"..."} (json).
+enum class Format { text, json };
+
+/// Where lines go (stderr unless --log-file) and in which format. Set once by main()
+/// before the broker starts; read by every thread after.
+struct Sink {
+  Format format = Format::text;
+  std::FILE* file = stderr;
+};
+
+inline Sink& sink() {
+  static Sink value;
+  return value;
+}
+
 /// Writes one line when `level` passes the threshold; formats nothing otherwise.
 template <class... Args>
 void write(Level level, fmt::format_string<detail::Logged<Args>...> format, Args&&... args) {
   if (level < threshold()) return;
   static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+  static constexpr const char* kJsonNames[] = {"debug", "info", "warn", "error"};
   const auto now = std::chrono::system_clock::now();
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  const Sink& out = sink();
   fmt::memory_buffer line;
-  fmt::format_to(std::back_inserter(line), "{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} ",
-                 std::chrono::floor<std::chrono::seconds>(now), ms.count(),
-                 kNames[static_cast<int>(level)]);
+  const auto time = std::chrono::floor<std::chrono::seconds>(now);
+  if (out.format == Format::json) {
+    fmt::format_to(std::back_inserter(line),
+                   "{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\",\"level\":\"{}\",\"message\":\"",
+                   time, ms.count(), kJsonNames[static_cast<int>(level)]);
+  } else {
+    fmt::format_to(std::back_inserter(line), "{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} ", time, ms.count(),
+                   kNames[static_cast<int>(level)]);
+  }
+  const std::size_t message_at = line.size();
   // The format was checked against the Logged types at compile time (the parameter's
   // type); the arguments are formatted as those types.
   fmt::vformat_to(std::back_inserter(line), fmt::string_view(format),
                   fmt::make_format_args(detail::logged(args)...));
+  if (out.format == Format::json) {
+    // Escaped arguments hold neither quotes nor backslashes nor control bytes; the
+    // broker's own format text may hold quotes.
+    fmt::memory_buffer message;
+    for (std::size_t i = message_at; i < line.size(); ++i) {
+      if (line[i] == '"' || line[i] == '\\') message.push_back('\\');
+      message.push_back(line[i]);
+    }
+    line.resize(message_at);
+    line.append(message);
+    line.append(std::string_view("\"}"));
+  }
   line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stderr);  // one write per line
+  std::fwrite(line.data(), 1, line.size(), out.file);  // one write per line
 }
 
 template <class... Args>

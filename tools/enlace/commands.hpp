@@ -26,5 +26,6 @@ const Command& policy_check_command();
 const Command& policy_explain_command();
 const Command& broker_status_command();
 const Command& broker_metrics_command();
+const Command& broker_reload_command();
 
 }  // namespace enlace::cli

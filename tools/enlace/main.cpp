@@ -20,6 +20,7 @@ const std::vector<const Command*>& command_table() {
       &enlace::cli::policy_explain_command(),
       &enlace::cli::broker_status_command(),
       &enlace::cli::broker_metrics_command(),
+      &enlace::cli::broker_reload_command(),
   };
   return table;
 }
