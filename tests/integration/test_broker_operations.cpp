@@ -522,3 +522,18 @@ TEST_CASE("broker reload: a broker whose HTTP endpoint does not answer is not si
 }
 
 #endif  // ENLACE_CLI_PATH
+
+TEST_CASE("broker config: the installed example configuration is valid",
+          "[integration][operations][config]") {
+  Files files;
+  const auto example =
+      std::filesystem::path(__FILE__).parent_path() / "../../packaging/broker.toml.example";
+  REQUIRE(std::filesystem::exists(example));
+  // Its paths are the installed ones (/etc/enlace); the flags put this test's in their place.
+  const auto result = broker({"--config", example.string(), "--policy", files.policy, "--keys",
+                              files.keys, "--check-config"});
+  INFO(result.err);
+  CHECK(result.status == 0);
+  CHECK_THAT(result.out,
+             Contains("configuration OK: endpoint tcp://0.0.0.0:7450, HTTP 127.0.0.1:7451"));
+}
