@@ -518,6 +518,12 @@ TEST_CASE("broker reload: a broker whose HTTP endpoint does not answer is not si
       {"broker", "reload", "--pid-file", bus.data / "enlace-broker.pid", "--http", "127.0.0.1:1"});
   CHECK(result.status == 1);
   CHECK_THAT(result.err, Contains("nothing was signalled"));
+  const auto usage =
+      cli({"broker", "reload", "--pid-file", bus.data / "enlace-broker.pid", "--http", "no-port"});
+  CHECK(usage.status == 2);
+  const auto timeout = cli({"broker", "reload", "--timeout", "soon"});
+  CHECK(timeout.status == 2);
+  CHECK_THAT(timeout.err, Contains("--timeout wants seconds"));
   CHECK_THAT(bus.status(), Contains("\"last_reload\":{\"sequence\":0,\"outcome\":\"none\"}"));
 }
 

@@ -171,6 +171,8 @@ int run_reload(const Args& args) {
     std::optional<Status> before;
     try {
       before = read_status(address);
+    } catch (const UsageError&) {
+      throw;  // a malformed --http: exit 2 with the usage
     } catch (const std::runtime_error& e) {
       throw ReloadFailure(fmt::format(
           "{}; nothing was signalled: the outcome is read from the broker's HTTP endpoint, so "
