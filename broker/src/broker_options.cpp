@@ -231,6 +231,10 @@ BrokerOptions parse_broker_options(int argc, char** argv) {
       options.help = true;
       return options;
     }
+    if (arg == "--version") {
+      options.version = true;
+      return options;
+    }
     if (arg == "--check-config") {
       options.check_config = true;
       continue;

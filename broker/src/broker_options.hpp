@@ -46,6 +46,7 @@ struct BrokerOptions {
   bool check_config = false;       // --check-config: validate everything, bind nothing
   std::string check_policy;        // --check-policy FILE
   bool help = false;
+  bool version = false;  // --version
 };
 
 /// Parses the command line and, with --config, the file it names. Throws OptionsError.

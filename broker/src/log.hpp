@@ -10,11 +10,9 @@
 // format string itself is the broker's own text and is written as is.
 #pragma once
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <string_view>
 #include <type_traits>
@@ -90,45 +88,18 @@ inline Sink& sink() {
   return value;
 }
 
+/// Formats and writes one line, "TIME LEVEL message" or its JSON object, to the sink (one
+/// write); log.cpp, so that the
+/// timestamp's and the line's formatting are compiled once, not in every file that logs.
+void write_line(Level level, fmt::string_view format, fmt::format_args args);
+
 /// Writes one line when `level` passes the threshold; formats nothing otherwise.
 template <class... Args>
 void write(Level level, fmt::format_string<detail::Logged<Args>...> format, Args&&... args) {
   if (level < threshold()) return;
-  static constexpr const char* kNames[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-  static constexpr const char* kJsonNames[] = {"debug", "info", "warn", "error"};
-  const auto now = std::chrono::system_clock::now();
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  const Sink& out = sink();
-  fmt::memory_buffer line;
-  const auto time = std::chrono::floor<std::chrono::seconds>(now);
-  if (out.format == Format::json) {
-    fmt::format_to(std::back_inserter(line),
-                   "{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\",\"level\":\"{}\",\"message\":\"",
-                   time, ms.count(), kJsonNames[static_cast<int>(level)]);
-  } else {
-    fmt::format_to(std::back_inserter(line), "{:%Y-%m-%dT%H:%M:%S}.{:03}Z {} ", time, ms.count(),
-                   kNames[static_cast<int>(level)]);
-  }
-  const std::size_t message_at = line.size();
   // The format was checked against the Logged types at compile time (the parameter's
   // type); the arguments are formatted as those types.
-  fmt::vformat_to(std::back_inserter(line), fmt::string_view(format),
-                  fmt::make_format_args(detail::logged(args)...));
-  if (out.format == Format::json) {
-    // Escaped arguments hold neither quotes nor backslashes nor control bytes; the
-    // broker's own format text may hold quotes.
-    fmt::memory_buffer message;
-    for (std::size_t i = message_at; i < line.size(); ++i) {
-      if (line[i] == '"' || line[i] == '\\') message.push_back('\\');
-      message.push_back(line[i]);
-    }
-    line.resize(message_at);
-    line.append(message);
-    line.append(std::string_view("\"}"));
-  }
-  line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), out.file);  // one write per line
+  write_line(level, fmt::string_view(format), fmt::make_format_args(detail::logged(args)...));
 }
 
 template <class... Args>

@@ -64,6 +64,7 @@ Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
   --log-format FORMAT    text (default) or json (one JSON object per line)
   --log-file FILE        append the log here instead of standard error
   --check-policy FILE    validate a policy file, explain each error with its line, exit
+  --version              print the version and exit
   --help                 this text
 
 Exit status: 0 stopped cleanly (or the check passed), 1 a policy, key or file problem or an
@@ -135,6 +136,10 @@ int main(int argc, char** argv) {
   }
   if (options.help) {
     std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (options.version) {
+    std::printf("enlace-broker %s\n", ENLACE_BROKER_VERSION);
     return 0;
   }
   if (!options.check_policy.empty()) return check_policy(options.check_policy);

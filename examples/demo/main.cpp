@@ -37,6 +37,7 @@
 #include "promises.hpp"
 #include "sensors.hpp"
 #include "state_dir.hpp"
+#include "tak_sites.hpp"
 #include "terminal.hpp"
 
 namespace demo {
@@ -148,6 +149,25 @@ int run(const Options& options, const sigset_t& stop_signals) {
                     nmea_gateway.filename().string(), spec.id, gateways.back()->pid(),
                     feed_ports.back(), gateways.back()->log_file().string()));
   }
+  // With --tak, one TAK site per nation, in the order of kNations (their ports follow it).
+  std::vector<std::unique_ptr<TakSite>> tak_sites;
+  if (options.tak) {
+    const auto tak_gateway = find_tak_gateway(options.tak_gateway);
+    for (std::size_t i = 0; i < kNations.size(); ++i) {
+      for (const SystemSpec& spec : systems()) {
+        if (spec.role != Role::tak_gateway || spec.nation != kNations[i].code) continue;
+        tak_sites.push_back(std::make_unique<TakSite>(
+            tak_gateway, spec, state, bus,
+            tak_site_address(options.tak_listen, options.tak_port_base, i)));
+        say(fmt::format("started {} for {} (pid {}), TLS on {}:{}, TCP on {}:{}; its log is {}",
+                        tak_gateway.filename().string(), spec.id, tak_sites.back()->pid(),
+                        options.tak_listen, tak_sites.back()->address().tls_port,
+                        options.tak_listen, tak_sites.back()->address().tcp_port,
+                        tak_sites.back()->log_file().string()));
+      }
+    }
+    say(tak_instructions(tak_sites));
+  }
   for (const SystemSpec& spec : systems()) {
     if (spec.revoked || runs_as_gateway(spec)) continue;
     if (spec.role == Role::sensor || spec.role == Role::biometric_station) {
@@ -158,7 +178,7 @@ int run(const Options& options, const sigset_t& stop_signals) {
   say(fmt::format(
       "{} command posts and {} sensors connected, and {} gateways ready, each with its own "
       "key; {}",
-      posts.size(), sensors.size(), gateways.size(),
+      posts.size(), sensors.size(), gateways.size() + tak_sites.size(),
       options.duration_s ? fmt::format("running for {:g} s", *options.duration_s)
                          : std::string("Ctrl-C stops")));
   if (late_s > 0) {
@@ -259,6 +279,13 @@ int run(const Options& options, const sigset_t& stop_signals) {
         break;
       }
     }
+    for (auto& site : tak_sites) {
+      if (const std::string how = site->exited(); !how.empty() && failure.empty()) {
+        failure =
+            fmt::format("the TAK gateway for {} {} while the demo was running; the end of {}:\n{}",
+                        site->spec().id, how, site->log_file().string(), tail_of(site->log_file()));
+      }
+    }
     if (!failure.empty()) break;
   }
 
@@ -269,6 +296,8 @@ int run(const Options& options, const sigset_t& stop_signals) {
   for (auto& feed : feeds) feed->join();
   std::vector<std::string> gateway_ends;
   for (auto& gateway : gateways) gateway_ends.push_back(gateway->stop());
+  std::vector<std::string> tak_ends;
+  for (auto& site : tak_sites) tak_ends.push_back(site->stop());
   for (auto& post : posts) post->join();
   for (auto& sensor : sensors) sensor->close();
   for (auto& post : posts) post->close();
@@ -293,6 +322,11 @@ int run(const Options& options, const sigset_t& stop_signals) {
         feeds[i]->sentences(), gateway.lines(), gateway.published(),
         gateway.rejects().empty() ? "none" : gateway.rejects(), gateway_ends[i],
         gateway.log_file().string()));
+  }
+  for (std::size_t i = 0; i < tak_sites.size(); ++i) {
+    summary.gateways.push_back(fmt::format("TAK gateway {}: {}; {} (log: {})",
+                                           tak_sites[i]->spec().id, tak_sites[i]->counters(),
+                                           tak_ends[i], tak_sites[i]->log_file().string()));
   }
   for (const auto& sensor : sensors)
     summary.published[std::string(sensor->spec().nation)] += sensor->published();
@@ -332,6 +366,13 @@ int run(const Options& options, const sigset_t& stop_signals) {
     fmt::print(stderr, "enlace-demo: the gateway for {} {} when stopped; the end of {}:\n{}",
                gateways[i]->spec().id, gateway_ends[i], gateways[i]->log_file().string(),
                tail_of(gateways[i]->log_file()));
+    gateways_clean = false;
+  }
+  for (std::size_t i = 0; i < tak_sites.size(); ++i) {
+    if (tak_sites[i]->exited_cleanly()) continue;
+    fmt::print(stderr, "enlace-demo: the TAK gateway for {} {} when stopped; the end of {}:\n{}",
+               tak_sites[i]->spec().id, tak_ends[i], tak_sites[i]->log_file().string(),
+               tail_of(tak_sites[i]->log_file()));
     gateways_clean = false;
   }
   if (!gateways_clean) return 1;

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -30,6 +31,14 @@ to the policy file.
                       picture fills at once from the broker's COP snapshot (default 10,
                       or half of --duration when that is under 20; 0: it joins with
                       the others)
+  --tak               also start one enlace-tak-gateway per nation, a TAK Server to that
+                      nation's ATAK and WinTAK clients, and print how to connect them
+  --tak-listen ADDRESS
+                      the address the TAK sites listen on (default 127.0.0.1; 0.0.0.0
+                      or this machine's address for phones on its network)
+  --tak-port-base N   the sites' ports: N + 10 x i + 9 for TLS and + 7 for TCP, i = 0 for
+                      Colombia, 1 Ecuador, 2 Peru, 3 Brazil (default 8080: 8089, 8087, ...)
+  --tak-gateway PATH  the enlace-tak-gateway to run (searched like the broker)
   --plain             plain periodic lines instead of the live terminal view (the
                       default when stdout is not a terminal)
   --help              this text
@@ -103,6 +112,32 @@ std::variant<Options, std::string> parse_options(int argc, char** argv) {
       const auto text = take();
       if (!text || text->empty()) return std::string("--broker needs the path of enlace-broker");
       options.broker = std::string(*text);
+    } else if (arg == "--tak") {
+      options.tak = true;
+    } else if (arg == "--tak-listen") {
+      const auto text = take();
+      in_addr parsed{};
+      if (!text || ::inet_pton(AF_INET, std::string(*text).c_str(), &parsed) != 1) {
+        return std::string("--tak-listen needs an IPv4 address, e.g. 127.0.0.1 or 0.0.0.0");
+      }
+      options.tak_listen = std::string(*text);
+    } else if (arg == "--tak-port-base") {
+      const auto text = take();
+      unsigned base = 0;
+      const auto [end, error] =
+          text ? std::from_chars(text->data(), text->data() + text->size(), base)
+               : std::from_chars_result{nullptr, std::errc::invalid_argument};
+      if (!text || error != std::errc() || end != text->data() + text->size() || base < 1024 ||
+          base > 65535 - 39) {
+        return fmt::format("--tak-port-base needs a port from 1024 to {}", 65535 - 39);
+      }
+      options.tak_port_base = static_cast<std::uint16_t>(base);
+    } else if (arg == "--tak-gateway") {
+      const auto text = take();
+      if (!text || text->empty()) {
+        return std::string("--tak-gateway needs the path of enlace-tak-gateway");
+      }
+      options.tak_gateway = std::string(*text);
     } else if (arg == "--nmea-gateway") {
       const auto text = take();
       if (!text || text->empty()) {

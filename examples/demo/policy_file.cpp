@@ -64,6 +64,11 @@ description = "Radar, AIS receiver gateway or drone: publishes tracks and detect
 publish.allow = ["track.{{nation}}.>", "detection.{{nation}}.>"]
 subscribe.allow = ["tasking.{{nation}}.>"]
 
+[roles.tak_gateway]
+description = "TAK site: its ATAK and WinTAK clients' positions, chat, alerts and reports in, the picture out"
+publish.allow = ["position.{{nation}}.tak.>", "alert.{{nation}}.tak.>", "spot.{{nation}}.tak.>", "text.{{nation}}.tak.>"]
+subscribe.allow = ["position.>", "track.>", "alert.>", "spot.>", "text.>", "tasking.{{nation}}.>"]
+
 [roles.biometric_station]
 description = "Checkpoint biometric station: raises watch-list hits, reads nothing"
 publish.allow = ["alert.{{nation}}.biometric.>"]
@@ -82,9 +87,9 @@ subscribe.allow = ["track.>", "alert.>", "text.>"]
 
 [[agreements]]
 name = "{joint_patrol}"
-description = "Trilateral joint patrol of the Putumayo: friendly positions, contact tracks, drone detections and river alerts"
+description = "Trilateral joint patrol of the Putumayo: friendly positions (radios and TAK phones), contact tracks, drone detections and river alerts"
 parties = ["COL", "ECU", "PER"]
-topics = ["position.*.unit.>", "track.>", "detection.>", "alert.*.putumayo.>"]
+topics = ["position.*.unit.>", "position.*.tak.>", "track.>", "detection.>", "alert.*.putumayo.>"]
 
 [[agreements]]
 name = "{tri_border}"
@@ -112,7 +117,7 @@ constexpr std::string_view kCopSection = R"(
 # events, not state: they are not cached.
 
 [cop]
-cached = ["position.*.unit.>", "track.>"]   # patrol units; radar and AIS tracks
+cached = ["position.*.unit.>", "position.*.tak.>", "track.>"]   # patrol units and TAK phones; radar and AIS tracks
 max_entries = 10000                         # cached topics; the demo has about fifteen
 max_bytes = 16777216                        # 16 MiB of envelopes
 # A message's own stale time comes first: 10 s for a radar track, 60 s for a radio fix or

@@ -18,6 +18,8 @@ std::string_view role_name(Role role) noexcept {
       return "biometric_station";
     case Role::observer:
       return "observer";
+    case Role::tak_gateway:
+      return "tak_gateway";
   }
   return "?";
 }
@@ -53,6 +55,16 @@ const std::vector<SystemSpec>& systems() {
       {id::per_drone, "PER", Role::sensor, "Peruvian Navy surveillance drone PD-3", 10, 20},
       {id::col_biometric, "COL", Role::biometric_station,
        "Colombian biometric checkpoint, Puerto Asís river port", 2, 5},
+      // TAK gateways: one per nation's site, run with --tak (tak_sites.hpp). Each makes the
+      // bus look like a TAK Server to its nation's ATAK and WinTAK clients.
+      {id::col_tak, "COL", Role::tak_gateway,
+       "Colombian TAK site, enlace-tak-gateway (ATAK phones of the river patrols)"},
+      {id::ecu_tak, "ECU", Role::tak_gateway,
+       "Ecuadorian TAK site, enlace-tak-gateway (ATAK phones of the brigade)"},
+      {id::per_tak, "PER", Role::tak_gateway,
+       "Peruvian TAK site, enlace-tak-gateway (ATAK phones of the naval patrols)"},
+      {id::bra_tak, "BRA", Role::tak_gateway,
+       "Brazilian TAK site, enlace-tak-gateway (WinTAK at the observer post)"},
       // Decommissioned: kept for the record, its key opens nothing.
       {id::col_radar_revoked, "COL", Role::sensor,
        "Colombian radar, Tres Esquinas (decommissioned, key revoked)", 0, 0, true},

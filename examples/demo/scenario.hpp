@@ -18,7 +18,7 @@ namespace demo {
 inline constexpr std::string_view kCoalitionName = "Operation Putumayo Shield";
 inline constexpr std::string_view kPolicyIdentifier = "urn:enlace:coalition:putumayo";
 /// Written into policy.toml's header, so that a reader knows what generated the file.
-inline constexpr std::string_view kScenarioVersion = "enlace-demo scenario 2";
+inline constexpr std::string_view kScenarioVersion = "enlace-demo scenario 3";
 
 struct NationInfo {
   std::string_view code;  // ISO 3166-1 alpha-3
@@ -42,7 +42,7 @@ inline constexpr double kTriBorderUpdateAfterJoin_s = 2.5;
 inline constexpr std::string_view kJointPatrol = "putumayo-joint-patrol";
 inline constexpr std::string_view kTriBorder = "amazon-triborder";
 
-enum class Role { command_post, radio_gateway, sensor, biometric_station, observer };
+enum class Role { command_post, radio_gateway, sensor, biometric_station, observer, tak_gateway };
 
 /// The role's name in policy.toml, e.g. "radio_gateway".
 std::string_view role_name(Role role) noexcept;
@@ -78,6 +78,10 @@ inline constexpr std::string_view col_radar_leticia = "col-radar-leticia";
 inline constexpr std::string_view ecu_ais = "ecu-ais-el-carmen";
 inline constexpr std::string_view per_drone = "per-drone-pd3";
 inline constexpr std::string_view col_biometric = "col-biometric-puerto-asis";
+inline constexpr std::string_view col_tak = "col-tak-leguizamo";
+inline constexpr std::string_view ecu_tak = "ecu-tak-lago-agrio";
+inline constexpr std::string_view per_tak = "per-tak-el-estrecho";
+inline constexpr std::string_view bra_tak = "bra-tak-tabatinga";
 inline constexpr std::string_view col_radar_revoked = "col-radar-tres-esquinas";
 }  // namespace id
 

@@ -60,6 +60,7 @@ void wipe(const StateDir& s) {
   std::error_code ignored;
   fs::remove_all(s.dir / "keys", ignored);
   fs::remove_all(s.dir / "gateways", ignored);
+  fs::remove_all(s.dir / "tak", ignored);
   for (const fs::path& file : {s.policy_file, s.log_file, s.ready_file, s.metrics_file}) {
     fs::remove(file, ignored);
   }

@@ -8,6 +8,7 @@
 //   <dir>/metrics.json         the broker's counters, rewritten every second
 //   <dir>/gateways/<id>.toml   each gateway's configuration, generated on every run;
 //                  <id>.log    its log and final counters; <id>.ready its ready file
+//   <dir>/tak/<id>/            with --tak: each TAK site's CA and certificates (tak_sites.hpp)
 #pragma once
 
 #include <filesystem>

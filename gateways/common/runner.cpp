@@ -9,6 +9,7 @@
 #include "common/log.hpp"
 #include "common/publisher.hpp"
 #include "common/sources.hpp"
+#include "enlace/enlace.h"
 
 namespace enlace::gateway {
 namespace {
@@ -33,7 +34,8 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program) 
                  "  --check-config     check the configuration, print what it sets up, exit\n"
                  "  --exit-at-end      exit once every file source has been replayed\n"
                  "  --ready-file FILE  written once the bus session is open and every source\n"
-                 "                     listens (for scripts and tests to wait on)\n",
+                 "                     listens (for scripts and tests to wait on)\n"
+                 "  --version          print the version and exit\n",
                  static_cast<int>(program.size()), program.data());
   };
   for (int i = 1; i < argc; ++i) {
@@ -48,6 +50,10 @@ CommandLine parse_command_line(int argc, char** argv, std::string_view program) 
       line.ready_file = argv[++i];
     } else if (arg == "-h" || arg == "--help") {
       usage(stdout);
+      std::exit(0);
+    } else if (arg == "--version") {
+      std::printf("%.*s %s\n", static_cast<int>(program.size()), program.data(),
+                  ENLACE_VERSION_STRING);
       std::exit(0);
     } else {
       std::fprintf(stderr, "%.*s: unknown argument '%s'\n", static_cast<int>(program.size()),

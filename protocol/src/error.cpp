@@ -51,6 +51,8 @@ constexpr CodeInfo kCodes[] = {
     {Errc::invalid_argument, "invalid_argument", false},
     {Errc::key_error, "key_error", false},
     {Errc::session_not_resumed, "session_not_resumed", false},
+    {Errc::connect_failed, "connect_failed", true},
+    {Errc::handshake_failed, "handshake_failed", false},
 };
 
 const CodeInfo* find(Errc code) noexcept {

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -56,22 +57,68 @@ Status write_file(const std::filesystem::path& file, const std::string& text, mo
   return success();
 }
 
-Result<std::string> read_key_file(const std::filesystem::path& file) {
+// What a key file's comments say it holds: the lines save_keypair writes, or nothing.
+enum class Kind { unknown, public_key, secret_key };
+
+struct KeyFile {
+  std::string key;
+  Kind kind = Kind::unknown;
+};
+
+Result<KeyFile> read_key_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) return key_error(file, "cannot open");
+  KeyFile read;
   std::string line;
   while (std::getline(in, line)) {
     const auto first = line.find_first_not_of(" \t\r");
-    if (first == std::string::npos || line[first] == '#') continue;
+    if (first == std::string::npos) continue;
+    if (line[first] == '#') {
+      if (line.find("secret key") != std::string::npos) read.kind = Kind::secret_key;
+      if (line.find("public key") != std::string::npos) read.kind = Kind::public_key;
+      continue;
+    }
     const auto last = line.find_last_not_of(" \t\r");
-    std::string key = line.substr(first, last - first + 1);
-    if (!is_valid_key(key)) return key_error(file, "not a 40-character Z85 CURVE key");
-    return key;
+    read.key = line.substr(first, last - first + 1);
+    if (!is_valid_key(read.key)) return key_error(file, "not a 40-character Z85 CURVE key");
+    // A file without the comment is judged by its name, as keygen names the two.
+    if (read.kind == Kind::unknown && file.extension() == ".key") read.kind = Kind::secret_key;
+    return read;
   }
   return key_error(file, "holds no key");
 }
 
+std::array<std::uint8_t, kRawKeyLength> raw_key(const std::string& z85_key) {
+  std::array<std::uint8_t, kRawKeyLength> raw{};
+  zmq_z85_decode(raw.data(), z85_key.c_str());
+  return raw;
+}
+
+// ssh's rule for private keys: a secret anyone but its owner can read (or write) is
+// refused, so that a copy with a careless mode is noticed before it leaks further.
+Status check_private(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) return key_error(file, std::strerror(errno));
+  const unsigned mode = info.st_mode & 0777;
+  if ((mode & 0077) == 0) return success();
+  char octal[8];
+  std::snprintf(octal, sizeof(octal), "%04o", mode);
+  return key_error(file, std::string("secret key file is accessible by group or others (mode ") +
+                             octal + "); refused. Fix: chmod 600 " + file.string());
+}
+
 }  // namespace
+
+std::string public_key_of(const std::string& secret_key) {
+  if (!is_valid_key(secret_key)) return {};
+  if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
+  auto secret = raw_key(secret_key);
+  std::array<std::uint8_t, kRawKeyLength> derived{};
+  static_assert(crypto_scalarmult_BYTES == kRawKeyLength);
+  const int rc = crypto_scalarmult_base(derived.data(), secret.data());
+  sodium_memzero(secret.data(), secret.size());
+  return rc == 0 ? z85(derived.data()) : std::string();
+}
 
 KeyPair generate_keypair() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
@@ -119,15 +166,38 @@ Result<KeyPair> load_keypair(const std::filesystem::path& base) {
   std::filesystem::path pub = base, key = base;
   pub += ".pub";
   key += ".key";
+  if ((base.extension() == ".pub" || base.extension() == ".key") && !std::filesystem::exists(pub)) {
+    return key_error(pub, "cannot open (a key pair is named by its BASE, without .pub or .key: " +
+                              base.parent_path().string() + (base.has_parent_path() ? "/" : "") +
+                              base.stem().string() + ")");
+  }
   auto public_key = read_key_file(pub);
   if (!public_key) return public_key.error();
+  if (public_key->kind == Kind::secret_key)
+    return key_error(pub, "holds a secret key, not the public key of the pair");
+  if (auto s = check_private(key); !s && std::filesystem::exists(key)) return s.error();
   auto secret_key = read_key_file(key);
   if (!secret_key) return secret_key.error();
-  return KeyPair{std::move(*public_key), std::move(*secret_key)};
+  if (secret_key->kind == Kind::public_key)
+    return key_error(key, "holds a public key where the secret key belongs");
+  if (public_key_of(secret_key->key) != public_key->key) {
+    return key_error(base, "the public key " + pub.string() + " and the secret key " +
+                               key.string() +
+                               " are not one key pair: the secret key's public key is " +
+                               public_key_of(secret_key->key));
+  }
+  return KeyPair{std::move(public_key->key), std::move(secret_key->key)};
 }
 
 Result<std::string> load_public_key(const std::filesystem::path& file) {
-  return read_key_file(file);
+  auto read = read_key_file(file);
+  if (!read) return read.error();
+  if (read->kind == Kind::secret_key) {
+    return key_error(file,
+                     "holds a secret key where a public key belongs: give the public key file "
+                     "(BASE.pub), and keep the secret key off the command line and other hosts");
+  }
+  return std::move(read->key);
 }
 
 }  // namespace enlace

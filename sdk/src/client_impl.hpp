@@ -31,6 +31,7 @@
 #include <string>
 #include <thread>
 
+#include "connect_probe.hpp"
 #include "enlace/client.hpp"
 #include "enlace/protocol/frame.hpp"
 #include "enlace/protocol/link_session.hpp"
@@ -108,6 +109,10 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   void close_socket();
   /// Handles one monitor event; false when there was none.
   bool handle_monitor_event();
+  /// After libzmq's connect failed: a probe of our own asks the OS why (connect_probe.hpp).
+  void probe_connect_failure();
+  /// The probe's answer (its descriptor signalled, or its deadline passed).
+  void finish_probe(bool signalled);
   void handle_inbound(zmq::message_t & message);
   void handle_frame(const wire::FrameView& frame, const std::shared_ptr<const void>& owner);
   void handle_control(const wire::ControlFrame& control);
@@ -161,6 +166,7 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   std::uint64_t sockets_opened_ = 0;  // names each socket's monitor endpoint
   std::int64_t reopen_due_ns_ = 0;    // retry_later(): when to open a fresh socket; 0: never
   bool cut_off_ = false;              // the broker cut the session off; until a Welcome
+  detail::ConnectProbe probe_;        // why the last connect failed, while it asks
   protocol::LinkSession link_;
   detail::RequestWaiters waiters_;
   detail::SubscriptionTable subscriptions_;

@@ -20,9 +20,13 @@
 namespace enlace {
 namespace {
 
-constexpr int kMonitorEvents =
-    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+constexpr int kMonitorEvents = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_CONNECT_RETRIED;
+
+// How long the probe of a failed connect waits for the operating system's answer.
+constexpr std::int64_t kProbeBoundNs = 3'000'000'000;
 
 // At most this many frames are read per loop pass, so that sending is never starved.
 constexpr int kMaxReceivesPerPass = 1024;
@@ -61,7 +65,7 @@ void Client::Impl::loop() {
   // ZeroMQ socket's mailbox costs two system calls.
   bool socket_ready = true, monitor_ready = true, wake_ready = true;
   while (true) {
-    pollfd fds[3] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    pollfd fds[4] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}, {wake_fd_, POLLIN, 0}, {-1, POLLOUT, 0}};
     long timeout_ms = 100;
     // The whole pass holds the socket; only the wait below and user callbacks let another
     // thread send on it (Outbox::Route::send_now, keep_alive()).
@@ -138,6 +142,11 @@ void Client::Impl::loop() {
     if (link_.phase() != protocol::LinkSession::Phase::disconnected) {
       timeout_ms = std::min<long>(timeout_ms, link_.until_next_timer(now) / 1'000'000 + 1);
     }
+    if (probe_.active() && now >= probe_.deadline_ns()) finish_probe(false);
+    if (probe_.active()) {
+      timeout_ms = std::min<long>(timeout_ms, (probe_.deadline_ns() - now) / 1'000'000 + 1);
+      fds[3].fd = probe_.fd();
+    }
     // ZMQ_FD only signals changes, and any operation on the socket may consume the
     // signal: unless nothing touched the socket since a receive found it empty, ZMQ_EVENTS
     // says whether there is work now (and re-arms the descriptor).
@@ -154,9 +163,15 @@ void Client::Impl::loop() {
     fds[0].fd = socket_->get(zmq::sockopt::fd);
     fds[1].fd = monitor_->get(zmq::sockopt::fd);
     socket_lock_.unlock();
-    if (::poll(fds, 3, static_cast<int>(timeout_ms)) < 0) {
+    if (::poll(fds, 4, static_cast<int>(timeout_ms)) < 0) {
       if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
       fds[0].revents = fds[1].revents = POLLIN;  // look at everything again
+      fds[3].revents = 0;
+    }
+    if (fds[3].revents != 0) {
+      socket_lock_.lock();
+      finish_probe(true);
+      socket_lock_.unlock();
     }
     monitor_ready = fds[1].revents != 0;
     wake_ready = fds[2].revents != 0;
@@ -228,7 +243,12 @@ bool Client::Impl::handle_monitor_event() {
   std::uint16_t event;
   std::memcpy(&event, event_frame.data(), sizeof(event));
   switch (event) {
+    case ZMQ_EVENT_CONNECT_RETRIED:
+      // The TCP connect failed; libzmq retries by itself, with back-off.
+      probe_connect_failure();
+      break;
     case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: {
+      probe_.cancel();
       // libzmq's own reconnection got through after a failed handshake: a fresh socket
       // would only cut this connection, and whatever is in flight on it.
       reopen_due_ns_ = 0;
@@ -271,14 +291,34 @@ bool Client::Impl::handle_monitor_event() {
                  "the broker refused this system's key (unknown or revoked)"});
       break;
     default:
+      // The broker closes a connection whose Hello box it cannot open, which is what a
+      // client holding another broker's public key sends: the handshake breaks off with
+      // no refusal (an unknown client key would be refused, above).
       retry_later(protocol::monotonic_ns());
       set_state(ConnectionState::auth_failed,
-                {Errc::authentication_failed,
-                 "CURVE handshake with " + options_.endpoint +
-                     " failed (wrong broker public key, or the connection was reset)"});
+                {Errc::handshake_failed,
+                 "the CURVE handshake with " + options_.endpoint +
+                     " broke off before the broker answered: the broker public key this client "
+                     "was given is not that broker's (or the peer is not an Enlace broker)"});
       break;
   }
   return true;
+}
+
+void Client::Impl::probe_connect_failure() {
+  if (probe_.active() || state() == ConnectionState::auth_failed) return;
+  const std::int64_t now = protocol::monotonic_ns();
+  if (auto cause = probe_.start(options_.endpoint, now + kProbeBoundNs)) {
+    set_state(state(),
+              {Errc::connect_failed, detail::connect_failure_reason(options_.endpoint, *cause)});
+  }
+}
+
+void Client::Impl::finish_probe(bool signalled) {
+  const auto cause = probe_.finish(signalled);
+  const ConnectionState now = state();
+  if (!cause || now == ConnectionState::connected || now == ConnectionState::auth_failed) return;
+  set_state(now, {Errc::connect_failed, detail::connect_failure_reason(options_.endpoint, *cause)});
 }
 
 ConnectionState Client::Impl::state() const {

@@ -27,8 +27,8 @@
 // close them). --rounds N repeats the pair of phases N times, the stalled subscribers
 // connected afresh for each phase beside them and gone (Bye) before the next phase alone,
 // so that a noisy machine disturbs both kinds of phase alike. It reports both latency
-// distributions (all rounds), their p99 ratio, the broker's peak RSS and what it dropped
-// for the stalled subscribers.
+// distributions (all rounds), their p99 ratio (pooled, and per round with the median), the broker's
+// peak RSS and what it dropped for the stalled subscribers.
 //
 // --snapshot N fills the broker's COP cache with N tracks on N topics, measures the
 // broker's resident memory growth while the second half is stored (the overhead per entry
@@ -484,6 +484,12 @@ struct Phase {
     }
     return h;
   }
+  // The samples recorded from index `first` up to `last`: one round of a phase.
+  LogHistogram slice(std::size_t first, std::size_t last) const {
+    LogHistogram h;
+    for (std::size_t i = first; i < last && i < count; ++i) h.record(samples[i].second);
+    return h;
+  }
 };
 
 // The counter `name` of the broker's metrics file, by text search (the bench reads a few
@@ -721,7 +727,12 @@ int run_stalled(const Options& o) {
   for (std::size_t i = 1; i < bed.subscribers.size(); ++i) bed.subscribers[i].reset();
   const std::string metrics_before = read_metrics(*bed.broker);
   std::uint64_t got_alone = 0, got_beside = 0, rss_alone_kib = 0;
+  // Each round's p99 beside the stalled over its p99 alone, the two phases measured back to
+  // back: a host hiccup moves one round's ratio, where it would move the pooled p99 of a
+  // whole phase kind.
+  std::vector<double> round_ratios;
   for (int round = 0; round < o.rounds; ++round) {
+    const std::size_t alone_first = alone.count, beside_first = beside.count;
     got_alone += measure_phase(bed, messages, topic, o, current, alone, received);
     if (round == 0) rss_alone_kib = status_kib(bed.broker->pid(), "VmHWM");
 
@@ -740,6 +751,9 @@ int run_stalled(const Options& o) {
       }
     }
     got_beside += measure_phase(bed, messages, topic, o, current, beside, received);
+    const double p99_alone = alone.slice(alone_first, alone.count).quantile(0.99);
+    round_ratios.push_back(
+        p99_alone > 0 ? beside.slice(beside_first, beside.count).quantile(0.99) / p99_alone : 0.0);
     {
       std::lock_guard lock(mutex);
       released = true;
@@ -758,18 +772,31 @@ int run_stalled(const Options& o) {
   const LogHistogram h_beside = beside.histogram(0, INT64_MAX);
   const double ratio =
       h_alone.quantile(0.99) > 0 ? h_beside.quantile(0.99) / h_alone.quantile(0.99) : 0.0;
+  std::vector<double> sorted_ratios = round_ratios;
+  std::sort(sorted_ratios.begin(), sorted_ratios.end());
+  const std::size_t mid = sorted_ratios.size() / 2;
+  const double median_ratio = sorted_ratios.size() % 2 == 1
+                                  ? sorted_ratios[mid]
+                                  : (sorted_ratios[mid - 1] + sorted_ratios[mid]) / 2;
+  std::string ratios_listed;
+  for (const double r : round_ratios) {
+    char one[32];
+    std::snprintf(one, sizeof one, "%s%.2f", ratios_listed.empty() ? "" : ", ", r);
+    ratios_listed += one;
+  }
   if (o.json) {
     std::printf(
         "{\"system\":\"enlace\",\"scenario\":\"stalled\",\"rate\":%.0f,\"stalled\":%d,"
         "\"rounds\":%d,"
         "\"alone_p50_us\":%.1f,\"alone_p99_us\":%.1f,\"stalled_p50_us\":%.1f,"
-        "\"stalled_p99_us\":%.1f,\"p99_ratio\":%.2f,\"alone_broker_cpu_us\":%.0f,"
+        "\"stalled_p99_us\":%.1f,\"p99_ratio\":%.2f,\"round_p99_ratios\":[%s],"
+        "\"median_round_p99_ratio\":%.2f,\"alone_broker_cpu_us\":%.0f,"
         "\"stalled_broker_cpu_us\":%.0f,\"broker_peak_rss_kib\":%llu,"
         "\"broker_peak_rss_alone_kib\":%llu,\"dropped\":%llu,\"drop_notices\":%llu,"
         "\"sessions_closed_slow\":%llu,\"received_alone\":%llu,\"received_stalled\":%llu}\n",
         o.rate, o.stalled, o.rounds, h_alone.quantile(0.5), h_alone.quantile(0.99),
-        h_beside.quantile(0.5), h_beside.quantile(0.99), ratio, alone.broker_cpu_us,
-        beside.broker_cpu_us, static_cast<unsigned long long>(rss_peak_kib),
+        h_beside.quantile(0.5), h_beside.quantile(0.99), ratio, ratios_listed.c_str(), median_ratio,
+        alone.broker_cpu_us, beside.broker_cpu_us, static_cast<unsigned long long>(rss_peak_kib),
         static_cast<unsigned long long>(rss_alone_kib),
         static_cast<unsigned long long>(delta("dropped_slow_consumer")),
         static_cast<unsigned long long>(delta("drop_notices")),
@@ -788,7 +815,8 @@ int run_stalled(const Options& o) {
     };
     line("alone:", h_alone);
     line("beside the stalled:", h_beside);
-    std::printf("  p99 ratio: %.2f\n", ratio);
+    std::printf("  p99 ratio: %.2f over all rounds; per round %s, median %.2f\n", ratio,
+                ratios_listed.c_str(), median_ratio);
     std::printf("  broker CPU: %.0f ms alone, %.0f ms beside the stalled\n",
                 alone.broker_cpu_us / 1000, beside.broker_cpu_us / 1000);
     std::printf("  broker peak RSS: %llu KiB (%llu KiB after the first phase)\n",

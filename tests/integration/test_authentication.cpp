@@ -81,6 +81,34 @@ TEST_CASE("a client that trusts the wrong broker key never gets a session", "[in
   const auto session = client.wait_connected(3s);
   REQUIRE_FALSE(session.ok());
   CHECK(client.state() != ConnectionState::connected);
+  // The broker cannot open the Hello box and breaks the handshake off: that is told apart
+  // from a refused client key.
+  CHECK(session.code() == Errc::handshake_failed);
+  CHECK_THAT(session.error().reason, Catch::Contains("not that broker's"));
+}
+
+TEST_CASE("a closed port is reported as connect_failed with the cause, while retrying",
+          "[integration][auth]") {
+  TestCoalition coalition;
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  BrokerProcess broker(coalition);
+  auto options = broker.options_for(cp);
+  options.endpoint = "tcp://127.0.0.1:1";  // nothing listens on port 1
+  std::mutex mutex;
+  std::optional<ErrorInfo> reported;
+  std::condition_variable changed;
+  options.on_state = [&](ConnectionState, const ErrorInfo& error) {
+    std::lock_guard lock(mutex);
+    if (error.code == Errc::connect_failed && !reported) reported = error;
+    changed.notify_all();
+  };
+  Client client(options);
+  std::unique_lock lock(mutex);
+  REQUIRE(changed.wait_for(lock, 10s, [&] { return reported.has_value(); }));
+  CHECK_THAT(reported->reason,
+             Catch::StartsWith("cannot connect to tcp://127.0.0.1:1: connection refused"));
+  CHECK(client.state() == ConnectionState::connecting);  // the SDK keeps trying
+  CHECK(is_retryable(Errc::connect_failed));
 }
 
 TEST_CASE("a malformed endpoint fails the client's constructor", "[integration][auth]") {

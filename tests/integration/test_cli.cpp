@@ -43,7 +43,9 @@ struct CliResult {
 // bounded; the destructor kills a process that is still running.
 class CliProcess {
  public:
-  explicit CliProcess(const std::vector<std::string>& args, const std::string& input = {}) {
+  /// `env` holds NAME=VALUE entries that replace (or add to) this process's environment.
+  explicit CliProcess(const std::vector<std::string>& args, const std::string& input = {},
+                      const std::vector<std::string>& env = {}) {
     std::array<int, 2> in{-1, -1}, out{-1, -1}, err{-1, -1};
     if (::pipe2(in.data(), O_CLOEXEC) != 0 || ::pipe2(out.data(), O_CLOEXEC) != 0 ||
         ::pipe2(err.data(), O_CLOEXEC) != 0) {
@@ -59,7 +61,19 @@ class CliProcess {
     std::vector<char*> argv;
     for (auto& a : argv_storage) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int rc = ::posix_spawn(&pid_, ENLACE_CLI_PATH, &actions, nullptr, argv.data(), environ);
+    std::vector<std::string> env_storage = env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string_view entry = *e;
+      const auto name = entry.substr(0, entry.find('=') + 1);
+      if (std::none_of(env.begin(), env.end(),
+                       [&](const std::string& o) { return o.starts_with(name); }))
+        env_storage.emplace_back(entry);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_storage) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const int rc =
+        ::posix_spawn(&pid_, ENLACE_CLI_PATH, &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(in[0]);
     ::close(out[1]);
@@ -174,9 +188,48 @@ class CliProcess {
   CliResult result_;
 };
 
-CliResult run_cli(const std::vector<std::string>& args, const std::string& input = {}) {
-  CliProcess process(args, input);
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input = {},
+                  const std::vector<std::string>& env = {}) {
+  CliProcess process(args, input, env);
   return process.finish();
+}
+
+// A run of the tool and how long it took, for the fail-fast checks.
+struct TimedResult {
+  CliResult result;
+  std::chrono::milliseconds took{};
+};
+
+TimedResult run_cli_timed(const std::vector<std::string>& args,
+                          const std::vector<std::string>& env = {}) {
+  const auto start = std::chrono::steady_clock::now();
+  CliResult result = run_cli(args, {}, env);
+  return {std::move(result), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - start)};
+}
+
+unsigned file_mode(const std::string& path) {
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  return info.st_mode & 0777;
+}
+
+// Each refusal must come well before the 10 s connect timeout would: the bound below is
+// generous (it is not a timing measurement), the timeout it guards against is twice it.
+
+constexpr auto kFast = 5s;
+
+// Runs each command; each must end with `status` and an error matching `error`, fast.
+template <class Matcher>
+void check_fails_fast(const std::vector<std::vector<std::string>>& commands, int status,
+                      const Matcher& error) {
+  for (const auto& command : commands) {
+    const auto run = run_cli_timed(command);
+    INFO(command[0] << ": " << run.result.err);
+    CHECK(run.result.status == status);
+    CHECK_THAT(run.result.err, error);
+    CHECK(run.took < kFast);
+  }
 }
 
 // A scratch directory for key and policy files, removed afterwards.
@@ -404,18 +457,19 @@ TEST_CASE("cli: pub with a payload that does not parse exits 2 naming the line",
 }
 
 TEST_CASE("cli: pub with a key the policy does not know exits 1 with authentication_failed",
-          "[integration][cli][pub]") {
+          "[integration][cli][pub][failfast]") {
   TestCoalition coalition;
   coalition.add("col-radar", "COL", "sensor");
   CliBus bus(coalition);
   const TestSystem stranger{"stranger", "COL", "sensor", generate_keypair()};
 
-  const auto result =
-      run_cli(std::vector<std::string>{"pub"} + bus.connect_args(stranger) +
-              std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track", "--json",
-                                       kTrackJson, "--connect-timeout", "20"});
-  CHECK(result.status == 1);
-  CHECK_THAT(result.err, Catch::StartsWith("error: authentication_failed (200): "));
+  // At once, not after the default 10 s connect timeout.
+  check_fails_fast({std::vector<std::string>{"pub"} + bus.connect_args(stranger) +
+                    std::vector<std::string>{"--topic", "track.COL.radar.T1", "--type", "Track",
+                                             "--json", kTrackJson}},
+                   1,
+                   Catch::StartsWith("error: authentication_failed (200): ") &&
+                       Catch::Contains("refused this system's key"));
 }
 
 // ---- sub -------------------------------------------------------------------------------
@@ -477,18 +531,18 @@ TEST_CASE("cli: sub to a pattern outside the role's rules exits 1 with subscribe
 }
 
 TEST_CASE("cli: sub with a key the policy does not know exits 1 with authentication_failed",
-          "[integration][cli][sub]") {
+          "[integration][cli][sub][failfast]") {
   TestCoalition coalition;
   coalition.add("col-cp", "COL", "command_post");
   CliBus bus(coalition);
   const TestSystem stranger{"stranger", "COL", "command_post", generate_keypair()};
 
-  const auto result =
-      run_cli(std::vector<std::string>{"sub"} + bus.connect_args(stranger) +
-              std::vector<std::string>{"--pattern", "alert.>", "--connect-timeout", "20"});
-  CHECK(result.status == 1);
-  CHECK(result.out.empty());
-  CHECK_THAT(result.err, Catch::StartsWith("error: authentication_failed (200): "));
+  // At once, not after the default 10 s connect timeout.
+  check_fails_fast({std::vector<std::string>{"sub"} + bus.connect_args(stranger) +
+                    std::vector<std::string>{"--pattern", "alert.>"}},
+                   1,
+                   Catch::StartsWith("error: authentication_failed (200): ") &&
+                       Catch::Contains("refused this system's key"));
 }
 
 TEST_CASE("cli: sub exits 3 when --timeout passes before --count deliveries",
@@ -729,6 +783,250 @@ TEST_CASE("cli: broker status without a broker fails at once naming the address"
   CHECK_THAT(result.err, Catch::Contains("refused"));
   const auto metrics = run_cli({"broker", "metrics", "--http", "no-port"});
   CHECK(metrics.status == 2);
+}
+
+// ---- failing fast, and saying why --------------------------------------------------------
+
+// Key files for a system that the broker does not need to know: the checks come first.
+struct KeyFiles {
+  TempDir dir;
+  std::string broker_key;
+  std::string base;
+  KeyFiles() {
+    REQUIRE(save_keypair(generate_keypair(), dir.file("broker")).ok());
+    REQUIRE(save_keypair(generate_keypair(), dir.file("radar")).ok());
+    broker_key = dir.file("broker.pub");
+    base = dir.file("radar");
+  }
+};
+
+const std::vector<std::string> kPubTrack = {
+    "-t", "track.COL.radar.T1", "--type", "Track", "--json", kTrackJson};
+
+TEST_CASE("cli: pub and sub to a closed port fail at once with connect_failed, status 4",
+          "[integration][cli][failfast]") {
+  KeyFiles keys;
+  // Port 1 on loopback: nothing listens there, the connection is refused.
+  const std::vector<std::string> connect = {
+      "--broker", "tcp://127.0.0.1:1", "--broker-key", keys.broker_key, "--keys", keys.base};
+  check_fails_fast({std::vector<std::string>{"pub"} + connect + kPubTrack,
+                    std::vector<std::string>{"sub", "alert.>"} + connect},
+                   4,
+                   Catch::StartsWith("error: connect_failed (506): cannot connect to "
+                                     "tcp://127.0.0.1:1: connection refused"));
+}
+
+// A broker whose policy knows col-radar (a sensor), and the options that act as it.
+struct RadarBus {
+  TestCoalition coalition;
+  std::unique_ptr<CliBus> bus;
+  std::vector<std::string> args;  // --broker E --broker-key FILE --keys BASE
+  RadarBus() {
+    coalition.add("col-radar", "COL", "sensor");
+    bus = std::make_unique<CliBus>(coalition);
+    args = bus->connect_args(coalition["col-radar"]);
+  }
+};
+
+TEST_CASE("cli: a broker key that is not the broker's fails at once with handshake_failed",
+          "[integration][cli][failfast]") {
+  RadarBus radar;
+  CliBus& bus = *radar.bus;
+  REQUIRE(save_keypair(generate_keypair(), bus.dir.file("impostor")).ok());
+  auto args = radar.args;
+  args[3] = bus.dir.file("impostor.pub");  // --broker-key
+  check_fails_fast(
+      {std::vector<std::string>{"pub"} + args + kPubTrack,
+       std::vector<std::string>{"sub", "-p", "tasking.>"} + args},
+      1,
+      Catch::StartsWith("error: handshake_failed (507): ") && Catch::Contains("not that broker's"));
+}
+
+TEST_CASE("cli: a secret key file readable by others is refused, naming the file and the fix",
+          "[integration][cli][failfast][keys]") {
+  RadarBus radar;
+  const auto args = radar.args;
+  const std::string secret = args[5] + ".key";
+  REQUIRE(::chmod(secret.c_str(), 0644) == 0);
+  check_fails_fast({std::vector<std::string>{"pub"} + args + kPubTrack,
+                    std::vector<std::string>{"sub", "tasking.>"} + args},
+                   1,
+                   Catch::StartsWith("error: key_error (504): " + secret) &&
+                       Catch::Contains("accessible by group or others (mode 0644)") &&
+                       Catch::Contains("chmod 600 " + secret));
+  // Once fixed as the message says, the same command goes through.
+  REQUIRE(::chmod(secret.c_str(), 0600) == 0);
+  CHECK(run_cli(std::vector<std::string>{"pub"} + args + kPubTrack).status == 0);
+}
+
+TEST_CASE("cli: a secret key given as the broker's key, and the reverse, are named as such",
+          "[integration][cli][failfast][keys]") {
+  RadarBus radar;
+  auto args = radar.args;
+  SECTION("a .key file as --broker-key") {
+    args[3] = args[5] + ".key";
+    check_fails_fast({std::vector<std::string>{"pub"} + args + kPubTrack}, 1,
+                     Catch::StartsWith("error: key_error (504): " + args[3]) &&
+                         Catch::Contains("holds a secret key where a public key belongs"));
+  }
+  SECTION("a public key in the place of the secret key") {
+    std::filesystem::copy_file(args[5] + ".pub", args[5] + ".key",
+                               std::filesystem::copy_options::overwrite_existing);
+    REQUIRE(::chmod((args[5] + ".key").c_str(), 0600) == 0);
+    check_fails_fast({std::vector<std::string>{"sub", "tasking.>"} + args}, 1,
+                     Catch::StartsWith("error: key_error (504): " + args[5] + ".key") &&
+                         Catch::Contains("holds a public key where the secret key belongs"));
+  }
+}
+
+TEST_CASE("cli: a .pub and .key that are not one pair are refused before connecting",
+          "[integration][cli][failfast][keys]") {
+  RadarBus radar;
+  CliBus& bus = *radar.bus;
+  const auto args = radar.args;
+  REQUIRE(save_keypair(generate_keypair(), bus.dir.file("other")).ok());
+  std::filesystem::copy_file(bus.dir.file("other.pub"), args[5] + ".pub",
+                             std::filesystem::copy_options::overwrite_existing);
+  check_fails_fast(
+      {std::vector<std::string>{"pub"} + args + kPubTrack}, 1,
+      Catch::StartsWith("error: key_error (504): ") && Catch::Contains("are not one key pair"));
+}
+
+// ---- contexts, short options, --json, --version ------------------------------------------
+
+TEST_CASE("cli: context add, use and list; pub and sub then need no connection options",
+          "[integration][cli][context]") {
+  TestCoalition coalition;
+  const auto& post = coalition.add("col-cp", "COL", "command_post");
+  const auto& radar = coalition.add("col-radar", "COL", "sensor");
+  CliBus bus(coalition);
+  const std::vector<std::string> env = {
+      "XDG_CONFIG_HOME=" + bus.dir.file("config"),
+      "ENLACE_BROKER=", "ENLACE_BROKER_KEY=", "ENLACE_KEYS=", "ENLACE_CONTEXT="};
+  const auto post_args = bus.connect_args(post);
+  const auto radar_args = bus.connect_args(radar);
+
+  const auto added =
+      run_cli(std::vector<std::string>{"context", "add", "post"} + post_args, {}, env);
+  INFO(added.err);
+  REQUIRE(added.status == 0);
+  CHECK_THAT(added.out, Catch::Contains("context 'post' saved and in use"));
+  REQUIRE(
+      run_cli(std::vector<std::string>{"context", "add", "radar"} + radar_args, {}, env).status ==
+      0);
+  const std::string file = bus.dir.file("config/enlace/contexts/post.json");
+  CHECK(file_mode(file) == 0600);
+  CHECK(file_mode(bus.dir.file("config/enlace")) == 0700);
+
+  auto listed = run_cli({"context", "list"}, {}, env);
+  CHECK(listed.status == 0);
+  CHECK(lines_of(listed.out).size() == 2);
+  CHECK_THAT(listed.out, Catch::Contains("* post ") && Catch::Contains("  radar "));
+
+  const auto used = run_cli({"context", "use", "radar"}, {}, env);
+  CHECK(used.status == 0);
+  listed = run_cli({"context", "list", "--json"}, {}, env);
+  CHECK_THAT(listed.out,
+             Catch::Contains(R"("name":"radar","broker":")" + bus.broker.endpoint() + "\"") &&
+                 Catch::Contains(R"("selected":true)"));
+
+  // The radar context in use: pub needs no connection option, and takes short ones.
+  const auto pub =
+      run_cli(std::vector<std::string>{"pub"} + kPubTrack + std::vector<std::string>{"-o", "json"},
+              {}, env);
+  INFO(pub.err);
+  CHECK(pub.status == 0);
+  CHECK_THAT(pub.out, Catch::StartsWith(R"({"sequence":)") &&
+                          Catch::Contains(R"("topic":"track.COL.radar.T1")"));
+  // --context picks another one for one command: sub as the command post.
+  const auto sub = run_cli({"sub", "track.>", "--context", "post", "--timeout", "0.1"}, {}, env);
+  CHECK(sub.status == 0);
+  CHECK_THAT(sub.err, Catch::Contains("subscribed to 'track.>' as col-cp"));
+
+  const auto shown = run_cli({"context", "show"}, {}, env);
+  CHECK_THAT(shown.out, Catch::Contains("context:    radar (in use)") && Catch::Contains("loads"));
+  CHECK(run_cli({"context", "rm", "radar"}, {}, env).status == 0);
+  CHECK(run_cli({"context", "show", "radar"}, {}, env).status == 1);
+  CHECK(run_cli({"context", "use", "nope"}, {}, env).status == 1);
+}
+
+TEST_CASE("cli: the environment overrides the context, and options override the environment",
+          "[integration][cli][context]") {
+  TestCoalition coalition;
+  const auto& post = coalition.add("col-cp", "COL", "command_post");
+  const auto& ecu = coalition.add("ecu-cp", "ECU", "command_post");
+  CliBus bus(coalition);
+  const std::string config = "XDG_CONFIG_HOME=" + bus.dir.file("config");
+  const auto post_args = bus.connect_args(post);
+  const auto ecu_args = bus.connect_args(ecu);
+  // A context whose broker is a closed port, for col-cp.
+  auto stale = post_args;
+  stale[1] = "tcp://127.0.0.1:1";
+  REQUIRE(
+      run_cli(std::vector<std::string>{"context", "add", "stale"} + stale, {}, {config}).status ==
+      0);
+  const std::vector<std::string> sub = {"sub", "track.>", "--timeout", "0.1"};
+
+  SECTION("the context alone reaches the closed port") {
+    const auto run = run_cli(sub, {}, {config, "ENLACE_BROKER=", "ENLACE_KEYS="});
+    CHECK(run.status == 4);
+    CHECK_THAT(run.err, Catch::Contains("tcp://127.0.0.1:1"));
+  }
+  SECTION("ENLACE_BROKER and ENLACE_KEYS win over the context") {
+    const auto run = run_cli(
+        sub, {}, {config, "ENLACE_BROKER=" + bus.broker.endpoint(), "ENLACE_KEYS=" + ecu_args[5]});
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK_THAT(run.err, Catch::Contains("as ecu-cp (ECU"));
+  }
+  SECTION("--broker and --keys win over the environment") {
+    const auto run =
+        run_cli(sub + std::vector<std::string>{"-b", bus.broker.endpoint(), "-k", post_args[5]}, {},
+                {config, "ENLACE_BROKER=tcp://127.0.0.1:1", "ENLACE_KEYS=" + ecu_args[5]});
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK_THAT(run.err, Catch::Contains("as col-cp (COL"));
+  }
+  SECTION("without any, the message says where each setting may come from") {
+    const auto run = run_cli(
+        sub, {}, {"XDG_CONFIG_HOME=" + bus.dir.file("empty"), "ENLACE_BROKER=", "ENLACE_CONTEXT="});
+    CHECK(run.status == 2);
+    CHECK_THAT(run.err, Catch::Contains("no broker: give --broker, set ENLACE_BROKER, or set up "
+                                        "a context"));
+  }
+}
+
+TEST_CASE("cli: --version, keygen --json, and policy check and explain --json",
+          "[integration][cli]") {
+  const auto version = run_cli({"--version"});
+  CHECK(version.status == 0);
+  CHECK_THAT(version.out, Catch::StartsWith("enlace 0.") && Catch::Contains("libenlace"));
+
+  TempDir dir;
+  const auto keygen = run_cli({"keygen", dir.file("radar"), "--json"});
+  REQUIRE(keygen.status == 0);
+  const auto keys = load_keypair(dir.file("radar"));
+  REQUIRE(keys.ok());
+  CHECK(keygen.out == R"({"public_key":")" + keys->public_key + R"(","public_file":")" +
+                          dir.file("radar.pub") + R"(","secret_file":")" + dir.file("radar.key") +
+                          "\"}\n");
+
+  TestCoalition coalition;
+  coalition.add("col-radar", "COL", "sensor");
+  const std::string policy = dir.write("policy.toml", coalition.policy_toml());
+  const auto check = run_cli({"policy", "check", policy, "--json"});
+  CHECK(check.status == 0);
+  CHECK_THAT(check.out, Catch::StartsWith(R"({"file":")" + policy + R"(","ok":true,)"));
+  const auto explain = run_cli(
+      {"policy", "explain", policy, "--system", "col-radar", "--publish", "text.COL.x", "--json"});
+  CHECK(explain.status == 1);
+  CHECK_THAT(explain.out,
+             Catch::StartsWith(R"({"question":"may col-radar)") &&
+                 Catch::Contains(R"j("answer":"denied","error":"publish_denied (202)")j"));
+  const std::string broken = dir.write("broken.toml", "[nations\n");
+  const auto bad = run_cli({"policy", "check", broken, "--json"});
+  CHECK(bad.status == 1);
+  CHECK_THAT(bad.out, Catch::StartsWith(R"({"file":")" + broken + R"(","ok":false,"errors":[{)"));
 }
 
 #endif  // ENLACE_CLI_PATH

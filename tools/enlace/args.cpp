@@ -23,18 +23,32 @@ Args::Args(std::span<char* const> argv, std::span<const OptionSpec> options) {
       help_ = true;
       continue;
     }
-    if (arg.substr(0, 2) != "--") throw UsageError("unknown option '" + std::string(arg) + "'");
-    std::string_view name = arg.substr(2);
+    std::string_view name;
     std::optional<std::string_view> inline_value;
-    if (const auto eq = name.find('='); eq != std::string_view::npos) {
-      inline_value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
     const OptionSpec* spec = nullptr;
-    for (const OptionSpec& candidate : options) {
-      if (candidate.name == name) spec = &candidate;
+    if (arg.substr(0, 2) != "--") {
+      // -x, -xVALUE
+      for (const OptionSpec& candidate : options) {
+        if (candidate.short_name != 0 && candidate.short_name == arg[1]) spec = &candidate;
+      }
+      if (spec == nullptr) throw UsageError("unknown option '" + std::string(arg) + "'");
+      name = spec->name;
+      if (arg.size() > 2) {
+        if (!spec->takes_value)
+          throw UsageError("option '" + std::string(arg.substr(0, 2)) + "' takes no value");
+        inline_value = arg.substr(2);
+      }
+    } else {
+      name = arg.substr(2);
+      if (const auto eq = name.find('='); eq != std::string_view::npos) {
+        inline_value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      for (const OptionSpec& candidate : options) {
+        if (candidate.name == name) spec = &candidate;
+      }
+      if (spec == nullptr) throw UsageError("unknown option '--" + std::string(name) + "'");
     }
-    if (spec == nullptr) throw UsageError("unknown option '--" + std::string(name) + "'");
     if (values_.contains(name))
       throw UsageError("option '--" + std::string(name) + "' given twice");
     std::string value;

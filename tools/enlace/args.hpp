@@ -1,8 +1,9 @@
 // Command-line parsing shared by every enlace command.
 //
 // Options are GNU-style long options: `--name VALUE` or `--name=VALUE` for options that
-// take a value, `--name` for flags; `--` ends the options. Anything that does not start
-// with `--` is a positional argument. Problems are reported by throwing UsageError, which
+// take a value, `--name` for flags; `--` ends the options. The common ones also have a
+// short form, `-t VALUE` (or `-tVALUE`) and `-q`. Anything else that does not start with
+// `-` is a positional argument. Problems are reported by throwing UsageError, which
 // the dispatcher turns into exit status 2 and the command's usage text.
 #pragma once
 
@@ -21,9 +22,10 @@ namespace enlace::cli {
 /// Exit statuses shared by every command (docs/cli.md, "Exit statuses").
 enum ExitStatus : int {
   kExitOk = 0,
-  kExitFailure = 1,  // refused by the broker or the policy, connection or key problem
-  kExitUsage = 2,    // bad command line or bad input (e.g. a payload that is not valid JSON)
-  kExitTimeout = 3,  // `sub --count N --timeout S`: fewer than N deliveries in S seconds
+  kExitFailure = 1,      // refused by the broker or the policy, connection or key problem
+  kExitUsage = 2,        // bad command line or bad input (e.g. a payload that is not valid JSON)
+  kExitTimeout = 3,      // `sub --count N --timeout S`: fewer than N deliveries in S seconds
+  kExitUnreachable = 4,  // no connection to the broker: refused, unreachable, no answer
 };
 
 /// A mistake on the command line or in the input.
@@ -35,6 +37,7 @@ class UsageError : public std::runtime_error {
 struct OptionSpec {
   std::string_view name;  // without the leading "--"
   bool takes_value = false;
+  char short_name = 0;  // `-x`; 0: none
 };
 
 class Args {

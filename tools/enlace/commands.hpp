@@ -27,5 +27,10 @@ const Command& policy_explain_command();
 const Command& broker_status_command();
 const Command& broker_metrics_command();
 const Command& broker_reload_command();
+const Command& context_add_command();
+const Command& context_use_command();
+const Command& context_list_command();
+const Command& context_show_command();
+const Command& context_rm_command();
 
 }  // namespace enlace::cli

@@ -5,20 +5,22 @@
 
 #include "commands.hpp"
 #include "enlace/keys.hpp"
+#include "json_codec.hpp"
 #include "session.hpp"
 
 namespace enlace::cli {
 namespace {
 
-constexpr std::array<OptionSpec, 1> kOptions = {{{"force", false}}};
+constexpr std::array<OptionSpec, 2> kOptions = {{{"force", false}, {"json", false}}};
 
-constexpr std::string_view kUsage = R"usage(usage: enlace keygen BASE [--force]
+constexpr std::string_view kUsage = R"usage(usage: enlace keygen BASE [--force] [--json]
 
 Generates a CURVE key pair and writes it as BASE.pub (the public key, mode 0644) and
 BASE.key (the secret key, mode 0600, never readable by others). Prints the public key,
 which goes into the coalition policy (systems) or to clients (broker).
 
   --force   replace existing key files (the old secret key is lost)
+  --json    print {"public_key": ..., "public_file": ..., "secret_file": ...} instead
 
 Exit status: 0 written, 1 the files exist (without --force) or cannot be written,
 2 usage error.
@@ -47,7 +49,13 @@ int run(const Args& args) {
     print_error(saved.error());
     return kExitFailure;
   }
-  std::printf("%s\n", keys.public_key.c_str());
+  if (args.has("json")) {
+    std::printf("{\"public_key\":%s,\"public_file\":%s,\"secret_file\":%s}\n",
+                json_quote(keys.public_key).c_str(), json_quote(base.string() + ".pub").c_str(),
+                json_quote(base.string() + ".key").c_str());
+  } else {
+    std::printf("%s\n", keys.public_key.c_str());
+  }
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "enlace/enlace.h"
 
 namespace {
 
@@ -21,6 +22,11 @@ const std::vector<const Command*>& command_table() {
       &enlace::cli::broker_status_command(),
       &enlace::cli::broker_metrics_command(),
       &enlace::cli::broker_reload_command(),
+      &enlace::cli::context_add_command(),
+      &enlace::cli::context_use_command(),
+      &enlace::cli::context_list_command(),
+      &enlace::cli::context_show_command(),
+      &enlace::cli::context_rm_command(),
   };
   return table;
 }
@@ -40,8 +46,9 @@ void print_overview(std::FILE* out) {
   }
   std::fputs(
       "\n"
-      "`enlace <command> --help` describes a command's options. Exit statuses: 0 success,\n"
-      "1 refused or failed, 2 usage or input error, 3 timed out (see docs/cli.md).\n",
+      "`enlace <command> --help` describes a command's options; `enlace --version` prints\n"
+      "the version. Exit statuses: 0 success, 1 refused or failed, 2 usage or input error,\n"
+      "3 timed out, 4 broker unreachable (see docs/cli.md).\n",
       out);
 }
 
@@ -93,6 +100,11 @@ int main(int argc, char** argv) {
   const std::string_view first = argv[1];
   if (first == "--help" || first == "-h" || first == "help") {
     print_overview(stdout);
+    return kExitOk;
+  }
+  if (first == "--version" || first == "-V" || first == "version") {
+    // The tool's version and that of the libenlace it runs with, which may be newer.
+    std::printf("enlace %s (libenlace %s)\n", ENLACE_TOOL_VERSION, enlace_version());
     return kExitOk;
   }
   int words = 0;

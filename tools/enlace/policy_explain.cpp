@@ -22,7 +22,8 @@ namespace {
 using policy::NationMask;
 using policy::Policy;
 
-constexpr std::array<OptionSpec, 7> kOptions = {{
+constexpr std::array<OptionSpec, 8> kOptions = {{
+    {"json", false},
     {"system", true},
     {"publish", true},
     {"subscribe", true},
@@ -37,6 +38,7 @@ constexpr std::string_view kUsage =
        enlace policy explain FILE --system ID --subscribe PATTERN
        enlace policy explain FILE --system ID --deliver TOPIC --to NATION
                                   [--release NATIONS] [--classification LEVEL]
+       (each with [--json])
 
 Answers one question from a policy file, as the broker would decide it, and names the
 rule that decided:
@@ -51,6 +53,7 @@ rule that decided:
 Prints "answer: allowed" or "answer: denied", the error code a client would get when
 there is one ("error: publish_denied (202)"), and "reason: ..." naming the rule, agreement
 or cap that decided. --deliver also prints the computed audience ("audience: COL,ECU,PER").
+--json prints the same fields as one JSON object: {"question": ..., "answer": ..., ...}.
 
 Exit status: 0 allowed, 1 denied, 2 usage error or a policy file that does not load.
 )usage";
@@ -67,10 +70,34 @@ std::string code_text(Errc code) {
   return std::string(to_string(code)) + " (" + std::to_string(static_cast<unsigned>(code)) + ")";
 }
 
+// The answer's "key: value" lines, printed as they are or as one JSON object.
+class Answer {
+ public:
+  bool json = false;
+  void put(std::string key, std::string value) {
+    fields_.emplace_back(std::move(key), std::move(value));
+  }
+  void print() const {
+    if (!json) {
+      for (const auto& [key, value] : fields_) std::printf("%s: %s\n", key.c_str(), value.c_str());
+      return;
+    }
+    std::string object = "{";
+    for (const auto& [key, value] : fields_)
+      object += (object.size() > 1 ? "," : "") + json_quote(key) + ":" + json_quote(value);
+    std::printf("%s}\n", object.c_str());
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+Answer out;  // one question per run
+
 void print_answer(const policy::Decision& decision) {
-  std::printf("answer: %s\n", decision.allowed ? "allowed" : "denied");
-  if (!decision.allowed) std::printf("error: %s\n", code_text(decision.code).c_str());
-  if (!decision.reason.empty()) std::printf("reason: %s\n", decision.reason.c_str());
+  out.put("answer", decision.allowed ? "allowed" : "denied");
+  if (!decision.allowed) out.put("error", code_text(decision.code));
+  if (!decision.reason.empty()) out.put("reason", decision.reason);
 }
 
 std::string describe_system(const Policy& p, const policy::System& system) {
@@ -83,16 +110,14 @@ int exit_for(bool allowed) {
 }
 
 int explain_publish(const Policy& p, const policy::System& system, const std::string& topic) {
-  std::printf("question: may %s publish on '%s'?\n", describe_system(p, system).c_str(),
-              topic.c_str());
+  out.put("question", "may " + describe_system(p, system) + " publish on '" + topic + "'?");
   const policy::Decision decision = p.explain_publish(system, topic);
   print_answer(decision);
   return exit_for(decision.allowed);
 }
 
 int explain_subscribe(const Policy& p, const policy::System& system, const std::string& pattern) {
-  std::printf("question: may %s subscribe to '%s'?\n", describe_system(p, system).c_str(),
-              pattern.c_str());
+  out.put("question", "may " + describe_system(p, system) + " subscribe to '" + pattern + "'?");
   const policy::Decision decision = p.check_subscribe(system, pattern);
   print_answer(decision);
   return exit_for(decision.allowed);
@@ -186,18 +211,16 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
 
   std::string release_text;
   for (const auto& code : release) release_text += (release_text.empty() ? "" : ",") + code;
-  std::printf(
-      "question: would %s receive a message %s publishes on '%s' labelled %s, releasable to %s?\n",
-      to.code.c_str(), describe_system(p, system).c_str(), topic.c_str(),
-      std::string(classification_name(level)).c_str(),
-      release.empty() ? "(none: the agreements decide)" : release_text.c_str());
+  out.put("question", "would " + to.code + " receive a message " + describe_system(p, system) +
+                          " publishes on '" + topic + "' labelled " +
+                          std::string(classification_name(level)) + ", releasable to " +
+                          (release.empty() ? "(none: the agreements decide)" : release_text) + "?");
 
   // A message the broker refuses at publish time reaches no one.
   const policy::Decision publish = p.explain_publish(system, topic);
-  std::printf("publish: %s\n",
-              (publish.allowed ? publish.reason : "denied: " + publish.reason).c_str());
+  out.put("publish", publish.allowed ? publish.reason : "denied: " + publish.reason);
   if (!publish.allowed) {
-    std::puts("audience: none (the broker refuses the message)");
+    out.put("audience", "none (the broker refuses the message)");
     print_answer(publish);
     return kExitFailure;
   }
@@ -206,11 +229,11 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
   const policy::Audience audience =
       p.audience(system, topic, views, static_cast<policy::Classification>(level));
   if (!audience.label.allowed) {
-    std::puts("audience: none (the broker refuses the label)");
+    out.put("audience", "none (the broker refuses the label)");
     print_answer(audience.label);
     return kExitFailure;
   }
-  std::printf("audience: %s\n", p.nation_list(audience.nations).c_str());
+  out.put("audience", p.nation_list(audience.nations));
 
   const bool in_audience = (audience.nations & bit(to.index)) != 0;
   std::string reason;
@@ -229,13 +252,12 @@ int explain_delivery(const Policy& p, const policy::System& system, const Args& 
   } else {
     reason = explain_by_agreement(p, home, to, topic, in_audience, hint);
   }
-  std::printf("answer: %s\n", in_audience ? "allowed" : "denied");
-  std::printf("reason: %s\n", reason.c_str());
-  if (!hint.empty()) std::printf("hint: %s\n", hint.c_str());
-  if (in_audience) {
-    std::printf("note: a system of %s receives it only through a subscription its role allows\n",
-                to.code.c_str());
-  }
+  out.put("answer", in_audience ? "allowed" : "denied");
+  out.put("reason", reason);
+  if (!hint.empty()) out.put("hint", hint);
+  if (in_audience)
+    out.put("note",
+            "a system of " + to.code + " receives it only through a subscription its role allows");
   return exit_for(in_audience);
 }
 
@@ -275,9 +297,17 @@ int run(const Args& args) {
     throw UsageError("no system '" + system_id + "' in " + file + " (systems: " + known + ")");
   }
 
-  if (auto topic = args.value("publish")) return explain_publish(*p, *system, *topic);
-  if (auto pattern = args.value("subscribe")) return explain_subscribe(*p, *system, *pattern);
-  return explain_delivery(*p, *system, args, *args.value("deliver"));
+  out.json = args.has("json");
+  int status = kExitOk;
+  if (auto topic = args.value("publish")) {
+    status = explain_publish(*p, *system, *topic);
+  } else if (auto pattern = args.value("subscribe")) {
+    status = explain_subscribe(*p, *system, *pattern);
+  } else {
+    status = explain_delivery(*p, *system, args, *args.value("deliver"));
+  }
+  out.print();
+  return status;
 }
 
 }  // namespace

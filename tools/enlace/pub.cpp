@@ -20,28 +20,30 @@
 namespace enlace::cli {
 namespace {
 
-constexpr std::array<OptionSpec, 13> kOptions = {{
+constexpr std::array<OptionSpec, 15> kOptions = {{
     kBrokerOption,
     kBrokerKeyOption,
     kKeysOption,
+    kContextOption,
     kConnectTimeoutOption,
-    {"topic", true},
+    {"topic", true, 't'},
     {"type", true},
+    {"output", true, 'o'},
     {"release", true},
     {"classification", true},
     {"ttl", true},
-    {"count", true},
+    {"count", true, 'n'},
     {"json", true},
-    {"file", true},
+    {"file", true, 'f'},
     {"timeout", true},
 }};
 
 const std::string& usage() {
   static const std::string text =
       std::string(
-          R"usage(usage: enlace pub --broker ENDPOINT --broker-key FILE --keys BASE --topic TOPIC --type TYPE
+          R"usage(usage: enlace pub [--broker ENDPOINT --broker-key FILE --keys BASE] --topic TOPIC --type TYPE
                   [--release NATIONS] [--classification LEVEL] [--ttl S] [--count N]
-                  [--json TEXT | --file FILE]
+                  [--json TEXT | --file FILE] [--output json]
 
 Publishes one message (or N) and waits for the broker's acknowledgement, which means the
 broker accepted it: it computed the audience and routed it to its subscribers' queues.
@@ -52,7 +54,7 @@ The payload is JSON with the field names of schemas/payloads.fbs, read from --js
 
 )usage") +
       std::string(kBrokerOptionsUsage) +
-      R"usage(  --topic TOPIC            e.g. track.COL.radar.rx17.T1 (no wildcards)
+      R"usage(  -t, --topic TOPIC        e.g. track.COL.radar.rx17.T1 (no wildcards)
   --type TYPE              Track, PositionReport, Detection, Alert, SpotReport, Tasking,
                            Text or Opaque
   --release NATIONS        releasable to, e.g. COL,ECU (default: the sharing agreements
@@ -60,16 +62,19 @@ The payload is JSON with the field names of schemas/payloads.fbs, read from --js
   --classification LEVEL   UNMARKED, UNCLASSIFIED (default), RESTRICTED, CONFIDENTIAL,
                            SECRET or TOP_SECRET
   --ttl S                  seconds until the message is stale (default 300; 0 = never)
-  --count N                publish N messages with this payload (default 1)
+  -n, --count N            publish N messages with this payload (default 1)
   --json TEXT              the payload
-  --file FILE              read the payload from FILE (- for standard input)
+  -f, --file FILE          read the payload from FILE (- for standard input)
   --timeout S              seconds to wait for each acknowledgement (default 5)
+  -o, --output json        print each acknowledgement as a JSON object (--json is the
+                           payload here)
 
 Prints "ok sequence=N audience=K id=UUID" per acknowledged message (K: nations in the
 audience). A refusal prints "error: <code> (<number>): <reason>" on stderr.
 
-Exit status: 0 every message acknowledged, 1 refused, not connected or not acknowledged,
-2 usage error or a payload that does not parse.
+Exit status: 0 every message acknowledged, 1 refused, handshake or key refused, or not
+acknowledged, 2 usage error or a payload that does not parse, 4 the broker could not be
+reached (connection refused, unreachable, no session within --connect-timeout).
 )usage";
   return text;
 }
@@ -136,17 +141,27 @@ int run(const Args& args) {
     return kExitUsage;
   }
 
+  const auto output = args.value("output").value_or("text");
+  if (output != "text" && output != "json")
+    throw UsageError("--output wants text or json, not '" + output + "'");
+  const bool json_output = output == "json";
+
   auto client_opts = client_options(args, "pub");
   if (!client_opts) {
     print_error(client_opts.error());
     return kExitFailure;
   }
-  auto client = connect(std::move(*client_opts), connect_timeout(args));
-  if (!client) {
-    print_error(client.error());
-    return kExitFailure;
+  ConnectionWatch watch;
+  watch.attach(*client_opts);
+  const std::string endpoint = client_opts->endpoint;
+  const auto client = make_client(std::move(*client_opts));
+  bool interrupted = false;
+  if (const auto failed =
+          await_session(*client, watch, endpoint, connect_timeout(args), -1, interrupted)) {
+    print_error(*failed);
+    return exit_status_for(*failed);
   }
-  const SessionInfo session = (*client)->session();
+  const SessionInfo session = client->session();
 
   EnvelopeEncoder builder;
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -154,16 +169,21 @@ int run(const Args& args) {
     const auto offset = codec.copy_payload(builder.fbb(), *type, *payload);
     const wire::Uuid id =
         builder.finish_any(topic, {session.nation, session.system}, *type, offset, options);
-    const auto ack = (*client)->publish_envelope(builder.bytes(), true, ack_timeout);
+    const auto ack = client->publish_envelope(builder.bytes(), true, ack_timeout);
     if (!ack) {
       print_error(ack.error());
       return kExitFailure;
     }
-    fmt::print("ok sequence={} audience={} id={}\n", ack->sequence, ack->audience_nations,
-               format_uuid(id));
+    if (json_output) {
+      fmt::print("{{\"sequence\":{},\"audience\":{},\"id\":\"{}\",\"topic\":{}}}\n", ack->sequence,
+                 ack->audience_nations, format_uuid(id), json_quote(topic));
+    } else {
+      fmt::print("ok sequence={} audience={} id={}\n", ack->sequence, ack->audience_nations,
+                 format_uuid(id));
+    }
     std::fflush(stdout);
   }
-  (*client)->close();
+  client->close();
   return kExitOk;
 }
 

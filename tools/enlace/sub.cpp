@@ -28,24 +28,26 @@
 namespace enlace::cli {
 namespace {
 
-constexpr std::array<OptionSpec, 10> kOptions = {{
+constexpr std::array<OptionSpec, 11> kOptions = {{
     kBrokerOption,
     kBrokerKeyOption,
     kKeysOption,
+    kContextOption,
     kConnectTimeoutOption,
-    {"pattern", true},
+    {"pattern", true, 'p'},
     {"snapshot", false},
     {"conflate", false},
-    {"count", true},
+    {"count", true, 'n'},
     {"timeout", true},
-    {"quiet", false},
+    {"quiet", false, 'q'},
 }};
 
 const std::string& usage() {
   static const std::string text =
       std::string(
-          R"usage(usage: enlace sub --broker ENDPOINT --broker-key FILE --keys BASE --pattern PATTERN
+          R"usage(usage: enlace sub [--broker ENDPOINT --broker-key FILE --keys BASE] --pattern PATTERN
                   [--snapshot] [--conflate] [--count N] [--timeout S] [--quiet]
+       enlace sub [options] PATTERN
 
 Subscribes to PATTERN (tokens separated by dots; * stands for one token, a final > for
 the rest) and prints each delivery as one line of JSON: the broker's sequence and receive
@@ -54,21 +56,22 @@ schema. Each line is flushed as it is written.
 
 )usage") +
       std::string(kBrokerOptionsUsage) +
-      R"usage(  --pattern PATTERN        e.g. track.> or alert.*.drone
+      R"usage(  -p, --pattern PATTERN    e.g. track.> or alert.*.drone (or the one positional argument)
   --snapshot               first the cached messages this system may see, then live
   --conflate               on a slow link, only the newest pending message per topic
-  --count N                exit after N deliveries
+  -n, --count N            exit after N deliveries
   --timeout S              exit after S seconds without reaching --count (counted from
                            the moment the subscription is in place)
-  --quiet                  no status lines on stderr
+  -q, --quiet              no status lines on stderr
 
 Stops at --count, at --timeout, or on Ctrl-C / SIGTERM. The broker refusing the pattern
 prints "error: subscribe_denied (203): <reason>" (or wildcard_forbidden, invalid_pattern)
 on stderr.
 
 Exit status: 0 done (count reached, interrupted, or timed out without --count),
-1 refused, not connected, or the subscription was lost, 2 usage error,
-3 --timeout passed before --count deliveries.
+1 refused (the pattern, the handshake or a key), or the subscription was lost, 2 usage
+error, 3 --timeout passed before --count deliveries, 4 the broker could not be reached
+(connection refused, unreachable, no session within --connect-timeout).
 )usage";
   return text;
 }
@@ -98,9 +101,11 @@ bool ends_subscription(Errc code) noexcept {
 }
 
 int run(const Args& args) {
-  if (!args.positional().empty())
-    throw UsageError("unexpected argument '" + args.positional()[0] + "'");
-  const std::string pattern = args.required("pattern");
+  // The pattern is the one thing sub always needs: `enlace sub 'track.>'` names it alone.
+  const auto& positional = args.positional();
+  if (positional.size() > 1 || (positional.size() == 1 && args.has("pattern")))
+    throw UsageError("unexpected argument '" + positional.back() + "'");
+  const std::string pattern = positional.empty() ? args.required("pattern") : positional[0];
   if (!topic::is_valid_pattern(pattern)) {
     throw UsageError("'" + pattern +
                      "' is not a valid pattern: dot-separated tokens, '*' for one token, "
@@ -128,8 +133,7 @@ int run(const Args& args) {
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe shows up as a write error instead
   const Fd signal_fd(::signalfd(-1, &signals, SFD_CLOEXEC));
   const Fd done_fd(::eventfd(0, EFD_CLOEXEC));
-  const Fd state_fd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-  if (signal_fd.fd < 0 || done_fd.fd < 0 || state_fd.fd < 0) {
+  if (signal_fd.fd < 0 || done_fd.fd < 0) {
     std::fprintf(stderr, "enlace sub: cannot set up signal handling: %s\n", std::strerror(errno));
     return kExitFailure;
   }
@@ -150,7 +154,6 @@ int run(const Args& args) {
     }
   };
   options->on_state = [&](ConnectionState state, const ErrorInfo& error) {
-    raise_event(state_fd.fd);
     if (quiet || !subscribed) return;
     if (state == ConnectionState::reconnecting) {
       std::fprintf(stderr, "enlace sub: connection lost (%s); reconnecting\n",
@@ -162,32 +165,16 @@ int run(const Args& args) {
 
   // Connecting waits on the I/O thread's state changes and on the signals together, so
   // Ctrl-C ends a connection attempt at once.
+  ConnectionWatch watch;
+  watch.attach(*options);
   const std::string endpoint = options->endpoint;
   const auto client = make_client(std::move(*options));
-  const auto connect_deadline = std::chrono::steady_clock::now() + connect_timeout(args);
-  for (;;) {
-    const ConnectionState state = client->state();
-    if (state == ConnectionState::connected || state == ConnectionState::auth_failed) break;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        connect_deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    std::array<pollfd, 2> fds{{{signal_fd.fd, POLLIN, 0}, {state_fd.fd, POLLIN, 0}}};
-    if (::poll(fds.data(), fds.size(), static_cast<int>(left.count())) > 0) {
-      if (fds[0].revents & POLLIN) return kExitOk;  // interrupted before anything happened
-      std::uint64_t events = 0;
-      [[maybe_unused]] const auto n = ::read(state_fd.fd, &events, sizeof(events));
-    }
-  }
-  switch (client->state()) {
-    case ConnectionState::connected:
-      break;
-    case ConnectionState::auth_failed:
-      print_error(client->wait_connected(std::chrono::milliseconds(0)).error());
-      return kExitFailure;
-    default:
-      print_error({Errc::timeout, "no session with " + endpoint + " within " +
-                                      std::to_string(connect_timeout(args).count()) + " ms"});
-      return kExitFailure;
+  bool interrupted = false;
+  if (const auto failed = await_session(*client, watch, endpoint, connect_timeout(args),
+                                        signal_fd.fd, interrupted)) {
+    if (interrupted) return kExitOk;  // interrupted before anything happened
+    print_error(*failed);
+    return exit_status_for(*failed);
   }
 
   const auto handler = [&](const Delivery& delivery) {

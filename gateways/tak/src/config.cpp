@@ -1,5 +1,8 @@
 #include "config.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <charconv>
 #include <fstream>
 #include <set>
@@ -202,10 +205,24 @@ Config read(const Reader& in, const std::filesystem::path& folder) {
     config.tls = listener;
   }
   if (const auto* udp = in.table(root, "udp")) {
-    in.only(*udp, "udp", {"listen", "group", "send_to", "protobuf"});
+    in.only(*udp, "udp", {"listen", "group", "interface", "send_to", "protobuf"});
     UdpListener listener;
     listener.listen = in.endpoint(*udp, "udp", "listen");
     listener.group = in.string(*udp, "group");
+    listener.interface = in.string(*udp, "interface");
+    in_addr address{};
+    if (listener.group && (::inet_pton(AF_INET, listener.group->c_str(), &address) != 1 ||
+                           !IN_MULTICAST(ntohl(address.s_addr)))) {
+      in.fail(udp->get("group"),
+              fmt::format("'group': not an IPv4 multicast address (224.0.0.0/4): '{}'",
+                          *listener.group));
+    }
+    if (listener.interface && !listener.group)
+      in.fail(udp->get("interface"), "'interface' is the multicast interface: it needs 'group'");
+    if (listener.interface && ::inet_pton(AF_INET, listener.interface->c_str(), &address) != 1) {
+      in.fail(udp->get("interface"),
+              fmt::format("'interface': not an IPv4 address: '{}'", *listener.interface));
+    }
     for (const auto& text : in.strings(*udp, "send_to").value_or(std::vector<std::string>{})) {
       const auto destination = parse_endpoint(text);
       if (!destination)

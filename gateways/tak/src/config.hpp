@@ -46,8 +46,11 @@ struct TlsListener {
 struct UdpListener {
   Endpoint listen;                   // where SA datagrams are received
   std::optional<std::string> group;  // multicast group joined, e.g. 239.2.3.1
-  std::vector<Endpoint> send_to;     // where the bus picture goes as SA datagrams
-  bool send_protobuf = false;        // TAK v1 mesh frames instead of XML
+  /// The IPv4 address of the interface the group is joined on and multicast is sent from;
+  /// none: the kernel's choice (the interface of the default route).
+  std::optional<std::string> interface;
+  std::vector<Endpoint> send_to;  // where the bus picture goes as SA datagrams
+  bool send_protobuf = false;     // TAK v1 mesh frames instead of XML
 };
 
 struct Config {

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "config.hpp"
+#include "enlace/enlace.h"
 #include "gateway.hpp"
 #include "log.hpp"
 #include "tls_context.hpp"
@@ -24,7 +25,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: enlace-tak-gateway --config FILE [--check-config] [--ready-file FILE]\n"
-    "                          [--connect-timeout SECONDS] [--log-level debug|info|warn|error]\n";
+    "                          [--connect-timeout SECONDS] [--log-level debug|info|warn|error]\n"
+    "       enlace-tak-gateway --version\n";
 
 int check(const enlace::tak::Config& config) {
   auto keys = enlace::load_keypair(config.keys);
@@ -82,6 +84,9 @@ int main(int argc, char** argv) {
                                                          : L::info;
     } else if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("enlace-tak-gateway %s\n", ENLACE_VERSION_STRING);
       return 0;
     } else {
       std::fprintf(stderr, "enlace-tak-gateway: unknown argument '%s'\n%s", arg.c_str(), kUsage);

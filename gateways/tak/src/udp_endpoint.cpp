@@ -1,11 +1,33 @@
 #include "udp_endpoint.hpp"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "log.hpp"
 #include "tak_proto.hpp"
 
 namespace enlace::tak {
+namespace {
+
+// Every IPv4 address of this host's interfaces (loopback included).
+std::vector<asio::ip::address> host_addresses() {
+  std::vector<asio::ip::address> out;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return out;
+  for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_INET) continue;
+    const auto* in = reinterpret_cast<const sockaddr_in*>(entry->ifa_addr);
+    out.emplace_back(asio::ip::address_v4(ntohl(in->sin_addr.s_addr)));
+  }
+  ::freeifaddrs(list);
+  return out;
+}
+
+}  // namespace
 
 UdpEndpoint::UdpEndpoint(asio::ip::udp::socket socket, UdpListener config,
                          SessionEnvironment& environment)
@@ -31,13 +53,22 @@ Result<std::shared_ptr<UdpEndpoint>> UdpEndpoint::open(asio::io_context& io,
     return ErrorInfo{Errc::invalid_argument, fmt::format("udp bind {}:{}: {}", config.listen.host,
                                                          config.listen.port, error.message())};
   if (config.group) {
-    const auto group = asio::ip::make_address(*config.group, error);
-    if (!error) socket.set_option(asio::ip::multicast::join_group(group), error);
+    // Joined on the configured interface, which also sends the picture to the group; the
+    // group loops it back to this host's members, the gateway's own socket among them.
+    const auto group = asio::ip::make_address_v4(*config.group, error);
+    asio::ip::address_v4 interface = asio::ip::address_v4::any();
+    if (!error && config.interface) interface = asio::ip::make_address_v4(*config.interface, error);
+    if (!error) socket.set_option(asio::ip::multicast::join_group(group, interface), error);
+    if (!error && config.interface)
+      socket.set_option(asio::ip::multicast::outbound_interface(interface), error);
     if (error)
-      return ErrorInfo{Errc::invalid_argument,
-                       fmt::format("udp join {}: {}", *config.group, error.message())};
+      return ErrorInfo{
+          Errc::invalid_argument,
+          fmt::format("udp join {} on {}: {}", *config.group,
+                      config.interface.value_or("the default interface"), error.message())};
   }
   std::shared_ptr<UdpEndpoint> endpoint(new UdpEndpoint(std::move(socket), config, environment));
+  if (config.group) endpoint->own_addresses_ = host_addresses();
   for (const auto& destination : config.send_to) {
     const auto to = asio::ip::make_address(destination.host, error);
     if (error)
@@ -46,6 +77,12 @@ Result<std::shared_ptr<UdpEndpoint>> UdpEndpoint::open(asio::io_context& io,
     endpoint->destinations_.emplace_back(to, destination.port);
   }
   return endpoint;
+}
+
+bool UdpEndpoint::is_own_datagram() const {
+  if (own_addresses_.empty() || sender_.port() != local_port()) return false;
+  return std::find(own_addresses_.begin(), own_addresses_.end(), sender_.address()) !=
+         own_addresses_.end();
 }
 
 std::uint16_t UdpEndpoint::local_port() const {
@@ -65,7 +102,9 @@ void UdpEndpoint::receive() {
       asio::buffer(buffer_), sender_,
       [self = shared_from_this()](const asio::error_code& error, std::size_t n) {
         if (error == asio::error::operation_aborted) return;
-        if (!error) {
+        if (!error && self->is_own_datagram()) {
+          // The picture this gateway sent to its group, looped back: not a device's SA.
+        } else if (!error) {
           auto decoded = decode_datagram(std::string_view(self->buffer_.data(), n),
                                          XmlLimits{self->env_.config.max_event_bytes});
           if (!decoded) {

@@ -41,12 +41,17 @@ class UdpEndpoint final : public Sink, public std::enable_shared_from_this<UdpEn
  private:
   UdpEndpoint(asio::ip::udp::socket socket, UdpListener config, SessionEnvironment& environment);
   void receive();
+  /// Whether the datagram just received came from this socket (a host address, its port).
+  bool is_own_datagram() const;
 
   asio::ip::udp::socket socket_;
   UdpListener config_;
   SessionEnvironment& env_;
   std::uint64_t id_;
   std::vector<asio::ip::udp::endpoint> destinations_;
+  /// With a multicast group: this host's IPv4 addresses, so that the gateway's own
+  /// datagrams, looped back by the group, are told from a device's (see receive()).
+  std::vector<asio::ip::address> own_addresses_;
   std::array<char, 65536> buffer_{};
   asio::ip::udp::endpoint sender_;
   std::size_t in_flight_bytes_ = 0;

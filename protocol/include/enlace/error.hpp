@@ -68,6 +68,10 @@ enum class Errc : std::uint16_t {
   key_error = 504,            // a key file is missing, unreadable or malformed
   session_not_resumed = 505,  // a new session replaced the one the client asked to resume:
                               // what the old one missed in between is unknown
+  connect_failed = 506,       // retryable: no connection to the broker's endpoint (refused,
+                              // host or network unreachable, name not resolved)
+  handshake_failed = 507,     // the CURVE handshake broke off: the broker's public key given
+                              // is not this broker's, or the peer is no Enlace broker
 };
 
 /// Human-readable name of a code, e.g. "publish_denied". Stable, used in logs and the CLI.

@@ -139,14 +139,18 @@ enum enlace_error {
   ENLACE_ERR_SHUTTING_DOWN = 401,  /* retryable: the broker is stopping */
 
   /* Raised locally by the SDK, never on the wire. */
-  ENLACE_ERR_NOT_CONNECTED = 500,      /* retryable: no session with the broker at the moment */
-  ENLACE_ERR_TIMEOUT = 501,            /* retryable: no answer within timeout_ms */
-  ENLACE_ERR_CLOSED = 502,             /* the client is closing */
-  ENLACE_ERR_INVALID_ARGUMENT = 503,   /* NULL or unusable argument, or a blocking call
-                                          made from a callback of the same client */
-  ENLACE_ERR_KEY_ERROR = 504,          /* key file missing, unreadable or malformed */
-  ENLACE_ERR_SESSION_NOT_RESUMED = 505 /* (on_error) a new session replaced the one lost with
-                                          the connection: what it missed is unknown */
+  ENLACE_ERR_NOT_CONNECTED = 500,       /* retryable: no session with the broker at the moment */
+  ENLACE_ERR_TIMEOUT = 501,             /* retryable: no answer within timeout_ms */
+  ENLACE_ERR_CLOSED = 502,              /* the client is closing */
+  ENLACE_ERR_INVALID_ARGUMENT = 503,    /* NULL or unusable argument, or a blocking call
+                                           made from a callback of the same client */
+  ENLACE_ERR_KEY_ERROR = 504,           /* key file missing, unreadable or malformed */
+  ENLACE_ERR_SESSION_NOT_RESUMED = 505, /* (on_error) a new session replaced the one lost with
+                                           the connection: what it missed is unknown */
+  ENLACE_ERR_CONNECT_FAILED = 506,      /* retryable: no connection to the broker's endpoint
+                                           (refused, unreachable, name not resolved) */
+  ENLACE_ERR_HANDSHAKE_FAILED = 507     /* the CURVE handshake broke off: the broker public
+                                           key given is not this broker's */
 };
 
 /* The stable name of a code, e.g. "publish_denied" for 202, "ok" for 0, "unknown_error"

@@ -12,7 +12,9 @@
 // waiting out a clock. Every wait is on an event with a generous bound.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -293,6 +295,9 @@ metrics_file = "metrics.json"
   }
 };
 
+// A [tcp] listener (8087-style, no authentication) on a free port.
+constexpr const char* kTcpListener = "\n[tcp]\nlisten = \"127.0.0.1:0\"\n";
+
 std::string unit(const std::string& cn, const std::string& id, const std::string& callsign) {
   return fmt::format("[[units]]\ncertificate_cn = \"{}\"\nunit = \"{}\"\ncallsign = \"{}\"\n", cn,
                      id, callsign);
@@ -401,16 +406,22 @@ TEST_CASE("TAK gateway: a bus message reaches the TLS client as CoT naming its o
   CHECK_THAT(xml, Catch::Contains("system=\"col-cp\""));
 }
 
-TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated over TLS",
+TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated, TLS and TCP",
           "[integration][gateways][tak]") {
+  // Over TLS the client's own SA is its certificate's unit; over plain TCP, its CoT uid.
+  const bool tls = GENERATE(true, false);
+  INFO((tls ? "over TLS" : "over plain TCP"));
   Coalition c;
   test::Inbox inbox;
   REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
-  const auto site = c.start("ecu-tak", unit("ANDROID-ecu-001", "E21", "JAGUAR 21"));
-  auto client = c.connect(site, c.ca->issue_client("ANDROID-ecu-001"));
+  const auto site = c.start_with("ecu-tak", tls ? c.tls_listener() : kTcpListener,
+                                 unit("ANDROID-ecu-001", "E21", "JAGUAR 21"));
+  auto client = tls ? c.connect(site, c.ca->issue_client("ANDROID-ecu-001"))
+                    : TakClient::over_tcp(site.tcp_port);
   REQUIRE(client);
-  negotiate_protocol_1(c, *client, inbox, "position.ECU.tak.E21");
-  CHECK(site.wait_counter({"clients", "tls", "protobuf"}, 1));
+  negotiate_protocol_1(c, *client, inbox,
+                       tls ? "position.ECU.tak.E21" : "position.ECU.tak.ANDROID-ecu-001");
+  CHECK(site.wait_counter({"clients", tls ? "tls" : "tcp", "protobuf"}, 1));
 }
 
 TEST_CASE("TAK gateway: only certificates of the site's CA that map to a unit get in",
@@ -764,8 +775,6 @@ TEST_CASE("TAK gateway: connections beyond max_handshakes are closed at once",
 
 namespace {
 
-constexpr const char* kTcpListener = "\n[tcp]\nlisten = \"127.0.0.1:0\"\n";
-
 // A [udp] table: SA in on a free port, the picture out to 127.0.0.1:`send_to`.
 std::string udp_listener(std::uint16_t send_to, bool protobuf = false) {
   return fmt::format("\n[udp]\nlisten = \"127.0.0.1:0\"\nsend_to = [\"127.0.0.1:{}\"]\n{}", send_to,
@@ -805,18 +814,6 @@ TEST_CASE("TAK gateway: a plain TCP client's SA reaches the bus under its CoT ui
   CHECK_THAT(client->received(), Catch::Contains("type=\"b-t-f\"") &&
                                      Catch::Contains("REL TO ECU") &&
                                      Catch::Contains("origin=\"COL\""));
-}
-
-TEST_CASE("TAK gateway: pings are answered and TAK protocol 1 is negotiated over plain TCP",
-          "[integration][gateways][tak]") {
-  Coalition c;
-  test::Inbox inbox;
-  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
-  const auto site = c.start_with("ecu-tak", kTcpListener);
-  auto client = TakClient::over_tcp(site.tcp_port);
-  REQUIRE(client);
-  negotiate_protocol_1(c, *client, inbox, "position.ECU.tak.ANDROID-ecu-001");
-  CHECK(site.wait_counter({"clients", "tcp", "protobuf"}, 1));
 }
 
 TEST_CASE("TAK gateway: a TCP client's refused events are counted, its connection kept",
@@ -902,4 +899,104 @@ TEST_CASE("TAK gateway: the bus picture goes out as UDP SA datagrams to send_to"
                               Catch::Contains("</event>"));
   }
   CHECK(site.wait_counter({"events_out", "text"}, 1));
+}
+
+namespace {
+
+// A mesh device on the loopback interface: a member of `group`:port (the port the gateway
+// listens on), sending its SA to the group from a socket of its own.
+class MeshDevice {
+ public:
+  MeshDevice(const std::string& group, std::uint16_t port) {
+    group_.sin_family = AF_INET;
+    group_.sin_port = htons(port);
+    ::inet_pton(AF_INET, group.c_str(), &group_.sin_addr);
+    in_addr loopback{};
+    loopback.s_addr = htonl(INADDR_LOOPBACK);
+    member_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    const int yes = 1;
+    ::setsockopt(member_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    const ip_mreq membership{group_.sin_addr, loopback};
+    if (::bind(member_, reinterpret_cast<const sockaddr*>(&group_), sizeof(group_)) != 0 ||
+        ::setsockopt(member_, IPPROTO_IP, IP_ADD_MEMBERSHIP, &membership, sizeof(membership)) != 0)
+      throw std::runtime_error(
+          fmt::format("cannot join {} on loopback: {}", group, std::strerror(errno)));
+    sender_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ::setsockopt(sender_, IPPROTO_IP, IP_MULTICAST_IF, &loopback, sizeof(loopback));
+  }
+  ~MeshDevice() {
+    ::close(member_);
+    ::close(sender_);
+  }
+  MeshDevice(const MeshDevice&) = delete;
+  MeshDevice& operator=(const MeshDevice&) = delete;
+
+  void send(const std::string& datagram) const {
+    ::sendto(sender_, datagram.data(), datagram.size(), 0,
+             reinterpret_cast<const sockaddr*>(&group_), sizeof(group_));
+  }
+  // Datagrams the group carries, until one contains `text`, up to 20 s.
+  bool receive_containing(const std::string& text) const {
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    std::string datagram(65536, '\0');
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{member_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      const auto n = ::recv(member_, datagram.data(), datagram.size(), 0);
+      if (n > 0 && std::string_view(datagram.data(), static_cast<std::size_t>(n)).find(text) !=
+                       std::string_view::npos)
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  sockaddr_in group_{};
+  int member_ = -1;
+  int sender_ = -1;
+};
+
+// A UDP port free on loopback a moment ago: the group's port must be known before the
+// gateway starts, since it listens on it and sends there.
+std::uint16_t free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(a);
+  ::bind(fd, reinterpret_cast<const sockaddr*>(&a), sizeof(a));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &length);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+}  // namespace
+
+TEST_CASE("TAK gateway: mesh SA over UDP multicast, in and out, without hearing itself",
+          "[integration][gateways][tak]") {
+  // The gateway joins 239.2.3.1 on the loopback interface, as a site joins it on its
+  // radio network's; it listens on the group's address, so only group traffic reaches it.
+  Coalition c;
+  test::Inbox inbox;
+  REQUIRE(c.post("ecu-cp").subscribe("position.ECU.>", inbox.handler()));
+  const std::uint16_t port = free_udp_port();
+  const MeshDevice device("239.2.3.1", port);
+  const auto site = c.start_with(
+      "ecu-tak", fmt::format("\n[udp]\nlisten = \"239.2.3.1:{0}\"\ngroup = \"239.2.3.1\"\n"
+                             "interface = \"127.0.0.1\"\nsend_to = [\"239.2.3.1:{0}\"]\n",
+                             port));
+
+  device.send(own_position("ANDROID-mesh-1", "CONDOR 1", -0.3, -75.2));
+  CHECK(report_on(inbox, "position.ECU.tak.ANDROID-mesh-1")->callsign()->str() == "CONDOR 1");
+
+  // The picture goes to the group: the device hears it, and so does the gateway's own
+  // socket, which must not take it for a device's event (a loop refusal, or worse).
+  REQUIRE(test::publish_text(c.post("col-cp"), "text.COL.ops", "vado asegurado", {"ECU"}).ok());
+  CHECK(device.receive_containing("vado asegurado"));
+  // Datagrams reach the gateway in the order sent: once this one is in, so is the echo.
+  device.send(own_position("ANDROID-mesh-2", "CONDOR 2", -0.31, -75.21));
+  report_on(inbox, "position.ECU.tak.ANDROID-mesh-2");
+  REQUIRE(site.wait_counter({"events_in", "position"}, 2));
+  CHECK(counter(site.metrics(), {"events_in", "text"}) == 0u);
+  CHECK(counter(site.metrics(), {"refusals", "loop"}) == 0u);
 }
