@@ -1,7 +1,9 @@
 # Installation and the packages consumers find it with.
 #
 # Installed tree (paths relative to the prefix; lib/ is CMAKE_INSTALL_LIBDIR):
-#   bin/enlace-broker, bin/enlace
+#   bin/enlace-broker, bin/enlace, bin/enlace-{nmea,sbs,tak}-gateway (those built)
+#   lib/systemd/system/*.service, lib/sysusers.d/enlace.conf, share/enlace/broker.toml.example
+#                                                      (packaging/CMakeLists.txt)
 #   include/enlace/*.hpp, include/enlace/enlace.h      public API: sdk/include/enlace/ and the
 #                                                      protocol core's vocabulary headers
 #                                                      (protocol/include/enlace/)
@@ -76,7 +78,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/cmake/EnlaceSchemas.cmake
 # is installed or moved to.
 file(RELATIVE_PATH _enlace_bin_to_lib
   "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}" "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
-foreach(_enlace_program IN ITEMS enlace-broker enlace)
+foreach(_enlace_program IN ITEMS enlace-broker enlace enlace-nmea-gateway enlace-sbs-gateway
+                                 enlace-tak-gateway)
   if(TARGET ${_enlace_program})
     get_target_property(_enlace_rpath ${_enlace_program} INSTALL_RPATH)
     if(NOT ENLACE_SDK_STATIC AND NOT _enlace_rpath)

@@ -107,7 +107,12 @@ void Broker::bind() {
       static_cast<std::int64_t>(policy_->limits().max_message_bytes) * kHardFrameLimitFactor);
   router_.set(zmq::sockopt::heartbeat_ivl, 2000);
   router_.set(zmq::sockopt::heartbeat_timeout, 6000);
-  router_.bind(config_.endpoint);
+  try {
+    router_.bind(config_.endpoint);
+  } catch (const zmq::error_t& e) {
+    throw std::runtime_error(fmt::format("cannot bind {}: {} (choose another with --endpoint)",
+                                         config_.endpoint, e.what()));
+  }
   bound_endpoint_ = router_.get(zmq::sockopt::last_endpoint);
   log::info("broker '{}' listening on {} (policy '{}', {} systems, digest {})", config_.broker_id,
             bound_endpoint_, policy_->coalition(), policy_->systems().size(),
@@ -127,7 +132,10 @@ void Broker::bind() {
     // Line 2 of the ready file: where the HTTP endpoint listens (tests bind port 0).
     ready += "\nhttp://" + http_->bound_address();
   }
+  // The pid file first: whoever waits for the ready file may read it at once.
+  if (!config_.pid_file.empty()) write_atomically(config_.pid_file, std::to_string(::getpid()));
   if (!config_.ready_file.empty()) write_atomically(config_.ready_file, ready);
+  notify_.ready();
 }
 
 void Broker::run() {
@@ -179,6 +187,7 @@ void Broker::run() {
     monitor_ready = fds[3].revents != 0;
   }
   // /readyz says so from now on; the HTTP thread stops without waiting for its clients.
+  notify_.stopping();
   publish_status(false);
   http_.reset();
   // The last frames: every session is told, ahead of the deliveries it still had queued
@@ -197,8 +206,20 @@ void Broker::run() {
   // frames (the shutdown notices) allow a bounded wait, or closing would discard them.
   router_.set(zmq::sockopt::linger, 1000);
   write_metrics();
+  remove_pid_file();
   log::info("broker '{}' stopped: {} published, {} deliveries, {} refusals answered",
             config_.broker_id, metrics_.published, metrics_.deliveries, metrics_.errors_sent);
+}
+
+void Broker::remove_pid_file() const {
+  if (config_.pid_file.empty()) return;
+  // Only if it still names this process: a second broker started meanwhile owns it now.
+  std::ifstream in(config_.pid_file);
+  long pid = 0;
+  if (in >> pid && pid == static_cast<long>(::getpid())) {
+    std::error_code ignored;
+    std::filesystem::remove(config_.pid_file, ignored);
+  }
 }
 
 void Broker::await_departures(const std::vector<std::string>& notified, int router_fd,

@@ -37,7 +37,9 @@
 #include "http_endpoint.hpp"
 #include "latency_histogram.hpp"
 #include "metrics.hpp"
+#include "sd_notify.hpp"
 #include "session.hpp"
+#include "status_snapshot.hpp"
 #include "string_hash.hpp"
 #include "subscription_trie.hpp"
 #include "token_bucket.hpp"
@@ -54,6 +56,9 @@ struct BrokerConfig {
   /// Written (atomically, by rename) with the bound endpoint once the broker accepts
   /// connections; lets scripts and tests wait for readiness without polling a port.
   std::filesystem::path ready_file;
+  /// Written with the broker's process id once it is ready, removed at a clean exit; how
+  /// `enlace broker reload` finds the process to signal (docs/operations.md).
+  std::filesystem::path pid_file;
   /// Written with Metrics::to_json every metrics_interval, and at shutdown.
   std::filesystem::path metrics_file;
   std::chrono::milliseconds metrics_interval = std::chrono::seconds(10);
@@ -91,7 +96,8 @@ class Broker {
   Broker(const Broker&) = delete;
   Broker& operator=(const Broker&) = delete;
 
-  /// Binds and serves until request_stop(). Throws on bind failure.
+  /// Binds and serves until request_stop(). Throws std::runtime_error naming the endpoint
+  /// when it cannot bind.
   void run();
 
   /// Async-signal-safe: ask the routing thread to stop / to reload the policy file.
@@ -108,6 +114,7 @@ class Broker {
   void handle_authentications();
   void housekeeping(std::int64_t now);
   void write_metrics();
+  void remove_pid_file() const;
   /// The gauges both the metrics file and the HTTP endpoint report, brought up to date.
   void refresh_gauges();
   // status.cpp: what the HTTP thread serves
@@ -306,6 +313,10 @@ class Broker {
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;
   TokenBucket anonymous_errors_{100, 200};  // errors to peers that never opened a session
+  // Refusals answered are logged at info, at most this many lines a second (ingest.cpp).
+  static constexpr double kRefusalLogRate = 10;
+  TokenBucket refusal_log_{kRefusalLogRate, 2 * kRefusalLogRate};
+  std::uint64_t refusals_not_logged_ = 0;
   std::uint64_t next_ping_nonce_ = 0;
   Metrics metrics_;
   // Ingest-to-send latency (latency_histogram.hpp): the publish frames of this pass, and
@@ -313,6 +324,9 @@ class Broker {
   PassArrivals pass_arrivals_;
   LatencyHistogram ingest_to_send_;
   std::unique_ptr<HttpEndpoint> http_;
+  ServiceNotifier notify_;  // systemd's $NOTIFY_SOCKET, if any
+  // The latest reload's outcome (sessions.cpp), shared with the snapshots that report it.
+  std::shared_ptr<const ReloadOutcome> last_reload_ = std::make_shared<ReloadOutcome>();
   std::int64_t started_utc_ns_ = 0;
   std::int64_t started_monotonic_ns_ = 0;
   std::int64_t next_status_ns_ = 0;

@@ -259,9 +259,20 @@ void Broker::answer(Session* session, const std::string& routing_id, Errc code, 
   reason_.clear();
   fmt::vformat_to(std::back_inserter(reason_), reason, args);
   const std::string_view text(reason_.data(), reason_.size());
-  log::debug("refused {} ({}): {}",
-             session ? std::string_view(session->system_id) : std::string_view("<no session>"),
-             to_string(code), text);
+  // At info, at most kRefusalLogRate lines a second over all peers; those not logged are
+  // counted and their number logged with the next line that is.
+  if (refusal_log_.take(protocol::monotonic_ns())) {
+    if (refusals_not_logged_ > 0) {
+      log::info("{} refusal(s) not logged (at most {} a second)", refusals_not_logged_,
+                kRefusalLogRate);
+      refusals_not_logged_ = 0;
+    }
+    log::info("refused {} ({}): {}",
+              session ? std::string_view(session->system_id) : std::string_view("<no session>"),
+              to_string(code), text);
+  } else {
+    ++refusals_not_logged_;
+  }
   protocol::build_error(control_fbb_, code, text, ids.request_id, ids.message_id);
   if (session != nullptr) {
     // On the session's own connection, detached ones (waiting for a resume) included.

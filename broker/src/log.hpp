@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <string_view>
 #include <type_traits>
 
@@ -71,7 +72,24 @@ inline Level& threshold() {
   return level;
 }
 
-/// Formats and writes one line "TIME LEVEL message" (one write(2)); log.cpp, so that the
+/// How lines are written: "2026-11-28T07:30:00.123Z INFO message" (text), or one JSON
+/// object per line, {"time":"...","level":"info","message":"..."} (json).
+enum class Format { text, json };
+
+/// Where lines go (stderr unless --log-file) and in which format. Set once by main()
+/// before the broker starts; read by every thread after.
+struct Sink {
+  Format format = Format::text;
+  std::FILE* file = stderr;
+};
+
+inline Sink& sink() {
+  static Sink value;
+  return value;
+}
+
+/// Formats and writes one line, "TIME LEVEL message" or its JSON object, to the sink (one
+/// write); log.cpp, so that the
 /// timestamp's and the line's formatting are compiled once, not in every file that logs.
 void write_line(Level level, fmt::string_view format, fmt::format_args args);
 

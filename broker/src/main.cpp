@@ -1,13 +1,15 @@
 // enlace-broker: command line, signals, and the broker's lifetime.
 #include <malloc.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <iostream>
+#include <optional>
 #include <string>
 
 #include "broker.hpp"
+#include "broker_options.hpp"
 #include "log.hpp"
 
 namespace {
@@ -28,18 +30,28 @@ extern "C" void on_signal(int signal) {
 
 constexpr const char* kUsage = R"(usage:
   enlace-broker --policy FILE --keys BASE [options]
+  enlace-broker --config FILE [options]
+  enlace-broker --config FILE --check-config
   enlace-broker --check-policy FILE
 
 Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
 
+  --config FILE          settings in a TOML file (docs/operations.md, "Configuration");
+                         flags given as well override the file
+  --check-config         validate the flags, the file, the keys and the policy, bind
+                         nothing, exit 0 if all is well
   --policy FILE          coalition policy (TOML, see docs/policy.md); SIGHUP reloads it
   --keys BASE            broker CURVE key pair: BASE.pub and BASE.key (enlace keygen)
   --endpoint EP          ZeroMQ endpoint to bind (default tcp://127.0.0.1:7450;
                          tcp://127.0.0.1:* picks a free port)
   --broker-id ID         name in every delivery header (default enlace-broker)
+  --data-dir DIR         the broker's own state (today: its pid file); must exist
+  --pid-file FILE        write the process id here once ready (default
+                         DIR/enlace-broker.pid with --data-dir); enlace broker reload
+                         reads it
   --ready-file FILE      write the bound endpoint here once accepting connections
   --metrics-file FILE    write counters as JSON here periodically and at exit
-  --metrics-interval S   seconds between metrics writes (default 10)
+  --metrics-interval S   whole seconds between metrics writes, 1 to 86400 (default 10)
   --liveness-probe MS    a session that announced no heartbeat and is silent this long
                          is sent a Ping, and closed when silent twice as long
                          (default 30000; 0: never)
@@ -49,9 +61,14 @@ Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
                          is readable without authentication), or off. See
                          docs/operations.md
   --log-level LEVEL      debug, info (default), warn or error
+  --log-format FORMAT    text (default) or json (one JSON object per line)
+  --log-file FILE        append the log here instead of standard error
   --check-policy FILE    validate a policy file, explain each error with its line, exit
   --version              print the version and exit
   --help                 this text
+
+Exit status: 0 stopped cleanly (or the check passed), 1 a policy, key or file problem or an
+address that cannot be bound, 2 a bad flag or configuration file.
 
 Signals: SIGINT/SIGTERM stop cleanly; SIGHUP reloads the policy (revoked systems lose
 their sessions at once).
@@ -88,92 +105,79 @@ void keep_frame_buffers_in_heap() {
   mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 }
 
+// Opens the log file, if one is set; a message if it cannot.
+std::optional<std::string> open_log(const enlace::broker::BrokerOptions& options) {
+  namespace log = enlace::broker::log;
+  log::threshold() = options.log_level;
+  log::sink().format = options.log_format;
+  if (options.log_file.empty()) return std::nullopt;
+  std::FILE* file = std::fopen(options.log_file.c_str(), "ae");
+  if (file == nullptr)
+    return "log file '" + options.log_file.string() + "': " + std::strerror(errno);
+  std::setvbuf(file, nullptr, _IOLBF, 0);  // each line reaches the file when written
+  log::sink().file = file;
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  using enlace::broker::kBrokerFailed;
+  using enlace::broker::kBrokerUsage;
   keep_frame_buffers_in_heap();
-  BrokerConfig config;
+  enlace::broker::BrokerOptions options;
+  try {
+    options = enlace::broker::parse_broker_options(argc, argv);
+  } catch (const enlace::broker::OptionsError& e) {
+    for (const auto& problem : e.problems())
+      std::fprintf(stderr, "enlace-broker: %s\n", problem.c_str());
+    std::fputs("(enlace-broker --help lists the options)\n", stderr);
+    return kBrokerUsage;
+  }
+  if (options.help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (options.version) {
+    std::printf("enlace-broker %s\n", ENLACE_BROKER_VERSION);
+    return 0;
+  }
+  if (!options.check_policy.empty()) return check_policy(options.check_policy);
+  int status = 0;
+  for (const auto& problem : enlace::broker::check_paths(options)) {
+    std::fprintf(stderr, "enlace-broker: %s\n", problem.c_str());
+    status = kBrokerFailed;
+  }
+  BrokerConfig config = std::move(options.config);
   config.version = ENLACE_BROKER_VERSION;
-  std::string keys_base;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const auto value = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "enlace-broker: %s needs a value\n%s", arg.c_str(), kUsage);
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--version") {
-      std::printf("enlace-broker %s\n", ENLACE_BROKER_VERSION);
-      return 0;
-    } else if (arg == "--check-policy") {
-      return check_policy(value());
-    } else if (arg == "--policy") {
-      config.policy_file = value();
-    } else if (arg == "--keys") {
-      keys_base = value();
-    } else if (arg == "--endpoint") {
-      config.endpoint = value();
-    } else if (arg == "--broker-id") {
-      config.broker_id = value();
-    } else if (arg == "--ready-file") {
-      config.ready_file = value();
-    } else if (arg == "--metrics-file") {
-      config.metrics_file = value();
-    } else if (arg == "--metrics-interval") {
-      config.metrics_interval = std::chrono::seconds(std::stoi(value()));
-    } else if (arg == "--http") {
-      const std::string text = value();
-      auto parsed = enlace::broker::parse_http_address(text);
-      if (!parsed) {
-        std::fprintf(stderr, "enlace-broker: %s\n", parsed.error().reason.c_str());
-        return 2;
-      }
-      config.http = std::move(*parsed);
-    } else if (arg == "--liveness-probe") {
-      config.liveness_probe = std::chrono::milliseconds(std::stoll(value()));
-    } else if (arg == "--log-level") {
-      const std::string level = value();
-      using enlace::broker::log::Level;
-      auto& threshold = enlace::broker::log::threshold();
-      if (level == "debug")
-        threshold = Level::debug;
-      else if (level == "info")
-        threshold = Level::info;
-      else if (level == "warn")
-        threshold = Level::warn;
-      else if (level == "error")
-        threshold = Level::error;
-      else {
-        std::fprintf(stderr, "enlace-broker: unknown log level '%s'\n", level.c_str());
-        return 2;
-      }
-    } else {
-      std::fprintf(stderr, "enlace-broker: unknown option '%s'\n%s", arg.c_str(), kUsage);
-      return 2;
-    }
-  }
-  if (config.policy_file.empty() || keys_base.empty()) {
-    std::fprintf(stderr, "enlace-broker: --policy and --keys are required\n%s", kUsage);
-    return 2;
-  }
-
   std::shared_ptr<const enlace::policy::Policy> policy;
   try {
     policy = enlace::policy::Policy::load_file(config.policy_file);
   } catch (const std::exception&) {
-    return check_policy(config.policy_file.string());  // prints every problem with its line
+    check_policy(config.policy_file.string());  // prints every problem with its line
+    status = kBrokerFailed;
   }
-  auto keys = enlace::load_keypair(keys_base);
+  auto keys = enlace::load_keypair(options.keys_base);
   if (!keys) {
     std::fprintf(stderr, "enlace-broker: %s\n", keys.error().reason.c_str());
-    return 1;
+    status = kBrokerFailed;
   }
+  if (status != 0) return status;
   config.keys = std::move(*keys);
+  if (options.check_config) {
+    std::printf(
+        "configuration OK: endpoint %s, HTTP %s, policy %s (coalition '%s', %zu systems, digest "
+        "%s), keys %s, pid file %s\n",
+        config.endpoint.c_str(), config.http ? config.http->to_string().c_str() : "off",
+        config.policy_file.c_str(), policy->coalition().c_str(), policy->systems().size(),
+        policy->digest().substr(0, 12).c_str(), options.keys_base.c_str(),
+        config.pid_file.empty() ? "none" : config.pid_file.c_str());
+    return 0;
+  }
+  if (auto problem = open_log(options)) {
+    std::fprintf(stderr, "enlace-broker: %s\n", problem->c_str());
+    return kBrokerFailed;
+  }
 
   try {
     Broker broker(std::move(config), std::move(policy));
@@ -190,7 +194,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     g_broker = nullptr;
     enlace::broker::log::error("broker failed: {}", e.what());
-    return 1;
+    // Also on standard error when the log goes to a file: whoever started it sees why.
+    if (!options.log_file.empty()) std::fprintf(stderr, "enlace-broker: %s\n", e.what());
+    return kBrokerFailed;
   }
   return 0;
 }

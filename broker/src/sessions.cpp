@@ -14,21 +14,41 @@
 namespace enlace::broker {
 
 void Broker::reload_policy() {
+  // systemd learns that the service is reloading until READY=1 follows (sd_notify.hpp).
+  notify_.reloading();
+  auto outcome = std::make_shared<ReloadOutcome>();
+  outcome->sequence = last_reload_->sequence + 1;
+  outcome->previous_digest = policy_->digest();
   std::shared_ptr<const policy::Policy> next;
   try {
     next = policy::Policy::load_file(config_.policy_file);
+  } catch (const policy::PolicyError& e) {
+    outcome->errors = e.diagnostics();
   } catch (const std::exception& e) {
+    outcome->errors.push_back({{config_.policy_file.string(), 0}, e.what()});
+  }
+  outcome->utc_ns = protocol::utc_ns();
+  if (!next) {
     ++metrics_.policy_reload_failures;
-    log::error("policy reload refused, keeping version {}: {}", policy_->digest().substr(0, 12),
-               e.what());
+    outcome->digest = policy_->digest();
+    log::error("policy reload {} refused, keeping version {}: {} error(s)", outcome->sequence,
+               policy_->digest().substr(0, 12), outcome->errors.size());
+    for (const auto& d : outcome->errors)
+      log::error("{}:{}: error: {}", d.where.file, d.where.line, d.message);
+    last_reload_ = std::move(outcome);
+    publish_status(true);  // /status says it was refused, and why
+    notify_.ready();
     return;
   }
   ++metrics_.policy_reloads;
+  outcome->applied = true;
+  outcome->digest = next->digest();
+  outcome->changes = policy::diff(*policy_, *next);
   metrics_.renumber_nations(*policy_, *next);
   policy_ = std::move(next);
   apply_cop_policy();
-  log::info("policy reloaded: '{}', {} systems, digest {}", policy_->coalition(),
-            policy_->systems().size(), policy_->digest().substr(0, 12));
+  log::info("policy reload {} applied: '{}', {} systems, digest {}", outcome->sequence,
+            policy_->coalition(), policy_->systems().size(), policy_->digest().substr(0, 12));
 
   // Every session is re-examined at once: a revoked or removed system loses its session
   // now, not when it next reconnects; subscriptions the new rules refuse are removed.
@@ -59,12 +79,14 @@ void Broker::reload_policy() {
              "subscription '{}' removed by policy reload: {}",
              log::escaped(it->second->pattern, 80), decision.reason);
       it = remove_subscription(session, it);
+      ++outcome->subscriptions_removed;
     }
   }
   for (Session* session : revoked) {
     // Counted here only: a later Hello of the same system is a refusal (refusals.revoked),
     // not another revocation.
     ++metrics_.sessions_revoked;
+    ++outcome->sessions_ended;
     Connection& connection = *session->connection;
     if (connection.detached_until_ns != 0) {
       end_detached(connection, "revoked by policy reload");  // nobody there to tell
@@ -78,7 +100,9 @@ void Broker::reload_policy() {
     close_session(*session, "revoked by policy reload");
     send_notice(connection.routing_id, Errc::revoked, reason);
   }
-  publish_status(true);  // /status shows the new policy at once
+  last_reload_ = std::move(outcome);
+  publish_status(true);  // /status shows the new policy and the outcome at once
+  notify_.ready();
 }
 
 void Broker::apply_policy(Session& session, const policy::System& system) {

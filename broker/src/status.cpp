@@ -3,6 +3,8 @@
 // StatusSnapshot and hands it over with an atomic swap (http_endpoint.hpp). The copy costs
 // one allocation of a few tens of KiB plus the rows, once a second, never per message; the
 // HTTP thread renders from it without touching anything here.
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "broker.hpp"
@@ -24,6 +26,8 @@ void Broker::publish_status(bool ready) {
   auto snapshot = std::make_shared<StatusSnapshot>();
   StatusSnapshot& s = *snapshot;
   s.version = config_.version;
+  s.pid = static_cast<long>(::getpid());
+  s.last_reload = last_reload_;
   s.broker_id = config_.broker_id;
   s.endpoint = bound_endpoint_;
   s.policy_file = config_.policy_file;

@@ -6,6 +6,7 @@
 
 #include <initializer_list>
 #include <utility>
+#include <vector>
 
 #include "status_snapshot.hpp"
 
@@ -37,6 +38,53 @@ std::string utc_text(std::int64_t utc_ns) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (utc_ns / 1'000'000) % 1000);
 }
 
+void json_strings(std::string& out, const std::vector<std::string>& texts) {
+  out += '[';
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    if (i > 0) out += ',';
+    json_string(out, texts[i]);
+  }
+  out += ']';
+}
+
+// "last_reload": what `enlace broker reload` waits for and prints (docs/operations.md).
+void render_last_reload(std::string& out, const ReloadOutcome& r) {
+  const char* outcome = r.sequence == 0 ? "none" : r.applied ? "applied" : "refused";
+  fmt::format_to(std::back_inserter(out), ",\"last_reload\":{{\"sequence\":{},\"outcome\":\"{}\"",
+                 r.sequence, outcome);
+  if (r.sequence == 0) {
+    out += '}';
+    return;
+  }
+  out += ",\"time\":";
+  json_string(out, utc_text(r.utc_ns));
+  out += ",\"digest\":";
+  json_string(out, r.digest);
+  out += ",\"previous_digest\":";
+  json_string(out, r.previous_digest);
+  fmt::format_to(std::back_inserter(out), ",\"sessions_ended\":{},\"subscriptions_removed\":{}",
+                 r.sessions_ended, r.subscriptions_removed);
+  out += ",\"changes\":{";
+  bool first = true;
+  for (const auto& [name, list] : r.changes.lists()) {
+    if (!first) out += ',';
+    first = false;
+    json_string(out, name);
+    out += ':';
+    json_strings(out, *list);
+  }
+  out += "},\"errors\":[";
+  for (std::size_t i = 0; i < r.errors.size(); ++i) {
+    if (i > 0) out += ',';
+    out += "{\"file\":";
+    json_string(out, r.errors[i].where.file);
+    fmt::format_to(std::back_inserter(out), ",\"line\":{},\"message\":", r.errors[i].where.line);
+    json_string(out, r.errors[i].message);
+    out += '}';
+  }
+  out += "]}";
+}
+
 }  // namespace
 
 std::string render_status_json(const StatusSnapshot& s) {
@@ -61,8 +109,8 @@ std::string render_status_json(const StatusSnapshot& s) {
            {"endpoint", s.endpoint},
            {"start_time", utc_text(s.started_utc_ns)},
            {"now", utc_text(s.taken_utc_ns)}});
-  fmt::format_to(std::back_inserter(out), ",\"uptime_seconds\":{},\"ready\":{}}}",
-                 static_cast<double>(s.uptime_ns) / 1e9, s.ready);
+  fmt::format_to(std::back_inserter(out), ",\"uptime_seconds\":{},\"ready\":{},\"pid\":{}}}",
+                 static_cast<double>(s.uptime_ns) / 1e9, s.ready, s.pid);
 
   out += ",\"policy\":{";
   strings({{"coalition", s.policy->coalition()},
@@ -78,6 +126,7 @@ std::string render_status_json(const StatusSnapshot& s) {
     json_string(out, nation.code);
   }
   out += "]}";
+  render_last_reload(out, *s.last_reload);
 
   const std::uint64_t dropped = m.dropped_slow_consumer + m.dropped_gone;
   fmt::format_to(std::back_inserter(out),

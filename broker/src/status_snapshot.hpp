@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "enlace/policy/policy.hpp"
+#include "enlace/policy/policy_diff.hpp"
 #include "latency_histogram.hpp"
 #include "metrics.hpp"
 
@@ -33,8 +34,24 @@ struct SessionRow {
   bool detached = false;          // its connection is gone; it waits for a resume
 };
 
+/// The outcome of the latest policy reload, as /status reports it in "last_reload" and
+/// `enlace broker reload` reads it: the CLI signals the broker, then waits for `sequence` to
+/// pass the value it saw before (docs/operations.md, "Reloading the policy").
+struct ReloadOutcome {
+  std::uint64_t sequence = 0;  // reloads attempted since start, applied or refused; 0: none yet
+  std::int64_t utc_ns = 0;     // when it was decided
+  bool applied = false;
+  std::string digest;             // the digest in force afterwards (the old one when refused)
+  std::string previous_digest;    // the digest in force before
+  policy::PolicyChanges changes;  // applied: what changed
+  std::vector<policy::Diagnostic> errors;   // refused: every problem, with its line
+  std::uint64_t sessions_ended = 0;         // applied: sessions revoked by it
+  std::uint64_t subscriptions_removed = 0;  // applied: subscriptions its rules refused
+};
+
 struct StatusSnapshot {
   std::string version;  // the broker's build version
+  long pid = 0;         // the broker's process id: `enlace broker reload` checks its pid file
   std::string broker_id;
   std::string endpoint;  // the ZeroMQ endpoint bound
   std::filesystem::path policy_file;
@@ -53,6 +70,7 @@ struct StatusSnapshot {
   std::array<std::uint64_t, policy::kMaxNations> sessions_by_nation{};
   std::vector<SessionRow> sessions;  // at most kMaxSessionRows, by session id
   std::uint64_t sessions_not_listed = 0;
+  std::shared_ptr<const ReloadOutcome> last_reload;  // never null
   static constexpr std::size_t kMaxSessionRows = 4096;
 };
 

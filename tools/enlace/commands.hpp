@@ -26,6 +26,7 @@ const Command& policy_check_command();
 const Command& policy_explain_command();
 const Command& broker_status_command();
 const Command& broker_metrics_command();
+const Command& broker_reload_command();
 const Command& context_add_command();
 const Command& context_use_command();
 const Command& context_list_command();

@@ -21,6 +21,7 @@ const std::vector<const Command*>& command_table() {
       &enlace::cli::policy_explain_command(),
       &enlace::cli::broker_status_command(),
       &enlace::cli::broker_metrics_command(),
+      &enlace::cli::broker_reload_command(),
       &enlace::cli::context_add_command(),
       &enlace::cli::context_use_command(),
       &enlace::cli::context_list_command(),

@@ -322,6 +322,10 @@ class PolicyBuilder {
         in_.report(node, fmt::format("{} must be a table ([roles.{}]), not {}", context, role.name,
                                      type_name(node.type())));
       }
+      for (std::size_t kind = 0; kind < rules.size(); ++kind) {
+        for (const Located& written : rules[kind])
+          role.written_rules.push_back(fmt::format("{} {}", kRuleKinds[kind], written.text));
+      }
       role_rules_.push_back(std::move(rules));
       policy_->roles_.push_back(std::move(role));
     }

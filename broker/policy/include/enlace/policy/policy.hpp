@@ -102,6 +102,10 @@ struct Role {
   std::string name;
   std::string description;
   bool wildcard_subscribe = true;
+  /// The role's patterns as written, "publish.allow text.{nation}.>", in the order of the
+  /// kinds (publish.allow, publish.deny, subscribe.allow, subscribe.deny), each kind in file
+  /// order. What a reload compares (policy_diff.hpp); decisions use the expanded RuleSets.
+  std::vector<std::string> written_rules;
   SourceLocation where;
 };
 
