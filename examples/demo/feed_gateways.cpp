@@ -10,6 +10,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "toml_text.hpp"
+
 namespace demo {
 namespace {
 
@@ -17,16 +19,6 @@ namespace fs = std::filesystem;
 
 fs::path gateways_dir(const StateDir& state) {
   return state.dir / "gateways";
-}
-
-// TOML basic string: the paths the demo writes need only '\' and '"' escaped.
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 fs::path write_config(const SystemSpec& system, const StateDir& state, const BusAccess& bus,
@@ -49,9 +41,10 @@ fs::path write_config(const SystemSpec& system, const StateDir& state, const Bus
       "client_name = {}\n\n"
       "[gateway]\n"
       "stats_interval_s = 30\n\n",
-      file.filename().string(), system.description, quoted(bus.endpoint),
-      quoted((keys / "broker.pub").string()), quoted((keys / std::string(system.id)).string()),
-      quoted(fmt::format("enlace-demo/{}", system.id)));
+      file.filename().string(), system.description, toml_quoted(bus.endpoint),
+      toml_quoted((keys / "broker.pub").string()),
+      toml_quoted((keys / std::string(system.id)).string()),
+      toml_quoted(fmt::format("enlace-demo/{}", system.id)));
   out << body;
   if (!out.flush()) throw std::runtime_error(fmt::format("cannot write {}", file.string()));
   return file;

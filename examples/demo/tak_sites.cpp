@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "toml_text.hpp"
+
 namespace demo {
 namespace {
 
@@ -23,16 +25,6 @@ std::string shell_quoted(const std::string& text) {
     }
   }
   return out + "'";
-}
-
-// TOML basic string: the paths and keys the demo writes need only '\' and '"' escaped.
-std::string toml_quoted(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 std::string read_text(const fs::path& file) {
