@@ -87,7 +87,7 @@ std::string connect_failure_reason(const std::string& endpoint, const std::strin
     reason += " (nothing listens there: is the broker running, on this address and port?)";
   else if (cause == describe(EHOSTUNREACH) || cause == describe(ENETUNREACH))
     reason += " (check the address, and the route to that network)";
-  return reason + "; retrying";
+  return reason;  // that the SDK goes on retrying is the code's retry mark, not this text
 }
 
 }  // namespace enlace::detail
