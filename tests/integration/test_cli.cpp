@@ -816,6 +816,22 @@ TEST_CASE("cli: pub and sub to a closed port fail at once with connect_failed, s
                                      "tcp://127.0.0.1:1: connection refused"));
 }
 
+TEST_CASE("cli: pub and sub to an unreachable network fail at once with the cause, status 4",
+          "[integration][cli][failfast]") {
+  KeyFiles keys;
+  // A TCP connection to the broadcast address: Linux answers ENETUNREACH at once, without
+  // a packet leaving the machine, as it does for a network the routing table has no route to.
+  const std::vector<std::string> connect = {"--broker",     "tcp://255.255.255.255:7450",
+                                            "--broker-key", keys.broker_key,
+                                            "--keys",       keys.base};
+  check_fails_fast({std::vector<std::string>{"pub"} + connect + kPubTrack,
+                    std::vector<std::string>{"sub", "alert.>"} + connect},
+                   4,
+                   Catch::StartsWith("error: connect_failed (506): cannot connect to "
+                                     "tcp://255.255.255.255:7450: network is unreachable (check "
+                                     "the address, and the route to that network)"));
+}
+
 // A broker whose policy knows col-radar (a sensor), and the options that act as it.
 struct RadarBus {
   TestCoalition coalition;
