@@ -20,6 +20,8 @@ packages=(
   libpugixml-dev                                    # CoT XML (gateways/tak)
   libprotobuf-dev protobuf-compiler                 # TAK Protocol v1 (gateways/tak)
   libssl-dev                                        # TLS to TAK clients (gateways/tak)
+  openssl                                           # certificates: TAK tests, enlace-demo --tak
+  systemd                                           # systemd-analyze: tests verify the service units
   clang-format                                      # the .clang-format style
   clang libclang-rt-14-dev                          # fuzz targets: libFuzzer (tests/fuzz)
 )
