@@ -6,22 +6,21 @@
 #include <iterator>
 
 #include "broker_process.hpp"
-#include "raw_peer.hpp"
+#include "raw_client.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
-using raw::Frame;
 
 namespace {
 
 struct Fixture {
   TestCoalition coalition;
   std::unique_ptr<BrokerProcess> broker;
-  std::unique_ptr<raw::RawClient> raw;
+  std::unique_ptr<RawClient> raw;
   Fixture() {
     coalition.add("col-raw", "COL", "command_post");
     broker = std::make_unique<BrokerProcess>(coalition);
-    raw = std::make_unique<raw::RawClient>(*broker, coalition["col-raw"]);
+    raw = std::make_unique<RawClient>(*broker, coalition["col-raw"]);
   }
 
   /// The broker's count of refusals with `code`, from its metrics file, once it is at
@@ -40,13 +39,13 @@ struct Fixture {
 };
 
 Frame ack_body() {
-  return raw::control(wire::Control::Ack, [](flatbuffers::FlatBufferBuilder& fbb) {
+  return control_frame(wire::Control::Ack, [](flatbuffers::FlatBufferBuilder& fbb) {
     return wire::CreateAck(fbb, 5).Union();
   });
 }
 
 Frame error_body() {
-  return raw::control(wire::Control::Error, [](flatbuffers::FlatBufferBuilder& fbb) {
+  return control_frame(wire::Control::Error, [](flatbuffers::FlatBufferBuilder& fbb) {
     return wire::CreateErrorDirect(fbb, static_cast<std::uint16_t>(Errc::internal_error),
                                    "a client's complaint")
         .Union();
@@ -60,62 +59,62 @@ TEST_CASE("hello_required answers a publish with its message_id",
   Fixture f;
   wire::Uuid id;
   SECTION("a publish frame") {
-    f.raw->send(raw::publish(raw::EnvelopeSpec("col-raw", "text.COL.early"),
-                             wire::flag::ack_requested, &id));
+    f.raw->send(
+        publish_frame(EnvelopeSpec("col-raw", "text.COL.early"), wire::flag::ack_requested, &id));
   }
   SECTION("a publish inside a batch") {
-    const Frame publish = raw::publish(raw::EnvelopeSpec("col-raw", "text.COL.early-batched"),
-                                       wire::flag::ack_requested, &id);
-    f.raw->send(raw::with_header(wire::Command::batch, raw::batch_body({publish})));
+    const Frame publish = publish_frame(EnvelopeSpec("col-raw", "text.COL.early-batched"),
+                                        wire::flag::ack_requested, &id);
+    f.raw->send(with_header(wire::Command::batch, batch_body({publish})));
   }
-  const auto error = f.raw->next_error();
-  REQUIRE(error);
-  CHECK(error->code == Errc::hello_required);
-  REQUIRE(error->message_id);
-  CHECK(raw::same_id(*error->message_id, id));
-  CHECK(error->request_id == 0);
+  const Received error = f.raw->next_error();
+  REQUIRE(error.control_type() == wire::Control::Error);
+  CHECK(error.error_code() == Errc::hello_required);
+  REQUIRE(error.message_id());
+  CHECK(same_id(*error.message_id(), id));
+  CHECK(error.request_id() == 0);
 }
 
 TEST_CASE("hello_required answers a Subscribe and an Unsubscribe with their request_id",
           "[integration][ingest][control]") {
   Fixture f;
-  f.raw->send(raw::subscribe(41, "text.>"));
+  f.raw->send(subscribe_frame(41, "text.>"));
   auto error = f.raw->next_error();
-  REQUIRE(error);
-  CHECK(error->code == Errc::hello_required);
-  CHECK(error->request_id == 41);
-  CHECK_FALSE(error->message_id);
+  REQUIRE(error.control_type() == wire::Control::Error);
+  CHECK(error.error_code() == Errc::hello_required);
+  CHECK(error.request_id() == 41);
+  CHECK_FALSE(error.message_id());
 
-  f.raw->send(raw::unsubscribe(42, "text.>"));
+  f.raw->send(unsubscribe_frame(42, "text.>"));
   error = f.raw->next_error();
-  REQUIRE(error);
-  CHECK(error->code == Errc::hello_required);
-  CHECK(error->request_id == 42);
+  REQUIRE(error.control_type() == wire::Control::Error);
+  CHECK(error.error_code() == Errc::hello_required);
+  CHECK(error.request_id() == 42);
 
   // With a session, the same request is acknowledged under its id.
-  f.raw->hello();
-  f.raw->send(raw::subscribe(43, "text.>"));
+  REQUIRE(f.raw->hello());
+  f.raw->send(subscribe_frame(43, "text.>"));
   CHECK_FALSE(f.raw->until_ack(43).empty());
 }
 
 TEST_CASE("Welcome, Ack and EndOfSnapshot from a client are refused with unknown_command",
           "[integration][ingest][control]") {
   Fixture f;
-  f.raw->hello();
+  REQUIRE(f.raw->hello());
   const Frame welcome =
-      raw::control(wire::Control::Welcome, [](flatbuffers::FlatBufferBuilder& fbb) {
+      control_frame(wire::Control::Welcome, [](flatbuffers::FlatBufferBuilder& fbb) {
         return wire::CreateWelcomeDirect(fbb, 1, "b", "COL", "col-raw", "command_post").Union();
       });
   const Frame end =
-      raw::control(wire::Control::EndOfSnapshot, [](flatbuffers::FlatBufferBuilder& fbb) {
+      control_frame(wire::Control::EndOfSnapshot, [](flatbuffers::FlatBufferBuilder& fbb) {
         return wire::CreateEndOfSnapshot(fbb, 1, 0).Union();
       });
   for (const Frame& frame : {welcome, ack_body(), end}) {
     f.raw->send(frame);
     const auto answers = f.raw->until_pong();
     REQUIRE(answers.size() == 2);
-    CHECK(answers.front().code == Errc::unknown_command);
-    CHECK_THAT(answers.front().reason, Catch::Contains("brokers only"));
+    CHECK(answers.front().error_code() == Errc::unknown_command);
+    CHECK_THAT(answers.front().reason(), Catch::Contains("brokers only"));
   }
 }
 
@@ -123,7 +122,7 @@ TEST_CASE("an Error from a client is counted and never answered",
           "[integration][ingest][control]") {
   Fixture f;
   SECTION("within a session") {
-    f.raw->hello();
+    REQUIRE(f.raw->hello());
     f.raw->send(error_body());
     const auto answers = f.raw->until_pong();
     REQUIRE_FALSE(answers.empty());
@@ -131,8 +130,11 @@ TEST_CASE("an Error from a client is counted and never answered",
   }
   SECTION("without a session") {
     f.raw->send(error_body());
-    f.raw->hello();  // the Welcome is the first answer: nothing answered the Error
-    f.raw->send(raw::subscribe(7, "text.>"));
+    f.raw->send(hello_frame());
+    const auto first = f.raw->next();  // nothing answered the Error: the Welcome comes first
+    REQUIRE(first);
+    CHECK(first->control_type() == wire::Control::Welcome);
+    f.raw->send(subscribe_frame(7, "text.>"));
     CHECK(f.raw->until_ack(7).size() == 1);
   }
   CHECK(f.refusals_reach(Errc::unknown_command, 1));
@@ -141,14 +143,14 @@ TEST_CASE("an Error from a client is counted and never answered",
 TEST_CASE("a control body of a type this broker does not know is refused with unknown_command",
           "[integration][ingest][control]") {
   Fixture f;
-  f.raw->hello();
+  REQUIRE(f.raw->hello());
   for (const auto type : {static_cast<wire::Control>(42), wire::Control::NONE}) {
-    f.raw->send(raw::control(type, [](flatbuffers::FlatBufferBuilder& fbb) {
+    f.raw->send(control_frame(type, [](flatbuffers::FlatBufferBuilder& fbb) {
       return wire::CreatePing(fbb, 1, 0).Union();
     }));
     const auto answers = f.raw->until_pong();
     REQUIRE(answers.size() == 2);
-    CHECK(answers.front().code == Errc::unknown_command);
-    CHECK_THAT(answers.front().reason, Catch::Contains("does not know"));
+    CHECK(answers.front().error_code() == Errc::unknown_command);
+    CHECK_THAT(answers.front().reason(), Catch::Contains("does not know"));
   }
 }

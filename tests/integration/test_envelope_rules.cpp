@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker_process.hpp"
-#include "raw_peer.hpp"
+#include "raw_client.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
@@ -14,7 +14,7 @@ namespace {
 struct Fixture {
   TestCoalition coalition;
   std::unique_ptr<BrokerProcess> broker;
-  std::unique_ptr<raw::RawClient> raw;
+  std::unique_ptr<RawClient> raw;
   std::unique_ptr<Client> subscriber;
   Inbox inbox;
   int markers = 0;
@@ -26,44 +26,44 @@ struct Fixture {
     subscriber = std::make_unique<Client>(broker->options_for(coalition["ecu-cp"]));
     REQUIRE(subscriber->wait_connected(10s).ok());
     REQUIRE(subscriber->subscribe("text.>", inbox.handler()).ok());
-    raw = std::make_unique<raw::RawClient>(*broker, coalition["col-raw"]);
-    raw->hello();
+    raw = std::make_unique<RawClient>(*broker, coalition["col-raw"]);
+    REQUIRE(raw->hello());
   }
 
   /// A Text envelope from col-raw on `topic`, labelled releasable to ECU (so the ECU
   /// subscriber receives it if the broker accepts it).
-  static raw::EnvelopeSpec spec(const std::string& topic) {
-    raw::EnvelopeSpec s("col-raw", topic);
-    s.label = raw::Label{};
+  static EnvelopeSpec spec(const std::string& topic) {
+    EnvelopeSpec s("col-raw", topic);
+    s.label = RawLabel{};
     s.label->releasable_to = {"ECU"};
     return s;
   }
 
   /// Publishes with ack_requested; the broker's answer to it (Ack or Error, matched by id).
-  raw::Answer publish(const raw::EnvelopeSpec& s) {
+  Received publish(const EnvelopeSpec& s) {
     wire::Uuid id;
-    raw->send(raw::publish(s, wire::flag::ack_requested, &id));
+    raw->send(publish_frame(s, wire::flag::ack_requested, &id));
     const auto seen = raw->until(
-        [&](const raw::Answer& a) { return a.message_id && raw::same_id(*a.message_id, id); });
+        [&](const Received& a) { return a.message_id() && same_id(*a.message_id(), id); });
     REQUIRE_FALSE(seen.empty());
     return seen.back();
   }
 
-  void check_refused(const raw::EnvelopeSpec& s, Errc code) {
-    const raw::Answer answer = publish(s);
-    CHECK(answer.type == wire::Control::Error);
-    CHECK(answer.code == code);
-    INFO(answer.reason);
+  void check_refused(const EnvelopeSpec& s, Errc code) {
+    const Received answer = publish(s);
+    CHECK(answer.control_type() == wire::Control::Error);
+    CHECK(answer.error_code() == code);
+    INFO(answer.reason());
     const std::string marker = "text.COL.marker" + std::to_string(++markers);
-    REQUIRE(publish(spec(marker)).type == wire::Control::Ack);
+    REQUIRE(publish(spec(marker)).control_type() == wire::Control::Ack);
     REQUIRE(inbox.wait_for_topic(marker));
     CHECK_FALSE(inbox.has_topic(s.topic));
   }
 
-  void check_delivered(const raw::EnvelopeSpec& s) {
-    const raw::Answer answer = publish(s);
-    INFO(answer.reason);
-    CHECK(answer.type == wire::Control::Ack);
+  void check_delivered(const EnvelopeSpec& s) {
+    const Received answer = publish(s);
+    INFO(answer.reason());
+    CHECK(answer.control_type() == wire::Control::Ack);
     CHECK(inbox.wait_for_topic(s.topic));
   }
 };
@@ -84,8 +84,8 @@ TEST_CASE("a payload type this broker does not know is routed unchanged",
   Fixture f;
   auto newer = Fixture::spec("text.COL.newer-type");
   newer.payload_type = 200;  // a type appended by a later schema
-  const raw::Frame sent = raw::envelope(newer);
-  f.raw->send(raw::with_header(wire::Command::publish, sent, wire::flag::ack_requested));
+  const Frame sent = envelope_bytes(newer);
+  f.raw->send(with_header(wire::Command::publish, sent, wire::flag::ack_requested));
   REQUIRE(f.inbox.wait_for_topic("text.COL.newer-type"));
   const Delivery delivery = f.inbox.snapshot().front();
   CHECK(static_cast<int>(delivery.payload_type()) == 200);
@@ -111,9 +111,9 @@ TEST_CASE("the limit of 64 counts releasable_to entries as sent, duplicates incl
   f.check_delivered(at_limit);
   auto many = Fixture::spec("text.COL.sixty-five");
   many.label->releasable_to.assign(65, "ECU");
-  const raw::Answer answer = f.publish(many);
-  CHECK(answer.code == Errc::invalid_label);
-  CHECK_THAT(answer.reason, Catch::Contains("64"));
+  const Received answer = f.publish(many);
+  CHECK(answer.error_code() == Errc::invalid_label);
+  CHECK_THAT(answer.reason(), Catch::Contains("64"));
 }
 
 TEST_CASE("a classification outside the enum is refused with invalid_label",

@@ -11,11 +11,10 @@
 #include <mutex>
 
 #include "broker_process.hpp"
-#include "raw_peer.hpp"
+#include "raw_client.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
-using raw::Frame;
 
 namespace {
 
@@ -30,9 +29,9 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   return n;
 }
 
-bool is_cut_off_notice(const raw::Answer& a) {
-  return a.type == wire::Control::Error && a.code == Errc::rate_limited && !a.message_id &&
-         a.reason.find("cut off") != std::string::npos;
+bool is_cut_off_notice(const Received& a) {
+  return a.control_type() == wire::Control::Error && a.error_code() == Errc::rate_limited &&
+         !a.message_id() && a.reason().find("cut off") != std::string::npos;
 }
 
 }  // namespace
@@ -54,17 +53,19 @@ TEST_CASE("a sustained flooder is cut off and its system refused new sessions fo
   Inbox inbox;
   REQUIRE(subscriber.subscribe("text.>", inbox.handler()).ok());
 
-  raw::RawClient flooder(broker, coalition["col-flood"]);
-  flooder.hello();
+  RawClient flooder(broker, coalition["col-flood"],
+                    {.sndhwm = 1000});  // try_send() sees a full queue
+  REQUIRE(flooder.hello());
   // Served before it floods: within its rate, a publish is acknowledged.
-  flooder.send(raw::publish(raw::EnvelopeSpec("col-flood", "text.COL.before-flood")));
-  CHECK(flooder.next()->type == wire::Control::Ack);
+  flooder.send(
+      publish_frame(EnvelopeSpec("col-flood", "text.COL.before-flood"), wire::flag::ack_requested));
+  CHECK(flooder.next()->control_type() == wire::Control::Ack);
 
   // Batches of 300 publishes without ack_requested, as fast as the socket takes them,
   // until the broker's notice comes.
-  std::vector<Frame> records(300, raw::publish(raw::EnvelopeSpec("col-flood", "text.COL.x"), 0));
-  const Frame batch = raw::with_header(wire::Command::batch, raw::batch_body(records));
-  std::vector<raw::Answer> during;
+  std::vector<Frame> records(300, publish_frame(EnvelopeSpec("col-flood", "text.COL.x"), 0));
+  const Frame batch = with_header(wire::Command::batch, batch_body(records));
+  std::vector<Received> during;
   bool cut = false;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (!cut && std::chrono::steady_clock::now() < deadline) {
@@ -76,7 +77,7 @@ TEST_CASE("a sustained flooder is cut off and its system refused new sessions fo
   }
   REQUIRE(cut);
   // Refused all along, and answered within the error rate limit only.
-  CHECK(raw::has_error(during, Errc::rate_limited));
+  CHECK(has_error(during, Errc::rate_limited));
   CHECK(during.size() < 1000);
 
   // The broker shuts the connection, and refuses the system's handshakes for the

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "broker_process.hpp"
-#include "raw_peer.hpp"
+#include "raw_client.hpp"
 
 using namespace enlace;
 using namespace enlace::test;
@@ -45,10 +45,10 @@ struct Fixture {
 TEST_CASE("a client_name holding a line break is logged as one escaped line",
           "[integration][ingest][log]") {
   Fixture f;
-  raw::RawClient raw(*f.broker, f.coalition["col-raw"]);
+  RawClient raw(*f.broker, f.coalition["col-raw"]);
   SECTION("a forged line stays inside the session's line") {
     const std::string forged = "x\n2026-01-01T00:00:00.000Z INFO auth accepted: system 'evil'";
-    raw.hello(forged);
+    REQUIRE(raw.hello({.client_name = forged}).has_value());
     for (const auto& line : log_lines(*f.broker)) {
       INFO(line);
       CHECK(line.rfind("2026-01-01T00:00:00.000Z", 0) == std::string::npos);
@@ -59,13 +59,13 @@ TEST_CASE("a client_name holding a line break is logged as one escaped line",
     CHECK_THAT(lines.front(), Catch::Contains("client 'x\\x0a2026-01-01T00:00:00.000Z INFO"));
   }
   SECTION("escape sequences and other control bytes are written as \\xHH") {
-    raw.hello("acme\x1b[2J\r\x7f\\");
+    REQUIRE(raw.hello({.client_name = "acme\x1b[2J\r\x7f\\"}).has_value());
     const auto lines = lines_containing(*f.broker, "session 1 opened");
     REQUIRE(lines.size() == 1);
     CHECK_THAT(lines.front(), Catch::EndsWith("client 'acme\\x1b[2J\\x0d\\x7f\\x5c'"));
   }
   SECTION("an ordinary name is logged as it is") {
-    raw.hello("acme-radar/2.3 (build 7)");
+    REQUIRE(raw.hello({.client_name = "acme-radar/2.3 (build 7)"}).has_value());
     const auto lines = lines_containing(*f.broker, "session 1 opened");
     REQUIRE(lines.size() == 1);
     CHECK_THAT(lines.front(), Catch::EndsWith("client 'acme-radar/2.3 (build 7)'"));
@@ -75,8 +75,8 @@ TEST_CASE("a client_name holding a line break is logged as one escaped line",
 TEST_CASE("a client_name longer than 128 bytes is logged cut to 128 bytes",
           "[integration][ingest][log]") {
   Fixture f;
-  raw::RawClient raw(*f.broker, f.coalition["col-raw"]);
-  raw.hello(std::string(128, 'a') + std::string(172, 'b'));
+  RawClient raw(*f.broker, f.coalition["col-raw"]);
+  REQUIRE(raw.hello({.client_name = std::string(128, 'a') + std::string(172, 'b')}).has_value());
   const auto lines = lines_containing(*f.broker, "session 1 opened");
   REQUIRE(lines.size() == 1);
   CHECK_THAT(lines.front(),

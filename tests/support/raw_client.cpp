@@ -1,5 +1,6 @@
 #include "raw_client.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "enlace/protocol/control.hpp"
@@ -7,8 +8,8 @@
 namespace enlace::test {
 namespace {
 
-Frame control_frame(flatbuffers::FlatBufferBuilder& fbb) {
-  return with_header(wire::Command::control, {fbb.GetBufferPointer(), fbb.GetSize()});
+Frame finished_control(flatbuffers::FlatBufferBuilder& fbb, std::uint8_t flags = 0) {
+  return with_header(wire::Command::control, {fbb.GetBufferPointer(), fbb.GetSize()}, flags);
 }
 
 }  // namespace
@@ -26,27 +27,33 @@ Frame hello_frame(std::uint32_t heartbeat_ms) {
 Frame hello_frame(const protocol::HelloFields& hello) {
   flatbuffers::FlatBufferBuilder fbb;
   protocol::build_hello(fbb, hello);
-  return control_frame(fbb);
+  return finished_control(fbb);
 }
 
 Frame subscribe_frame(std::uint32_t request_id, std::string_view pattern,
-                      wire::Conflation conflation) {
+                      wire::Conflation conflation, std::uint8_t flags) {
   flatbuffers::FlatBufferBuilder fbb;
   protocol::build_subscribe(
       fbb, {.request_id = request_id, .pattern = pattern, .conflation = conflation});
-  return control_frame(fbb);
+  return finished_control(fbb, flags);
+}
+
+Frame unsubscribe_frame(std::uint32_t request_id, std::string_view pattern) {
+  flatbuffers::FlatBufferBuilder fbb;
+  protocol::build_unsubscribe(fbb, request_id, pattern);
+  return finished_control(fbb);
 }
 
 Frame ping_frame(std::uint64_t nonce) {
   flatbuffers::FlatBufferBuilder fbb;
   protocol::build_ping(fbb, nonce, 0);
-  return control_frame(fbb);
+  return finished_control(fbb);
 }
 
 Frame pong_frame(std::uint64_t nonce) {
   flatbuffers::FlatBufferBuilder fbb;
   protocol::build_pong(fbb, nonce, 0);
-  return control_frame(fbb);
+  return finished_control(fbb);
 }
 
 Frame publish_frame(const TestSystem& from, const std::string& topic, std::uint8_t flags,
@@ -61,14 +68,61 @@ Frame publish_frame(const TestSystem& from, const std::string& topic, std::uint8
   return with_header(wire::Command::publish, builder.bytes(), flags);
 }
 
-Frame batch_frame(const std::vector<Frame>& frames) {
+Frame batch_body(const std::vector<Frame>& frames) {
   Frame body;
   for (const Frame& frame : frames) {
     const std::size_t at = body.size();
     body.resize(at + wire::record_size(frame.size()));
     wire::write_record(body.data() + at, frame);
   }
-  return with_header(wire::Command::batch, body);
+  return body;
+}
+
+Frame batch_frame(const std::vector<Frame>& frames, std::uint8_t flags) {
+  return with_header(wire::Command::batch, batch_body(frames), flags);
+}
+
+Frame envelope_bytes(const EnvelopeSpec& spec, wire::Uuid* id_out) {
+  static std::uint64_t counter = 0;
+  flatbuffers::FlatBufferBuilder fbb;
+  const auto topic = fbb.CreateString(spec.topic);
+  const auto origin = wire::CreateOriginDirect(fbb, spec.nation.c_str(), spec.system.c_str());
+  const auto payload = wire::CreateTextDirect(fbb, spec.text.c_str()).Union();
+  flatbuffers::Offset<wire::ConfidentialityLabel> label;
+  if (spec.label) {
+    const RawLabel& l = *spec.label;
+    std::vector<flatbuffers::Offset<wire::Category>> categories;
+    for (const RawCategory& c : l.categories) {
+      std::vector<flatbuffers::Offset<flatbuffers::String>> values;
+      for (const auto& v : c.values) values.push_back(fbb.CreateString(v));
+      categories.push_back(wire::CreateCategory(fbb, fbb.CreateString(c.name),
+                                                static_cast<wire::CategoryType>(c.type),
+                                                fbb.CreateVector(values)));
+    }
+    std::vector<flatbuffers::Offset<flatbuffers::String>> nations;
+    for (const auto& n : l.releasable_to) nations.push_back(fbb.CreateString(n));
+    label = wire::CreateConfidentialityLabel(
+        fbb, l.policy_identifier ? fbb.CreateString(*l.policy_identifier) : 0,
+        static_cast<wire::Classification>(l.classification),
+        l.releasable_to.empty() ? 0 : fbb.CreateVector(nations),
+        categories.empty() ? 0 : fbb.CreateVector(categories));
+  }
+  wire::Uuid id = spec.id;
+  if (id.hi() == 0 && id.lo() == 0) id = wire::Uuid(0x5241570000000000ULL, ++counter);
+  wire::EnvelopeBuilder builder(fbb);
+  builder.add_id(&id);
+  builder.add_origin(origin);
+  builder.add_topic(topic);
+  if (!label.IsNull()) builder.add_label(label);
+  builder.add_payload_type(static_cast<wire::Payload>(spec.payload_type));
+  builder.add_payload(payload);
+  fbb.Finish(builder.Finish(), wire::EnvelopeIdentifier());
+  if (id_out) *id_out = id;
+  return Frame(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
+}
+
+Frame publish_frame(const EnvelopeSpec& spec, std::uint8_t flags, wire::Uuid* id_out) {
+  return with_header(wire::Command::publish, envelope_bytes(spec, id_out), flags);
 }
 
 // --- Received ---------------------------------------------------------------------------
@@ -89,6 +143,13 @@ Errc Received::error_code() const {
   return static_cast<Errc>(c->body_as_Error()->code());
 }
 
+std::string Received::reason() const {
+  const auto* c = control();
+  if (c == nullptr || c->body_type() != wire::Control::Error) return {};
+  const auto* reason = c->body_as_Error()->reason();
+  return reason ? reason->str() : std::string();
+}
+
 std::uint32_t Received::request_id() const {
   const auto* c = control();
   if (c == nullptr) return 0;
@@ -105,11 +166,25 @@ const wire::Uuid* Received::message_id() const {
   return nullptr;
 }
 
+std::uint64_t Received::sequence() const {
+  const auto* c = control();
+  return c && c->body_type() == wire::Control::Ack ? c->body_as_Ack()->sequence() : 0;
+}
+
 std::string Received::topic() const {
   if (command != wire::Command::deliver) return {};
   const auto* delivery = wire::GetDelivery(bytes.data() + wire::kHeaderSize);
   const auto* envelope = delivery->envelope_nested_root();
   return envelope && envelope->topic() ? envelope->topic()->str() : std::string();
+}
+
+bool same_id(const wire::Uuid& a, const wire::Uuid& b) {
+  return a.hi() == b.hi() && a.lo() == b.lo();
+}
+
+bool has_error(const std::vector<Received>& frames, Errc code) {
+  return std::any_of(frames.begin(), frames.end(),
+                     [&](const Received& r) { return r.error_code() == code; });
 }
 
 // --- RawClient --------------------------------------------------------------------------
@@ -124,12 +199,21 @@ RawClient::RawClient(const BrokerProcess& broker, const TestSystem& system,
   socket_->set(zmq::sockopt::linger, 0);
   socket_->set(zmq::sockopt::rcvhwm, options.rcvhwm);
   if (options.rcvbuf > 0) socket_->set(zmq::sockopt::rcvbuf, options.rcvbuf);
-  socket_->set(zmq::sockopt::sndhwm, 0);  // the test decides how much it sends
+  socket_->set(zmq::sockopt::sndhwm, options.sndhwm);
   socket_->connect(broker.endpoint());
 }
 
 void RawClient::send(const Frame& frame) {
   socket_->send(zmq::buffer(frame), zmq::send_flags::none);
+}
+
+bool RawClient::try_send(const Frame& frame) {
+  return socket_->send(zmq::buffer(frame), zmq::send_flags::dontwait).has_value();
+}
+
+void RawClient::send_multipart(const Frame& first, const Frame& second) {
+  socket_->send(zmq::buffer(first), zmq::send_flags::sndmore);
+  socket_->send(zmq::buffer(second), zmq::send_flags::none);
 }
 
 bool RawClient::hello(std::uint32_t heartbeat_ms, Errc* refusal) {
@@ -160,9 +244,8 @@ std::optional<Received> RawClient::hello(const protocol::HelloFields& hello) {
   return welcome;
 }
 
-void RawClient::unpack(const zmq::message_t& message, std::vector<Received>& out) {
-  const Frame bytes(static_cast<const std::uint8_t*>(message.data()),
-                    static_cast<const std::uint8_t*>(message.data()) + message.size());
+void RawClient::unpack(const zmq::message_t& message) {
+  const wire::Bytes bytes{static_cast<const std::uint8_t*>(message.data()), message.size()};
   wire::FrameView view;
   if (wire::parse_frame(bytes, view) != Errc::ok) return;
   std::vector<wire::FrameView> frames;
@@ -174,54 +257,95 @@ void RawClient::unpack(const zmq::message_t& message, std::vector<Received>& out
     frames.push_back(view);
   }
   for (const auto& frame : frames) {
+    // A copy: ZeroMQ keeps small messages inline, not 8-byte aligned.
     Received received{frame.command, with_header(frame.command, frame.body, frame.flags)};
     wire::FrameView copy;
     if (wire::parse_frame(received.bytes, copy) != Errc::ok) continue;
-    if (wire::verify_body(copy) != Errc::ok) continue;  // the copy is 8-byte aligned
-    out.push_back(std::move(received));
+    if (wire::verify_body(copy) != Errc::ok) continue;
+    if (answer_pings && received.control_type() == wire::Control::Ping) {
+      send(pong_frame(received.control()->body_as_Ping()->nonce()));
+    }
+    if (observer) observer(received);
+    pending_.push_back(std::move(received));
   }
+}
+
+void RawClient::receive(std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+  zmq::poll(&item, 1, timeout);
+  if (!(item.revents & ZMQ_POLLIN)) return;
+  zmq::message_t message;
+  while (socket_->recv(message, zmq::recv_flags::dontwait)) unpack(message);
 }
 
 bool RawClient::read_until(const std::function<bool(const Received&)>& done,
                            std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::vector<Received> frames;
   while (true) {
+    while (!pending_.empty()) {
+      const Received frame = std::move(pending_.front());
+      pending_.pop_front();
+      if (done(frame)) return true;
+    }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
-    zmq::pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, left);
-    if (!(item.revents & ZMQ_POLLIN)) continue;
-    zmq::message_t message;
-    while (socket_->recv(message, zmq::recv_flags::dontwait)) {
-      frames.clear();
-      unpack(message, frames);
-      for (const auto& frame : frames) {
-        if (answer_pings && frame.control_type() == wire::Control::Ping) {
-          send(pong_frame(frame.control()->body_as_Ping()->nonce()));
-        }
-        if (observer) observer(frame);
-        if (done(frame)) return true;
-      }
-    }
+    receive(left);
   }
 }
 
 void RawClient::read_available(const std::function<void(const Received&)>& seen) {
-  zmq::message_t message;
-  std::vector<Received> frames;
-  while (socket_->recv(message, zmq::recv_flags::dontwait)) {
-    frames.clear();
-    unpack(message, frames);
-    for (const auto& frame : frames) {
-      if (answer_pings && frame.control_type() == wire::Control::Ping) {
-        send(pong_frame(frame.control()->body_as_Ping()->nonce()));
-      }
-      if (observer) observer(frame);
-      seen(frame);
-    }
+  receive(std::chrono::milliseconds(0));
+  while (!pending_.empty()) {
+    const Received frame = std::move(pending_.front());
+    pending_.pop_front();
+    seen(frame);
   }
+}
+
+std::vector<Received> RawClient::until(const std::function<bool(const Received&)>& stop) {
+  std::vector<Received> seen;
+  const bool found = read_until([&](const Received& r) {
+    if (r.control_type() == wire::Control::NONE) return false;
+    seen.push_back(r);
+    return stop(r);
+  });
+  if (!found) seen.clear();
+  return seen;
+}
+
+std::optional<Received> RawClient::next() {
+  const auto seen = until([](const Received&) { return true; });
+  if (seen.empty()) return std::nullopt;
+  return seen.back();
+}
+
+Received RawClient::next_error() {
+  const auto seen =
+      until([](const Received& r) { return r.control_type() == wire::Control::Error; });
+  return seen.empty() ? Received{} : seen.back();
+}
+
+std::vector<Received> RawClient::until_ack(std::uint32_t request_id) {
+  return until([&](const Received& r) {
+    return r.control_type() == wire::Control::Ack && r.request_id() == request_id;
+  });
+}
+
+std::vector<Received> RawClient::until_pong() {
+  const std::uint64_t nonce = ++nonce_;
+  send(ping_frame(nonce));
+  return until([&](const Received& r) {
+    return r.control_type() == wire::Control::Pong && r.control()->body_as_Pong()->nonce() == nonce;
+  });
+}
+
+std::vector<Received> RawClient::drain() {
+  std::vector<Received> seen;
+  read_available([&](const Received& r) {
+    if (r.control_type() != wire::Control::NONE) seen.push_back(r);
+  });
+  return seen;
 }
 
 bool RawClient::marker(std::uint64_t nonce, const std::function<void(const Received&)>& seen,
