@@ -21,6 +21,23 @@ std::string peer_name(const asio::ip::address& address, std::uint16_t port) {
   return fmt::format("{}:{}", address.to_string(), port);
 }
 
+// Where a source reads from, as its configuration says, for error messages.
+std::string where(const SourceConfig& c) {
+  switch (c.kind) {
+    case SourceKind::udp:
+    case SourceKind::tcp_server:
+      return fmt::format("{}:{}", c.listen.host, c.listen.port);
+    case SourceKind::tcp_client:
+    case SourceKind::gpsd:
+      return fmt::format("{}:{}", c.connect.host, c.connect.port);
+    case SourceKind::serial:
+      return c.device;
+    case SourceKind::file:
+      return c.path;
+  }
+  return {};
+}
+
 asio::ip::address resolve_address(const std::string& host) {
   if (host == "localhost") return asio::ip::address_v4::loopback();
   return asio::ip::make_address(host);
@@ -33,7 +50,8 @@ class UdpSource final : public Source, public std::enable_shared_from_this<UdpSo
       : index_(index), config_(config), callbacks_(std::move(callbacks)), socket_(io) {
     const udp::endpoint local(resolve_address(config.listen.host), config.listen.port);
     socket_.open(local.protocol());
-    socket_.set_option(asio::socket_base::reuse_address(true));
+    // No SO_REUSEADDR: on a unicast UDP port it would let a second process bind the same
+    // port without an error and take the datagrams meant for this one.
     socket_.bind(local);
   }
   void start() override { receive(); }
@@ -430,26 +448,37 @@ Sources::Sources(asio::io_context& io, const std::vector<SourceConfig>& configs,
   };
   for (std::size_t i = 0; i < configs.size(); ++i) {
     const SourceConfig& c = configs[i];
-    switch (c.kind) {
-      case SourceKind::udp:
-        sources_.push_back(std::make_shared<UdpSource>(io, i, c, callbacks_));
-        break;
-      case SourceKind::tcp_client:
-      case SourceKind::gpsd:
-        sources_.push_back(std::make_shared<TcpClientSource>(io, i, c, callbacks_));
-        break;
-      case SourceKind::tcp_server:
-        sources_.push_back(std::make_shared<TcpServerSource>(io, i, c, callbacks_));
-        break;
-      case SourceKind::serial:
-        sources_.push_back(std::make_shared<SerialSource>(io, i, c, callbacks_));
-        break;
-      case SourceKind::file:
-        sources_.push_back(std::make_shared<FileSource>(io, i, c, callbacks_, file_done));
-        break;
+    try {
+      add(io, i, c, file_done);
+    } catch (const std::exception& e) {
+      // asio says only "bind: Address already in use": name the source and its address.
+      throw std::runtime_error(fmt::format("source '{}' ({} {}): {}", log::escaped(c.name),
+                                           to_string(c.kind), log::escaped(where(c)), e.what()));
     }
   }
   for (auto& s : sources_) s->start();
+}
+
+void Sources::add(asio::io_context& io, std::size_t i, const SourceConfig& c,
+                  const std::function<void()>& file_done) {
+  switch (c.kind) {
+    case SourceKind::udp:
+      sources_.push_back(std::make_shared<UdpSource>(io, i, c, callbacks_));
+      break;
+    case SourceKind::tcp_client:
+    case SourceKind::gpsd:
+      sources_.push_back(std::make_shared<TcpClientSource>(io, i, c, callbacks_));
+      break;
+    case SourceKind::tcp_server:
+      sources_.push_back(std::make_shared<TcpServerSource>(io, i, c, callbacks_));
+      break;
+    case SourceKind::serial:
+      sources_.push_back(std::make_shared<SerialSource>(io, i, c, callbacks_));
+      break;
+    case SourceKind::file:
+      sources_.push_back(std::make_shared<FileSource>(io, i, c, callbacks_, file_done));
+      break;
+  }
 }
 
 Sources::~Sources() {

@@ -60,6 +60,9 @@ class Sources {
   void stop();
 
  private:
+  void add(asio::io_context& io, std::size_t index, const SourceConfig& config,
+           const std::function<void()>& file_done);
+
   std::shared_ptr<SourceCallbacks> callbacks_;
   std::vector<std::shared_ptr<Source>> sources_;
 };

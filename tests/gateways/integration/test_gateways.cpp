@@ -406,6 +406,39 @@ source = "mixed"
   CHECK_THAT(gateway.log(), Catch::Contains("publish_denied"));
 }
 
+TEST_CASE("NMEA gateway: a UDP port another gateway holds is refused at start, not shared",
+          "[integration][gateways][nmea]") {
+  // Two processes on one unicast port would split the datagrams between them in silence.
+  Bus bus("gateway");
+  const auto udp = gt::free_port(true);
+  const std::string config = fmt::format(R"(
+[[sources]]
+name = "radios"
+kind = "udp"
+listen = "127.0.0.1:{}"
+
+[radio]
+min_interval_s = 0
+
+[[radios]]
+unit = "P21"
+source = "radios"
+)",
+                                         udp);
+  GatewayProcess first(ENLACE_NMEA_GATEWAY_PATH, *bus.broker, bus.coalition["col-feed"], config);
+  REQUIRE(first.wait_ready(10s));
+  GatewayProcess second(ENLACE_NMEA_GATEWAY_PATH, *bus.broker, bus.coalition["col-feed"], config);
+  const auto status = second.wait_exit(10s);
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) != 0);
+  INFO(second.log());
+  CHECK_THAT(second.log(), Catch::Contains("source 'radios' (udp 127.0.0.1:" + std::to_string(udp) +
+                                           "): bind: Address already in use"));
+  // The first one still reads its port.
+  REQUIRE(send_until(bus.inbox, "position.COL.unit.P21", [&] { gt::send_udp(udp, kGga); }));
+}
+
 TEST_CASE("SBS gateway: dump1090's port 30003 as a TCP client, an emergency squawk alerts",
           "[integration][gateways][sbs]") {
   Bus bus("feed_gateway");
