@@ -11,8 +11,8 @@
 #   --build-dir DIR  build somewhere else
 #   -D...            passed on to cmake (after ours, so it wins)
 #
-# Reconfiguring an existing build directory keeps its generator. Uses Ninja when installed,
-# ccache when installed, and every core.
+# Reconfiguring an existing build directory keeps its generator. Uses Ninja, ccache and the
+# mold linker when installed, and every core.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -63,6 +63,11 @@ fi
 if [[ -n "$werror" ]]; then args+=("-DENLACE_WERROR=$werror"); fi
 if command -v ccache >/dev/null 2>&1; then
   args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+if command -v mold >/dev/null 2>&1; then
+  # GNU ld takes seconds per test binary (tens of MiB of debug info under ASan); mold, a
+  # fraction of one.
+  args+=("-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=mold" "-DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=mold")
 fi
 args+=("${extra[@]}")
 

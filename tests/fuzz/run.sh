@@ -108,6 +108,9 @@ fi
 if command -v ccache >/dev/null 2>&1; then
   args+=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
+if command -v mold >/dev/null 2>&1; then
+  args+=("-DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=mold")
+fi
 echo "fuzz: configuring $build_dir"
 mkdir -p "$build_dir"
 cmake "${args[@]}" >"$build_dir/fuzz-configure.log" 2>&1 || {
