@@ -609,7 +609,9 @@ topics = ["track.>"]
   faulty = replaced(faulty, "role = \"sensor\"", "role = \"sensr\"\nrate = -1\nburst = nan");
   faulty = replaced(faulty, "parties = [\"COL\", \"ECU\"]", "parties = [\"COL\", \"COL\"]");
   faulty += "\n[limits]\nmax_message_bytes = 10\nmax_classificaton = \"SECRET\"\n";
-  faulty += "\n[[durable]]\npattern = \"alert.{nation}.>\"\nretain_seconds = -5\n";
+  faulty +=
+      "\n[[durable]]\nname = \"Alerts\"\ntopics = [\"alert.{nation}.>\"]\nmax_age_seconds = -5\n"
+      "durability = \"sometimes\"\n";
   corpus.write("fuzz_policy", "faulty-everywhere.toml", faulty);
   corpus.write("fuzz_policy", "syntax-error.toml",
                replaced(minimal, "[nations.COL]", "[nations.COL"));

@@ -67,8 +67,9 @@ void ask(const policy::Policy& p, fuzz::Sink& sink) {
   for (const policy::Agreement& agreement : p.agreements()) {
     for (const std::string& topic : agreement.topics) patterns.push_back(topic);
   }
-  for (const policy::DurableTopic& durable : p.durable_topics())
-    patterns.push_back(durable.pattern);
+  for (const policy::DurableStream& stream : p.durable_streams()) {
+    for (const std::string& topic : stream.topics) patterns.push_back(topic);
+  }
   std::vector<std::string_view> codes;
   for (const policy::Nation& nation : p.nations()) codes.push_back(nation.code);
 

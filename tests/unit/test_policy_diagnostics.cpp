@@ -283,14 +283,33 @@ TEST_CASE("an invalid agreement topic is reported", "[policy]") {
   expect_one(text, "topics", "invalid pattern 'track.>.x' in agreement 'patrol'");
 }
 
-TEST_CASE("an invalid durable pattern is reported", "[policy]") {
-  const std::string text = kBase + "\n[[durable]]\npattern = \"alert..>\"\n";
-  expect_one(text, "pattern =", "invalid pattern 'alert..>' in durable topic 'alert..>'");
+TEST_CASE("an invalid durable topic is reported", "[policy]") {
+  const std::string text = kBase + "\n[[durable]]\nname = \"alerts\"\ntopics = [\"alert..>\"]\n";
+  expect_one(text, "alert..>\"]", "invalid pattern 'alert..>' in durable stream 'alerts'");
 }
 
-TEST_CASE("a negative retain_seconds is reported", "[policy]") {
-  const std::string text = kBase + "\n[[durable]]\npattern = \"alert.>\"\nretain_seconds = -1\n";
-  expect_one(text, "retain_seconds", "retain_seconds of durable topic 'alert.>' must be 0");
+TEST_CASE("a durable stream's name must be fit for a directory", "[policy]") {
+  const std::string text = kBase + "\n[[durable]]\nname = \"../alerts\"\ntopics = [\"alert.>\"]\n";
+  expect_one(text, "../alerts", "durable stream name '../alerts' must be 1 to 64 of a-z");
+}
+
+TEST_CASE("two durable streams may not journal the same topic", "[policy]") {
+  const std::string text = kBase +
+                           "\n[[durable]]\nname = \"alerts\"\ntopics = [\"alert.>\"]\n"
+                           "\n[[durable]]\nname = \"col\"\ntopics = [\"*.COL.>\"]\n";
+  expect_one(text, "topics = [\"*.COL",
+             "durable stream 'col' topic '*.COL.>' overlaps 'alert.>' of durable stream "
+             "'alerts'");
+}
+
+TEST_CASE("a durable stream's limits and durability are checked", "[policy]") {
+  const std::string stream = kBase + "\n[[durable]]\nname = \"alerts\"\ntopics = [\"alert.>\"]\n";
+  expect_one(stream + "max_age_seconds = -1\n", "max_age_seconds",
+             "max_age_seconds of durable stream 'alerts' must be 0 (no age limit) or 1 to");
+  expect_one(stream + "max_bytes = 4096\n", "max_bytes",
+             "max_bytes of durable stream 'alerts' must be between 1048576 and");
+  expect_one(stream + "durability = \"sync\"\n", "durability",
+             "durability of durable stream 'alerts' must be \"write\" or \"fsync\", not \"sync\"");
 }
 
 // ---- keys and ids ------------------------------------------------------------------------

@@ -66,7 +66,7 @@ TEST_CASE("a valid policy holds every declaration", "[policy]") {
   CHECK(fixture().roles().size() == 3);
   CHECK(fixture().systems().size() == 8);
   CHECK(fixture().agreements().size() == 4);
-  CHECK(fixture().durable_topics().size() == 2);
+  CHECK(fixture().durable_streams().size() == 2);
 }
 
 TEST_CASE("nation indices follow the alphabetical order of codes", "[policy]") {
@@ -253,13 +253,28 @@ TEST_CASE("rates may be written as floating-point numbers", "[policy]") {
   CHECK(policy->limits().default_rate_per_second == 0.5);
 }
 
-TEST_CASE("durable topics keep pattern and retention", "[policy]") {
-  const auto& durable = fixture().durable_topics();
+TEST_CASE("durable streams keep their topics, retention and durability", "[policy]") {
+  const auto& durable = fixture().durable_streams();
   REQUIRE(durable.size() == 2);
-  CHECK(durable[0].pattern == "alert.>");
-  CHECK(durable[0].retain_seconds == 259200);
-  CHECK(durable[1].pattern == "tasking.>");
-  CHECK(durable[1].retain_seconds == 0);
+  CHECK(durable[0].name == "alerts");
+  CHECK(durable[0].topics == std::vector<std::string>{"alert.>"});
+  CHECK(durable[0].max_age_seconds == 259200);
+  CHECK(durable[0].max_bytes == std::uint64_t{1} << 30);
+  CHECK(durable[0].max_messages == 0);
+  CHECK(durable[0].durability == Durability::fsync);
+  CHECK(durable[1].name == "taskings");
+  CHECK(durable[1].max_age_seconds == 0);
+  CHECK(durable[1].durability == Durability::write);
+
+  const auto stream_of = [](std::string_view topic) {
+    enlace::topic::Tokens tokens;
+    tokens.split(topic);
+    const DurableStream* stream = fixture().durable_stream_for(tokens);
+    return stream ? stream->name : std::string("(none)");
+  };
+  CHECK(stream_of("alert.COL.putumayo.A-1") == "alerts");
+  CHECK(stream_of("tasking.ECU.patrol") == "taskings");
+  CHECK(stream_of("track.COL.radar.T1") == "(none)");
 }
 
 TEST_CASE("find_system finds systems by id, revoked ones included", "[policy]") {

@@ -244,6 +244,20 @@ Audience Policy::audience(const System& origin, const topic::Tokens& topic,
   return result;
 }
 
+bool DurableStream::journals(const topic::Tokens& topic) const noexcept {
+  for (const topic::Tokens& pattern : topic_tokens) {
+    if (topic::matches(pattern, topic)) return true;
+  }
+  return false;
+}
+
+const DurableStream* Policy::durable_stream_for(const topic::Tokens& topic) const noexcept {
+  for (const DurableStream& stream : durable_) {
+    if (stream.journals(topic)) return &stream;
+  }
+  return nullptr;
+}
+
 NationMask Policy::default_audience(unsigned origin_nation, std::string_view topic) const {
   topic::Tokens tokens;
   tokens.split(topic);

@@ -59,7 +59,8 @@ constexpr std::array<std::string_view, 8> kSystemKeys = {
     "burst", "id", "nation", "public_key", "rate", "revoked", "role", "signing_key"};
 constexpr std::array<std::string_view, 4> kAgreementKeys = {"description", "name", "parties",
                                                             "topics"};
-constexpr std::array<std::string_view, 2> kDurableKeys = {"pattern", "retain_seconds"};
+constexpr std::array<std::string_view, 6> kDurableKeys = {
+    "durability", "max_age_seconds", "max_bytes", "max_messages", "name", "topics"};
 
 // Rule kinds in RuleSet order: direction-major, allow before deny.
 constexpr std::array<std::string_view, 4> kRuleKinds = {"publish.allow", "publish.deny",
@@ -78,6 +79,10 @@ constexpr std::int64_t kMaxResumeGraceSeconds = 3600;
 // The COP cache's bounds: beyond these one broker would hold more picture than it can hand a
 // late joiner quickly (docs/performance.md, snapshot figures).
 constexpr std::int64_t kMaxCopEntries = 10'000'000;
+// A durable stream's bytes on disk: at least a few segments' worth, so that retention can
+// drop whole segments; at most 1 TiB.
+constexpr std::int64_t kMinDurableBytes = 1024 * 1024;
+constexpr std::int64_t kMaxDurableBytes = std::int64_t{1} << 40;
 constexpr std::int64_t kMinCopBytes = 64 * 1024;
 constexpr std::int64_t kMaxCopBytes = std::int64_t{16} * 1024 * 1024 * 1024;
 constexpr std::int64_t kMaxStaleSeconds = 7 * 24 * 3600;
@@ -488,35 +493,96 @@ class PolicyBuilder {
     }
   }
 
+  // A stream's name is its journal's directory: short, and safe in a path on any system.
+  static bool is_stream_name(std::string_view name) {
+    return !name.empty() && name.size() <= 64 && name.front() != '-' &&
+           std::all_of(name.begin(), name.end(), [](char c) {
+             return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+           });
+  }
+
   void read_durable(const toml::table& root) {
-    std::unordered_map<std::string, int> pattern_lines;
+    std::unordered_map<std::string, int> name_lines;
+    // Every stream's patterns so far, with the index of the stream that claimed each.
+    std::vector<std::pair<Located, std::size_t>> claimed;
     for (const toml::table* table : in_.get_tables(root, "durable")) {
-      DurableTopic durable;
-      durable.where = in_.at(line_of(*table));
-      std::string context = fmt::format("the durable topic at line {}", durable.where.line);
-      if (const auto* pattern = in_.get<std::string>(*table, "pattern", context, Need::required)) {
-        durable.pattern = pattern->get();
-        context = fmt::format("durable topic '{}'", durable.pattern);
-        const int line = line_of(*pattern);
-        if (check_plain_pattern({durable.pattern, line}, context)) {
-          if (const auto [it, fresh] = pattern_lines.emplace(durable.pattern, line); !fresh) {
-            in_.report(line, fmt::format("duplicate durable pattern '{}'; it is already "
-                                         "declared at line {}",
-                                         durable.pattern, it->second));
-          }
+      const std::size_t index = policy_->durable_.size();
+      DurableStream stream;
+      stream.where = in_.at(line_of(*table));
+      std::string context = fmt::format("the durable stream at line {}", stream.where.line);
+      if (const auto* name = in_.get<std::string>(*table, "name", context, Need::required)) {
+        stream.name = name->get();
+        context = fmt::format("durable stream '{}'", stream.name);
+        if (!is_stream_name(stream.name)) {
+          in_.report(*name, fmt::format("durable stream name '{}' must be 1 to 64 of a-z, 0-9, "
+                                        "'-' and '_', not starting with '-': it names the "
+                                        "stream's journal directory",
+                                        stream.name));
+        } else if (const auto [it, fresh] = name_lines.emplace(stream.name, line_of(*name));
+                   !fresh) {
+          in_.report(*name, fmt::format("duplicate durable stream name '{}'; it is already used "
+                                        "at line {}",
+                                        stream.name, it->second));
         }
       }
       in_.check_keys(*table, kDurableKeys, "in " + context);
-      if (const auto* seconds = in_.get<std::int64_t>(*table, "retain_seconds", context)) {
-        if (seconds->get() < 0) {
-          in_.report(*seconds, fmt::format("retain_seconds of {} must be 0 (keep until the "
-                                           "journal limit) or more, not {}",
-                                           context, seconds->get()));
+      for (const Located& pattern : in_.get_strings(*table, "topics", context, Need::required)) {
+        if (!check_plain_pattern(pattern, context)) continue;
+        const auto clash = std::find_if(claimed.begin(), claimed.end(), [&](const auto& c) {
+          return c.second == index ? c.first.text == pattern.text
+                                   : topic::overlaps(c.first.text, pattern.text);
+        });
+        if (clash != claimed.end() && clash->second == index) {
+          in_.report(pattern.line, fmt::format("{} lists topic '{}' twice", context, pattern.text));
+          continue;
+        }
+        if (clash != claimed.end()) {
+          // One journal per message: a topic journaled twice would be replayed twice.
+          in_.report(pattern.line,
+                     fmt::format("{} topic '{}' overlaps '{}' of durable stream '{}' (line {}): "
+                                 "a topic may be journaled by one stream only",
+                                 context, pattern.text, clash->first.text,
+                                 policy_->durable_[clash->second].name, clash->first.line));
+          continue;
+        }
+        claimed.emplace_back(pattern, index);
+        stream.topics.push_back(pattern.text);
+      }
+      const auto read_limit = [&](std::string_view key, std::int64_t low, std::int64_t high,
+                                  std::string_view meaning, std::uint64_t& out) {
+        const auto* value = in_.get<std::int64_t>(*table, key, context);
+        if (value == nullptr) return;
+        if (value->get() != 0 && (value->get() < low || value->get() > high)) {
+          in_.report(*value, fmt::format("{} of {} must be 0 ({}) or {} to {}, not {}", key,
+                                         context, meaning, low, high, value->get()));
+          return;
+        }
+        out = static_cast<std::uint64_t>(value->get());
+      };
+      read_limit("max_age_seconds", 1, std::int64_t{10} * 365 * 86400, "no age limit",
+                 stream.max_age_seconds);
+      read_limit("max_messages", 1, std::int64_t{1} << 48, "no count limit", stream.max_messages);
+      if (const auto* bytes = in_.get<std::int64_t>(*table, "max_bytes", context)) {
+        if (bytes->get() < kMinDurableBytes || bytes->get() > kMaxDurableBytes) {
+          in_.report(*bytes,
+                     fmt::format("max_bytes of {} must be between {} and {}, not {}", context,
+                                 kMinDurableBytes, kMaxDurableBytes, bytes->get()));
         } else {
-          durable.retain_seconds = static_cast<std::uint64_t>(seconds->get());
+          stream.max_bytes = static_cast<std::uint64_t>(bytes->get());
         }
       }
-      policy_->durable_.push_back(std::move(durable));
+      if (const auto* mode = in_.get<std::string>(*table, "durability", context)) {
+        if (mode->get() == "write") {
+          stream.durability = Durability::write;
+        } else if (mode->get() == "fsync") {
+          stream.durability = Durability::fsync;
+        } else {
+          in_.report(*mode, fmt::format("durability of {} must be \"write\" or \"fsync\", not "
+                                        "\"{}\"",
+                                        context, mode->get()));
+        }
+      }
+      policy_->durable_.push_back(std::move(stream));
     }
   }
 
@@ -625,16 +691,14 @@ class PolicyBuilder {
         for (Rule& rule : *rules) rule.tokens.split(rule.pattern);
       }
     }
-    policy.cop_.cached_tokens.resize(policy.cop_.cached.size());
-    for (std::size_t i = 0; i < policy.cop_.cached.size(); ++i) {
-      policy.cop_.cached_tokens[i].split(policy.cop_.cached[i]);
-    }
-    for (Agreement& agreement : policy.agreements_) {
-      agreement.topic_tokens.resize(agreement.topics.size());
-      for (std::size_t i = 0; i < agreement.topics.size(); ++i) {
-        agreement.topic_tokens[i].split(agreement.topics[i]);
-      }
-    }
+    const auto split = [](const std::vector<std::string>& patterns,
+                          std::vector<topic::Tokens>& tokens) {
+      tokens.resize(patterns.size());
+      for (std::size_t i = 0; i < patterns.size(); ++i) tokens[i].split(patterns[i]);
+    };
+    split(policy.cop_.cached, policy.cop_.cached_tokens);
+    for (Agreement& agreement : policy.agreements_) split(agreement.topics, agreement.topic_tokens);
+    for (DurableStream& stream : policy.durable_) split(stream.topics, stream.topic_tokens);
   }
 
   // Builds one expanded rule set per (role, nation) pair in use, and the lookup indices.

@@ -170,10 +170,26 @@ struct CopPolicy {
   bool caches(const topic::Tokens& topic) const noexcept;
 };
 
-struct DurableTopic {
-  std::string pattern;
-  std::uint64_t retain_seconds = 0;  // 0 = until the journal limit
+/// When the broker acknowledges a publish on a durable stream (docs/protocol.md 6.2).
+enum class Durability {
+  write,  // once the journal's write(2) returned: survives a broker crash, not a power loss
+  fsync,  // once fdatasync returned for the batch holding it: survives a power loss too
+};
+
+/// A durable stream (docs/policy.md, `[[durable]]`): topics the broker journals to disk
+/// before acknowledging them, kept within the stream's retention limits.
+struct DurableStream {
+  std::string name;                         // the journal's directory under <data-dir>/journal/
+  std::vector<std::string> topics;          // patterns; no topic matches two streams' patterns
+  std::vector<topic::Tokens> topic_tokens;  // `topics` split once at compile time
+  std::uint64_t max_age_seconds = 0;        // 0: no age limit
+  std::uint64_t max_bytes = std::uint64_t{1} << 30;  // bytes on disk at most
+  std::uint64_t max_messages = 0;                    // 0: no count limit
+  Durability durability = Durability::write;
   SourceLocation where;
+
+  /// Whether messages on `topic` are journaled in this stream.
+  bool journals(const topic::Tokens& topic) const noexcept;
 };
 
 /// Outcome of an authorization question, naming the rule (or its absence) that decided.
@@ -208,7 +224,9 @@ class Policy {
   const std::vector<Role>& roles() const noexcept { return roles_; }
   const std::vector<System>& systems() const noexcept { return systems_; }
   const std::vector<Agreement>& agreements() const noexcept { return agreements_; }
-  const std::vector<DurableTopic>& durable_topics() const noexcept { return durable_; }
+  const std::vector<DurableStream>& durable_streams() const noexcept { return durable_; }
+  /// The durable stream that journals `topic`, or nullptr: at most one does.
+  const DurableStream* durable_stream_for(const topic::Tokens& topic) const noexcept;
   const Limits& limits() const noexcept { return limits_; }
   const CopPolicy& cop() const noexcept { return cop_; }
 
@@ -269,7 +287,7 @@ class Policy {
   std::vector<Role> roles_;
   std::vector<System> systems_;
   std::vector<Agreement> agreements_;
-  std::vector<DurableTopic> durable_;
+  std::vector<DurableStream> durable_;
   Limits limits_;
   CopPolicy cop_;
   // One expanded rule set per (role, nation) pair in use; systems point into it.
