@@ -121,23 +121,30 @@ int wait_exit(int pid, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout,
+                   int writer_pid) {
   const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (fd < 0) throw std::runtime_error("inotify_init1 failed");
   inotify_add_watch(fd, path.parent_path().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE);
+  // Readable once the writer has exited: it will not write the file any more.
+  const int pidfd =
+      writer_pid > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, writer_pid, 0)) : -1;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool found = std::filesystem::exists(path);
-  while (!found) {
+  bool writer_gone = false;
+  while (!found && !writer_gone) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    pollfd p{fd, POLLIN, 0};
-    ::poll(&p, 1, static_cast<int>(left.count()));
+    pollfd p[2] = {{fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+    ::poll(p, pidfd >= 0 ? 2 : 1, static_cast<int>(left.count()));
     char buffer[4096];
     while (::read(fd, buffer, sizeof(buffer)) > 0) {
     }
+    writer_gone = pidfd >= 0 && (p[1].revents & POLLIN) != 0;
     found = std::filesystem::exists(path);
   }
+  if (pidfd >= 0) ::close(pidfd);
   ::close(fd);
   return found;
 }
@@ -244,7 +251,7 @@ void BrokerProcess::launch(const std::string& endpoint) {
     ::execv(program, const_cast<char* const*>(argv.data()));
     std::_Exit(127);
   }
-  if (!wait_for_file(ready, 20s)) {
+  if (!wait_for_file(ready, 20s, pid_)) {  // a broker that exits at start fails at once
     stop(true);
     throw std::runtime_error("broker did not become ready; log:\n" + read_file(log));
   }

@@ -140,8 +140,10 @@ Result<PublishAck> publish_text(Client& client, const std::string& topic, const 
 bool served_again(Client& publisher, Inbox& inbox, const std::string& topic,
                   std::vector<std::string> releasable_to = {"ECU"});
 
-/// Waits (inotify, no polling) until `path` exists, at most `timeout`; whether it does.
-bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout);
+/// Waits (inotify, no polling) until `path` exists, at most `timeout`, or until the process
+/// `writer_pid` that was to write it has exited; whether it exists.
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout,
+                   int writer_pid = -1);
 
 /// Waits until `condition()` holds, checking whenever `changed` is notified. For tests
 /// that wait on client state.
