@@ -13,7 +13,7 @@ namespace {
 using detail::load;
 using detail::store;
 
-constexpr std::uint8_t kSegmentMagic[4] = {'E', 'N', 'L', 'S'};
+constexpr detail::Magic kSegmentMagic = {'E', 'N', 'L', 'S'};
 constexpr std::size_t kHeaderCrcAt = 28;
 
 // Offsets inside a record (FORMAT.md, "Record").
@@ -35,9 +35,7 @@ std::uint32_t record_crc(const std::uint8_t* record, std::size_t body_bytes) noe
 }  // namespace
 
 void encode_segment_header(const SegmentHeader& header, std::uint8_t* out) noexcept {
-  std::memcpy(out, kSegmentMagic, sizeof(kSegmentMagic));
-  store<std::uint16_t>(out + 4, kVersion);
-  store<std::uint16_t>(out + 6, 0);
+  detail::store_preamble(out, kSegmentMagic, kVersion);
   store<std::uint64_t>(out + 8, header.first_sequence);
   store<std::int64_t>(out + 16, header.created_ns);
   store<std::uint32_t>(out + 24, 0);
@@ -47,9 +45,7 @@ void encode_segment_header(const SegmentHeader& header, std::uint8_t* out) noexc
 std::optional<SegmentHeader> decode_segment_header(std::span<const std::uint8_t> bytes) noexcept {
   if (bytes.size() < kSegmentHeaderBytes) return std::nullopt;
   const std::uint8_t* p = bytes.data();
-  if (std::memcmp(p, kSegmentMagic, sizeof(kSegmentMagic)) != 0 ||
-      load<std::uint16_t>(p + 4) != kVersion || load<std::uint16_t>(p + 6) != 0 ||
-      load<std::uint32_t>(p + 24) != 0 ||
+  if (!detail::has_preamble(p, kSegmentMagic, kVersion) || load<std::uint32_t>(p + 24) != 0 ||
       load<std::uint32_t>(p + kHeaderCrcAt) != crc32c({p, kHeaderCrcAt})) {
     return std::nullopt;
   }

@@ -9,7 +9,7 @@
 namespace enlace::journal::detail {
 namespace {
 
-constexpr std::uint8_t kMagic[4] = {'E', 'N', 'L', 'X'};
+constexpr Magic kMagic = {'E', 'N', 'L', 'X'};
 constexpr std::uint16_t kVersion = 1;
 constexpr std::size_t kHeaderBytes = 56;
 constexpr std::size_t kEntryBytes = 24;
@@ -20,9 +20,7 @@ constexpr std::size_t kCrcBytes = 4;
 std::vector<std::uint8_t> encode_index(const SegmentIndex& index) {
   std::vector<std::uint8_t> out(kHeaderBytes + kEntryBytes * index.entries.size() + kCrcBytes);
   std::uint8_t* p = out.data();
-  std::memcpy(p, kMagic, sizeof(kMagic));
-  store<std::uint16_t>(p + 4, kVersion);
-  store<std::uint16_t>(p + 6, 0);
+  store_preamble(p, kMagic, kVersion);
   store<std::uint64_t>(p + 8, index.first_sequence);
   store<std::uint64_t>(p + 16, index.size);
   store<std::uint64_t>(p + 24, index.records);
@@ -44,8 +42,7 @@ std::optional<SegmentIndex> decode_index(std::span<const std::uint8_t> bytes) {
   if (bytes.size() < kHeaderBytes + kCrcBytes) return std::nullopt;
   const std::uint8_t* p = bytes.data();
   const std::uint64_t count = load<std::uint64_t>(p + 48);
-  if (std::memcmp(p, kMagic, sizeof(kMagic)) != 0 || load<std::uint16_t>(p + 4) != kVersion ||
-      load<std::uint16_t>(p + 6) != 0 ||
+  if (!has_preamble(p, kMagic, kVersion) ||
       count != (bytes.size() - kHeaderBytes - kCrcBytes) / kEntryBytes ||
       bytes.size() != kHeaderBytes + count * kEntryBytes + kCrcBytes ||
       load<std::uint32_t>(p + bytes.size() - kCrcBytes) !=

@@ -13,31 +13,24 @@
 namespace enlace::journal {
 namespace {
 
-using detail::load;
-using detail::store;
-
-constexpr std::uint8_t kMagic[4] = {'E', 'N', 'L', 'Q'};
+constexpr detail::Magic kMagic = {'E', 'N', 'L', 'Q'};
 constexpr std::uint16_t kVersion = 1;
 constexpr std::size_t kFileBytes = 20;
 
 std::array<std::uint8_t, kFileBytes> encode(std::uint64_t mark) {
   std::array<std::uint8_t, kFileBytes> out{};
-  std::memcpy(out.data(), kMagic, sizeof(kMagic));
-  store<std::uint16_t>(out.data() + 4, kVersion);
-  store<std::uint16_t>(out.data() + 6, 0);
-  store<std::uint64_t>(out.data() + 8, mark);
-  store<std::uint32_t>(out.data() + 16, crc32c({out.data(), 16}));
+  detail::store_preamble(out.data(), kMagic, kVersion);
+  detail::store<std::uint64_t>(out.data() + 8, mark);
+  detail::store<std::uint32_t>(out.data() + 16, crc32c({out.data(), 16}));
   return out;
 }
 
 std::optional<std::uint64_t> decode(std::span<const std::uint8_t> bytes) {
-  if (bytes.size() != kFileBytes || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0 ||
-      load<std::uint16_t>(bytes.data() + 4) != kVersion ||
-      load<std::uint16_t>(bytes.data() + 6) != 0 ||
-      load<std::uint32_t>(bytes.data() + 16) != crc32c(bytes.first(16))) {
+  if (bytes.size() != kFileBytes || !detail::has_preamble(bytes.data(), kMagic, kVersion) ||
+      detail::load<std::uint32_t>(bytes.data() + 16) != crc32c(bytes.first(16))) {
     return std::nullopt;
   }
-  return load<std::uint64_t>(bytes.data() + 8);
+  return detail::load<std::uint64_t>(bytes.data() + 8);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // whose header is gone, and bit rot found by a cursor in a segment recovery did not scan.
 #include <catch2/catch.hpp>
 
+#include <tuple>
+
 #include "journal_fixture.hpp"
 
 using namespace enlace;
@@ -28,16 +30,27 @@ void flip_byte(const std::filesystem::path& file, std::uint64_t offset) {
   write_file(file, bytes);
 }
 
+/// Five records of equal size in one segment, closed uncleanly.
+struct FiveRecords {
+  FiveRecords() {
+    write_unclean(dir.path(), messages);
+    segment = files_with(dir.path(), ".seg").at(0);
+  }
+
+  TempDir dir;
+  const std::vector<Message> messages = make_messages(1, 5);
+  const std::size_t record_bytes = format::encoded_size(messages[0].record());
+  std::filesystem::path segment;
+};
+
 }  // namespace
 
 TEST_CASE("a torn last record is cut at every offset inside it, and append goes on",
           "[journal][recovery]") {
-  const auto messages = make_messages(1, 5);
-  TempDir source;
-  write_unclean(source.path(), messages);
-  const auto segment = files_with(source.path(), ".seg").at(0);
+  const FiveRecords source;
+  const auto& [messages, segment] = std::tie(source.messages, source.segment);
   const auto whole = read_file(segment);
-  const std::size_t last_at = whole.size() - format::encoded_size(messages.back().record());
+  const std::size_t last_at = whole.size() - source.record_bytes;
 
   for (std::size_t cut = last_at; cut < whole.size(); ++cut) {
     INFO("segment cut at " << cut << " of " << whole.size());
@@ -60,10 +73,8 @@ TEST_CASE("a torn last record is cut at every offset inside it, and append goes 
 }
 
 TEST_CASE("zeros after the last record are a torn tail", "[journal][recovery]") {
-  const auto messages = make_messages(1, 5);
-  TempDir dir;
-  write_unclean(dir.path(), messages);
-  const auto segment = files_with(dir.path(), ".seg").at(0);
+  const FiveRecords five;
+  const auto& [dir, messages, segment] = std::tie(five.dir, five.messages, five.segment);
   auto bytes = read_file(segment);
   const std::size_t size = bytes.size();
   bytes.resize(size + 4096, 0);
@@ -79,11 +90,9 @@ TEST_CASE("zeros after the last record are a torn tail", "[journal][recovery]") 
 
 TEST_CASE("a flipped byte in the active segment cuts it before that record",
           "[journal][recovery]") {
-  const auto messages = make_messages(1, 5);
-  TempDir dir;
-  write_unclean(dir.path(), messages);
-  const auto segment = files_with(dir.path(), ".seg").at(0);
-  const std::size_t record_bytes = format::encoded_size(messages[0].record());
+  const FiveRecords five;
+  const auto& [dir, messages, segment, record_bytes] =
+      std::tie(five.dir, five.messages, five.segment, five.record_bytes);
   const std::uint64_t third = format::kSegmentHeaderBytes + 2 * record_bytes;
   flip_byte(segment, third + 100);  // inside the envelope of sequence 3
 
@@ -129,9 +138,8 @@ TEST_CASE("a corrupt record in a sealed segment cuts that segment, the later one
 }
 
 TEST_CASE("a segment without a valid header is removed", "[journal][recovery]") {
-  const auto messages = make_messages(1, 5);
-  TempDir dir;
-  write_unclean(dir.path(), messages);
+  const FiveRecords five;
+  const TempDir& dir = five.dir;
   // A segment whose creation was interrupted before its header was whole.
   write_file(dir / "00000000000000000006.seg", {'E', 'N', 'L'});
   auto journal = open_journal(dir.path());

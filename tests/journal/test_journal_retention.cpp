@@ -39,9 +39,7 @@ void check_kept(Journal& journal, const std::vector<Message>& messages) {
 TEST_CASE("retention by messages deletes the oldest segments while over the limit",
           "[journal][retention]") {
   TempDir dir;
-  Retention retention;
-  retention.max_messages = 30;
-  auto [journal, messages] = filled(dir, retention);
+  auto [journal, messages] = filled(dir, {.max_messages = 30});
   const std::size_t segments = journal->segments();
   const RetentionReport removed = journal->enforce_retention(kBaseTime);
   CHECK(removed.segments > 0);
@@ -58,9 +56,7 @@ TEST_CASE("retention by messages deletes the oldest segments while over the limi
 TEST_CASE("retention by bytes deletes the oldest segments while over the limit",
           "[journal][retention]") {
   TempDir dir;
-  Retention retention;
-  retention.max_bytes = 10000;
-  auto [journal, messages] = filled(dir, retention);
+  auto [journal, messages] = filled(dir, {.max_bytes = 10000});
   const std::uint64_t before = journal->bytes();
   const RetentionReport removed = journal->enforce_retention(kBaseTime);
   CHECK(removed.bytes == before - journal->bytes());
@@ -72,9 +68,7 @@ TEST_CASE("retention by bytes deletes the oldest segments while over the limit",
 TEST_CASE("retention by age deletes segments whose newest record is too old",
           "[journal][retention]") {
   TempDir dir;
-  Retention retention;
-  retention.max_age = std::chrono::milliseconds(150);
-  auto [journal, messages] = filled(dir, retention);
+  auto [journal, messages] = filled(dir, {.max_age = std::chrono::milliseconds(150)});
   // Record n was received at kBaseTime + n ms; at kBaseTime + 200 ms those up to 50 ms are
   // too old.
   const RetentionReport removed = journal->enforce_retention(kBaseTime + 200'000'000);
@@ -87,9 +81,7 @@ TEST_CASE("retention by age deletes segments whose newest record is too old",
 
 TEST_CASE("retention never deletes the active segment", "[journal][retention]") {
   TempDir dir;
-  Retention retention;
-  retention.max_messages = 1;
-  auto [journal, messages] = filled(dir, retention);
+  auto [journal, messages] = filled(dir, {.max_messages = 1});
   journal->enforce_retention(kBaseTime);
   CHECK(journal->segments() == 1);
   CHECK(journal->messages() > 1);

@@ -34,11 +34,6 @@
 
 namespace enlace::journal {
 
-namespace detail {
-class Segment;
-class SegmentList;
-}  // namespace detail
-
 /// Limits enforce_retention() holds the journal to; 0 means no limit. Whole sealed
 /// segments are deleted, oldest first, so the journal may keep up to a segment more than
 /// a limit says, and never deletes the active segment.
