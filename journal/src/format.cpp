@@ -104,7 +104,9 @@ Result<ScanResult> scan_segment(const ReadAt& read, std::uint64_t size,
                                 std::uint64_t after_sequence, const OnRecord& on_record,
                                 std::size_t chunk_bytes) {
   ScanResult result;
-  std::vector<std::uint8_t> buffer(std::max(chunk_bytes, kSegmentHeaderBytes));
+  // No larger than the file: small segments (and fuzz inputs) cost a small buffer.
+  std::vector<std::uint8_t> buffer(static_cast<std::size_t>(
+      std::max<std::uint64_t>(std::min<std::uint64_t>(chunk_bytes, size), kSegmentHeaderBytes)));
   std::uint64_t buffer_at = 0;  // file offset of buffer[0]
   std::size_t buffered = 0;     // bytes of the buffer holding file data
 

@@ -93,7 +93,9 @@ Status Journal::recover() {
     if (!recovered) return recovered.error();
     recovery_.segments_scanned += recovered->scanned ? 1 : 0;
     recovery_.truncated_bytes += recovered->truncated_bytes;
-    recovery_.corrupt_records += recovered->stop == format::ScanStop::corrupt ? 1 : 0;
+    // A bad header is a removed segment, not a corrupt record.
+    const bool corrupt = recovered->segment && recovered->stop == format::ScanStop::corrupt;
+    recovery_.corrupt_records += corrupt ? 1 : 0;
     // No sequence below a segment's first was ever given to the journal after it: appends
     // stay above it even when the segment holds nothing.
     after = std::max(after, first - (first > 0 ? 1 : 0));

@@ -144,6 +144,7 @@ TEST_CASE("a segment without a valid header is removed", "[journal][recovery]") 
   write_file(dir / "00000000000000000006.seg", {'E', 'N', 'L'});
   auto journal = open_journal(dir.path());
   CHECK(journal->recovery().segments_removed == 1);
+  CHECK(journal->recovery().corrupt_records == 0);
   CHECK(journal->recovery().truncated_bytes == 3);
   CHECK(journal->recovery().segments == 1);
   CHECK_FALSE(std::filesystem::exists(dir / "00000000000000000006.seg"));
