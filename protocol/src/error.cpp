@@ -45,6 +45,7 @@ constexpr CodeInfo kCodes[] = {
     {Errc::slow_consumer, "slow_consumer", true},
     {Errc::internal_error, "internal_error", true},
     {Errc::shutting_down, "shutting_down", true},
+    {Errc::storage_unavailable, "storage_unavailable", true},
     {Errc::not_connected, "not_connected", true},
     {Errc::timeout, "timeout", true},
     {Errc::closed, "closed", false},

@@ -7,8 +7,10 @@
 // Deterministic: message ids and times are fixed after building, so a second run rewrites
 // the same bytes and `git status` shows only what a change to the generator changed. Files
 // it does not write (hand-made seeds) are left alone.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,6 +23,8 @@
 #include <vector>
 
 #include "enlace/envelope_builder.hpp"
+#include "enlace/journal/format.hpp"
+#include "enlace/journal/journal.hpp"
 #include "enlace/protocol/frame.hpp"
 #include "fuzz_support.hpp"
 
@@ -671,6 +675,60 @@ void write_topic_corpus(Corpus& corpus) {
 
 }  // namespace
 
+// ---- fuzz_journal_segment -----------------------------------------------------------
+
+/// The segment file a fresh journal writes for `records`, with its creation time fixed.
+Bytes journal_segment(const std::vector<journal::Record>& records) {
+  std::string pattern = (std::filesystem::temp_directory_path() / "enlace-corpus-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  const std::filesystem::path dir = pattern;
+  Bytes bytes;
+  {
+    auto opened = journal::Journal::open(dir);
+    if (!opened) throw std::runtime_error(opened.error().reason);
+    if (!(*opened)->append(records)) throw std::runtime_error("journal append failed");
+  }
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".seg") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::filesystem::remove_all(dir);
+  journal::format::encode_segment_header({records.front().sequence, kTime}, bytes.data());
+  return bytes;
+}
+
+void write_journal_corpus(Corpus& corpus) {
+  const Bytes envelope = [] {
+    const auto seeds = envelope_seeds();
+    return seeds.front().bytes;
+  }();
+  const Bytes origin = {'C', 'O', 'L', '/', 'r', 'a', 'd', 'a', 'r', '-', '1'};
+  const auto record = [&](std::uint64_t sequence, std::string_view topic, std::size_t bytes) {
+    return journal::Record{sequence, kTime + static_cast<std::int64_t>(sequence), topic, origin,
+                           {envelope.data(), std::min(bytes, envelope.size())}};
+  };
+  const Bytes three = journal_segment({record(1, "track.col.radar", envelope.size()),
+                                       journal::Record{2, kTime, {}, {}, {}},
+                                       record(3, "alert.col", 40)});
+  corpus.write("fuzz_journal_segment", "three-records", three);
+  corpus.write("fuzz_journal_segment", "gaps",
+               journal_segment({record(10, "a", 8), record(17, "b", 8), record(1000, "c", 8)}));
+  const Bytes large(3000, 0x5a);
+  corpus.write("fuzz_journal_segment", "record-over-many-chunks",
+               journal_segment({journal::Record{7, kTime, "text.col", origin, large}}));
+  corpus.write("fuzz_journal_segment", "header-only",
+               Bytes(three.begin(), three.begin() + journal::format::kSegmentHeaderBytes));
+  Bytes torn(three.begin(), three.end() - 20);
+  corpus.write("fuzz_journal_segment", "torn-tail", torn);
+  Bytes zeros = three;
+  zeros.resize(zeros.size() + 64, 0);
+  corpus.write("fuzz_journal_segment", "zero-tail", zeros);
+  Bytes flipped = three;
+  flipped[journal::format::kSegmentHeaderBytes + 40] ^= 0x01;
+  corpus.write("fuzz_journal_segment", "first-record-flipped", flipped);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <corpus-dir>   (e.g. tests/fuzz/corpus)\n", argv[0]);
@@ -682,6 +740,7 @@ int main(int argc, char** argv) {
     write_json_corpus(corpus);
     write_policy_corpus(corpus);
     write_topic_corpus(corpus);
+    write_journal_corpus(corpus);
     std::printf("fuzz_corpus_gen: wrote %d files under %s\n", corpus.written(), argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_corpus_gen: %s\n", e.what());

@@ -59,6 +59,8 @@ enum class Errc : std::uint16_t {
   // Broker state.
   internal_error = 400,  // retryable: the broker (or the SDK) failed unexpectedly
   shutting_down = 401,   // retryable: the broker is stopping
+  storage_unavailable = 402,  // retryable: a durable publish could not be stored (journal
+                              // write failed: disk full, I/O error); retry
 
   // Local to the SDK, never on the wire.
   not_connected = 500,        // retryable: no session with the broker at the moment

@@ -137,6 +137,7 @@ enum enlace_error {
   /* Broker (or SDK) state. */
   ENLACE_ERR_INTERNAL_ERROR = 400, /* retryable: also an unexpected failure inside the SDK */
   ENLACE_ERR_SHUTTING_DOWN = 401,  /* retryable: the broker is stopping */
+  ENLACE_ERR_STORAGE_UNAVAILABLE = 402, /* retryable: a durable publish could not be stored */
 
   /* Raised locally by the SDK, never on the wire. */
   ENLACE_ERR_NOT_CONNECTED = 500,       /* retryable: no session with the broker at the moment */
