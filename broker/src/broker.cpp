@@ -65,6 +65,7 @@ Broker::Broker(BrokerConfig config, std::shared_ptr<const policy::Policy> policy
   if (wake_fd_ < 0) throw std::runtime_error("eventfd failed");
   pass_buffer_.reserve_capacity(2 * 1024 * 1024);
   apply_cop_policy();
+  open_journals();
 }
 
 Broker::~Broker() {
@@ -154,12 +155,17 @@ void Broker::run() {
   const int router_fd = router_.get(zmq::sockopt::fd);
   const int zap_fd = zap_->socket().get(zmq::sockopt::fd);
   const int monitor_fd = monitor_->fd();
+  // -1 (ignored by poll) without durable streams.
+  const int journal_fd = journal_ ? journal_->completion_fd() : -1;
   bool router_ready = true, zap_ready = true, wake_ready = true, monitor_ready = true;
+  bool journal_ready = false;
   while (!stop_requested_.load()) {
     if (wake_ready) handle_wakeups();
     if (zap_ready) handle_authentications();
     if (monitor_ready) handle_connection_events();
+    if (journal_ready) handle_journal_completions();
     if (router_ready) receive_all();
+    if (journal_) journal_->hand_over();  // what this pass published, to the journal thread
     advance_snapshots();
     // End of the pass: what was routed in it leaves now, one frame per connection, after
     // what earlier passes left waiting.
@@ -171,11 +177,12 @@ void Broker::run() {
       zap_ready = wake_ready = monitor_ready = false;
       continue;
     }
-    pollfd fds[4] = {{router_fd, POLLIN, 0},
+    pollfd fds[5] = {{router_fd, POLLIN, 0},
                      {zap_fd, POLLIN, 0},
                      {wake_fd_, POLLIN, 0},
-                     {monitor_fd, POLLIN, 0}};
-    if (::poll(fds, 4, idle_wait_ms()) < 0) {
+                     {monitor_fd, POLLIN, 0},
+                     {journal_fd, POLLIN, 0}};
+    if (::poll(fds, 5, idle_wait_ms()) < 0) {
       if (errno != EINTR) throw std::system_error(errno, std::generic_category(), "poll");
       fds[2].revents = POLLIN;  // a signal: the wake-up fd says what it wanted
     }
@@ -185,11 +192,14 @@ void Broker::run() {
     zap_ready = fds[1].revents != 0;
     wake_ready = fds[2].revents != 0;
     monitor_ready = fds[3].revents != 0;
+    journal_ready = fds[4].revents != 0;
   }
   // /readyz says so from now on; the HTTP thread stops without waiting for its clients.
   notify_.stopping();
   publish_status(false);
   http_.reset();
+  // What the journal still holds is stored and answered before the sessions end.
+  drain_journal();
   // The last frames: every session is told, ahead of the deliveries it still had queued
   // (which would only delay the notice: they are dropped and counted).
   std::vector<std::string> notified;

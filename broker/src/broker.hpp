@@ -29,12 +29,14 @@
 #include "connection.hpp"
 #include "connection_monitor.hpp"
 #include "cop_cache.hpp"
+#include "enlace/journal/sequence_reservation.hpp"
 #include "enlace/keys.hpp"
 #include "enlace/policy/policy.hpp"
 #include "enlace/protocol/frame.hpp"
 #include "enlace/protocol/records.hpp"
 #include "flood_guard.hpp"
 #include "http_endpoint.hpp"
+#include "journal_stage.hpp"
 #include "latency_histogram.hpp"
 #include "metrics.hpp"
 #include "sd_notify.hpp"
@@ -70,6 +72,9 @@ struct BrokerConfig {
   std::optional<HttpAddress> http = HttpAddress{"127.0.0.1", 7451};
   /// Shown in /status and /metrics (enlace_build_info).
   std::string version;
+  /// The data directory (--data-dir): where the durable streams' journals and the
+  /// sequence mark live. Required when the policy names durable streams.
+  std::filesystem::path data_dir;
 };
 
 /// The connection a frame came from, as ZeroMQ and the ZAP handler describe it.
@@ -210,6 +215,28 @@ class Broker {
   /// every reload).
   void apply_policy(Session& session, const policy::System& system);
 
+  // durable.cpp: the durable streams (journal_stage.hpp)
+  /// At start: opens the journals of the policy's durable streams and the sequence mark,
+  /// so that sequences continue above everything stored. Throws std::runtime_error.
+  void open_journals();
+  /// At start and after each reload: which open journal each of the policy's streams is.
+  void map_durable_streams();
+  /// The journal stream `tokens` go to, or -1 when the topic is not durable. A durable
+  /// topic whose stream cannot take it now is refused (storage_unavailable, counted): -2.
+  int durable_stream_for(Session& session, const topic::Tokens& tokens, std::size_t bytes,
+                         const Peer& peer, Ids ids);
+  /// The next message sequence, above every one used before, this run or an earlier one.
+  std::uint64_t next_sequence();
+  /// Hands the message to its journal; the publisher's Ack waits for the journal.
+  void journal_message(int stream, Session& session, std::string_view topic, wire::Bytes envelope,
+                       std::uint64_t sequence, std::int64_t receive_ns, Ids ids,
+                       std::uint32_t audience_count);
+  /// Answers the publishers of the batches the journal thread is done with.
+  void handle_journal_completions();
+  /// At shutdown: hands over the last batch and answers what the journal stores, for at
+  /// most a few seconds.
+  void drain_journal();
+
   // cop.cpp: the COP cache and the snapshots it serves (docs/protocol.md 5.3)
   /// Keeps the message as its topic's newest if the policy caches the topic.
   void cache_message(const Session& publisher, const topic::Tokens& tokens,
@@ -312,7 +339,11 @@ class Broker {
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;
-  TokenBucket anonymous_errors_{100, 200};  // errors to peers that never opened a session
+  std::unique_ptr<JournalStage> journal_;  // when the policy names durable streams
+  std::optional<journal::SequenceReservation> sequence_mark_;  // with the journal
+  std::vector<int> journal_stream_of_;        // by the policy's stream index: journal's, or -1
+  std::vector<std::uint8_t> origin_scratch_;  // a journaled message's origin header
+  TokenBucket anonymous_errors_{100, 200};    // errors to peers that never opened a session
   // Refusals answered are logged at info, at most this many lines a second (ingest.cpp).
   static constexpr double kRefusalLogRate = 10;
   TokenBucket refusal_log_{kRefusalLogRate, 2 * kRefusalLogRate};

@@ -273,6 +273,7 @@ BrokerOptions parse_broker_options(int argc, char** argv) {
   }
   if (options.config.pid_file.empty() && !options.data_dir.empty())
     options.config.pid_file = options.data_dir / "enlace-broker.pid";
+  options.config.data_dir = options.data_dir;
   if (!problems.empty()) throw OptionsError(std::move(problems));
   return options;
 }

@@ -362,17 +362,29 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
     return;
   }
 
+  // 5. A durable topic's stream must be able to take it: what could not be stored is not
+  // delivered either.
+  const int stream = journal_stream_of_.empty()
+                         ? -1
+                         : durable_stream_for(session, tokens, frame.body.size(), peer, ids);
+  if (stream == -2) return;
+
   session.flood.accepted(peer.arrival_ns);
-  const std::uint64_t sequence = ++sequence_;
+  const std::uint64_t sequence = next_sequence();
   ++metrics_.published;
   ++metrics_.published_by_nation[session.nation];
   pass_arrivals_.note(peer.arrival_ns);
+  // Live delivery first, never waiting for the journal (docs/protocol.md 6.2).
   route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
   cache_message(session, tokens, envelope, frame.body, audience.nations, sequence,
                 peer.arrival_utc_ns);
-  if (frame.flags & wire::flag::ack_requested) {
-    send_ack(session, 0, ids.message_id, sequence,
-             static_cast<std::uint32_t>(std::popcount(audience.nations)));
+  const auto audience_count = static_cast<std::uint32_t>(std::popcount(audience.nations));
+  if (stream >= 0) {
+    // The Ack, if asked for, follows once the journal has stored the message.
+    journal_message(stream, session, topic, frame.body, sequence, peer.arrival_utc_ns, ids,
+                    audience_count);
+  } else if (frame.flags & wire::flag::ack_requested) {
+    send_ack(session, 0, ids.message_id, sequence, audience_count);
   }
 }
 

@@ -45,7 +45,8 @@ Serves an Enlace bus: CURVE-authenticated clients, policy-enforced routing.
   --endpoint EP          ZeroMQ endpoint to bind (default tcp://127.0.0.1:7450;
                          tcp://127.0.0.1:* picks a free port)
   --broker-id ID         name in every delivery header (default enlace-broker)
-  --data-dir DIR         the broker's own state (today: its pid file); must exist
+  --data-dir DIR         the broker's own state: the journals of durable streams, the
+                         sequence mark and the pid file; must exist
   --pid-file FILE        write the process id here once ready (default
                          DIR/enlace-broker.pid with --data-dir); enlace broker reload
                          reads it
@@ -180,6 +181,9 @@ int main(int argc, char** argv) {
   }
 
   try {
+    // A file size limit (ulimit -f) makes a journal write fail with EFBIG, answered
+    // storage_unavailable, instead of killing the broker.
+    std::signal(SIGXFSZ, SIG_IGN);
     Broker broker(std::move(config), std::move(policy));
     g_broker = &broker;
     struct sigaction action {};

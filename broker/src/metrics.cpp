@@ -61,6 +61,12 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       cop_stale_on_arrival, snapshots_started, snapshots_served, snapshots_stopped,
       snapshot_deliveries, snapshot_ns_total / 1'000'000, snapshot_ns_max / 1'000'000);
   out += fmt::format(
+      ",\"journal_stored\":{},\"journal_store_failed\":{},\"journal_refused\":{},"
+      "\"journal_acks_orphaned\":{},\"journal_records_recovered\":{},"
+      "\"journal_bytes_truncated\":{},\"journal_corrupt_records\":{}",
+      journal_stored, journal_store_failed, journal_refused, journal_acks_orphaned,
+      journal_records_recovered, journal_bytes_truncated, journal_corrupt_records);
+  out += fmt::format(
       ",\"sessions_detached\":{},\"sessions_resumed\":{},\"sessions_resume_expired\":{},"
       "\"resumes_refused\":{},\"deliveries_missed_on_resume\":{},\"sessions_detached_now\":{},"
       "\"sessions_backlogged\":{},\"session_queue_bytes_total\":{},"

@@ -84,6 +84,14 @@ struct Metrics {
   std::uint64_t snapshot_ns_max = 0;
   std::uint64_t policy_reloads = 0;
   std::uint64_t policy_reload_failures = 0;
+  // Durable streams (journal_stage.hpp).
+  std::uint64_t journal_stored = 0;             // messages a journal stored
+  std::uint64_t journal_store_failed = 0;       // messages a journal could not store
+  std::uint64_t journal_refused = 0;            // durable publishes refused before routing
+  std::uint64_t journal_acks_orphaned = 0;      // answers whose publisher's session had ended
+  std::uint64_t journal_records_recovered = 0;  // at start, in all journals
+  std::uint64_t journal_bytes_truncated = 0;    // at start: torn or corrupt tails cut off
+  std::uint64_t journal_corrupt_records = 0;    // at start
 
   /// Refusals by error code (index = code value).
   std::array<std::uint64_t, 512> refusals{};

@@ -162,6 +162,23 @@ void write_security(Exposition& x, const StatusSnapshot& s) {
   x.counter("enlace_policy_reloads_total", "Policy reloads applied.", m.policy_reloads);
   x.counter("enlace_policy_reload_failures_total",
             "Policy reloads refused (the old policy stayed in force).", m.policy_reload_failures);
+  x.counter("enlace_journal_stored_total", "Durable messages stored in their journal.",
+            m.journal_stored);
+  x.counter("enlace_journal_store_failed_total",
+            "Durable messages their journal could not store (answered storage_unavailable).",
+            m.journal_store_failed);
+  x.counter("enlace_journal_refused_total",
+            "Durable publishes refused before routing: a stream unavailable, or the journal "
+            "queue full.",
+            m.journal_refused);
+  x.counter("enlace_journal_acks_orphaned_total",
+            "Journal answers whose publisher's session had ended.", m.journal_acks_orphaned);
+  x.gauge("enlace_journal_records_recovered", "Records the journals held at start.",
+          m.journal_records_recovered);
+  x.gauge("enlace_journal_bytes_truncated", "Torn or corrupt journal tails cut off at start.",
+          m.journal_bytes_truncated);
+  x.gauge("enlace_journal_corrupt_records", "Corrupt journal records found at start.",
+          m.journal_corrupt_records);
   x.family("enlace_policy_info", "gauge", "The policy in force (value 1), by digest.");
   x.sample("enlace_policy_info", {{"digest", s.policy->digest()}}, 1);
 }

@@ -47,6 +47,7 @@ void Broker::reload_policy() {
   metrics_.renumber_nations(*policy_, *next);
   policy_ = std::move(next);
   apply_cop_policy();
+  map_durable_streams();
   log::info("policy reload {} applied: '{}', {} systems, digest {}", outcome->sequence,
             policy_->coalition(), policy_->systems().size(), policy_->digest().substr(0, 12));
 
