@@ -46,9 +46,8 @@ std::uint32_t table_update(const std::uint8_t* p, std::size_t n, std::uint32_t c
 }
 
 #if defined(__x86_64__)
-__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const std::uint8_t* p,
-                                                              std::size_t n,
-                                                              std::uint32_t crc) noexcept {
+__attribute__((target("sse4.2"))) std::uint32_t crc32c_sse42(const std::uint8_t* p, std::size_t n,
+                                                             std::uint32_t crc) noexcept {
   std::uint64_t wide = crc;
   for (; n >= 8; n -= 8, p += 8) {
     std::uint64_t word;

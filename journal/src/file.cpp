@@ -77,7 +77,8 @@ Status write_at(const File& file, const std::filesystem::path& path, std::uint64
 }
 
 Status truncate_to(const File& file, const std::filesystem::path& path, std::uint64_t size) {
-  if (::ftruncate(file.fd(), static_cast<off_t>(size)) != 0) return os_error("ftruncate", path, errno);
+  if (::ftruncate(file.fd(), static_cast<off_t>(size)) != 0)
+    return os_error("ftruncate", path, errno);
   return success();
 }
 

@@ -114,7 +114,8 @@ Result<ScanResult> scan_segment(const ReadAt& read, std::uint64_t size,
   // (the caller checked that the file has them). False when the file ended sooner.
   const auto fill = [&](std::uint64_t offset, std::size_t need) -> Result<bool> {
     if (buffer.size() < need) buffer.resize(need);
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - offset));
+    const std::size_t want =
+        static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), size - offset));
     auto got = read(offset, {buffer.data(), want});
     if (!got) return got.error();
     buffer_at = offset;

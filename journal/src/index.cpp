@@ -45,8 +45,7 @@ std::optional<SegmentIndex> decode_index(std::span<const std::uint8_t> bytes) {
   if (!has_preamble(p, kMagic, kVersion) ||
       count != (bytes.size() - kHeaderBytes - kCrcBytes) / kEntryBytes ||
       bytes.size() != kHeaderBytes + count * kEntryBytes + kCrcBytes ||
-      load<std::uint32_t>(p + bytes.size() - kCrcBytes) !=
-          crc32c({p, bytes.size() - kCrcBytes})) {
+      load<std::uint32_t>(p + bytes.size() - kCrcBytes) != crc32c({p, bytes.size() - kCrcBytes})) {
     return std::nullopt;
   }
   SegmentIndex index;
@@ -66,9 +65,9 @@ std::optional<SegmentIndex> decode_index(std::span<const std::uint8_t> bytes) {
 
 std::uint64_t scan_start_for_sequence(std::span<const IndexEntry> entries, std::uint64_t sequence,
                                       std::uint64_t data_start) noexcept {
-  const auto after = std::upper_bound(
-      entries.begin(), entries.end(), sequence,
-      [](std::uint64_t s, const IndexEntry& entry) { return s < entry.sequence; });
+  const auto after =
+      std::upper_bound(entries.begin(), entries.end(), sequence,
+                       [](std::uint64_t s, const IndexEntry& entry) { return s < entry.sequence; });
   return after == entries.begin() ? data_start : std::prev(after)->offset;
 }
 

@@ -13,7 +13,7 @@
 namespace enlace::journal::detail {
 
 struct IndexEntry {
-  std::uint64_t sequence = 0;   // of the record at `offset`
+  std::uint64_t sequence = 0;    // of the record at `offset`
   std::int64_t max_time_ns = 0;  // highest receive time up to and including that record
   std::uint64_t offset = 0;
 };

@@ -20,8 +20,7 @@ constexpr std::string_view kSegmentSuffix = ".seg";
 
 /// The first sequence a segment's file name gives, if it is one of ours.
 std::optional<std::uint64_t> segment_number(const std::string& name) {
-  if (name.size() != kSequenceDigits + kSegmentSuffix.size() ||
-      !name.ends_with(kSegmentSuffix)) {
+  if (name.size() != kSequenceDigits + kSegmentSuffix.size() || !name.ends_with(kSegmentSuffix)) {
     return std::nullopt;
   }
   std::uint64_t first = 0;
@@ -89,7 +88,8 @@ Status Journal::recover() {
   for (std::size_t i = 0; i < files.size(); ++i) {
     const auto& [first, path] = files[i];
     const bool last = i + 1 == files.size();
-    auto recovered = Segment::recover(path, first, after, max_time, last, options_.index_interval_bytes);
+    auto recovered =
+        Segment::recover(path, first, after, max_time, last, options_.index_interval_bytes);
     if (!recovered) return recovered.error();
     recovery_.segments_scanned += recovered->scanned ? 1 : 0;
     recovery_.truncated_bytes += recovered->truncated_bytes;
@@ -129,17 +129,16 @@ Status Journal::check(std::span<const Record> records) const {
   std::uint64_t previous = last_sequence_.load(std::memory_order_relaxed);
   for (const Record& record : records) {
     if (record.sequence <= previous) {
-      return ErrorInfo{Errc::invalid_argument,
-                       "journal sequence " + std::to_string(record.sequence) +
-                           " does not follow " + std::to_string(previous)};
+      return ErrorInfo{Errc::invalid_argument, "journal sequence " +
+                                                   std::to_string(record.sequence) +
+                                                   " does not follow " + std::to_string(previous)};
     }
     if (record.topic.size() > format::kMaxTopicBytes ||
         record.header.size() > format::kMaxRecordBytes ||
         format::encoded_size(record) > format::kMaxRecordBytes) {
-      return ErrorInfo{Errc::invalid_argument, "journal record " + std::to_string(record.sequence) +
-                                                   " is larger than " +
-                                                   std::to_string(format::kMaxRecordBytes) +
-                                                   " bytes"};
+      return ErrorInfo{Errc::invalid_argument,
+                       "journal record " + std::to_string(record.sequence) + " is larger than " +
+                           std::to_string(format::kMaxRecordBytes) + " bytes"};
     }
     previous = record.sequence;
   }

@@ -119,8 +119,8 @@ Result<Segment::Recovered> Segment::recover(const std::filesystem::path& path,
     if (cut) cut = sync_data(*file, path);
     if (!cut) return cut.error();
   }
-  recovered.segment = std::shared_ptr<Segment>(
-      new Segment(path, std::move(*file), first_sequence, index_interval, tail, std::move(entries)));
+  recovered.segment = std::shared_ptr<Segment>(new Segment(
+      path, std::move(*file), first_sequence, index_interval, tail, std::move(entries)));
   std::filesystem::remove(index_file, ignored);  // stale or bad
   if (!active) (void)recovered.segment->seal();  // a failed index write costs a scan next time
   return recovered;
@@ -204,8 +204,8 @@ Status Segment::sync() {
 
 Status Segment::seal() {
   sealed_.store(true, std::memory_order_release);
-  SegmentIndex index{first_sequence_, tail_.end, tail_.records, tail_.last_sequence,
-                     tail_.max_time_ns, {}};
+  SegmentIndex index{first_sequence_,     tail_.end,         tail_.records,
+                     tail_.last_sequence, tail_.max_time_ns, {}};
   {
     const std::lock_guard lock(index_mutex_);
     index.entries = entries_;

@@ -124,7 +124,7 @@ class Segment {
   Tail tail_;                        // writer only
   std::vector<IndexEntry> pending_;  // writer only: append()'s entries before they commit
 
-  mutable std::mutex index_mutex_;   // guards entries_: the writer adds, readers search
+  mutable std::mutex index_mutex_;  // guards entries_: the writer adds, readers search
   std::vector<IndexEntry> entries_;
 
   std::atomic<std::uint64_t> end_;

@@ -34,20 +34,18 @@ std::size_t SegmentList::size() const {
 
 std::shared_ptr<Segment> SegmentList::after(std::uint64_t first_sequence) const {
   const std::lock_guard lock(mutex_);
-  const auto next = std::upper_bound(segments_.begin(), segments_.end(), first_sequence,
-                                     [](std::uint64_t first, const auto& segment) {
-                                       return first < segment->first_sequence();
-                                     });
+  const auto next = std::upper_bound(
+      segments_.begin(), segments_.end(), first_sequence,
+      [](std::uint64_t first, const auto& segment) { return first < segment->first_sequence(); });
   return next == segments_.end() ? nullptr : *next;
 }
 
 std::shared_ptr<Segment> SegmentList::for_sequence(std::uint64_t sequence) const {
   const std::lock_guard lock(mutex_);
   if (segments_.empty()) return nullptr;
-  const auto next = std::upper_bound(segments_.begin(), segments_.end(), sequence,
-                                     [](std::uint64_t s, const auto& segment) {
-                                       return s < segment->first_sequence();
-                                     });
+  const auto next = std::upper_bound(
+      segments_.begin(), segments_.end(), sequence,
+      [](std::uint64_t s, const auto& segment) { return s < segment->first_sequence(); });
   return next == segments_.begin() ? segments_.front() : *std::prev(next);
 }
 

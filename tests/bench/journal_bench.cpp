@@ -55,7 +55,8 @@ class Scratch {
  public:
   explicit Scratch(const fs::path& parent) {
     std::string pattern = (parent / "enlace-journal-bench-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) fail("cannot create a directory in " + parent.string());
+    if (::mkdtemp(pattern.data()) == nullptr)
+      fail("cannot create a directory in " + parent.string());
     path_ = pattern;
   }
   ~Scratch() {
@@ -124,9 +125,11 @@ void replay_figure(const Settings& s) {
   }
   const double took = seconds_since(start);
   if (read != s.records) fail("replay read " + std::to_string(read) + " records");
-  std::printf("replay (seek + read, 256 KiB slices): %9.0f records/s %8.1f MB/s  (%.2f s, page cache warm)\n",
-              static_cast<double>(read) / took,
-              static_cast<double>((*journal)->bytes()) / took / 1e6, took);
+  std::printf(
+      "replay (seek + read, 256 KiB slices): %9.0f records/s %8.1f MB/s  (%.2f s, page cache "
+      "warm)\n",
+      static_cast<double>(read) / took, static_cast<double>((*journal)->bytes()) / took / 1e6,
+      took);
 }
 
 void recovery_figures(const Settings& s) {
@@ -145,12 +148,14 @@ void recovery_figures(const Settings& s) {
     check(journal, "open");
     const double took = seconds_since(start);
     const RecoveryReport& r = (*journal)->recovery();
-    std::printf("open %s: %8.1f ms  (%llu MiB, %llu segments, %llu scanned, %llu records; report %.1f ms)\n",
-                what, took * 1e3, static_cast<unsigned long long>(r.bytes >> 20),
-                static_cast<unsigned long long>(r.segments),
-                static_cast<unsigned long long>(r.segments_scanned),
-                static_cast<unsigned long long>(r.records),
-                std::chrono::duration<double, std::milli>(r.duration).count());
+    std::printf(
+        "open %s: %8.1f ms  (%llu MiB, %llu segments, %llu scanned, %llu records; report %.1f "
+        "ms)\n",
+        what, took * 1e3, static_cast<unsigned long long>(r.bytes >> 20),
+        static_cast<unsigned long long>(r.segments),
+        static_cast<unsigned long long>(r.segments_scanned),
+        static_cast<unsigned long long>(r.records),
+        std::chrono::duration<double, std::milli>(r.duration).count());
   };
   reopen("after a clean close (index files)");
   for (const auto& entry : fs::directory_iterator(scratch.path())) {

@@ -705,12 +705,15 @@ void write_journal_corpus(Corpus& corpus) {
   }();
   const Bytes origin = {'C', 'O', 'L', '/', 'r', 'a', 'd', 'a', 'r', '-', '1'};
   const auto record = [&](std::uint64_t sequence, std::string_view topic, std::size_t bytes) {
-    return journal::Record{sequence, kTime + static_cast<std::int64_t>(sequence), topic, origin,
+    return journal::Record{sequence,
+                           kTime + static_cast<std::int64_t>(sequence),
+                           topic,
+                           origin,
                            {envelope.data(), std::min(bytes, envelope.size())}};
   };
-  const Bytes three = journal_segment({record(1, "track.col.radar", envelope.size()),
-                                       journal::Record{2, kTime, {}, {}, {}},
-                                       record(3, "alert.col", 40)});
+  const Bytes three =
+      journal_segment({record(1, "track.col.radar", envelope.size()),
+                       journal::Record{2, kTime, {}, {}, {}}, record(3, "alert.col", 40)});
   corpus.write("fuzz_journal_segment", "three-records", three);
   corpus.write("fuzz_journal_segment", "gaps",
                journal_segment({record(10, "a", 8), record(17, "b", 8), record(1000, "c", 8)}));

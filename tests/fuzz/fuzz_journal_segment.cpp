@@ -51,20 +51,24 @@ format::ScanResult scan(const std::uint8_t* data, std::size_t size, std::size_t 
     const std::uint8_t* p = data + offset;
     std::uint32_t stored;
     std::memcpy(&stored, p + 4, sizeof(stored));
-    const std::uint32_t crc = crc32c({p + format::kRecordFrameBytes, bytes - format::kRecordFrameBytes},
-                                     crc32c({p, 4}));
+    const std::uint32_t crc =
+        crc32c({p + format::kRecordFrameBytes, bytes - format::kRecordFrameBytes}, crc32c({p, 4}));
     FUZZ_CHECK(crc == stored);
-    FUZZ_CHECK(crc == crc32c_portable({p + format::kRecordFrameBytes, bytes - format::kRecordFrameBytes},
-                                      crc32c_portable({p, 4})));
-    const std::size_t variable = record.topic.size() + record.header.size() + record.envelope.size();
+    FUZZ_CHECK(crc ==
+               crc32c_portable({p + format::kRecordFrameBytes, bytes - format::kRecordFrameBytes},
+                               crc32c_portable({p, 4})));
+    const std::size_t variable =
+        record.topic.size() + record.header.size() + record.envelope.size();
     FUZZ_CHECK(variable == bytes - format::kRecordFrameBytes - format::kRecordFixedBytes);
     // The views hold the same bytes as the input at their place in the record.
     const std::uint8_t* topic = p + format::kRecordFrameBytes + format::kRecordFixedBytes;
     FUZZ_CHECK(std::memcmp(record.topic.data(), topic, record.topic.size()) == 0);
-    FUZZ_CHECK(record.header.empty() ||
-               std::memcmp(record.header.data(), topic + record.topic.size(), record.header.size()) == 0);
+    FUZZ_CHECK(
+        record.header.empty() ||
+        std::memcmp(record.header.data(), topic + record.topic.size(), record.header.size()) == 0);
     FUZZ_CHECK(record.envelope.empty() ||
-               std::memcmp(record.envelope.data(), topic + record.topic.size() + record.header.size(),
+               std::memcmp(record.envelope.data(),
+                           topic + record.topic.size() + record.header.size(),
                            record.envelope.size()) == 0);
     FUZZ_CHECK(found.empty() || record.sequence > found.back().sequence);
     found.push_back({offset, bytes, record.sequence});

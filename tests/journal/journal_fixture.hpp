@@ -21,7 +21,8 @@ namespace enlace::journal::test {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "enlace-journal-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "enlace-journal-XXXXXX").string();
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     path_ = pattern;
   }
@@ -139,7 +140,8 @@ inline std::vector<std::uint8_t> read_file(const std::filesystem::path& path) {
 
 inline void write_file(const std::filesystem::path& path, const std::vector<std::uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   REQUIRE(out.good());
 }
 

@@ -26,7 +26,8 @@ TEST_CASE("crc32c matches the RFC 3720 test vectors", "[journal][crc32c]") {
   std::array<std::uint8_t, 32> ascending{};
   std::iota(ascending.begin(), ascending.end(), std::uint8_t{0});
   std::array<std::uint8_t, 32> descending{};
-  for (std::size_t i = 0; i < descending.size(); ++i) descending[i] = static_cast<std::uint8_t>(31 - i);
+  for (std::size_t i = 0; i < descending.size(); ++i)
+    descending[i] = static_cast<std::uint8_t>(31 - i);
 
   for (const auto crc : {&crc32c, &crc32c_portable}) {
     CHECK(crc(bytes("123456789"), 0) == 0xE3069283u);
@@ -43,7 +44,8 @@ TEST_CASE("crc32c continues over pieces and agrees with the table at every lengt
   std::vector<std::uint8_t> data(1000);
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7 + 3);
   const std::span<const std::uint8_t> all(data);
-  for (std::size_t n = 0; n <= 64; ++n) CHECK(crc32c(all.first(n)) == crc32c_portable(all.first(n)));
+  for (std::size_t n = 0; n <= 64; ++n)
+    CHECK(crc32c(all.first(n)) == crc32c_portable(all.first(n)));
   for (std::size_t cut : {0, 1, 7, 8, 9, 500, 999, 1000}) {
     CHECK(crc32c(all.subspan(cut), crc32c(all.first(cut))) == crc32c(all));
   }

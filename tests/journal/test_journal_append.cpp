@@ -33,8 +33,7 @@ TEST_CASE("an empty topic, header and envelope round-trip", "[journal]") {
   CHECK(read[0] == Message{1, -5, "", {}, {}});
 }
 
-TEST_CASE("append refuses sequences that do not increase, and writes nothing",
-          "[journal]") {
+TEST_CASE("append refuses sequences that do not increase, and writes nothing", "[journal]") {
   TempDir dir;
   auto journal = open_journal(dir.path());
   append_all(*journal, make_messages(5, 1));

@@ -74,8 +74,8 @@ TEST_CASE("retention by age deletes segments whose newest record is too old",
   const RetentionReport removed = journal->enforce_retention(kBaseTime + 200'000'000);
   CHECK(removed.segments > 0);
   const std::uint64_t first = journal->first_sequence();
-  CHECK(first <= 51);       // a segment holding a record of 50 ms or later stays
-  CHECK(first > 51 - 16);   // one holding only older records goes
+  CHECK(first <= 51);      // a segment holding a record of 50 ms or later stays
+  CHECK(first > 51 - 16);  // one holding only older records goes
   check_kept(*journal, messages);
 }
 

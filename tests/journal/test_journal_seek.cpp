@@ -90,8 +90,7 @@ TEST_CASE("seek by time keeps log order when the clock steps back", "[journal][s
   CHECK(first_read(cursor)->sequence == 91);
 }
 
-TEST_CASE("a cursor on an empty journal finds the records appended later",
-          "[journal][seek]") {
+TEST_CASE("a cursor on an empty journal finds the records appended later", "[journal][seek]") {
   TempDir dir;
   auto journal = open_journal(dir.path());
   Cursor cursor = journal->cursor();

@@ -53,7 +53,8 @@ int child(const std::filesystem::path& dir) {
   const Status refused = journal.append(records_of(second));
   if (refused) return kAppendNotRefused;
   std::fprintf(stderr, "append refused: %s\n", refused.error().reason.c_str());
-  if (refused.code() != Errc::storage_unavailable || !is_retryable(refused.code())) return kWrongCode;
+  if (refused.code() != Errc::storage_unavailable || !is_retryable(refused.code()))
+    return kWrongCode;
   if (refused.error().reason.find(std::strerror(EFBIG)) == std::string::npos) {
     return kReasonWithoutErrno;
   }
@@ -67,8 +68,7 @@ int child(const std::filesystem::path& dir) {
 
 }  // namespace
 
-TEST_CASE("a write refused by the file size limit is cut back and reported",
-          "[journal][failure]") {
+TEST_CASE("a write refused by the file size limit is cut back and reported", "[journal][failure]") {
   TempDir dir;
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);

@@ -26,9 +26,9 @@ namespace enlace::journal {
 /// One journaled message. On append, the views point into the caller's memory for the
 /// duration of the call; from a Cursor, into the caller's read buffer.
 struct Record {
-  std::uint64_t sequence = 0;   // the broker's delivery sequence; strictly increasing
-  std::int64_t time_ns = 0;     // broker receive time, ns since the Unix epoch (UTC)
-  std::string_view topic;       // at most kMaxTopicBytes
+  std::uint64_t sequence = 0;              // the broker's delivery sequence; strictly increasing
+  std::int64_t time_ns = 0;                // broker receive time, ns since the Unix epoch (UTC)
+  std::string_view topic;                  // at most kMaxTopicBytes
   std::span<const std::uint8_t> header;    // opaque to the journal (the authenticated origin)
   std::span<const std::uint8_t> envelope;  // the envelope bytes as published
 };
@@ -80,7 +80,8 @@ DecodeResult decode_record(std::span<const std::uint8_t> bytes) noexcept;
 // ---- the segment scanner (recovery) ------------------------------------------------------
 
 /// Reads up to into.size() bytes at `offset`; fewer only at the end of the data.
-using ReadAt = std::function<Result<std::size_t>(std::uint64_t offset, std::span<std::uint8_t> into)>;
+using ReadAt =
+    std::function<Result<std::size_t>(std::uint64_t offset, std::span<std::uint8_t> into)>;
 /// Called for each good record, in order, with its offset and size in the segment. The
 /// record's views are valid during the call only.
 using OnRecord = std::function<void(std::uint64_t offset, std::size_t size, const Record& record)>;
@@ -93,8 +94,8 @@ enum class ScanStop : std::uint8_t {
 
 struct ScanResult {
   std::optional<SegmentHeader> header;  // absent when the header is bad (stop == corrupt)
-  std::uint64_t end = 0;      // offset after the last good record: where the segment is cut
-  std::uint64_t records = 0;  // good records
+  std::uint64_t end = 0;            // offset after the last good record: where the segment is cut
+  std::uint64_t records = 0;        // good records
   std::uint64_t last_sequence = 0;  // of the last good record; 0 when there is none
   ScanStop stop = ScanStop::end_of_data;
 };

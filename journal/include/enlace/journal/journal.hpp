@@ -59,9 +59,9 @@ struct RecoveryReport {
                                        // bad, or because they were the active one
   std::uint64_t segments_removed = 0;  // files with a bad header, deleted
   std::uint64_t records = 0;
-  std::uint64_t bytes = 0;              // segment bytes kept
-  std::uint64_t truncated_bytes = 0;    // torn or corrupt tails cut off, removed files
-  std::uint64_t corrupt_records = 0;    // records whose checksum, length or order was bad
+  std::uint64_t bytes = 0;            // segment bytes kept
+  std::uint64_t truncated_bytes = 0;  // torn or corrupt tails cut off, removed files
+  std::uint64_t corrupt_records = 0;  // records whose checksum, length or order was bad
   std::uint64_t last_sequence = 0;
   std::chrono::nanoseconds duration{0};
 };
