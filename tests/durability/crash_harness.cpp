@@ -46,6 +46,7 @@ struct Outcome {
   std::size_t acked = 0, journaled = 0, unacked_kept = 0, missing = 0, duplicates = 0,
               out_of_order = 0;
   bool sequence_continues = false;
+  std::string after_restart;  // what the publish after the restart got
   bool passed() const {
     return missing == 0 && duplicates == 0 && out_of_order == 0 && sequence_continues;
   }
@@ -138,9 +139,14 @@ Outcome run_trial(std::mt19937_64& random, int publishers) {
 
   broker.start();
   Client again(broker.options_for(coalition["col-pub0"]));
-  if (again.wait_connected(10s).ok()) {
-    auto ack = publish_text(again, "text.COL.log.after", "after", {});
-    outcome.sequence_continues = ack.ok() && ack->sequence > last_journaled;
+  if (auto connected = again.wait_connected(10s); !connected) {
+    outcome.after_restart = "not connected: " + connected.error().reason;
+  } else if (auto ack = publish_text(again, "text.COL.log.after", "after", {}); !ack) {
+    outcome.after_restart = std::string(to_string(ack.error().code)) + ": " + ack.error().reason;
+  } else {
+    outcome.sequence_continues = ack->sequence > last_journaled;
+    outcome.after_restart = "sequence " + std::to_string(ack->sequence) + ", last journaled " +
+                            std::to_string(last_journaled);
   }
   broker.stop();
   std::error_code ignored;
@@ -183,10 +189,10 @@ int main(int argc, char** argv) {
       unacked_kept += o.unacked_kept;
       std::printf(
           "trial %d: %zu acknowledged, %zu journaled (%zu of them unacknowledged), %zu missing, "
-          "%zu twice, %zu out of order, sequence after restart %s: %s\n",
+          "%zu twice, %zu out of order, after the restart %s (%s): %s\n",
           t, o.acked, o.journaled, o.unacked_kept, o.missing, o.duplicates, o.out_of_order,
-          o.sequence_continues ? "above the journal" : "NOT above the journal",
-          o.passed() ? "passed" : "FAILED");
+          o.sequence_continues ? "numbered above the journal" : "NOT numbered above the journal",
+          o.after_restart.c_str(), o.passed() ? "passed" : "FAILED");
       ++(o.passed() ? passed : failed);
     } catch (const std::exception& e) {
       std::printf("trial %d: FAILED: %s\n", t, e.what());
