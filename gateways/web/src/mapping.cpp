@@ -254,7 +254,7 @@ std::string snake_case(std::string_view name) {
 std::string derived_sidc(wire::StandardIdentity identity, wire::BattleDimension dimension,
                          wire::ContactKind kind) {
   const int digit = static_cast<int>(identity);
-  return fmt::format("100{}{}0000000000000", digit >= 0 && digit <= 6 ? digit : 1,
+  return fmt::format("100{}{}00000000000000", digit >= 0 && digit <= 6 ? digit : 1,
                      symbol_set(dimension, kind));
 }
 
