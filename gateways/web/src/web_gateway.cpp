@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/log.hpp"
+#include "common/publisher.hpp"
 #include "json_text.hpp"
 
 namespace enlace::web {
@@ -85,17 +86,8 @@ Status WebGateway::connect(std::chrono::milliseconds timeout) {
   if (!session) return session.error();
   session_ = *session;
   log::info("bus: connected as {} {} (role {})", session_.nation, session_.system, session_.role);
-  for (const auto& pattern : config_.subscribe) {
-    SubscribeOptions subscribe;
-    subscribe.snapshot = true;  // the broker's COP first, then live, with no gap
-    auto subscription = client_->subscribe(
-        pattern, [this](const Delivery& delivery) { on_delivery(delivery); }, subscribe);
-    if (!subscription) {
-      return ErrorInfo{subscription.error().code,
-                       fmt::format("subscribe {}: {}", pattern, subscription.error().reason)};
-    }
-  }
-  return success();
+  return gateway::subscribe_with_snapshot(
+      *client_, config_.subscribe, [this](const Delivery& delivery) { on_delivery(delivery); });
 }
 
 // SDK I/O thread: the mapping runs here, once per delivery, whatever the browsers.

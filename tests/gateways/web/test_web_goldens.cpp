@@ -7,11 +7,9 @@
 
 #include <toml++/toml.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "golden_file.hpp"
 #include "json_codec.hpp"
 #include "json_text.hpp"
 #include "mapping.hpp"
@@ -24,13 +22,6 @@ namespace {
 const std::filesystem::path kGoldens = ENLACE_WEB_GOLDEN_DIR;
 constexpr std::int64_t kNowMs = 1'796'198'400'000;  // 2026-12-02T08:00:00Z
 constexpr std::int64_t kDefaultStaleMs = 300'000;
-
-std::string read(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // The envelope <case>.in.toml describes, as a publisher would have built it.
 std::vector<std::uint8_t> envelope_of(const toml::table& in) {
@@ -68,16 +59,7 @@ void run_case(const std::string& name) {
   const auto item = web::to_item(*wire::GetEnvelope(bytes.data()), {nation, system}, kNowMs,
                                  kDefaultStaleMs);
   REQUIRE(item.has_value());
-  const std::string actual = item->json + "\n";
-  const auto file = kGoldens / (name + ".out.json");
-  const char* update = std::getenv("ENLACE_UPDATE_GOLDENS");
-  if (update != nullptr && std::string(update) == "1") {
-    std::ofstream(file, std::ios::binary) << actual;
-    return;
-  }
-  INFO("golden " << file.string());
-  REQUIRE(std::filesystem::exists(file));
-  CHECK(read(file) == actual);
+  enlace::gateway::test::check_golden(kGoldens / (name + ".out.json"), item->json + "\n");
 }
 
 }  // namespace
