@@ -1,7 +1,8 @@
 # Installation and the packages consumers find it with.
 #
 # Installed tree (paths relative to the prefix; lib/ is CMAKE_INSTALL_LIBDIR):
-#   bin/enlace-broker, bin/enlace, bin/enlace-{nmea,sbs,tak}-gateway (those built)
+#   bin/enlace-broker, bin/enlace, bin/enlace-{nmea,sbs,tak}-gateway, bin/enlace-web (those built)
+#   share/enlace/web/                                  the web COP page (gateways/web/CMakeLists.txt)
 #   lib/systemd/system/*.service, lib/sysusers.d/enlace.conf, share/enlace/broker.toml.example
 #                                                      (packaging/CMakeLists.txt)
 #   include/enlace/*.hpp, include/enlace/enlace.h      public API: sdk/include/enlace/ and the
@@ -79,7 +80,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/cmake/EnlaceSchemas.cmake
 file(RELATIVE_PATH _enlace_bin_to_lib
   "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}" "${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}")
 foreach(_enlace_program IN ITEMS enlace-broker enlace enlace-nmea-gateway enlace-sbs-gateway
-                                 enlace-tak-gateway)
+                                 enlace-tak-gateway enlace-web)
   if(TARGET ${_enlace_program})
     get_target_property(_enlace_rpath ${_enlace_program} INSTALL_RPATH)
     if(NOT ENLACE_SDK_STATIC AND NOT _enlace_rpath)

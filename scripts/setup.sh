@@ -25,6 +25,7 @@ packages=(
   systemd                                           # systemd-analyze: tests verify the service units
   clang-format                                      # the .clang-format style
   clang libclang-rt-14-dev                          # fuzz targets: libFuzzer (tests/fuzz)
+  chromium                                          # browser tests of enlace-web (tests/web)
 )
 # The gateway cross-check's npm decoders need node and npm: Debian's, unless the machine
 # already has them from elsewhere (a nodejs package with npm built in conflicts with
@@ -60,11 +61,13 @@ done
 # The gateway cross-check (tests/gateways/crosscheck) runs independent npm decoders.
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # So does the TAK gateway's third-party client (tests/gateways/tak/thirdparty: node-tak
-# and node-cot).
+# and node-cot). The web COP's page is bundled from npm packages at build time
+# (gateways/web/ui), and its browser tests drive Debian's chromium with playwright-core
+# (tests/web; no browser is downloaded).
 install_npm() {
   local dir
   command -v npm >/dev/null 2>&1 || { log "error: npm is missing"; exit 1; }
-  for dir in tests/gateways/crosscheck tests/gateways/tak/thirdparty; do
+  for dir in tests/gateways/crosscheck tests/gateways/tak/thirdparty gateways/web/ui tests/web; do
     # npm ci only when the lock file is newer than what is installed: offline afterwards.
     if [[ ! -f "$root/$dir/node_modules/.package-lock.json" ||
           "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules/.package-lock.json" ]]; then

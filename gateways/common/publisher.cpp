@@ -8,6 +8,20 @@
 
 namespace enlace::gateway {
 
+Status subscribe_with_snapshot(Client& client, const std::vector<std::string>& patterns,
+                               const DeliveryHandler& handler) {
+  for (const auto& pattern : patterns) {
+    SubscribeOptions options;
+    options.snapshot = true;
+    auto subscription = client.subscribe(pattern, handler, options);
+    if (!subscription) {
+      return ErrorInfo{subscription.error().code,
+                       fmt::format("subscribe {}: {}", pattern, subscription.error().reason)};
+    }
+  }
+  return success();
+}
+
 Result<BusSession> connect_bus(const BusConfig& bus, std::chrono::milliseconds timeout,
                                std::chrono::milliseconds queue_wait) {
   auto keys = load_keypair(bus.keys);

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/config.hpp"
 #include "common/sink.hpp"
@@ -28,6 +29,13 @@ struct BusSession {
 /// authentication_failed or timeout.
 Result<BusSession> connect_bus(const BusConfig& bus, std::chrono::milliseconds timeout,
                                std::chrono::milliseconds queue_wait);
+
+/// Subscribes to every pattern with a snapshot of the broker's COP (cached picture first,
+/// then live, with no gap), all with `handler` (run on the client's I/O thread). Fails
+/// with the broker's refusal of the first pattern it does not grant, naming the pattern.
+/// Not from a callback.
+Status subscribe_with_snapshot(Client& client, const std::vector<std::string>& patterns,
+                               const DeliveryHandler& handler);
 
 class Publisher final : public ReportSink {
  public:

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/publisher.hpp"
 #include "cot_xml.hpp"
 #include "log.hpp"
 #include "mapping.hpp"
@@ -115,17 +116,9 @@ Status Gateway::connect(std::chrono::milliseconds timeout) {
   session_ = *session;
   log::info("broker: connected as {} {} (role {})", session_.nation, session_.system,
             session_.role);
-  for (const auto& pattern : config_.subscribe) {
-    SubscribeOptions subscribe;
-    subscribe.snapshot = true;  // the broker's COP first, where it keeps one
-    auto subscription = client_->subscribe(
-        pattern, [this](const Delivery& delivery) { on_delivery(delivery); }, subscribe);
-    if (!subscription) {
-      return ErrorInfo{subscription.error().code,
-                       fmt::format("subscribe {}: {}", pattern, subscription.error().reason)};
-    }
-  }
-  return success();
+  // The broker's COP first, where it keeps one.
+  return gateway::subscribe_with_snapshot(
+      *client_, config_.subscribe, [this](const Delivery& delivery) { on_delivery(delivery); });
 }
 
 // SDK I/O thread.

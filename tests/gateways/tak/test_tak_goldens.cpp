@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "cot_xml.hpp"
+#include "golden_file.hpp"
 #include "json_codec.hpp"
 #include "mapping.hpp"
 #include "negotiation.hpp"
@@ -31,12 +32,7 @@ const std::filesystem::path kGoldens = ENLACE_TAK_GOLDEN_DIR;
 // 2026-12-02T08:00:00Z, the time of every golden input.
 constexpr std::int64_t kNowMs = 1'796'198'400'000;
 
-std::string read(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using enlace::gateway::test::read_file;
 
 std::string hex(std::string_view bytes) {
   std::string out;
@@ -50,15 +46,7 @@ std::string hex(std::string_view bytes) {
 
 // Compares with the golden file, or rewrites it under ENLACE_UPDATE_GOLDENS=1.
 void check_golden(const std::string& name, const std::string& actual) {
-  const auto file = kGoldens / name;
-  const char* update = std::getenv("ENLACE_UPDATE_GOLDENS");
-  if (update != nullptr && std::string(update) == "1") {
-    std::ofstream(file, std::ios::binary) << actual;
-    return;
-  }
-  INFO("golden " << file.string());
-  REQUIRE(std::filesystem::exists(file));
-  CHECK(read(file) == actual);
+  enlace::gateway::test::check_golden(kGoldens / name, actual);
 }
 
 // The envelope a COL gateway would publish for `event`, built without the SDK's clock so
@@ -84,7 +72,7 @@ std::vector<std::uint8_t> envelope_of(const tak::CotEvent& event, std::string& t
 }
 
 void run_case(const std::string& name) {
-  const std::string input = read(kGoldens / (name + ".cot.xml"));
+  const std::string input = read_file(kGoldens / (name + ".cot.xml"));
   auto event = tak::decode_xml(input);
   REQUIRE(event.ok());
 
@@ -203,7 +191,7 @@ TEST_CASE("mapping: unknown types, expired events and the gateway's own output a
   tak::InboundContext context;
   context.nation = "COL";
   context.now_ms = kNowMs;
-  auto event = tak::decode_xml(read(kGoldens / "hostile_vessel.cot.xml"));
+  auto event = tak::decode_xml(read_file(kGoldens / "hostile_vessel.cot.xml"));
   REQUIRE(event.ok());
   auto unknown = *event;
   unknown.type = "y-a-r";
