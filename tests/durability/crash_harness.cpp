@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -60,12 +61,16 @@ std::map<Id, std::vector<std::uint64_t>> read_journal(const std::filesystem::pat
   if (!opened) throw std::runtime_error("journal: " + opened.error().reason);
   journal::Cursor cursor = (*opened)->cursor();
   std::vector<std::uint8_t> buffer(1 << 20);
+  std::vector<std::uint64_t> aligned;
   while (true) {
     auto records = cursor.read(buffer, 4096);
     if (!records) throw std::runtime_error("journal read: " + records.error().reason);
     if (records->empty()) break;
     for (const journal::Record& r : *records) {
-      const wire::Uuid& id = *wire::GetEnvelope(r.envelope.data())->id();
+      // Records are packed: an envelope may start at any byte, so it is read from a copy.
+      aligned.assign((r.envelope.size() + 7) / 8, 0);
+      std::memcpy(aligned.data(), r.envelope.data(), r.envelope.size());
+      const wire::Uuid& id = *wire::GetEnvelope(aligned.data())->id();
       found[{id.hi(), id.lo()}].push_back(r.sequence);
       last = std::max(last, r.sequence);
     }

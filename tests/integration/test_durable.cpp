@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -57,8 +58,10 @@ std::vector<std::pair<Id, std::uint64_t>> journaled(const std::filesystem::path&
     REQUIRE(records.ok());
     if (records->empty()) break;
     for (const journal::Record& r : *records) {
-      const auto* envelope = wire::GetEnvelope(r.envelope.data());
-      out.emplace_back(id_of(*envelope->id()), r.sequence);
+      // Records are packed: an envelope may start at any byte, so it is read from a copy.
+      std::vector<std::uint64_t> aligned((r.envelope.size() + 7) / 8);
+      std::memcpy(aligned.data(), r.envelope.data(), r.envelope.size());
+      out.emplace_back(id_of(*wire::GetEnvelope(aligned.data())->id()), r.sequence);
     }
   }
   return out;

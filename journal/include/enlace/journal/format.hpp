@@ -26,11 +26,13 @@ namespace enlace::journal {
 /// One journaled message. On append, the views point into the caller's memory for the
 /// duration of the call; from a Cursor, into the caller's read buffer.
 struct Record {
-  std::uint64_t sequence = 0;              // the broker's delivery sequence; strictly increasing
-  std::int64_t time_ns = 0;                // broker receive time, ns since the Unix epoch (UTC)
-  std::string_view topic;                  // at most kMaxTopicBytes
-  std::span<const std::uint8_t> header;    // opaque to the journal (the authenticated origin)
-  std::span<const std::uint8_t> envelope;  // the envelope bytes as published
+  std::uint64_t sequence = 0;            // the broker's delivery sequence; strictly increasing
+  std::int64_t time_ns = 0;              // broker receive time, ns since the Unix epoch (UTC)
+  std::string_view topic;                // at most kMaxTopicBytes
+  std::span<const std::uint8_t> header;  // opaque to the journal (the authenticated origin)
+  // The envelope bytes as published. Records are packed, so from a Cursor they start at
+  // any alignment: copy them to 8-byte aligned memory before reading them as a FlatBuffer.
+  std::span<const std::uint8_t> envelope;
 };
 
 namespace format {
