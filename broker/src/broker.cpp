@@ -175,6 +175,9 @@ void Broker::run() {
     if (router_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
       router_ready = true;
       zap_ready = wake_ready = monitor_ready = false;
+      // Under sustained input the loop does not reach poll(): batches the journal thread
+      // has stored are picked up here, or their Acks would wait for a quiet moment.
+      journal_ready = journal_ && journal_->in_flight() > 0;
       continue;
     }
     pollfd fds[5] = {{router_fd, POLLIN, 0},
