@@ -70,7 +70,8 @@ std::string BrowserQueue::take(std::int64_t now_ms) {
     ++stats_.items_sent;
   }
   if (items.empty() && removed.empty()) return {};
-  std::string frame = "{\"type\":\"update\",\"items\":[" + items + "],\"removed\":[" + removed + "]}";
+  std::string frame =
+      "{\"type\":\"update\",\"items\":[" + items + "],\"removed\":[" + removed + "]}";
   in_flight_ += frame.size();
   ++stats_.frames_sent;
   return frame;

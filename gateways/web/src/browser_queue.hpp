@@ -39,7 +39,9 @@ class BrowserQueue {
   /// too recently, or the window is full). The caller passes the frame to the socket and
   /// calls written() with its size once the socket has taken it.
   std::string take(std::int64_t now_ms);
-  void written(std::size_t bytes) noexcept { in_flight_ -= bytes < in_flight_ ? bytes : in_flight_; }
+  void written(std::size_t bytes) noexcept {
+    in_flight_ -= bytes < in_flight_ ? bytes : in_flight_;
+  }
   /// A frame the caller sent itself (a state change), to be written() like the others.
   void account(std::size_t bytes) noexcept { in_flight_ += bytes; }
 

@@ -23,18 +23,17 @@ std::string status_json(const Counters& c, const StatusView& v) {
                                   .integer("bytes", static_cast<std::int64_t>(v.picture_bytes))
                                   .integer("expired", count(c.expired))
                                   .finish();
-  const std::string browsers =
-      ObjectWriter{}
-          .integer("connected", static_cast<std::int64_t>(v.browsers))
-          .integer("accepted", count(c.browsers_accepted))
-          .integer("refused", count(c.browsers_refused))
-          .integer("dropped_slow", count(c.browsers_dropped_slow))
-          .integer("messages_ignored", count(c.browser_messages_ignored))
-          .integer("updates_sent", count(c.updates_sent))
-          .integer("updates_conflated", count(c.updates_conflated))
-          .integer("frames_sent", count(c.frames_sent))
-          .integer("bytes_sent", count(c.bytes_sent))
-          .finish();
+  const std::string browsers = ObjectWriter{}
+                                   .integer("connected", static_cast<std::int64_t>(v.browsers))
+                                   .integer("accepted", count(c.browsers_accepted))
+                                   .integer("refused", count(c.browsers_refused))
+                                   .integer("dropped_slow", count(c.browsers_dropped_slow))
+                                   .integer("messages_ignored", count(c.browser_messages_ignored))
+                                   .integer("updates_sent", count(c.updates_sent))
+                                   .integer("updates_conflated", count(c.updates_conflated))
+                                   .integer("frames_sent", count(c.frames_sent))
+                                   .integer("bytes_sent", count(c.bytes_sent))
+                                   .finish();
   const std::string http = ObjectWriter{}
                                .integer("requests", count(c.http_requests))
                                .integer("not_found", count(c.http_not_found))

@@ -21,8 +21,8 @@ struct Counters {
   std::atomic<std::uint64_t> backlog_dropped{0};
   // browser side
   std::uint64_t browsers_accepted = 0;
-  std::uint64_t browsers_refused = 0;      // beyond max_browsers
-  std::uint64_t browsers_dropped_slow = 0;  // queue beyond browser_queue_bytes
+  std::uint64_t browsers_refused = 0;          // beyond max_browsers
+  std::uint64_t browsers_dropped_slow = 0;     // queue beyond browser_queue_bytes
   std::uint64_t browser_messages_ignored = 0;  // text or binary frames from a page
   std::uint64_t updates_sent = 0;
   std::uint64_t updates_conflated = 0;

@@ -163,9 +163,8 @@ HttpServer::HttpServer(asio::io_context& io, const gateway::Endpoint& listen,
         });
     impl->server->open_sync();
   } catch (const std::exception& e) {
-    throw std::runtime_error(
-        fmt::format("listen {}:{}: {} (choose another with [web] listen)", listen.host,
-                    listen.port, e.what()));
+    throw std::runtime_error(fmt::format("listen {}:{}: {} (choose another with [web] listen)",
+                                         listen.host, listen.port, e.what()));
   }
 }
 

@@ -40,10 +40,11 @@ int check(const enlace::web::Config& config) {
     std::fprintf(stderr, "enlace-web: %s\n", files.error().reason.c_str());
     return 1;
   }
-  std::printf("configuration OK: broker %s, %zu subscription pattern(s), page of %zu files "
-              "from %s, http://%s:%u/\n",
-              config.bus.broker.c_str(), config.subscribe.size(), files->count(),
-              config.ui_dir.c_str(), config.listen.host.c_str(), config.listen.port);
+  std::printf(
+      "configuration OK: broker %s, %zu subscription pattern(s), page of %zu files "
+      "from %s, http://%s:%u/\n",
+      config.bus.broker.c_str(), config.subscribe.size(), files->count(), config.ui_dir.c_str(),
+      config.listen.host.c_str(), config.listen.port);
   return 0;
 }
 

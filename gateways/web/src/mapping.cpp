@@ -49,7 +49,8 @@ std::string sensor_json(const wire::SensorRef* sensor) {
       .finish();
 }
 
-std::string strings_json(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list) {
+std::string strings_json(
+    const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list) {
   std::string out = "[";
   if (list != nullptr) {
     for (flatbuffers::uoffset_t i = 0; i < list->size(); ++i) {
@@ -145,9 +146,8 @@ void track(ObjectWriter& out, const wire::Track& t, std::string& local_id) {
   out.string("identity", snake_case(wire::EnumNameStandardIdentity(t.identity())))
       .string("dimension", snake_case(wire::EnumNameBattleDimension(t.dimension())))
       .string("contact", snake_case(wire::EnumNameContactKind(t.kind())))
-      .string("sidc", looks_like_sidc(given)
-                          ? std::string(given)
-                          : derived_sidc(t.identity(), t.dimension(), t.kind()))
+      .string("sidc", looks_like_sidc(given) ? std::string(given)
+                                             : derived_sidc(t.identity(), t.dimension(), t.kind()))
       .string("track_id", local_id)
       .optional_string("name", view(t.name()))
       .optional_string("external_id", view(t.external_id()));

@@ -165,7 +165,8 @@ std::uint64_t WebGateway::open_browser(std::shared_ptr<BrowserLink> link) {
   auto [it, inserted] = browsers_.emplace(
       id, Browser{link, BrowserQueue(config_.item_updates_per_second, kFrameBytes, kWindowBytes)});
   // The whole picture first; pump() sends it in frames, then the live updates.
-  picture_.for_each([&](const std::string& item, const Json& json) { it->second.queue.put(item, json); });
+  picture_.for_each(
+      [&](const std::string& item, const Json& json) { it->second.queue.put(item, json); });
   send_direct(id, it->second, state_frame());
   log::info("web: browser {} connected ({} items to send)", log::escaped(link->remote()),
             picture_.size());
@@ -183,7 +184,8 @@ void WebGateway::transmit(std::uint64_t id, Browser& browser, std::string frame)
   ++counters_.frames_sent;
   counters_.bytes_sent += size;
   browser.link->send(std::move(frame), [this, id, size] {
-    if (auto found = browsers_.find(id); found != browsers_.end()) found->second.queue.written(size);
+    if (auto found = browsers_.find(id); found != browsers_.end())
+      found->second.queue.written(size);
   });
 }
 
@@ -228,9 +230,9 @@ void WebGateway::tick() {
 }
 
 std::string WebGateway::status() const {
-  return status_json(counters_, StatusView{to_string(broker_state_), session_.nation,
-                                           session_.system, session_.role, browsers_.size(),
-                                           picture_.size(), picture_.bytes()});
+  return status_json(
+      counters_, StatusView{to_string(broker_state_), session_.nation, session_.system,
+                            session_.role, browsers_.size(), picture_.size(), picture_.bytes()});
 }
 
 void WebGateway::run() {

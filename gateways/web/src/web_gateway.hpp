@@ -46,11 +46,11 @@ class WebGateway {
   };
 
   explicit WebGateway(Config config, StaticFiles files);
-  void on_delivery(const Delivery& delivery);                      // SDK thread
-  void on_state(ConnectionState state);                            // SDK thread
-  void apply(Item item, bool from_snapshot, std::size_t bytes);    // Asio thread
-  void broadcast(const std::string& id, const Json& json);         // Asio thread
-  std::uint64_t open_browser(std::shared_ptr<BrowserLink> link);   // Asio thread
+  void on_delivery(const Delivery& delivery);                     // SDK thread
+  void on_state(ConnectionState state);                           // SDK thread
+  void apply(Item item, bool from_snapshot, std::size_t bytes);   // Asio thread
+  void broadcast(const std::string& id, const Json& json);        // Asio thread
+  std::uint64_t open_browser(std::shared_ptr<BrowserLink> link);  // Asio thread
   void send_direct(std::uint64_t id, Browser& browser, std::string frame);
   void transmit(std::uint64_t id, Browser& browser, std::string frame);
   void pump();
