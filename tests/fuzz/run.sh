@@ -94,12 +94,12 @@ fi
 
 # ---- build ---------------------------------------------------------------------------
 started=$SECONDS
-# RelWithDebInfo without -DNDEBUG: optimised, with debug info and with assertions, which a
+# RelWithDebInfo without -DNDEBUG: optimised, with line tables and with assertions, which a
 # fuzzer should trip over too.
 args=(-S "$root" -B "$build_dir"
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
   -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g" "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g"
+  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1" "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1"
   -DENLACE_FUZZ=ON -DENLACE_WERROR=ON -DBUILD_SHARED_LIBS=OFF
   -DENLACE_BUILD_TESTS=OFF -DENLACE_BUILD_EXAMPLES=OFF)
 if [[ ! -f "$build_dir/CMakeCache.txt" ]] && command -v ninja >/dev/null 2>&1; then

@@ -84,10 +84,17 @@ ClientOptions patient(ClientOptions options) {
 // however little it holds. For as long as it lives, this makes the brokers started meanwhile
 // reuse freed memory at once, so that their RSS says what they hold; elsewhere it does
 // nothing.
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define ENLACE_UNDER_ASAN 1
+#elif defined(__has_feature)  // Clang
+#if __has_feature(address_sanitizer)
+#define ENLACE_UNDER_ASAN 1
+#endif
+#endif
 class ReuseFreedMemoryInBroker {
  public:
   ReuseFreedMemoryInBroker() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ENLACE_UNDER_ASAN)
     if (const char* options = std::getenv("ASAN_OPTIONS")) saved_ = options;
     const std::string options = (saved_ ? *saved_ + ":" : std::string()) +
                                 "quarantine_size_mb=0:thread_local_quarantine_size_kb=0";
@@ -95,7 +102,7 @@ class ReuseFreedMemoryInBroker {
 #endif
   }
   ~ReuseFreedMemoryInBroker() {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(ENLACE_UNDER_ASAN)
     if (saved_)
       ::setenv("ASAN_OPTIONS", saved_->c_str(), 1);
     else

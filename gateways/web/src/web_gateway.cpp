@@ -162,12 +162,14 @@ std::uint64_t WebGateway::open_browser(std::shared_ptr<BrowserLink> link) {
   }
   const std::uint64_t id = ++next_browser_;
   ++counters_.browsers_accepted;
-  auto [it, inserted] = browsers_.emplace(
-      id, Browser{link, BrowserQueue(config_.item_updates_per_second, kFrameBytes, kWindowBytes)});
+  Browser& browser = browsers_
+                         .emplace(id, Browser{link, BrowserQueue(config_.item_updates_per_second,
+                                                                 kFrameBytes, kWindowBytes)})
+                         .first->second;
   // The whole picture first; pump() sends it in frames, then the live updates.
   picture_.for_each(
-      [&](const std::string& item, const Json& json) { it->second.queue.put(item, json); });
-  send_direct(id, it->second, state_frame());
+      [&](const std::string& item, const Json& json) { browser.queue.put(item, json); });
+  send_direct(id, browser, state_frame());
   log::info("web: browser {} connected ({} items to send)", log::escaped(link->remote()),
             picture_.size());
   return id;
