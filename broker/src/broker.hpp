@@ -226,7 +226,8 @@ class Broker {
   int durable_stream_for(Session& session, const topic::Tokens& tokens, std::size_t bytes,
                          const Peer& peer, Ids ids);
   /// The next message sequence, above every one used before, this run or an earlier one.
-  std::uint64_t next_sequence();
+  std::uint64_t next_sequence() { return sequence_mark_ ? next_marked_sequence() : ++sequence_; }
+  std::uint64_t next_marked_sequence();
   /// Hands the message to its journal; the publisher's Ack waits for the journal.
   void journal_message(int stream, Session& session, std::string_view topic, wire::Bytes envelope,
                        std::uint64_t sequence, std::int64_t receive_ns, Ids ids,
@@ -238,8 +239,8 @@ class Broker {
   void drain_journal();
 
   // cop.cpp: the COP cache and the snapshots it serves (docs/protocol.md 5.3)
-  /// Keeps the message as its topic's newest if the policy caches the topic.
-  void cache_message(const Session& publisher, const topic::Tokens& tokens,
+  /// Keeps the message as its topic's newest: a topic the policy caches (CopPolicy::caches).
+  void cache_message(const Session& publisher,
                      const wire::Envelope& envelope, wire::Bytes envelope_bytes,
                      policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
   /// Starts sending the snapshot a Subscribe asked for (after its Ack).

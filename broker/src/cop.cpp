@@ -45,11 +45,10 @@ void read_cached_label(const wire::Envelope& envelope, std::vector<std::string_v
 
 }  // namespace
 
-void Broker::cache_message(const Session& publisher, const topic::Tokens& tokens,
-                           const wire::Envelope& envelope, wire::Bytes envelope_bytes,
+void Broker::cache_message(const Session& publisher, const wire::Envelope& envelope,
+                           wire::Bytes envelope_bytes,
                            policy::NationMask audience, std::uint64_t sequence,
                            std::int64_t receive_ns) {
-  if (!policy_->cop().caches(tokens)) return;
   std::int64_t stale_ns = envelope.stale_time_ns();
   if (stale_ns == 0) {
     const auto kind = static_cast<std::size_t>(envelope.payload_type());

@@ -94,8 +94,7 @@ int Broker::durable_stream_for(Session& session, const topic::Tokens& tokens, st
   return -2;
 }
 
-std::uint64_t Broker::next_sequence() {
-  if (!sequence_mark_) return ++sequence_;
+std::uint64_t Broker::next_marked_sequence() {
   // Once per block of a million, this writes the mark (a small file, fdatasync) on the
   // routing thread. If that fails, numbering goes on in memory: every sequence is still
   // new in this run, and after a restart the journals' own last sequences keep durable

@@ -376,15 +376,20 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
   pass_arrivals_.note(peer.arrival_ns);
   // Live delivery first, never waiting for the journal (docs/protocol.md 6.2).
   route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
-  cache_message(session, tokens, envelope, frame.body, audience.nations, sequence,
-                peer.arrival_utc_ns);
-  const auto audience_count = static_cast<std::uint32_t>(std::popcount(audience.nations));
+  if (policy_->cop().caches(tokens)) {
+    cache_message(session, envelope, frame.body, audience.nations, sequence,
+                  peer.arrival_utc_ns);
+  }
+  // Counted only for what reports it: a call to __popcountdi2 where the CPU's is not assumed.
+  const auto audience_count = [&] {
+    return static_cast<std::uint32_t>(std::popcount(audience.nations));
+  };
   if (stream >= 0) {
     // The Ack, if asked for, follows once the journal has stored the message.
     journal_message(stream, session, topic, frame.body, sequence, peer.arrival_utc_ns, ids,
-                    audience_count);
+                    audience_count());
   } else if (frame.flags & wire::flag::ack_requested) {
-    send_ack(session, 0, ids.message_id, sequence, audience_count);
+    send_ack(session, 0, ids.message_id, sequence, audience_count());
   }
 }
 

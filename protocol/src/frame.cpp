@@ -25,11 +25,13 @@ bool has_identifier(Bytes body, const char* identifier) noexcept {
                      flatbuffers::kFileIdentifierLength) == 0;
 }
 
-template <class Fn>
-Errc verify(Bytes body, const char* identifier, Fn&& verify_buffer) noexcept {
+// The identifier first, then the verifier, which is not given it again (it would compare
+// it a second time, with strncmp).
+template <class Root>
+Errc verify(Bytes body, const char* identifier) noexcept {
   if (!has_identifier(body, identifier)) return Errc::wrong_identifier;
   flatbuffers::Verifier verifier(body.data(), body.size(), kMaxDepth, kMaxTables);
-  return verify_buffer(verifier) ? Errc::ok : Errc::verification_failed;
+  return verifier.VerifyBuffer<Root>(nullptr) ? Errc::ok : Errc::verification_failed;
 }
 
 // FlatBuffers 2.0.8's verifier checks a vector's length for alignment, not its elements
@@ -61,8 +63,7 @@ Errc verify_envelope(Bytes body) noexcept {
     return has_identifier(body, EnvelopeIdentifier()) ? Errc::verification_failed
                                                       : Errc::wrong_identifier;
   }
-  const Errc verified = verify(body, EnvelopeIdentifier(),
-                               [](flatbuffers::Verifier& v) { return VerifyEnvelopeBuffer(v); });
+  const Errc verified = verify<Envelope>(body, EnvelopeIdentifier());
   if (verified != Errc::ok) return verified;
   return structs_aligned(*GetEnvelope(body.data())) ? Errc::ok : Errc::verification_failed;
 }
@@ -94,16 +95,14 @@ Errc parse_frame(Bytes frame, FrameView& out) noexcept {
 Errc verify_body(const FrameView& frame) noexcept {
   switch (frame.command) {
     case Command::control:
-      return verify(frame.body, ControlFrameIdentifier(),
-                    [](flatbuffers::Verifier& v) { return VerifyControlFrameBuffer(v); });
+      return verify<ControlFrame>(frame.body, ControlFrameIdentifier());
     case Command::publish:
       return verify_envelope(frame.body);
     case Command::deliver: {
-      const Errc outer = verify(frame.body, DeliveryIdentifier(),
-                                [](flatbuffers::Verifier& v) { return VerifyDeliveryBuffer(v); });
+      const Errc outer = verify<Delivery>(frame.body, DeliveryIdentifier());
       if (outer != Errc::ok) return outer;
-      // The generated verifier checked the nested envelope with FlatBuffers' default limits
-      // and from its own first byte: verify it again as a publish is verified.
+      // The generated verifier checked that the envelope's bytes lie inside the frame (the
+      // schema does not declare them a nested FlatBuffer): verify them as a publish is.
       const auto* nested = GetDelivery(frame.body.data())->envelope();
       return verify_envelope({nested->data(), nested->size()});
     }

@@ -7,14 +7,21 @@ namespace enlace::protocol {
 std::uint8_t* RecordBuffer::reserve(wire::Command command, std::uint8_t flags,
                                     std::size_t body_size, RecordRef& out) {
   const std::size_t frame_size = wire::kHeaderSize + body_size;
-  const std::size_t at = bytes_.size();
+  const std::size_t at = size_;
   const std::size_t size = wire::record_size(frame_size);
-  bytes_.resize(at + size);
-  std::uint8_t* record = bytes_.data() + at;
+  std::uint8_t* record = extend(size);
   wire::write_record_header(record, frame_size);
   wire::write_header(record + wire::kRecordHeaderSize, command, flags);
   out = {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
   return record + wire::kRecordHeaderSize + wire::kHeaderSize;
+}
+
+void RecordBuffer::reallocate(std::size_t capacity) {
+  // Default-initialised: no zeroing (see the class comment).
+  auto bytes = std::make_unique_for_overwrite<std::uint8_t[]>(capacity);
+  if (size_ != 0) std::memcpy(bytes.get(), bytes_.get(), size_);
+  bytes_ = std::move(bytes);
+  capacity_ = capacity;
 }
 
 RecordRef RecordBuffer::append(wire::Command command, std::uint8_t flags, wire::Bytes body) {
@@ -29,8 +36,8 @@ RecordRef RecordBuffer::append(wire::Command command, const flatbuffers::FlatBuf
 }
 
 RecordRef RecordBuffer::append_record(const std::uint8_t* record, std::size_t size) {
-  const std::size_t at = bytes_.size();
-  bytes_.insert(bytes_.end(), record, record + size);
+  const std::size_t at = size_;
+  std::memcpy(extend(size), record, size);
   return {static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
 }
 

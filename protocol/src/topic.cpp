@@ -110,7 +110,7 @@ bool Tokens::split(std::string_view text) noexcept {
         count_ = 0;
         return false;
       }
-      tokens_[count_++] = std::string_view(data + start, dot - start);
+      tokens_.views[count_++] = std::string_view(data + start, dot - start);
       start = dot + 1;
     }
   }
@@ -118,7 +118,7 @@ bool Tokens::split(std::string_view text) noexcept {
     count_ = 0;
     return false;
   }
-  tokens_[count_++] = std::string_view(data + start, size - start);
+  tokens_.views[count_++] = std::string_view(data + start, size - start);
   return true;
 }
 

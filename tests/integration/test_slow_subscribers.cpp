@@ -409,7 +409,7 @@ TEST_CASE("a conflating subscriber that falls behind receives the newest message
           if (r.error_code() == Errc::deliveries_dropped) told_drops = true;
           if (r.command != wire::Command::deliver) return;
           const auto* delivery = wire::GetDelivery(r.bytes.data() + wire::kHeaderSize);
-          const auto* envelope = delivery->envelope_nested_root();
+          const auto* envelope = wire::GetEnvelope(delivery->envelope()->data());
           const std::string topic = envelope->topic()->str();
           const int n = std::stoi(envelope->payload_as_Text()->body()->str());
           by_topic[std::stoi(topic.substr(topic.rfind('.') + 1))].push_back(n);

@@ -174,7 +174,7 @@ std::uint64_t Received::sequence() const {
 std::string Received::topic() const {
   if (command != wire::Command::deliver) return {};
   const auto* delivery = wire::GetDelivery(bytes.data() + wire::kHeaderSize);
-  const auto* envelope = delivery->envelope_nested_root();
+  const auto* envelope = wire::GetEnvelope(delivery->envelope()->data());
   return envelope && envelope->topic() ? envelope->topic()->str() : std::string();
 }
 

@@ -81,7 +81,7 @@ TEST_CASE("a templated delivery carries a real envelope that verifies", "[delive
   templ.write(out, 7, 1'700'000'000'000'000'000, builder.bytes());
   const wire::FrameView frame{wire::Command::deliver, 0, {out, templ.size(builder.bytes().size())}};
   REQUIRE(wire::verify_body(frame) == Errc::ok);
-  const auto* envelope = wire::GetDelivery(out)->envelope_nested_root();
+  const auto* envelope = wire::GetEnvelope(wire::GetDelivery(out)->envelope()->data());
   CHECK(envelope->topic()->string_view() == "text.COL.ops");
   CHECK(envelope->payload_as_Text()->body()->string_view() == "hola");
 }

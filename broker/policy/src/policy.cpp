@@ -264,7 +264,7 @@ NationMask Policy::default_audience(unsigned origin_nation, std::string_view top
   return default_audience(origin_nation, tokens);
 }
 
-bool CopPolicy::caches(const topic::Tokens& topic) const noexcept {
+bool CopPolicy::any_pattern_matches(const topic::Tokens& topic) const noexcept {
   for (const topic::Tokens& pattern : cached_tokens) {
     if (topic::matches(pattern, topic)) return true;
   }

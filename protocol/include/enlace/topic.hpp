@@ -8,7 +8,6 @@
 
 #include "enlace/export.hpp"
 
-#include <array>
 #include <cstddef>
 #include <string_view>
 
@@ -25,12 +24,18 @@ class ENLACE_API Tokens {
   bool split(std::string_view text) noexcept;
 
   std::size_t size() const noexcept { return count_; }
-  std::string_view operator[](std::size_t i) const noexcept { return tokens_[i]; }
-  const std::string_view* begin() const noexcept { return tokens_.data(); }
-  const std::string_view* end() const noexcept { return tokens_.data() + count_; }
+  std::string_view operator[](std::size_t i) const noexcept { return tokens_.views[i]; }
+  const std::string_view* begin() const noexcept { return tokens_.views; }
+  const std::string_view* end() const noexcept { return tokens_.views + count_; }
 
  private:
-  std::array<std::string_view, kMaxTokens> tokens_{};
+  // Not initialised: split() writes the first count_ views and nothing reads past them.
+  // std::string_view's constructor would zero all kMaxTokens views each time a Tokens is
+  // made, which the broker does for every message it routes.
+  union Views {
+    Views() noexcept {}
+    std::string_view views[kMaxTokens];
+  } tokens_;
   std::size_t count_ = 0;
 };
 

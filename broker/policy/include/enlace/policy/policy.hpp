@@ -166,8 +166,12 @@ struct CopPolicy {
   std::int64_t default_stale_seconds = 300;
   SourceLocation where;
 
-  /// Whether messages on `topic` are cached.
-  bool caches(const topic::Tokens& topic) const noexcept;
+  /// Whether messages on `topic` are cached. Inline for the routing path, where most
+  /// coalitions cache nothing.
+  bool caches(const topic::Tokens& topic) const noexcept {
+    return !cached_tokens.empty() && any_pattern_matches(topic);
+  }
+  bool any_pattern_matches(const topic::Tokens& topic) const noexcept;
 };
 
 /// When the broker acknowledges a publish on a durable stream (docs/protocol.md 6.2).
