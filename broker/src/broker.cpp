@@ -167,6 +167,7 @@ void Broker::run() {
     if (router_ready) receive_all();
     if (journal_) journal_->hand_over();  // what this pass published, to the journal thread
     advance_snapshots();
+    advance_replays();
     // End of the pass: what was routed in it leaves now, one frame per connection, after
     // what earlier passes left waiting.
     flush_connections();
@@ -290,7 +291,7 @@ void Broker::handle_authentications() {
 }
 
 int Broker::idle_wait_ms() const noexcept {
-  if (snapshot_can_advance()) return 0;  // the next slice is due at once
+  if (snapshot_can_advance() || replays_due_) return 0;  // the next slice is due at once
   return backlogged_.empty() ? kIdlePassMs : kBacklogRetryMs;
 }
 

@@ -234,15 +234,17 @@ class Broker {
                        std::uint32_t audience_count);
   /// Answers the publishers of the batches the journal thread is done with.
   void handle_journal_completions();
+  /// The publishers' answers for a batch the journal thread is done with.
+  void answer_journaled(const JournalBatch& batch);
   /// At shutdown: hands over the last batch and answers what the journal stores, for at
   /// most a few seconds.
   void drain_journal();
 
   // cop.cpp: the COP cache and the snapshots it serves (docs/protocol.md 5.3)
   /// Keeps the message as its topic's newest: a topic the policy caches (CopPolicy::caches).
-  void cache_message(const Session& publisher,
-                     const wire::Envelope& envelope, wire::Bytes envelope_bytes,
-                     policy::NationMask audience, std::uint64_t sequence, std::int64_t receive_ns);
+  void cache_message(const Session& publisher, const wire::Envelope& envelope,
+                     wire::Bytes envelope_bytes, policy::NationMask audience,
+                     std::uint64_t sequence, std::int64_t receive_ns);
   /// Starts sending the snapshot a Subscribe asked for (after its Ack).
   void start_snapshot(Session& session, const SessionSubscription& subscription,
                       std::uint32_t request_id);
@@ -255,6 +257,24 @@ class Broker {
   /// and every entry re-examined under it (revoked publishers, narrowed audiences).
   void apply_cop_policy();
   bool snapshot_can_advance() const noexcept;
+
+  // replay.cpp: replays from the durable streams' journals (docs/protocol.md 5.3)
+  /// The journal stage's streams that may hold topics matching `pattern`.
+  std::vector<std::uint32_t> replay_streams(std::string_view pattern) const;
+  /// Starts sending the replay a Subscribe asked for (after its Ack).
+  void start_replay(Session& session, const SessionSubscription& subscription,
+                    const wire::Subscribe& request, std::vector<std::uint32_t> streams);
+  /// Sends what each replay whose connection has no backlog has read, and asks the reader
+  /// thread for more; ends each with EndOfReplay.
+  void advance_replays();
+  /// Ends the replays of a subscription being removed: no EndOfReplay follows.
+  void stop_replays(Session& session, const SessionSubscription& subscription);
+  /// A slice the reader thread read, back on the routing thread.
+  void replay_slice_read(std::shared_ptr<ReplaySlice> slice);
+  void open_replay(ReplayStream& replay);
+  /// Sends one journaled record if the subscriber may have it; returns the bytes queued.
+  std::size_t replay_record(Session& session, const ReplayStream& replay,
+                            const journal::Record& record);
 
   // outbound.cpp: the frames the broker sends (refusals: refuse(), above)
   /// An Error frame that refuses nothing (shutting_down, revoked, deliveries_dropped):
@@ -337,6 +357,11 @@ class Broker {
   std::array<std::int64_t, static_cast<std::size_t>(wire::Payload::MAX) + 1> stale_ns_by_kind_{};
   std::int64_t default_stale_ns_ = 0;
   std::vector<Session*> snapshotting_;  // sessions with a snapshot being sent
+  std::vector<Session*> replaying_;     // sessions with a replay being sent
+  bool replays_due_ = false;            // a replay stopped at its budget: the next pass at once
+  // Replayed deliveries' templates by publishing system; emptied at each reload (roles).
+  std::unordered_map<std::string, DeliveryTemplate, StringHash, std::equal_to<>> replay_templates_;
+  std::vector<std::uint64_t> replay_aligned_;  // a replayed envelope, 8-byte aligned
   std::uint64_t next_session_id_ = 0;
   std::uint64_t next_subscription_id_ = 0;
   std::uint64_t sequence_ = 0;

@@ -81,6 +81,7 @@ void Broker::handle_control(Session* session, const Peer& peer, const wire::Cont
     case wire::Control::Welcome:
     case wire::Control::Ack:
     case wire::Control::EndOfSnapshot:
+    case wire::Control::EndOfReplay:
       refuse(session, routing_id, Errc::unknown_command, {},
              "control body '{}' is sent by brokers only", wire::EnumNameControl(type));
       return;
@@ -221,16 +222,27 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
     refuse(&session, to, decision.code, {request_id}, "{}", decision.reason);
     return;
   }
+  std::vector<std::uint32_t> replay_from;
   if (request.replay_from() != wire::ReplayFrom::None) {
-    refuse(&session, to, Errc::replay_unavailable, {request_id},
-           "this broker keeps no journal yet: replay is not available");
-    return;
+    if (request.snapshot()) {
+      refuse(&session, to, Errc::replay_unavailable, {request_id},
+             "a Subscribe asks for a snapshot or a replay, not both");
+      return;
+    }
+    replay_from = replay_streams(pattern);
+    if (replay_from.empty()) {
+      refuse(&session, to, Errc::replay_unavailable, {request_id},
+             "no durable stream of this broker holds topics matching '{}'",
+             log::escaped(pattern, 80));
+      return;
+    }
   }
   if (const auto held = session.subscriptions.find(pattern); held != session.subscriptions.end()) {
     // Idempotent: subscribing twice to one pattern is one subscription. A snapshot asked for
     // again is sent again: a subscriber rebuilds its picture that way after a gap.
     send_ack(session, request_id, nullptr, 0, 0);
     if (request.snapshot()) start_snapshot(session, *held->second, request_id);
+    if (!replay_from.empty()) start_replay(session, *held->second, request, std::move(replay_from));
     return;
   }
   if (session.subscriptions.size() >= policy_->limits().max_subscriptions_per_session) {
@@ -254,6 +266,7 @@ void Broker::handle_subscribe(Session& session, const wire::Subscribe& request) 
   send_ack(session, request_id, nullptr, 0, 0);
   // From here on, what matches is delivered live; the snapshot holds what came before.
   if (request.snapshot()) start_snapshot(session, added, request_id);
+  if (!replay_from.empty()) start_replay(session, added, request, std::move(replay_from));
 }
 
 void Broker::handle_unsubscribe(Session& session, const wire::Unsubscribe& request) {
@@ -272,6 +285,7 @@ SubscriptionsByPattern::iterator Broker::remove_subscription(Session& session,
                                                              SubscriptionsByPattern::iterator it) {
   SessionSubscription& subscription = *it->second;
   stop_snapshots(session, subscription);
+  stop_replays(session, subscription);
   trie_.remove(subscription.tokens, {&session, subscription.id, &subscription.trie_slot});
   return session.subscriptions.erase(it);
 }

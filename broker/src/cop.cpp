@@ -18,6 +18,7 @@
 #include "enlace/protocol/clock.hpp"
 #include "enlace/protocol/control.hpp"
 #include "log.hpp"
+#include "stored_label.hpp"
 
 namespace enlace::broker {
 namespace {
@@ -29,26 +30,11 @@ constexpr std::size_t kSliceSlots = 4096;
 
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
-// The releasability a cached envelope declares, read again at a reload. The label passed the
-// broker's checks when it was published; the policy now in force decides what it means.
-void read_cached_label(const wire::Envelope& envelope, std::vector<std::string_view>& nations,
-                       policy::Classification& classification) {
-  nations.clear();
-  classification = policy::Classification::unmarked;
-  const auto* label = envelope.label();
-  if (label == nullptr) return;
-  classification = static_cast<policy::Classification>(label->classification());
-  if (const auto* codes = label->releasable_to()) {
-    for (const auto* code : *codes) nations.push_back(code->string_view());
-  }
-}
-
 }  // namespace
 
 void Broker::cache_message(const Session& publisher, const wire::Envelope& envelope,
-                           wire::Bytes envelope_bytes,
-                           policy::NationMask audience, std::uint64_t sequence,
-                           std::int64_t receive_ns) {
+                           wire::Bytes envelope_bytes, policy::NationMask audience,
+                           std::uint64_t sequence, std::int64_t receive_ns) {
   std::int64_t stale_ns = envelope.stale_time_ns();
   if (stale_ns == 0) {
     const auto kind = static_cast<std::size_t>(envelope.payload_type());
@@ -169,7 +155,7 @@ void Broker::apply_cop_policy() {
     if (!tokens.split(topic) || !cop.caches(tokens)) return false;
     if (!policy_->check_publish(*system, topic, tokens).allowed) return false;
     policy::Classification classification;
-    read_cached_label(*wire::GetEnvelope(entry.envelope().data()), nations, classification);
+    read_stored_label(*wire::GetEnvelope(entry.envelope().data()), nations, classification);
     const policy::Audience audience = policy_->audience(*system, tokens, nations, classification);
     if (!audience.label.allowed) return false;
     entry.audience = audience.nations;

@@ -34,6 +34,7 @@ DeliveryTemplate::DeliveryTemplate(const DeliveryOrigin& origin) {
   delivery.add_path(path);
   // Only when set: a live delivery stays byte for byte what it was before the field.
   if (origin.snapshot) delivery.add_snapshot(true);
+  if (origin.replayed) delivery.add_replayed(true);
   delivery.add_envelope(envelope);
   fbb.Finish(delivery.Finish(), wire::DeliveryIdentifier());
 

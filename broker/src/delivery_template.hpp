@@ -24,6 +24,7 @@ struct DeliveryOrigin {
   std::string_view role;
   std::string_view broker_id;
   bool snapshot = false;  // deliveries from the COP cache (Delivery.snapshot)
+  bool replayed = false;  // deliveries from a journal (Delivery.replayed)
 };
 
 class DeliveryTemplate {

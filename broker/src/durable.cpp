@@ -142,27 +142,31 @@ void Broker::drain_journal() {
 }
 
 void Broker::handle_journal_completions() {
-  journal_->completed([&](const JournalBatch& batch) {
-    for (const JournalEntry& e : batch.entries) {
-      ++(e.stored ? metrics_.journal_stored : metrics_.journal_store_failed);
-      if (!e.ack) continue;
-      const std::string routing_id(batch.text(e.routing_id_at, e.routing_id_bytes));
-      Session* session = find_session(routing_id);
-      if (session == nullptr || session->session_id != e.session_id) {
-        ++metrics_.journal_acks_orphaned;  // the publisher left; its resume says what it missed
-        continue;
-      }
-      if (e.stored) {
-        send_ack(*session, 0, &e.message_id, e.sequence, e.audience_count);
-      } else {
-        refuse(session, routing_id, Errc::storage_unavailable, Ids{0, &e.message_id, true},
-               "not stored: {}", batch.failures[e.stream]);
-      }
+  journal_->completed(
+      [&](const JournalBatch& batch) { answer_journaled(batch); },
+      [&](std::shared_ptr<ReplaySlice> slice) { replay_slice_read(std::move(slice)); });
+}
+
+void Broker::answer_journaled(const JournalBatch& batch) {
+  for (const JournalEntry& e : batch.entries) {
+    ++(e.stored ? metrics_.journal_stored : metrics_.journal_store_failed);
+    if (!e.ack) continue;
+    const std::string routing_id(batch.text(e.routing_id_at, e.routing_id_bytes));
+    Session* session = find_session(routing_id);
+    if (session == nullptr || session->session_id != e.session_id) {
+      ++metrics_.journal_acks_orphaned;  // the publisher left; its resume says what it missed
+      continue;
     }
-    for (const std::string& failure : batch.failures) {
-      if (!failure.empty()) log::error("{}", failure);
+    if (e.stored) {
+      send_ack(*session, 0, &e.message_id, e.sequence, e.audience_count);
+    } else {
+      refuse(session, routing_id, Errc::storage_unavailable, Ids{0, &e.message_id, true},
+             "not stored: {}", batch.failures[e.stream]);
     }
-  });
+  }
+  for (const std::string& failure : batch.failures) {
+    if (!failure.empty()) log::error("{}", failure);
+  }
 }
 
 }  // namespace enlace::broker

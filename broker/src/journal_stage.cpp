@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "enlace/protocol/clock.hpp"
 #include "log.hpp"
@@ -63,13 +64,24 @@ Result<std::unique_ptr<JournalStage>> JournalStage::open(
   if (stage->work_fd_ < 0 || stage->completion_fd_ < 0) {
     return ErrorInfo{Errc::storage_unavailable, fmt::format("eventfd: {}", std::strerror(errno))};
   }
+  stage->read_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stage->read_fd_ < 0) {
+    return ErrorInfo{Errc::storage_unavailable, fmt::format("eventfd: {}", std::strerror(errno))};
+  }
+  stage->added_through_.assign(stage->streams_.size(), 0);
+  stage->settled_through_.assign(stage->streams_.size(), 0);
   stage->thread_ = std::thread([s = stage.get()] { s->run(); });
+  stage->reader_ = std::thread([s = stage.get()] { s->run_reader(); });
   return stage;
 }
 
 JournalStage::~JournalStage() {
+  stopping_.store(true);
+  if (reader_.joinable()) {
+    signal(read_fd_);
+    reader_.join();
+  }
   if (thread_.joinable()) {
-    stopping_.store(true);
     signal(work_fd_);
     thread_.join();
   }
@@ -80,6 +92,7 @@ JournalStage::~JournalStage() {
   }
   if (work_fd_ >= 0) ::close(work_fd_);
   if (completion_fd_ >= 0) ::close(completion_fd_);
+  if (read_fd_ >= 0) ::close(read_fd_);
 }
 
 std::uint64_t JournalStage::last_sequence() const noexcept {
@@ -125,6 +138,7 @@ void JournalStage::add(const JournalEntry& entry, std::string_view topic,
                        std::string_view routing_id) {
   JournalBatch& batch = *filling_;
   JournalEntry& added = batch.entries.emplace_back(entry);
+  added_through_[entry.stream] = entry.sequence;
   const auto append = [&](const void* data, std::size_t size, std::uint32_t& at,
                           std::uint32_t& bytes) {
     at = static_cast<std::uint32_t>(batch.bytes.size());
@@ -217,6 +231,55 @@ void JournalStage::store(JournalBatch& batch) {
           fmt::format("durable stream '{}': {}", stream.name, stored.error().reason);
       stream.failed_at_ns.store(protocol::monotonic_ns());
     }
+  }
+}
+
+bool JournalStage::read(std::shared_ptr<ReplaySlice> slice) {
+  if (reads_in_flight_ >= kMaxReads) return false;
+  slice->reading = true;
+  slice->settled_when_asked = settled_through_[slice->stream];
+  if (!reads_.push(std::move(slice))) std::abort();  // the ring holds kMaxReads
+  ++reads_in_flight_;
+  signal(read_fd_);
+  return true;
+}
+
+void JournalStage::run_reader() {
+  // Reads replay slices with pread, so that the routing thread does no disk I/O.
+  while (!stopping_.load()) {
+    pollfd fd{read_fd_, POLLIN, 0};
+    ::poll(&fd, 1, 1000);
+    std::uint64_t count = 0;
+    [[maybe_unused]] auto n = ::read(read_fd_, &count, sizeof(count));
+    bool any = false;
+    while (auto slice = reads_.pop()) {
+      read_slice(**slice);
+      if (!reads_done_.push(std::move(*slice))) std::abort();  // as many slots as reads_
+      any = true;
+    }
+    if (any) signal(completion_fd_);
+  }
+}
+
+void JournalStage::read_slice(ReplaySlice& slice) {
+  slice.error.clear();
+  slice.records = {};
+  if (slice.buffer.empty()) slice.buffer.resize(kSliceBytes);
+  while (true) {
+    auto read = slice.cursor.read(slice.buffer, std::numeric_limits<std::size_t>::max());
+    if (read) {
+      slice.records = *read;
+      return;
+    }
+    // A record larger than the buffer: the buffer grows to hold it (records are bounded
+    // by journal::format::kMaxRecordBytes), once.
+    if (read.error().code == Errc::invalid_argument &&
+        slice.buffer.size() < journal::format::kMaxRecordBytes) {
+      slice.buffer.resize(journal::format::kMaxRecordBytes);
+      continue;
+    }
+    slice.error = read.error().reason;
+    return;
   }
 }
 

@@ -11,6 +11,11 @@
 // thread ever waits for the other; batches are recycled, so the memory held is bounded by
 // kMaxBatches batches of at most kMaxBatchBytes each.
 //
+// Replays read the journals on a third thread, the reader: the routing thread lends it a
+// ReplaySlice (read()), the reader fills the slice's buffer with the cursor's next records
+// and hands it back through a ring, waking the routing thread through the same
+// completion_fd(). At most kMaxReads slices are out at once.
+//
 // What success means: a stream's records are acknowledged once its journal's write(2)
 // returned (mode write) or its fdatasync returned (mode fsync); live delivery never waits
 // for the journal (docs/protocol.md 6.2).
@@ -18,10 +23,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -64,6 +71,29 @@ struct JournalBatch {
   }
 };
 
+/// A replay's reader of one durable stream: its cursor and the slice it read last. It
+/// belongs to the routing thread, which lends it to the reader thread from read() until
+/// completed() hands it back; the routing thread touches nothing of it meanwhile.
+struct ReplaySlice {
+  ReplaySlice(std::uint32_t of_stream, journal::Cursor reader)
+      : stream(of_stream), cursor(std::move(reader)) {}
+
+  const std::uint32_t stream;
+  journal::Cursor cursor;
+  // Set by the reader thread.
+  std::vector<std::uint8_t> buffer;          // the slice's bytes (grows for a large record)
+  std::span<const journal::Record> records;  // the last read's records, in sequence order
+  std::string error;                         // why the last read failed; empty if it did not
+  // The routing thread's.
+  std::size_t next = 0;                  // the first of `records` not yet handled
+  std::uint64_t target = 0;              // every sequence of the replay's stream up to here
+  std::uint64_t settled_when_asked = 0;  // the stream's settled_through() at the last read()
+  bool reading = false;
+  bool read_once = false;  // a read was asked for (records then says what it found)
+  bool done = false;       // nothing more to read for its replay
+  bool cancelled = false;  // its replay ended while it was at the reader
+};
+
 /// What one journal's recovery found at start, for the log and the metrics.
 struct StreamRecovery {
   std::string name;
@@ -100,15 +130,19 @@ class JournalStage {
            std::span<const std::uint8_t> envelope, std::string_view routing_id);
   /// End of a loop pass: gives the filled batch to the journal thread if it has any room.
   void hand_over();
-  /// Readable when batches come back (poll() on it, then completed()).
+  /// Readable when batches or replay slices come back (poll() on it, then completed()).
   int completion_fd() const noexcept { return completion_fd_; }
-  /// Each batch the journal thread is done with, passed to `done` then recycled.
-  template <class Done>
-  void completed(Done&& done) {
+  /// Each batch the journal thread is done with, passed to `batch_done` then recycled, and
+  /// each slice the reader thread read, passed to `slice_done`.
+  template <class BatchDone, class SliceDone>
+  void completed(BatchDone&& batch_done, SliceDone&& slice_done) {
     std::uint64_t count = 0;
     [[maybe_unused]] auto n = ::read(completion_fd_, &count, sizeof(count));
     while (auto batch = done_.pop()) {
-      done(**batch);
+      for (const JournalEntry& e : (*batch)->entries) {
+        settled_through_[e.stream] = std::max(settled_through_[e.stream], e.sequence);
+      }
+      batch_done(**batch);
       (*batch)->clear();
       spare_.push_back(*batch);
       --in_flight_;
@@ -117,9 +151,31 @@ class JournalStage {
       filling_ = spare_.back();
       spare_.pop_back();
     }
+    while (auto slice = reads_done_.pop()) {
+      --reads_in_flight_;
+      (*slice)->reading = false;
+      slice_done(std::move(*slice));
+    }
   }
-  /// Batches given to the journal thread and not back yet.
-  std::size_t in_flight() const noexcept { return in_flight_; }
+  /// Batches given to the journal thread and slices to the reader thread, not back yet.
+  std::size_t in_flight() const noexcept { return in_flight_ + reads_in_flight_; }
+
+  /// The highest sequence added to `stream` (add()) and the highest the journal thread is
+  /// done with, stored or not: a cursor sees every record of the stream up to the second.
+  std::uint64_t added_through(std::uint32_t stream) const noexcept {
+    return added_through_[stream];
+  }
+  std::uint64_t settled_through(std::uint32_t stream) const noexcept {
+    return settled_through_[stream];
+  }
+  /// A reader of `stream`, at its earliest record.
+  journal::Cursor cursor(std::uint32_t stream) const { return streams_[stream]->journal->cursor(); }
+  /// Lends `slice` to the reader thread, which reads its next records; false (nothing
+  /// lent) while kMaxReads slices are out.
+  bool read(std::shared_ptr<ReplaySlice> slice);
+  static constexpr std::size_t kMaxReads = 64;
+  /// What a slice reads at a time, unless one record needs more.
+  static constexpr std::size_t kSliceBytes = 256 * 1024;
 
  private:
   struct Stream {
@@ -134,6 +190,8 @@ class JournalStage {
   JournalStage() = default;
   void run();  // the journal thread
   void store(JournalBatch& batch);
+  void run_reader();  // the reader thread
+  static void read_slice(ReplaySlice& slice);
 
   std::vector<std::unique_ptr<Stream>> streams_;
   std::vector<StreamRecovery> recoveries_;
@@ -150,6 +208,14 @@ class JournalStage {
   int completion_fd_ = -1;                // journal thread -> routing
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  // Replay reads: routing thread -> reader thread -> routing thread (completion_fd_).
+  std::vector<std::uint64_t> added_through_;    // routing thread, by stream
+  std::vector<std::uint64_t> settled_through_;  // routing thread, by stream
+  SpscRing<std::shared_ptr<ReplaySlice>, kMaxReads + 1> reads_;
+  SpscRing<std::shared_ptr<ReplaySlice>, kMaxReads + 1> reads_done_;
+  std::size_t reads_in_flight_ = 0;  // routing thread
+  int read_fd_ = -1;                 // routing -> reader thread
+  std::thread reader_;
 };
 
 }  // namespace enlace::broker

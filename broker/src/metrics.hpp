@@ -80,7 +80,15 @@ struct Metrics {
   std::uint64_t snapshots_served = 0;   // ended with EndOfSnapshot
   std::uint64_t snapshots_stopped = 0;  // their subscription went first (unsubscribe, reload, end)
   std::uint64_t snapshot_deliveries = 0;
-  std::uint64_t snapshot_ns_total = 0;  // from Subscribe to EndOfSnapshot, served snapshots
+  std::uint64_t replays_started = 0;
+  std::uint64_t replays_served = 0;   // ended with EndOfReplay
+  std::uint64_t replays_stopped = 0;  // their subscription went first (unsubscribe, reload, end)
+  std::uint64_t replays_failed = 0;   // a journal read failed: Error{storage_unavailable}
+  std::uint64_t replay_deliveries = 0;
+  std::uint64_t replay_records_unreadable =
+      0;  // a journaled envelope or origin that does not verify
+  std::uint64_t replay_records_withdrawn = 0;  // publisher gone or no longer allowed the topic
+  std::uint64_t snapshot_ns_total = 0;         // from Subscribe to EndOfSnapshot, served snapshots
   std::uint64_t snapshot_ns_max = 0;
   std::uint64_t policy_reloads = 0;
   std::uint64_t policy_reload_failures = 0;

@@ -268,6 +268,21 @@ void write_cop(Exposition& x, const StatusSnapshot& s) {
             m.snapshots_stopped);
   x.counter("enlace_snapshot_deliveries_total", "Deliveries sent by COP snapshots.",
             m.snapshot_deliveries);
+  x.counter("enlace_replays_started_total", "Replays from durable streams asked for.",
+            m.replays_started);
+  x.counter("enlace_replays_served_total", "Replays ended with EndOfReplay.", m.replays_served);
+  x.counter("enlace_replays_stopped_total", "Replays whose subscription went first.",
+            m.replays_stopped);
+  x.counter("enlace_replays_failed_total", "Replays stopped by a failed journal read.",
+            m.replays_failed);
+  x.counter("enlace_replay_deliveries_total", "Deliveries sent by replays.", m.replay_deliveries);
+  x.counter("enlace_replay_records_unreadable_total",
+            "Journaled records a replay skipped: origin or envelope unreadable.",
+            m.replay_records_unreadable);
+  x.counter("enlace_replay_records_withdrawn_total",
+            "Journaled records a replay skipped: the publisher is gone or no longer publishes "
+            "the topic.",
+            m.replay_records_withdrawn);
   x.counter("enlace_snapshot_seconds_total",
             "Time from Subscribe to EndOfSnapshot, served snapshots.",
             seconds(m.snapshot_ns_total));

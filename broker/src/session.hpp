@@ -44,6 +44,23 @@ struct SnapshotStream {
   std::int64_t started_ns = 0;  // monotonic
 };
 
+struct ReplaySlice;  // journal_stage.hpp
+
+/// A replay being sent (docs/protocol.md 5.3, "Replay"; replay.cpp): the journaled messages
+/// of the streams the pattern overlaps, from the requested start up to `horizon`.
+struct ReplayStream {
+  const SessionSubscription* subscription = nullptr;  // removing it ends the replay
+  std::uint32_t request_id = 0;
+  std::uint64_t horizon = 0;  // the broker's last sequence when the Subscribe was handled
+  wire::ReplayFrom from = wire::ReplayFrom::Earliest;
+  std::uint64_t from_value = 0;
+  std::vector<std::uint32_t> streams;  // journal stage's streams that may hold its topics
+  std::vector<std::uint64_t> targets;  // by stream: its added_through() at the Subscribe
+  std::vector<std::shared_ptr<ReplaySlice>> slices;  // by stream; made when it is first sent
+  std::uint64_t sent = 0;                            // deliveries sent (EndOfReplay's count)
+  std::int64_t started_ns = 0;                       // monotonic
+};
+
 /// A session's subscriptions by pattern. The key views the subscription's own `pattern`
 /// (stable: the subscription is held by unique_ptr), so a pattern is stored once; lookups
 /// by std::string_view allocate nothing.
@@ -79,6 +96,7 @@ struct Session {
 
   SubscriptionsByPattern subscriptions;
   std::vector<SnapshotStream> snapshots;  // in request order; the first one is being sent
+  std::vector<ReplayStream> replays;      // in request order; the first one is being sent
 
   // Routing state for the current loop pass.
   std::uint64_t last_routed_sequence = 0;  // a message reaches a session once, however many

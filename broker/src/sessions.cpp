@@ -48,6 +48,7 @@ void Broker::reload_policy() {
   policy_ = std::move(next);
   apply_cop_policy();
   map_durable_streams();
+  replay_templates_.clear();  // roles may have changed
   log::info("policy reload {} applied: '{}', {} systems, digest {}", outcome->sequence,
             policy_->coalition(), policy_->systems().size(), policy_->digest().substr(0, 12));
 

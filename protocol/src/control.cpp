@@ -76,6 +76,12 @@ void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t re
          wire::CreateEndOfSnapshot(fbb, request_id, count, horizon));
 }
 
+void build_end_of_replay(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
+                         std::uint64_t count, std::uint64_t horizon) {
+  fbb.Clear();
+  finish(fbb, wire::Control::EndOfReplay, wire::CreateEndOfReplay(fbb, request_id, count, horizon));
+}
+
 void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns) {
   fbb.Clear();
   finish(fbb, wire::Control::Ping, wire::CreatePing(fbb, nonce, time_ns));

@@ -153,6 +153,9 @@ LinkSession::Answer LinkSession::answered(std::uint32_t request_id, bool accepte
     } else if (const auto entry = subscriptions_.find(answer.subscription_id);
                entry != subscriptions_.end() && entry->second.fields.request_id == request_id) {
       entry->second.confirmed = true;
+      // A replay is asked for once: a later session's Subscribe restores the subscription
+      // live only (the client asks anew, from the sequence it has, to fill a gap).
+      entry->second.fields.replay_from = wire::ReplayFrom::None;
     }
   }
   return answer;

@@ -104,6 +104,7 @@ void describe(const enlace::Delivery& delivery, enlace_delivery_t& view, std::st
   view.message_id_hi = envelope.id()->hi();
   view.message_id_lo = envelope.id()->lo();
   view.from_snapshot = header.snapshot() ? 1 : 0;
+  view.replayed = header.replayed() ? 1 : 0;
   view.classification =
       envelope.label() != nullptr ? static_cast<int>(envelope.label()->classification()) : 0;
   releasable = delivery.releasable_to();
@@ -201,23 +202,34 @@ ENLACE_API int enlace_publish_opaque(enlace_client_t* client, const char* topic,
 
 // --- Subscribing -----------------------------------------------------------------------
 
-ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
-                                enlace_delivery_cb callback, void* user, int flags, int timeout_ms,
-                                uint64_t* subscription_id_out) {
-  return guarded("enlace_subscribe", [&] {
+namespace {
+
+// enlace_subscribe() and enlace_subscribe_replay(): `replay_from` 0 for none.
+int subscribe(const char* function, enlace_client_t* client, const char* pattern, int replay_from,
+              std::uint64_t replay_value, enlace_delivery_cb callback, void* user, int flags,
+              int timeout_ms, uint64_t* subscription_id_out) {
+  return guarded(function, [&] {
     if (subscription_id_out != nullptr) *subscription_id_out = 0;
     if (client == nullptr || pattern == nullptr || callback == nullptr) {
       return invalid("client, pattern and callback must not be NULL");
     }
-    if ((flags & ~(ENLACE_SUBSCRIBE_SNAPSHOT | ENLACE_SUBSCRIBE_SNAPSHOT_END |
-                   ENLACE_SUBSCRIBE_CONFLATE)) != 0) {
-      return invalid("unknown subscribe flag " + std::to_string(flags));
+    const int known = replay_from != 0 ? ENLACE_SUBSCRIBE_REPLAY_END | ENLACE_SUBSCRIBE_CONFLATE
+                                       : ENLACE_SUBSCRIBE_SNAPSHOT | ENLACE_SUBSCRIBE_SNAPSHOT_END |
+                                             ENLACE_SUBSCRIBE_CONFLATE;
+    if ((flags & ~known) != 0) {
+      return invalid("subscribe flag " + std::to_string(flags) + " unknown" +
+                     (replay_from != 0 ? " or not for a replay" : ""));
     }
     if ((flags & ENLACE_SUBSCRIBE_SNAPSHOT_END) != 0 && (flags & ENLACE_SUBSCRIBE_SNAPSHOT) == 0) {
       return invalid("ENLACE_SUBSCRIBE_SNAPSHOT_END needs ENLACE_SUBSCRIBE_SNAPSHOT");
     }
+    if (replay_from != 0 && replay_from != ENLACE_REPLAY_SEQUENCE &&
+        replay_from != ENLACE_REPLAY_TIME && replay_from != ENLACE_REPLAY_EARLIEST) {
+      return invalid("replay_from " + std::to_string(replay_from) +
+                     " is not an enlace_replay_from");
+    }
     if (bad_timeout(timeout_ms)) return invalid("timeout_ms must not be negative");
-    if (in_own_callback(client)) return refuse_from_callback("enlace_subscribe");
+    if (in_own_callback(client)) return refuse_from_callback(function);
 
     const std::uint64_t id = client->next_subscription_id.fetch_add(1) + 1;
     enlace_client* h = client;
@@ -238,6 +250,20 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
     };
     enlace::SubscribeOptions options;
     options.snapshot = (flags & ENLACE_SUBSCRIBE_SNAPSHOT) != 0;
+    options.replay_from = static_cast<enlace::wire::ReplayFrom>(replay_from);
+    options.replay_value = replay_value;
+    if ((flags & ENLACE_SUBSCRIBE_REPLAY_END) != 0) {
+      options.on_replay_end = [h, id, callback, user, failed](std::uint64_t count) {
+        if (h->closing.load(std::memory_order_acquire) || failed->load(std::memory_order_acquire)) {
+          return;
+        }
+        enlace_delivery_t view = empty_view(id);
+        view.kind = ENLACE_DELIVERY_REPLAY_END;
+        view.replay_count = count;
+        CallbackScope scope(h);
+        callback(&view, user);
+      };
+    }
     if ((flags & ENLACE_SUBSCRIBE_CONFLATE) != 0) {
       options.conflation = enlace::wire::Conflation::LatestPerTopic;
     }
@@ -266,6 +292,27 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
     if (subscription_id_out != nullptr) *subscription_id_out = id;
     return succeed();
   });
+}
+
+}  // namespace
+
+ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
+                                enlace_delivery_cb callback, void* user, int flags, int timeout_ms,
+                                uint64_t* subscription_id_out) {
+  return subscribe("enlace_subscribe", client, pattern, 0, 0, callback, user, flags, timeout_ms,
+                   subscription_id_out);
+}
+
+ENLACE_API int enlace_subscribe_replay(enlace_client_t* client, const char* pattern,
+                                       int replay_from, uint64_t replay_value,
+                                       enlace_delivery_cb callback, void* user, int flags,
+                                       int timeout_ms, uint64_t* subscription_id_out) {
+  if (replay_from == 0) {
+    return guarded("enlace_subscribe_replay",
+                   [] { return invalid("replay_from 0 is not an enlace_replay_from"); });
+  }
+  return subscribe("enlace_subscribe_replay", client, pattern, replay_from, replay_value, callback,
+                   user, flags, timeout_ms, subscription_id_out);
 }
 
 ENLACE_API int enlace_unsubscribe(enlace_client_t* client, uint64_t subscription_id,

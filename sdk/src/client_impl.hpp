@@ -120,6 +120,7 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   void handle_ack(const wire::Ack& ack);
   void handle_error(const wire::Error& error);
   void handle_end_of_snapshot(const wire::EndOfSnapshot& end);
+  void handle_end_of_replay(const wire::EndOfReplay& end);
   void dispatch(const wire::FrameView& frame, const std::shared_ptr<const void>& owner);
   void run_commands();
   void subscribe(ClientCommand & command);

@@ -391,6 +391,9 @@ void Client::Impl::handle_control(const wire::ControlFrame& control) {
     case wire::Control::Error:
       handle_error(*control.body_as_Error());
       break;
+    case wire::Control::EndOfReplay:
+      handle_end_of_replay(*control.body_as_EndOfReplay());
+      break;
     case wire::Control::EndOfSnapshot:
       handle_end_of_snapshot(*control.body_as_EndOfSnapshot());
       break;
@@ -560,6 +563,16 @@ void Client::Impl::handle_end_of_snapshot(const wire::EndOfSnapshot& end) {
     if (entry.options.snapshot && entry.options.on_snapshot_end &&
         link_.subscribe_request_of(entry.id) == end.request_id()) {
       callback = entry.options.on_snapshot_end;
+    }
+  });
+  if (callback) run_callback([&] { callback(end.count()); });
+}
+
+void Client::Impl::handle_end_of_replay(const wire::EndOfReplay& end) {
+  std::function<void(std::uint64_t)> callback;
+  subscriptions_.for_each([&](const detail::SubscriptionTable::Entry& entry) {
+    if (entry.options.on_replay_end && link_.subscribe_request_of(entry.id) == end.request_id()) {
+      callback = entry.options.on_replay_end;
     }
   });
   if (callback) run_callback([&] { callback(end.count()); });

@@ -2,7 +2,10 @@
 //
 // The broker and the coalition come from the C++ test support; every call under test goes
 // through the C functions only.
+#include <stdlib.h>
 #include <catch2/catch.hpp>
+
+#include <filesystem>
 
 #include <atomic>
 #include <chrono>
@@ -65,6 +68,8 @@ struct Received {
   std::vector<std::uint8_t> data;
   int payload_type = 0;
   int from_snapshot = 0;
+  int replayed = 0;
+  std::uint64_t replay_count = 0;
   std::uint64_t sequence = 0;
   std::int64_t receive_time_ns = 0;
   std::size_t envelope_size = 0, delivery_size = 0;
@@ -95,6 +100,8 @@ struct Collector {
       r.data.assign(delivery->data, delivery->data + delivery->data_size);
     r.payload_type = delivery->payload_type;
     r.from_snapshot = delivery->from_snapshot;
+    r.replayed = delivery->replayed;
+    r.replay_count = delivery->replay_count;
     r.sequence = delivery->sequence;
     r.receive_time_ns = delivery->receive_time_ns;
     r.envelope_size = delivery->envelope_size;
@@ -121,7 +128,8 @@ struct Collector {
     std::unique_lock lock(mutex);
     return arrived.wait_for(lock, std::chrono::milliseconds(kWaitMs), [&] {
       for (const auto& r : items) {
-        if (r.kind == ENLACE_DELIVERY_SNAPSHOT_END) return true;
+        if (r.kind == ENLACE_DELIVERY_SNAPSHOT_END || r.kind == ENLACE_DELIVERY_REPLAY_END)
+          return true;
       }
       return false;
     });
@@ -345,6 +353,62 @@ TEST_CASE("C API: a snapshot subscription reports its end when asked to", "[inte
                          &id) == ENLACE_ERR_INVALID_ARGUMENT);
   CHECK(enlace_subscribe(client, "alert.>", &Collector::callback, &inbox, 0x100, kWaitMs, &id) ==
         ENLACE_ERR_INVALID_ARGUMENT);
+}
+
+TEST_CASE("C API: a replay sends the journaled messages marked, then its end; refusals",
+          "[integration][c-api][replay]") {
+  char dir[] = "/tmp/enlace-c-replay-XXXXXX";
+  REQUIRE(::mkdtemp(dir) != nullptr);
+  struct Remove {
+    std::string path;
+    ~Remove() {
+      std::error_code ignored;
+      std::filesystem::remove_all(path, ignored);
+    }
+  } remove{dir};
+  TestCoalition coalition;
+  coalition.extra = "[[durable]]\nname = \"alerts\"\ntopics = [\"alert.>\"]\n";
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  const auto& ecu = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition, {"--data-dir", dir});
+  CClient publisher, subscriber;
+  open_connected(publisher, options_for(broker, cp));
+  open_connected(subscriber, options_for(broker, ecu));
+  const char* ecu_only[] = {"ECU"};
+  std::vector<std::uint64_t> sequences;
+  for (int i = 0; i < 3; ++i) {
+    enlace_publish_ack_t ack{};
+    const std::string topic = "alert.COL.river." + std::to_string(i);
+    REQUIRE(enlace_publish_text(publisher, topic.c_str(), "crecida", ecu_only, 1, 1, kWaitMs,
+                                &ack) == ENLACE_OK);
+    sequences.push_back(ack.sequence);
+  }
+
+  Collector inbox;
+  std::uint64_t id = 0;
+  REQUIRE(enlace_subscribe_replay(subscriber, "alert.>", ENLACE_REPLAY_SEQUENCE, sequences[1],
+                                  &Collector::callback, &inbox, ENLACE_SUBSCRIBE_REPLAY_END,
+                                  kWaitMs, &id) == ENLACE_OK);
+  REQUIRE(inbox.wait_until_end());
+  const auto items = inbox.snapshot();
+  REQUIRE(items.size() == 3);
+  CHECK(items[0].sequence == sequences[1]);
+  CHECK(items[1].sequence == sequences[2]);
+  CHECK((items[0].replayed == 1 && items[1].replayed == 1));
+  CHECK(items[2].kind == ENLACE_DELIVERY_REPLAY_END);
+  CHECK(items[2].replay_count == 2);
+  CHECK(items[2].subscription_id == id);
+
+  CHECK(enlace_subscribe_replay(subscriber, "track.>", ENLACE_REPLAY_EARLIEST, 0,
+                                &Collector::callback, &inbox, 0, kWaitMs,
+                                &id) == ENLACE_ERR_REPLAY_UNAVAILABLE);
+  CHECK(enlace_subscribe_replay(subscriber, "alert.>", 7, 0, &Collector::callback, &inbox, 0,
+                                kWaitMs, &id) == ENLACE_ERR_INVALID_ARGUMENT);
+  CHECK(enlace_subscribe_replay(subscriber, "alert.>", ENLACE_REPLAY_EARLIEST, 0,
+                                &Collector::callback, &inbox, ENLACE_SUBSCRIBE_SNAPSHOT, kWaitMs,
+                                &id) == ENLACE_ERR_INVALID_ARGUMENT);
+  CHECK(enlace_subscribe(subscriber, "alert.>", &Collector::callback, &inbox,
+                         ENLACE_SUBSCRIBE_REPLAY_END, kWaitMs, &id) == ENLACE_ERR_INVALID_ARGUMENT);
 }
 
 TEST_CASE("C API: refusals come back as the broker's code and reason", "[integration][c-api]") {

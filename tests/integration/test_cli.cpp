@@ -285,7 +285,10 @@ std::vector<std::string> lines_of(const std::string& text) {
 
 // A broker with a coalition and the files the CLI needs to reach it as any system.
 struct CliBus {
-  explicit CliBus(TestCoalition& coalition) : broker(coalition) {
+  /// `durable`: the broker keeps its journals under the dir (the policy's [[durable]]).
+  explicit CliBus(TestCoalition& coalition, bool durable = false)
+      : broker(coalition, durable ? std::vector<std::string>{"--data-dir", data_dir()}
+                                  : std::vector<std::string>{}) {
     broker_key = dir.write("broker.pub", broker.public_key() + "\n");
   }
 
@@ -294,6 +297,12 @@ struct CliBus {
     const std::string base = dir.file(system.id);
     if (!std::filesystem::exists(base + ".key")) REQUIRE(save_keypair(system.keys, base).ok());
     return {"--broker", broker.endpoint(), "--broker-key", broker_key, "--keys", base};
+  }
+
+  std::string data_dir() {
+    const std::string data = dir.file("data");
+    std::filesystem::create_directories(data);
+    return data;
   }
 
   TempDir dir;  // before the broker: the broker's files live elsewhere, ours outlive it
@@ -514,6 +523,48 @@ TEST_CASE("cli: sub prints a message another system publishes as one JSON line",
       Catch::Contains(
           R"("payload":{"track_id":"T0042","position":{"point":{"lat_deg":-0.19,"lon_deg":-74.78}},)"
           R"("identity":"Hostile"})"));
+}
+
+TEST_CASE("cli: sub --replay-from prints journaled messages marked replayed; a bad start exits 2",
+          "[integration][cli][sub][replay]") {
+  TestCoalition coalition;
+  coalition.extra = "[[durable]]\nname = \"alerts\"\ntopics = [\"alert.>\"]\n";
+  const auto& post = coalition.add("col-cp", "COL", "command_post");
+  const auto& ecu = coalition.add("ecu-cp", "ECU", "command_post");
+  CliBus bus(coalition, /*durable=*/true);
+  Client publisher(bus.broker.options_for(post));
+  REQUIRE(publisher.wait_connected(10s).ok());
+  std::vector<std::uint64_t> sequences;
+  for (int i = 0; i < 3; ++i) {
+    auto ack = publish_text(publisher, "alert.COL.river." + std::to_string(i), "crecida", {"ECU"});
+    REQUIRE(ack.ok());
+    sequences.push_back(ack->sequence);
+  }
+  const auto sub = [&](const std::string& start, const std::string& count) {
+    return run_cli(std::vector<std::string>{"sub"} + bus.connect_args(ecu) +
+                   std::vector<std::string>{"--pattern", "alert.>", "--replay-from", start,
+                                            "--count", count, "--timeout", "30"});
+  };
+
+  const auto from_second = sub("seq:" + std::to_string(sequences[1]), "2");
+  INFO(from_second.err);
+  CHECK(from_second.status == 0);
+  const auto lines = lines_of(from_second.out);
+  REQUIRE(lines.size() == 2);
+  CHECK_THAT(lines[0], Catch::Contains(R"("topic":"alert.COL.river.1")") &&
+                           Catch::Contains(R"("replayed":true)"));
+  CHECK_THAT(lines[1], Catch::Contains(R"("topic":"alert.COL.river.2")"));
+  CHECK(lines_of(sub("earliest", "3").out).size() == 3);
+  CHECK(lines_of(sub("time:2000-01-01T00:00:00Z", "3").out).size() == 3);
+
+  for (const std::string bad : {"yesterday", "time:2026-12-01 10:00", "time:2026-12-01T10:00:00"}) {
+    const auto refused = sub(bad, "1");
+    CHECK(refused.status == 2);
+    CHECK_THAT(refused.err, Catch::Contains("want seq:N, earliest or time:"));
+  }
+  const auto not_a_number = sub("seq:x", "1");
+  CHECK(not_a_number.status == 2);
+  CHECK_THAT(not_a_number.err, Catch::Contains("--replay-from seq wants a whole number, not 'x'"));
 }
 
 TEST_CASE("cli: sub to a pattern outside the role's rules exits 1 with subscribe_denied",

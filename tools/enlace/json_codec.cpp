@@ -381,6 +381,7 @@ std::string JsonCodec::delivery_to_json(const Delivery& delivery) const {
   out += ",\"stale_time_ns\":" + std::to_string(envelope.stale_time_ns());
   out += ",\"snapshot\":";
   out += header.snapshot() ? "true" : "false";
+  if (header.replayed()) out += ",\"replayed\":true";  // only then: live lines stay as they were
 
   const std::string_view type = payload_type_name(envelope.payload_type());
   out += ",\"payload_type\":";

@@ -14,11 +14,15 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <optional>
+#include <tuple>
+#include <utility>
 
 #include "commands.hpp"
 #include "enlace/topic.hpp"
@@ -28,7 +32,7 @@
 namespace enlace::cli {
 namespace {
 
-constexpr std::array<OptionSpec, 11> kOptions = {{
+constexpr std::array<OptionSpec, 12> kOptions = {{
     kBrokerOption,
     kBrokerKeyOption,
     kKeysOption,
@@ -36,6 +40,7 @@ constexpr std::array<OptionSpec, 11> kOptions = {{
     kConnectTimeoutOption,
     {"pattern", true, 'p'},
     {"snapshot", false},
+    {"replay-from", true},
     {"conflate", false},
     {"count", true, 'n'},
     {"timeout", true},
@@ -46,7 +51,8 @@ const std::string& usage() {
   static const std::string text =
       std::string(
           R"usage(usage: enlace sub [--broker ENDPOINT --broker-key FILE --keys BASE] --pattern PATTERN
-                  [--snapshot] [--conflate] [--count N] [--timeout S] [--quiet]
+                  [--snapshot | --replay-from START] [--conflate] [--count N] [--timeout S]
+                  [--quiet]
        enlace sub [options] PATTERN
 
 Subscribes to PATTERN (tokens separated by dots; * stands for one token, a final > for
@@ -58,6 +64,10 @@ schema. Each line is flushed as it is written.
       std::string(kBrokerOptionsUsage) +
       R"usage(  -p, --pattern PATTERN    e.g. track.> or alert.*.drone (or the one positional argument)
   --snapshot               first the cached messages this system may see, then live
+  --replay-from START      first the journaled messages of durable topics this system may
+                           see, from START: seq:N (sequence N on), earliest (all kept) or
+                           time:2026-12-01T10:00:00Z (received then or later, UTC); each
+                           such line has "replayed":true; then live
   --conflate               on a slow link, only the newest pending message per topic
   -n, --count N            exit after N deliveries
   --timeout S              exit after S seconds without reaching --count (counted from
@@ -98,6 +108,42 @@ void raise_event(int fd) {
 bool ends_subscription(Errc code) noexcept {
   return code == Errc::revoked || code == Errc::subscribe_denied ||
          code == Errc::wildcard_forbidden || code == Errc::authentication_failed;
+}
+
+// --replay-from: seq:N, earliest, or time: an RFC 3339 UTC time with optional fractions of
+// a second (2026-12-01T10:00:00Z, 2026-12-01T10:00:00.250Z).
+std::pair<wire::ReplayFrom, std::uint64_t> parse_replay_start(std::string_view text) {
+  if (text == "earliest") return {wire::ReplayFrom::Earliest, 0};
+  if (text.starts_with("seq:")) {
+    return {wire::ReplayFrom::Sequence,
+            parse_count(std::string(text.substr(4)), "replay-from seq")};
+  }
+  if (text.starts_with("time:")) {
+    const std::string time(text.substr(5));
+    std::tm tm{};
+    int consumed = 0;
+    if (std::sscanf(time.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) == 6) {
+      std::int64_t nanos = 0;
+      std::size_t at = static_cast<std::size_t>(consumed);
+      if (at < time.size() && time[at] == '.') {
+        std::int64_t scale = 100'000'000;
+        for (++at; at < time.size() && std::isdigit(static_cast<unsigned char>(time[at])); ++at) {
+          nanos += (time[at] - '0') * scale;
+          scale /= 10;
+        }
+      }
+      tm.tm_year -= 1900;
+      tm.tm_mon -= 1;
+      const std::time_t seconds = ::timegm(&tm);
+      if (at + 1 == time.size() && time[at] == 'Z' && seconds >= 0 && tm.tm_mon >= 0) {
+        return {wire::ReplayFrom::Time, static_cast<std::uint64_t>(seconds) * 1'000'000'000ULL +
+                                            static_cast<std::uint64_t>(nanos)};
+      }
+    }
+  }
+  throw UsageError("--replay-from '" + std::string(text) +
+                   "': want seq:N, earliest or time:YYYY-MM-DDTHH:MM:SSZ (UTC)");
 }
 
 int run(const Args& args) {
@@ -192,10 +238,20 @@ int run(const Args& args) {
   };
   SubscribeOptions subscribe_options;
   subscribe_options.snapshot = args.has("snapshot");
+  if (const auto start = args.value("replay-from")) {
+    if (subscribe_options.snapshot)
+      throw UsageError("--snapshot and --replay-from exclude each other");
+    std::tie(subscribe_options.replay_from, subscribe_options.replay_value) =
+        parse_replay_start(*start);
+  }
   if (args.has("conflate")) subscribe_options.conflation = wire::Conflation::LatestPerTopic;
   if (!quiet) {
     subscribe_options.on_snapshot_end = [](std::uint32_t cached) {
       std::fprintf(stderr, "enlace sub: end of snapshot (%u cached messages)\n", cached);
+    };
+    subscribe_options.on_replay_end = [](std::uint64_t replayed) {
+      std::fprintf(stderr, "enlace sub: end of replay (%llu journaled messages)\n",
+                   static_cast<unsigned long long>(replayed));
     };
   }
   const auto subscription = client->subscribe(pattern, handler, std::move(subscribe_options));

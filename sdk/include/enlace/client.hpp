@@ -94,21 +94,27 @@ struct ClientOptions {
 
 using DeliveryHandler = std::function<void(const Delivery&)>;
 
-/// What a subscription asks of the broker. This broker version implements `snapshot` and
-/// `conflation`; it refuses `replay_from` other than None with replay_unavailable (no
-/// journal yet).
+/// What a subscription asks of the broker.
 struct SubscribeOptions {
   /// The cached messages of the COP (the newest per cached topic) that this system may see,
   /// each with Delivery::from_snapshot(), then on_snapshot_end with their count. Live
   /// traffic starts at once and may arrive before the snapshot ends; for any one topic a
   /// snapshot delivery never follows a live one (docs/protocol.md 5.3, "Snapshot").
   bool snapshot = false;
+  /// Sequence (replay_value: the first sequence), Time (replay_value: UTC ns) or Earliest:
+  /// first the journaled messages of the durable streams matching the pattern that this
+  /// system may see now, each with Delivery::replayed(), in sequence order, then
+  /// on_replay_end with their count; live traffic starts at once, with the sequences after
+  /// the replay's (docs/protocol.md 5.3, "Replay"). Refused with replay_unavailable when no
+  /// durable stream can hold the pattern's topics, or with `snapshot`. Asked for once:
+  /// after a reconnection the subscription is restored live only.
   wire::ReplayFrom replay_from = wire::ReplayFrom::None;
   std::uint64_t replay_value = 0;
   /// LatestPerTopic: while the broker holds a backlog for this client (a slow link), only
   /// the newest pending message of each topic is kept (docs/protocol.md 5.6).
   wire::Conflation conflation = wire::Conflation::None;
   std::function<void(std::uint32_t cached_count)> on_snapshot_end;
+  std::function<void(std::uint64_t replayed_count)> on_replay_end;
 };
 
 /// Handle of one subscription; pass it to Client::unsubscribe().

@@ -42,6 +42,9 @@ class ENLACE_API Delivery {
   std::uint64_t sequence() const noexcept { return header_->sequence(); }
   std::int64_t receive_time_ns() const noexcept { return header_->receive_time_ns(); }
   bool from_snapshot() const noexcept { return header_->snapshot(); }
+  /// Sent from a durable stream's journal by a replay (SubscribeOptions::replay_from); it
+  /// carries the sequence and receive time it was given when it was published.
+  bool replayed() const noexcept { return header_->replayed(); }
   /// Nations the publisher released the message to (empty: by agreement).
   std::string releasable_to() const;
 

@@ -129,14 +129,14 @@ enum enlace_error {
   ENLACE_ERR_RATE_LIMITED = 300,           /* retryable: publish rate above the limit */
   ENLACE_ERR_QUEUE_FULL = 301,             /* retryable: a bounded queue is full */
   ENLACE_ERR_TOO_MANY_SUBSCRIPTIONS = 302, /* the session holds max_subscriptions already */
-  ENLACE_ERR_REPLAY_UNAVAILABLE = 303,     /* no journal for what the replay asked */
+  ENLACE_ERR_REPLAY_UNAVAILABLE = 303,     /* no journal can hold what the replay asked */
   ENLACE_ERR_TOO_MANY_SESSIONS = 304,      /* retryable: the system holds the most sessions */
   ENLACE_ERR_DELIVERIES_DROPPED = 305,     /* notice: deliveries to this client were dropped */
   ENLACE_ERR_SLOW_CONSUMER = 306,          /* retryable: session closed, it read too slowly */
 
   /* Broker (or SDK) state. */
-  ENLACE_ERR_INTERNAL_ERROR = 400, /* retryable: also an unexpected failure inside the SDK */
-  ENLACE_ERR_SHUTTING_DOWN = 401,  /* retryable: the broker is stopping */
+  ENLACE_ERR_INTERNAL_ERROR = 400,      /* retryable: also an unexpected failure inside the SDK */
+  ENLACE_ERR_SHUTTING_DOWN = 401,       /* retryable: the broker is stopping */
   ENLACE_ERR_STORAGE_UNAVAILABLE = 402, /* retryable: a durable publish could not be stored */
 
   /* Raised locally by the SDK, never on the wire. */
@@ -432,7 +432,15 @@ enum enlace_payload_type {
 enum enlace_delivery_kind {
   ENLACE_DELIVERY_MESSAGE = 0, /* a message */
   ENLACE_DELIVERY_SNAPSHOT_END =
-      1 /* end of the snapshot (only with ENLACE_SUBSCRIBE_SNAPSHOT_END) */
+      1,                         /* end of the snapshot (only with ENLACE_SUBSCRIBE_SNAPSHOT_END) */
+  ENLACE_DELIVERY_REPLAY_END = 2 /* end of the replay (only with ENLACE_SUBSCRIBE_REPLAY_END) */
+};
+
+/* Where enlace_subscribe_replay() starts (docs/protocol.md 5.3, "Replay"). */
+enum enlace_replay_from {
+  ENLACE_REPLAY_SEQUENCE = 1, /* from the broker sequence `replay_value` on */
+  ENLACE_REPLAY_TIME = 2,     /* from the broker receive time `replay_value` (UTC ns) on */
+  ENLACE_REPLAY_EARLIEST = 3  /* everything the journals hold (`replay_value` ignored) */
 };
 
 /* enlace_subscribe() flags. */
@@ -446,6 +454,10 @@ enum enlace_delivery_kind {
   0x2 /* with SNAPSHOT: also call back once with kind       \
          ENLACE_DELIVERY_SNAPSHOT_END after the last cached \
          message */
+#define ENLACE_SUBSCRIBE_REPLAY_END                          \
+  0x8 /* with enlace_subscribe_replay(): also call back once \
+         with kind ENLACE_DELIVERY_REPLAY_END after the last \
+         replayed message */
 #define ENLACE_SUBSCRIBE_CONFLATE                          \
   0x4 /* while the broker holds a backlog for this client, \
          keep only the newest message of each topic        \
@@ -492,13 +504,16 @@ typedef struct enlace_delivery {
   size_t delivery_size;
 
   uint32_t snapshot_count; /* ENLACE_DELIVERY_SNAPSHOT_END: cached messages sent */
+  int replayed;            /* 1 when it comes from a durable stream's journal (a replay) */
+  uint64_t replay_count;   /* ENLACE_DELIVERY_REPLAY_END: journaled messages sent */
 } enlace_delivery_t;
 
 /* Called on the client's I/O thread for every delivery matching the subscription, one at
  * a time, in the broker's order. Must not block for long: every other delivery of the
- * client waits meanwhile (and the broker drops the oldest for a subscriber that falls
- * behind its queue bound). May publish without acknowledgement; the blocking functions of
- * the same client return ENLACE_ERR_INVALID_ARGUMENT here. */
+ * client waits meanwhile (and once a subscriber is behind by its queue bound, the broker
+ * drops each new delivery for it that does not fit: drop-newest, docs/protocol.md 5.6).
+ * May publish without acknowledgement; the blocking functions of the same client return
+ * ENLACE_ERR_INVALID_ARGUMENT here. */
 typedef void (*enlace_delivery_cb)(const enlace_delivery_t* delivery, void* user);
 
 /* Subscribes to `pattern` (dot-separated tokens; `*` matches one token, `>` as the last
@@ -518,6 +533,21 @@ typedef void (*enlace_delivery_cb)(const enlace_delivery_t* delivery, void* user
 ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
                                 enlace_delivery_cb callback, void* user, int flags, int timeout_ms,
                                 uint64_t* subscription_id_out);
+
+/* Subscribes as enlace_subscribe() does, and first replays the journaled messages of the
+ * durable streams matching `pattern` that this system may see, from `replay_from`
+ * (enum enlace_replay_from) and `replay_value`: each with replayed = 1, in sequence order;
+ * then, with ENLACE_SUBSCRIBE_REPLAY_END in `flags`, one callback of kind
+ * ENLACE_DELIVERY_REPLAY_END with replay_count; live deliveries start at once, with the
+ * sequences after the replay's (docs/protocol.md 5.3, "Replay"). The replay is asked for
+ * once: after a reconnection the subscription is restored live only. Besides the codes of
+ * enlace_subscribe(): ENLACE_ERR_REPLAY_UNAVAILABLE (no durable stream of the broker can
+ * hold the pattern's topics); ENLACE_ERR_INVALID_ARGUMENT also for an unknown
+ * `replay_from` or ENLACE_SUBSCRIBE_SNAPSHOT in `flags` (a snapshot or a replay). Blocking. */
+ENLACE_API int enlace_subscribe_replay(enlace_client_t* client, const char* pattern,
+                                       int replay_from, uint64_t replay_value,
+                                       enlace_delivery_cb callback, void* user, int flags,
+                                       int timeout_ms, uint64_t* subscription_id_out);
 
 /* Removes a subscription. Once this returns ENLACE_OK its callback is not called any more
  * and `user` may be freed. Returns ENLACE_OK, ENLACE_ERR_INVALID_ARGUMENT (NULL client,

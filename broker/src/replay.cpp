@@ -1,0 +1,259 @@
+// Replays from the journals of durable streams (docs/protocol.md 5.3, "Replay").
+//
+// The hand-over to live traffic is the snapshot's (cop.cpp), by sequence number: when the
+// broker handles a Subscribe with `replay_from`, the subscription enters the trie at once
+// and the broker's last sequence becomes the replay's horizon H. Every matching message
+// after H is delivered live; the replay sends the journaled messages from the requested
+// start up to H, in sequence order, merged across the streams the pattern overlaps. No
+// gap: the replay of a stream ends only once the journal thread has settled every message
+// up to the last one given to that stream before the Subscribe (JournalStage's
+// added_through and settled_through), and a read after that found nothing more. No
+// duplicate: nothing above H is replayed. Each record passes the same checks as a live
+// delivery, under the policy in force when it is sent: its publisher is still a system of
+// the coalition and the topic still its to publish, and the subscriber's nation is in the
+// audience its label gets now.
+//
+// Runs on the routing thread, which never reads a file: the journal stage's reader thread
+// reads each stream's next slice into a ReplaySlice while the routing thread sends the
+// slices it has, at most kPassBytes per replay per loop pass and only while the
+// subscriber's connection has no backlog (its flow control). A session's replays are sent
+// one after another, in request order; only the first holds read buffers.
+#include <algorithm>
+#include <limits>
+
+#include "broker.hpp"
+#include "enlace/protocol/aligned.hpp"
+#include "enlace/protocol/clock.hpp"
+#include "enlace/protocol/control.hpp"
+#include "log.hpp"
+#include "stored_label.hpp"
+
+namespace enlace::broker {
+namespace {
+
+// What one pass may spend on one replay: deliveries of at most this many bytes.
+constexpr std::size_t kPassBytes = 64 * 1024;
+
+// The journal record's header: the authenticated origin, nation and system, each behind
+// its length byte (Broker::journal_message). False for anything else.
+bool read_origin(std::span<const std::uint8_t> header, std::string_view& nation,
+                 std::string_view& system) {
+  std::string_view* parts[] = {&nation, &system};
+  std::size_t at = 0;
+  for (std::string_view* part : parts) {
+    if (at >= header.size() || header.size() - at - 1 < header[at]) return false;
+    *part = {reinterpret_cast<const char*>(header.data()) + at + 1, header[at]};
+    at += 1 + header[at];
+  }
+  return at == header.size();
+}
+
+}  // namespace
+
+std::vector<std::uint32_t> Broker::replay_streams(std::string_view pattern) const {
+  std::vector<std::uint32_t> streams;
+  const auto& durable = policy_->durable_streams();
+  for (std::size_t i = 0; i < durable.size(); ++i) {
+    if (journal_stream_of_.size() <= i || journal_stream_of_[i] < 0) continue;
+    const bool overlaps =
+        std::any_of(durable[i].topics.begin(), durable[i].topics.end(),
+                    [&](const std::string& topics) { return topic::overlaps(topics, pattern); });
+    if (overlaps) streams.push_back(static_cast<std::uint32_t>(journal_stream_of_[i]));
+  }
+  return streams;
+}
+
+void Broker::start_replay(Session& session, const SessionSubscription& subscription,
+                          const wire::Subscribe& request, std::vector<std::uint32_t> streams) {
+  ++metrics_.replays_started;
+  ReplayStream replay;
+  replay.subscription = &subscription;
+  replay.request_id = request.request_id();
+  replay.horizon = sequence_;
+  replay.from = request.replay_from();
+  replay.from_value = request.replay_value();
+  replay.streams = std::move(streams);
+  replay.started_ns = protocol::monotonic_ns();
+  for (std::uint32_t stream : replay.streams)
+    replay.targets.push_back(journal_->added_through(stream));
+  session.replays.push_back(std::move(replay));
+  if (session.replays.size() == 1) replaying_.push_back(&session);
+}
+
+void Broker::open_replay(ReplayStream& replay) {
+  for (std::size_t i = 0; i < replay.streams.size(); ++i) {
+    auto slice =
+        std::make_shared<ReplaySlice>(replay.streams[i], journal_->cursor(replay.streams[i]));
+    switch (replay.from) {
+      case wire::ReplayFrom::Sequence:
+        slice->cursor.seek_sequence(replay.from_value);
+        break;
+      case wire::ReplayFrom::Time:
+        slice->cursor.seek_time(static_cast<std::int64_t>(
+            std::min<std::uint64_t>(replay.from_value, std::numeric_limits<std::int64_t>::max())));
+        break;
+      default:  // Earliest, or a start a later version defined: everything kept
+        slice->cursor.seek_earliest();
+        break;
+    }
+    slice->target = replay.targets[i];
+    replay.slices.push_back(std::move(slice));
+  }
+}
+
+void Broker::advance_replays() {
+  replays_due_ = false;
+  for (std::size_t i = 0; i < replaying_.size();) {
+    Session& session = *replaying_[i];
+    ReplayStream& replay = session.replays.front();
+    if (!session.connection->sendable()) {
+      ++i;
+      continue;
+    }
+    if (replay.slices.empty() && !replay.streams.empty()) open_replay(replay);
+    std::size_t bytes = 0;
+    bool finished = false;
+    const ReplaySlice* failed = nullptr;
+    while (bytes < kPassBytes) {
+      // The slice whose next record has the lowest sequence; none while one that is not
+      // done has nothing in hand (it is being read, or must be).
+      ReplaySlice* next = nullptr;
+      bool waiting = false;
+      for (const auto& slice : replay.slices) {
+        if (slice->done) continue;
+        if (!slice->error.empty()) {
+          failed = slice.get();
+          break;
+        }
+        if (slice->next < slice->records.size()) {
+          if (next == nullptr ||
+              slice->records[slice->next].sequence < next->records[next->next].sequence) {
+            next = slice.get();
+          }
+          continue;
+        }
+        waiting = true;
+        if (slice->reading) continue;
+        if (slice->read_once && slice->records.empty()) {
+          // The last read found nothing: done if the journal had settled everything up to
+          // the target by then; otherwise read again once it has settled more.
+          if (slice->settled_when_asked >= slice->target) {
+            slice->done = true;
+            slice->records = {};
+            slice->buffer = {};
+            waiting = false;
+            continue;
+          }
+          if (journal_->settled_through(slice->stream) == slice->settled_when_asked) continue;
+        }
+        if (journal_->read(slice)) slice->read_once = true;
+      }
+      if (failed != nullptr || waiting) break;
+      if (next == nullptr) {
+        finished = true;
+        break;
+      }
+      const journal::Record& record = next->records[next->next++];
+      if (record.sequence > replay.horizon) {
+        next->done = true;  // live from here on
+        next->records = {};
+        next->buffer = {};
+        continue;
+      }
+      if (const std::size_t sent = replay_record(session, replay, record); sent > 0) {
+        bytes += sent;
+        ++replay.sent;
+      }
+    }
+    if (bytes >= kPassBytes) replays_due_ = true;
+    if (failed != nullptr) {
+      ++metrics_.replays_failed;
+      log::error("replay for session {} ('{}', pattern '{}') failed: {}", session.session_id,
+                 session.system_id, log::escaped(replay.subscription->pattern, 80), failed->error);
+      refuse(&session, session.routing_id, Errc::storage_unavailable, {replay.request_id},
+             "replay stopped after {} messages: {}", replay.sent, failed->error);
+    } else if (finished) {
+      const std::int64_t took_ns = protocol::monotonic_ns() - replay.started_ns;
+      ++metrics_.replays_served;
+      log::debug("replay for session {} ('{}', pattern '{}'): {} messages in {} ms",
+                 session.session_id, session.system_id,
+                 log::escaped(replay.subscription->pattern, 80), replay.sent, took_ns / 1'000'000);
+      protocol::build_end_of_replay(control_fbb_, replay.request_id, replay.sent, replay.horizon);
+      enqueue(*session.connection, pass_buffer_.append(wire::Command::control, control_fbb_));
+    } else {
+      ++i;
+      continue;
+    }
+    for (const auto& slice : replay.slices) slice->cancelled = true;  // dropped when back
+    session.replays.erase(session.replays.begin());
+    if (session.replays.empty()) {
+      replaying_.erase(replaying_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+}
+
+std::size_t Broker::replay_record(Session& session, const ReplayStream& replay,
+                                  const journal::Record& record) {
+  topic::Tokens tokens;
+  if (!tokens.split(record.topic) || !topic::matches(replay.subscription->tokens, tokens)) return 0;
+  // The stored envelope is read as a publish is: verified first (from an aligned copy; the
+  // journal packs its records). Checksums caught what the disk damaged; this catches the rest.
+  const wire::Bytes envelope = protocol::aligned_view(record.envelope, replay_aligned_);
+  std::string_view nation, system_id;
+  const policy::System* system = nullptr;
+  if (!read_origin(record.header, nation, system_id) ||
+      wire::verify_body({wire::Command::publish, 0, envelope}) != Errc::ok) {
+    ++metrics_.replay_records_unreadable;
+    return 0;
+  }
+  system = policy_->find_system(system_id);
+  if (system == nullptr || system->revoked || policy_->nations()[system->nation].code != nation ||
+      !policy_->check_publish(*system, record.topic, tokens).allowed) {
+    ++metrics_.replay_records_withdrawn;  // its publisher is gone, or no longer publishes it
+    return 0;
+  }
+  policy::Classification classification;
+  read_stored_label(*wire::GetEnvelope(envelope.data()), label_nations_, classification);
+  const policy::Audience audience =
+      policy_->audience(*system, tokens, label_nations_, classification);
+  if (!audience.label.allowed || (audience.nations & session.nation_bit) == 0) {
+    ++metrics_.denied_by_audience;
+    return 0;
+  }
+  auto templ = replay_templates_.find(system->id);
+  if (templ == replay_templates_.end()) {
+    templ = replay_templates_
+                .emplace(system->id, DeliveryTemplate({.nation = nation,
+                                                       .system = system->id,
+                                                       .role = policy_->roles()[system->role].name,
+                                                       .broker_id = config_.broker_id,
+                                                       .replayed = true}))
+                .first;
+  }
+  const protocol::RecordRef delivery =
+      append_delivery(templ->second, record.sequence, record.time_ns, envelope);
+  ++session.deliveries_routed;
+  enqueue(*session.connection, delivery);
+  ++metrics_.replay_deliveries;
+  return delivery.size;
+}
+
+void Broker::stop_replays(Session& session, const SessionSubscription& subscription) {
+  const auto stopped = std::erase_if(session.replays, [&](ReplayStream& replay) {
+    if (replay.subscription != &subscription) return false;
+    for (const auto& slice : replay.slices) slice->cancelled = true;  // dropped when back
+    return true;
+  });
+  if (stopped == 0) return;
+  metrics_.replays_stopped += stopped;
+  if (session.replays.empty()) std::erase(replaying_, &session);
+}
+
+void Broker::replay_slice_read(std::shared_ptr<ReplaySlice> slice) {
+  // A cancelled slice's replay is gone: the last reference goes with this one.
+  if (!slice->cancelled) slice->next = 0;
+}
+
+}  // namespace enlace::broker
