@@ -66,6 +66,7 @@ Broker::Broker(BrokerConfig config, std::shared_ptr<const policy::Policy> policy
   pass_buffer_.reserve_capacity(2 * 1024 * 1024);
   apply_cop_policy();
   open_journals();
+  restore_cop_from_journals();
 }
 
 Broker::~Broker() {

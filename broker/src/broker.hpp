@@ -245,6 +245,12 @@ class Broker {
   void cache_message(const Session& publisher, const wire::Envelope& envelope,
                      wire::Bytes envelope_bytes, policy::NationMask audience,
                      std::uint64_t sequence, std::int64_t receive_ns);
+  /// When a message goes stale: its envelope's stale time, or without one the policy's
+  /// default for its payload kind after `receive_ns`.
+  std::int64_t stale_time_of(const wire::Envelope& envelope,
+                             std::int64_t receive_ns) const noexcept;
+  /// At start: the COP cache's entries for cached durable topics, from the journals.
+  void restore_cop_from_journals();
   /// Starts sending the snapshot a Subscribe asked for (after its Ack).
   void start_snapshot(Session& session, const SessionSubscription& subscription,
                       std::uint32_t request_id);
@@ -272,6 +278,18 @@ class Broker {
   /// A slice the reader thread read, back on the routing thread.
   void replay_slice_read(std::shared_ptr<ReplaySlice> slice);
   void open_replay(ReplayStream& replay);
+  /// A journaled record as the policy in force sees it (admit_journaled()).
+  struct JournaledMessage {
+    const policy::System* system = nullptr;
+    std::string_view nation;
+    wire::Bytes envelope;             // verified, 8-byte aligned (valid until the next call)
+    policy::NationMask audience = 0;  // 0 when its label is no longer allowed
+  };
+  /// Checks a record as a publish is checked, under the policy now: it verifies, its
+  /// publisher is still a system of that nation, not revoked, allowed the topic. False
+  /// (and counted) when not.
+  bool admit_journaled(const journal::Record& record, const topic::Tokens& tokens,
+                       JournaledMessage& out);
   /// Sends one journaled record if the subscriber may have it; returns the bytes queued.
   std::size_t replay_record(Session& session, const ReplayStream& replay,
                             const journal::Record& record);

@@ -13,6 +13,8 @@
 // Runs on the routing thread, a slice per loop pass for each snapshot whose connection has
 // no backlog, so that a large snapshot neither stalls routing nor outruns its subscriber.
 #include <algorithm>
+#include <limits>
+#include <unordered_map>
 
 #include "broker.hpp"
 #include "enlace/protocol/clock.hpp"
@@ -35,19 +37,77 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 void Broker::cache_message(const Session& publisher, const wire::Envelope& envelope,
                            wire::Bytes envelope_bytes, policy::NationMask audience,
                            std::uint64_t sequence, std::int64_t receive_ns) {
-  std::int64_t stale_ns = envelope.stale_time_ns();
-  if (stale_ns == 0) {
-    const auto kind = static_cast<std::size_t>(envelope.payload_type());
-    // A kind this broker's schema does not know (a newer publisher's) takes the default.
-    stale_ns = receive_ns +
-               (kind < stale_ns_by_kind_.size() ? stale_ns_by_kind_[kind] : default_stale_ns_);
-  }
+  const std::int64_t stale_ns = stale_time_of(envelope, receive_ns);
   if (stale_ns <= receive_ns) {
     ++metrics_.cop_stale_on_arrival;  // nothing to show a late joiner
     return;
   }
   cop_.store(envelope.topic()->string_view(), envelope_bytes, publisher.cached_origin, sequence,
              receive_ns, stale_ns, audience);
+}
+
+std::int64_t Broker::stale_time_of(const wire::Envelope& envelope,
+                                   std::int64_t receive_ns) const noexcept {
+  if (const std::int64_t stale_ns = envelope.stale_time_ns(); stale_ns != 0) return stale_ns;
+  const auto kind = static_cast<std::size_t>(envelope.payload_type());
+  // A kind this broker's schema does not know (a newer publisher's) takes the default.
+  return receive_ns +
+         (kind < stale_ns_by_kind_.size() ? stale_ns_by_kind_[kind] : default_stale_ns_);
+}
+
+void Broker::restore_cop_from_journals() {
+  if (!journal_ || policy_->cop().cached.empty()) return;
+  // At start, before the broker serves (the one time the routing thread reads a journal):
+  // each stream from its oldest record, so the newest message of each cached topic wins, as
+  // it did before the restart. Every record is checked as a replay checks it, under the
+  // policy the broker starts with.
+  const std::int64_t started_ns = protocol::monotonic_ns();
+  const std::int64_t now_utc = protocol::utc_ns();
+  std::unordered_map<std::string, std::shared_ptr<const CachedOrigin>> origins;
+  std::vector<std::uint8_t> buffer(JournalStage::kSliceBytes);
+  topic::Tokens tokens;
+  std::uint64_t read = 0, restored = 0;
+  for (std::uint32_t stream = 0; stream < journal_->streams(); ++stream) {
+    journal::Cursor cursor = journal_->cursor(stream);
+    while (true) {
+      auto records = cursor.read(buffer, std::numeric_limits<std::size_t>::max());
+      if (!records) {
+        if (records.error().code == Errc::invalid_argument &&
+            buffer.size() < journal::format::kMaxRecordBytes) {
+          buffer.resize(journal::format::kMaxRecordBytes);  // one record larger than a slice
+          continue;
+        }
+        log::error("COP cache: reading durable stream {}: {}", stream, records.error().reason);
+        break;
+      }
+      if (records->empty()) break;
+      for (const journal::Record& record : *records) {
+        ++read;
+        JournaledMessage message;
+        if (!tokens.split(record.topic) || !policy_->cop().caches(tokens) ||
+            !admit_journaled(record, tokens, message) || message.audience == 0) {
+          continue;
+        }
+        const std::int64_t stale_ns =
+            stale_time_of(*wire::GetEnvelope(message.envelope.data()), record.time_ns);
+        if (stale_ns <= now_utc) continue;
+        auto& origin = origins[message.system->id];
+        if (!origin) {
+          const policy::System& system = *message.system;
+          origin = std::make_shared<const CachedOrigin>(CachedOrigin{
+              DeliveryTemplate({message.nation, system.id, policy_->roles()[system.role].name,
+                                config_.broker_id, /*snapshot=*/true}),
+              system.id, system.public_key});
+        }
+        cop_.store(record.topic, message.envelope, origin, record.sequence, record.time_ns,
+                   stale_ns, message.audience);
+        ++restored;
+      }
+    }
+  }
+  metrics_.cop_restored = restored;
+  log::info("COP cache: {} messages restored from the durable streams ({} read) in {} ms", restored,
+            read, (protocol::monotonic_ns() - started_ns) / 1'000'000);
 }
 
 void Broker::start_snapshot(Session& session, const SessionSubscription& subscription,

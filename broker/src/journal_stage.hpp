@@ -168,6 +168,7 @@ class JournalStage {
   std::uint64_t settled_through(std::uint32_t stream) const noexcept {
     return settled_through_[stream];
   }
+  std::uint32_t streams() const noexcept { return static_cast<std::uint32_t>(streams_.size()); }
   /// A reader of `stream`, at its earliest record.
   journal::Cursor cursor(std::uint32_t stream) const { return streams_[stream]->journal->cursor(); }
   /// Lends `slice` to the reader thread, which reads its next records; false (nothing

@@ -67,11 +67,11 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
       journal_stored, journal_store_failed, journal_refused, journal_acks_orphaned,
       journal_records_recovered, journal_bytes_truncated, journal_corrupt_records);
   out += fmt::format(
-      ",\"replays_started\":{},\"replays_served\":{},\"replays_stopped\":{},"
+      ",\"cop_restored\":{},\"replays_started\":{},\"replays_served\":{},\"replays_stopped\":{},"
       "\"replays_failed\":{},\"replay_deliveries\":{},\"replay_records_unreadable\":{},"
       "\"replay_records_withdrawn\":{}",
-      replays_started, replays_served, replays_stopped, replays_failed, replay_deliveries,
-      replay_records_unreadable, replay_records_withdrawn);
+      cop_restored, replays_started, replays_served, replays_stopped, replays_failed,
+      replay_deliveries, replay_records_unreadable, replay_records_withdrawn);
   out += fmt::format(
       ",\"sessions_detached\":{},\"sessions_resumed\":{},\"sessions_resume_expired\":{},"
       "\"resumes_refused\":{},\"deliveries_missed_on_resume\":{},\"sessions_detached_now\":{},"

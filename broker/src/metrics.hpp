@@ -80,6 +80,7 @@ struct Metrics {
   std::uint64_t snapshots_served = 0;   // ended with EndOfSnapshot
   std::uint64_t snapshots_stopped = 0;  // their subscription went first (unsubscribe, reload, end)
   std::uint64_t snapshot_deliveries = 0;
+  std::uint64_t cop_restored = 0;  // entries restored from the journals at start
   std::uint64_t replays_started = 0;
   std::uint64_t replays_served = 0;   // ended with EndOfReplay
   std::uint64_t replays_stopped = 0;  // their subscription went first (unsubscribe, reload, end)

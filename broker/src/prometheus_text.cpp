@@ -268,6 +268,9 @@ void write_cop(Exposition& x, const StatusSnapshot& s) {
             m.snapshots_stopped);
   x.counter("enlace_snapshot_deliveries_total", "Deliveries sent by COP snapshots.",
             m.snapshot_deliveries);
+  x.counter("enlace_cop_restored_total",
+            "COP cache entries restored from the durable streams' journals at start.",
+            m.cop_restored);
   x.counter("enlace_replays_started_total", "Replays from durable streams asked for.",
             m.replays_started);
   x.counter("enlace_replays_served_total", "Replays ended with EndOfReplay.", m.replays_served);

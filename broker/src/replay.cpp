@@ -194,46 +194,55 @@ void Broker::advance_replays() {
   }
 }
 
+bool Broker::admit_journaled(const journal::Record& record, const topic::Tokens& tokens,
+                             JournaledMessage& out) {
+  // The stored envelope is read as a publish is: verified first (from an aligned copy; the
+  // journal packs its records). Checksums caught what the disk damaged; this catches the rest.
+  out.envelope = protocol::aligned_view(record.envelope, replay_aligned_);
+  std::string_view system_id;
+  if (!read_origin(record.header, out.nation, system_id) ||
+      wire::verify_body({wire::Command::publish, 0, out.envelope}) != Errc::ok) {
+    ++metrics_.replay_records_unreadable;
+    return false;
+  }
+  out.system = policy_->find_system(system_id);
+  if (out.system == nullptr || out.system->revoked ||
+      policy_->nations()[out.system->nation].code != out.nation ||
+      !policy_->check_publish(*out.system, record.topic, tokens).allowed) {
+    ++metrics_.replay_records_withdrawn;  // its publisher is gone, or no longer publishes it
+    return false;
+  }
+  policy::Classification classification;
+  read_stored_label(*wire::GetEnvelope(out.envelope.data()), label_nations_, classification);
+  const policy::Audience audience =
+      policy_->audience(*out.system, tokens, label_nations_, classification);
+  out.audience = audience.label.allowed ? audience.nations : 0;
+  return true;
+}
+
 std::size_t Broker::replay_record(Session& session, const ReplayStream& replay,
                                   const journal::Record& record) {
   topic::Tokens tokens;
   if (!tokens.split(record.topic) || !topic::matches(replay.subscription->tokens, tokens)) return 0;
-  // The stored envelope is read as a publish is: verified first (from an aligned copy; the
-  // journal packs its records). Checksums caught what the disk damaged; this catches the rest.
-  const wire::Bytes envelope = protocol::aligned_view(record.envelope, replay_aligned_);
-  std::string_view nation, system_id;
-  const policy::System* system = nullptr;
-  if (!read_origin(record.header, nation, system_id) ||
-      wire::verify_body({wire::Command::publish, 0, envelope}) != Errc::ok) {
-    ++metrics_.replay_records_unreadable;
-    return 0;
-  }
-  system = policy_->find_system(system_id);
-  if (system == nullptr || system->revoked || policy_->nations()[system->nation].code != nation ||
-      !policy_->check_publish(*system, record.topic, tokens).allowed) {
-    ++metrics_.replay_records_withdrawn;  // its publisher is gone, or no longer publishes it
-    return 0;
-  }
-  policy::Classification classification;
-  read_stored_label(*wire::GetEnvelope(envelope.data()), label_nations_, classification);
-  const policy::Audience audience =
-      policy_->audience(*system, tokens, label_nations_, classification);
-  if (!audience.label.allowed || (audience.nations & session.nation_bit) == 0) {
+  JournaledMessage message;
+  if (!admit_journaled(record, tokens, message)) return 0;
+  if ((message.audience & session.nation_bit) == 0) {
     ++metrics_.denied_by_audience;
     return 0;
   }
-  auto templ = replay_templates_.find(system->id);
+  const policy::System& system = *message.system;
+  auto templ = replay_templates_.find(system.id);
   if (templ == replay_templates_.end()) {
     templ = replay_templates_
-                .emplace(system->id, DeliveryTemplate({.nation = nation,
-                                                       .system = system->id,
-                                                       .role = policy_->roles()[system->role].name,
-                                                       .broker_id = config_.broker_id,
-                                                       .replayed = true}))
+                .emplace(system.id, DeliveryTemplate({.nation = message.nation,
+                                                      .system = system.id,
+                                                      .role = policy_->roles()[system.role].name,
+                                                      .broker_id = config_.broker_id,
+                                                      .replayed = true}))
                 .first;
   }
   const protocol::RecordRef delivery =
-      append_delivery(templ->second, record.sequence, record.time_ns, envelope);
+      append_delivery(templ->second, record.sequence, record.time_ns, message.envelope);
   ++session.deliveries_routed;
   enqueue(*session.connection, delivery);
   ++metrics_.replay_deliveries;
