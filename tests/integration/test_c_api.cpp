@@ -2,10 +2,7 @@
 //
 // The broker and the coalition come from the C++ test support; every call under test goes
 // through the C functions only.
-#include <stdlib.h>
 #include <catch2/catch.hpp>
-
-#include <filesystem>
 
 #include <atomic>
 #include <chrono>
@@ -357,20 +354,12 @@ TEST_CASE("C API: a snapshot subscription reports its end when asked to", "[inte
 
 TEST_CASE("C API: a replay sends the journaled messages marked, then its end; refusals",
           "[integration][c-api][replay]") {
-  char dir[] = "/tmp/enlace-c-replay-XXXXXX";
-  REQUIRE(::mkdtemp(dir) != nullptr);
-  struct Remove {
-    std::string path;
-    ~Remove() {
-      std::error_code ignored;
-      std::filesystem::remove_all(path, ignored);
-    }
-  } remove{dir};
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = "[[durable]]\nname = \"alerts\"\ntopics = [\"alert.>\"]\n";
   const auto& cp = coalition.add("col-cp", "COL", "command_post");
   const auto& ecu = coalition.add("ecu-cp", "ECU", "command_post");
-  BrokerProcess broker(coalition, {"--data-dir", dir});
+  BrokerProcess broker(coalition, {"--data-dir", data.path.string()});
   CClient publisher, subscriber;
   open_connected(publisher, options_for(broker, cp));
   open_connected(subscriber, options_for(broker, ecu));

@@ -26,20 +26,6 @@ name = "log"
 topics = ["text.*.log.>"]
 )";
 
-/// A data directory of its own, removed at the end.
-struct DataDir {
-  std::filesystem::path path;
-  DataDir() {
-    char templ[] = "/tmp/enlace-durable-XXXXXX";
-    REQUIRE(::mkdtemp(templ) != nullptr);
-    path = templ;
-  }
-  ~DataDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
-
 using Id = std::pair<std::uint64_t, std::uint64_t>;
 Id id_of(const wire::Uuid& id) {
   return {id.hi(), id.lo()};
@@ -71,7 +57,7 @@ std::vector<std::pair<Id, std::uint64_t>> journaled(const std::filesystem::path&
 
 TEST_CASE("durable publishes are acknowledged once stored, and survive kill -9 of the broker",
           "[integration][durable]") {
-  DataDir data;
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = kDurable;
   coalition.add("col-cp", "COL", "command_post");
@@ -136,7 +122,7 @@ TEST_CASE("a durable stream needs a data directory: the broker says so at start"
 
 TEST_CASE("a journal that cannot write answers storage_unavailable, and other traffic flows",
           "[integration][durable]") {
-  DataDir data;
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = kDurable;
   coalition.add("col-cp", "COL", "command_post");

@@ -3,7 +3,6 @@
 // EndOfReplay, with live traffic after it and no message twice or missing; the start is a
 // sequence, a time or the earliest kept; the audience is the policy's now, as for live
 // delivery; and a replay nothing can serve is refused.
-#include <stdlib.h>
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -27,19 +26,6 @@ topics = ["alert.*.river.>"]
 name = "logs"
 topics = ["alert.*.log.>", "text.*.log.>"]
 )";
-
-struct DataDir {
-  std::filesystem::path path;
-  DataDir() {
-    char templ[] = "/tmp/enlace-replay-XXXXXX";
-    REQUIRE(::mkdtemp(templ) != nullptr);
-    path = templ;
-  }
-  ~DataDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
 
 /// A subscription's deliveries and its EndOfReplay, for the test thread.
 struct ReplayInbox {
@@ -70,7 +56,7 @@ struct ReplayInbox {
 TEST_CASE(
     "a replay sends the stored messages marked replayed, then EndOfReplay, then live, none twice",
     "[integration][durable][replay]") {
-  DataDir data;
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = kDurable;
   coalition.add("col-cp", "COL", "command_post");
@@ -161,7 +147,7 @@ TEST_CASE(
 
 TEST_CASE("a replay starts at a sequence or a time, and one nothing can serve is refused",
           "[integration][durable][replay]") {
-  DataDir data;
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = kDurable;
   coalition.add("col-cp", "COL", "command_post");
@@ -235,7 +221,7 @@ TEST_CASE("a replay starts at a sequence or a time, and one nothing can serve is
 
 TEST_CASE("a replay applies the audience of the policy in force now, as live delivery does",
           "[integration][durable][replay][security]") {
-  DataDir data;
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = kDurable;
   coalition.add("col-cp", "COL", "command_post");
@@ -276,7 +262,7 @@ TEST_CASE("a replay applies the audience of the policy in force now, as live del
 
 TEST_CASE("after kill -9 the COP cache of durable topics is rebuilt from the journals",
           "[integration][durable][replay][cop]") {
-  DataDir data;
+  ScratchDir data;
   TestCoalition coalition;
   coalition.extra = std::string(kDurable) + "\n[cop]\ncached = [\"alert.>\"]\n";
   coalition.add("col-cp", "COL", "command_post");

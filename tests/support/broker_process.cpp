@@ -410,6 +410,17 @@ bool served_again(Client& publisher, Inbox& inbox, const std::string& topic,
       20s);
 }
 
+ScratchDir::ScratchDir() {
+  char templ[] = "/tmp/enlace-scratch-XXXXXX";
+  if (::mkdtemp(templ) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path = templ;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path, ignored);
+}
+
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   // Client state changes arrive on the client's own thread; this waits on them through a
   // condition variable fed by a short poll of the condition. The bound is generous; the

@@ -140,6 +140,16 @@ Result<PublishAck> publish_text(Client& client, const std::string& topic, const 
 bool served_again(Client& publisher, Inbox& inbox, const std::string& topic,
                   std::vector<std::string> releasable_to = {"ECU"});
 
+/// A scratch directory (a broker's --data-dir, files a test writes), made under /tmp and
+/// removed with everything in it.
+struct ScratchDir {
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::filesystem::path path;
+};
+
 /// Waits (inotify, no polling) until `path` exists, at most `timeout`, or until the process
 /// `writer_pid` that was to write it has exited; whether it exists.
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout,
