@@ -377,8 +377,7 @@ void Broker::handle_publish(Session& session, const Peer& peer, const wire::Fram
   // Live delivery first, never waiting for the journal (docs/protocol.md 6.2).
   route(session, tokens, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
   if (policy_->cop().caches(tokens)) {
-    cache_message(session, envelope, frame.body, audience.nations, sequence,
-                  peer.arrival_utc_ns);
+    cache_message(session, envelope, frame.body, audience.nations, sequence, peer.arrival_utc_ns);
   }
   // Counted only for what reports it: a call to __popcountdi2 where the CPU's is not assumed.
   const auto audience_count = [&] {
