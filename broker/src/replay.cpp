@@ -132,19 +132,20 @@ void Broker::advance_replays() {
           }
           continue;
         }
-        waiting = true;
+        if (slice->read_once && !slice->reading && slice->records.empty() &&
+            slice->settled_when_asked >= slice->target) {
+          // The last read found nothing, and the journal had settled everything up to the
+          // target when it was asked for: this stream has nothing more for the replay.
+          slice->done = true;
+          slice->buffer = {};
+          continue;
+        }
+        waiting = true;  // the merge needs this slice's next record
         if (slice->reading) continue;
-        if (slice->read_once && slice->records.empty()) {
-          // The last read found nothing: done if the journal had settled everything up to
-          // the target by then; otherwise read again once it has settled more.
-          if (slice->settled_when_asked >= slice->target) {
-            slice->done = true;
-            slice->records = {};
-            slice->buffer = {};
-            waiting = false;
-            continue;
-          }
-          if (journal_->settled_through(slice->stream) == slice->settled_when_asked) continue;
+        // After a read that found nothing, read again only once the journal settled more.
+        if (slice->read_once && slice->records.empty() &&
+            journal_->settled_through(slice->stream) == slice->settled_when_asked) {
+          continue;
         }
         if (journal_->read(slice)) slice->read_once = true;
       }
