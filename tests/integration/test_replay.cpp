@@ -177,15 +177,15 @@ TEST_CASE("a replay starts at a sequence or a time, and one nothing can serve is
     CHECK(replay.count.load() == 8);
   }
   SECTION("from a time: what the broker received then or later") {
-    const auto all = [&] {
-      ReplayInbox replay;
-      REQUIRE(subscriber
-                  .subscribe("alert.COL.river.bridge.>", replay.inbox.handler(),
-                             replay.options(wire::ReplayFrom::Earliest))
-                  .ok());
-      REQUIRE(eventually([&] { return replay.ended.load(); }, 20s));
-      return replay.inbox.snapshot();
-    }();
+    // Kept for the whole section: its subscription stays, and the client hands the later
+    // replay's deliveries to every handler whose pattern matches, this one's too.
+    ReplayInbox earliest;
+    REQUIRE(subscriber
+                .subscribe("alert.COL.river.bridge.>", earliest.inbox.handler(),
+                           earliest.options(wire::ReplayFrom::Earliest))
+                .ok());
+    REQUIRE(eventually([&] { return earliest.ended.load(); }, 20s));
+    const auto all = earliest.inbox.snapshot();
     REQUIRE(all.size() == 20);
     ReplayInbox replay;
     REQUIRE(subscriber
