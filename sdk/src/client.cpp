@@ -74,8 +74,9 @@ Result<SessionInfo> Client::wait_connected(std::chrono::milliseconds timeout) {
 }
 
 Result<wire::Uuid> Client::publish_with(std::string_view topic, const PublishOptions& options,
-                                        bool acknowledge, BuildFn build, void* context) {
-  return impl_->publish(topic, options, acknowledge, build, context);
+                                        Acknowledge acknowledge, AckHandler* on_answer,
+                                        BuildFn build, void* context) {
+  return impl_->publish(topic, options, acknowledge, on_answer, build, context);
 }
 
 Result<PublishAck> Client::await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout) {
@@ -104,7 +105,8 @@ Result<PublishAck> Client::publish_envelope(wire::Bytes envelope, bool acknowled
                                                  std::string(to_string(code))};
   }
   const wire::Uuid id = *wire::GetEnvelope(envelope.data())->id();
-  auto queued = impl_->enqueue_envelope(envelope, acknowledge, id);
+  auto queued = impl_->enqueue_envelope(envelope, acknowledge ? Acknowledge::wait : Acknowledge::no,
+                                        nullptr, id);
   if (!queued || !acknowledge) return queued;
   return impl_->acks_.await(id, timeout);
 }

@@ -89,11 +89,12 @@ void Client::Impl::stop() {
 }
 
 Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOptions& options,
-                                         bool acknowledge, BuildFn build, void* context) {
+                                         Acknowledge acknowledge, AckHandler* on_answer,
+                                         BuildFn build, void* context) {
   if (!topic::is_valid_topic(topic)) {
     return ErrorInfo{Errc::invalid_topic, "'" + std::string(topic) + "' is not a valid topic"};
   }
-  if (acknowledge && on_io_thread()) {
+  if (acknowledge == Acknowledge::wait && on_io_thread()) {
     return ErrorInfo{Errc::invalid_argument, "publish_and_wait() called from a callback"};
   }
   // One builder and one copy of the origin per publishing thread: after warm-up, encoding
@@ -121,14 +122,14 @@ Result<wire::Uuid> Client::Impl::publish(std::string_view topic, const PublishOp
   auto [type, payload] = build(builder, context);
   const wire::Uuid id =
       builder.finish_any(topic, {local.nation, local.system}, type, payload, options);
-  auto queued = enqueue_envelope(builder.bytes(), acknowledge, id);
+  auto queued = enqueue_envelope(builder.bytes(), acknowledge, on_answer, id);
   if (!queued) return queued.error();
   return id;
 }
 
-Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool acknowledge,
-                                                  const wire::Uuid& id) {
-  const std::uint8_t flags = acknowledge ? wire::flag::ack_requested : 0;
+Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, Acknowledge acknowledge,
+                                                  AckHandler* on_answer, const wire::Uuid& id) {
+  const std::uint8_t flags = acknowledge != Acknowledge::no ? wire::flag::ack_requested : 0;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return ErrorInfo{Errc::closed, "client closed"};
@@ -149,7 +150,16 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
   if (!io_thread) (void)socket_lock.try_lock();
   const bool may_send_now = socket_lock.owns_lock() && link_.ready();
   // Registered before the frame can leave, so the answer cannot arrive first.
-  if (acknowledge) acks_.add(id);
+  if (acknowledge == Acknowledge::wait) acks_.add(id);
+  if (acknowledge == Acknowledge::handler) {
+    const std::int64_t deadline =
+        protocol::monotonic_ns() +
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options_.ack_timeout).count();
+    if (auto added = acks_.add(id, std::move(*on_answer), deadline, options_.max_pending_acks);
+        !added) {
+      return added.error();
+    }
+  }
   bool wake = false;
   auto route = outbox_.admit(
       envelope, flags, may_send_now, !io_thread, wake,
@@ -159,7 +169,7 @@ Result<PublishAck> Client::Impl::enqueue_envelope(wire::Bytes envelope, bool ack
       },
       &socket_lock);
   if (!route) {
-    if (acknowledge) acks_.remove(id);
+    if (acknowledge != Acknowledge::no) acks_.remove(id);
     return route.error();
   }
   if (*route == detail::Outbox::Route::send_now && !send_now(envelope, flags)) {

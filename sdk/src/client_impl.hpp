@@ -63,8 +63,11 @@ class [[gnu::visibility("hidden")]] Client::Impl {
 
   // --- called from user threads (client.cpp) -------------------------------------------
   Result<wire::Uuid> publish(std::string_view topic, const PublishOptions& options,
-                             bool acknowledge, BuildFn build, void* context);
-  Result<PublishAck> enqueue_envelope(wire::Bytes envelope, bool acknowledge, const wire::Uuid& id);
+                             Acknowledge acknowledge, AckHandler* on_answer, BuildFn build,
+                             void* context);
+  /// `on_answer` is moved from when `acknowledge` is handler.
+  Result<PublishAck> enqueue_envelope(wire::Bytes envelope, Acknowledge acknowledge,
+                                      AckHandler * on_answer, const wire::Uuid& id);
   /// Hands a command to the I/O thread and waits for its answer.
   Status submit(ClientCommand command, std::chrono::milliseconds timeout);
   /// Hands a command to the I/O thread without waiting; false once the client is closed.
@@ -139,6 +142,11 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   void retry_later(std::int64_t now);
   void set_state(ConnectionState state, ErrorInfo error);
   void report_error(const ErrorInfo& error);
+  /// The broker's answer to the publish of `id`: to its waiting thread, or its handler run
+  /// here. False when nobody asked for it.
+  bool answer_publish(const wire::Uuid& id, const Result<PublishAck>& result);
+  /// Runs the publish_with_ack() handlers that complete(), expire() or fail_all() left.
+  void run_ack_handlers();
   /// Runs a user callback with the socket given up (see the top of this file).
   template <class F>
   void run_callback(F && callback);
@@ -173,6 +181,7 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   detail::SubscriptionTable subscriptions_;
   protocol::RecordBuffer sending_;  // taken from the outbox, being sent
   std::vector<protocol::RecordRef> sending_records_;
+  std::vector<detail::PublishWaiters::Answered> answered_;  // reused: no allocation per Ack
   std::size_t sending_next_ = 0;  // index of the first record of sending_ not yet sent
   std::size_t max_frame_bytes_ = 64 * 1024;
   std::uint64_t send_attempts_ = 0;  // sends tried on the socket by this thread (loop())

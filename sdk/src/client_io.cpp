@@ -51,7 +51,8 @@ void Client::Impl::run() {
   const ErrorInfo closed{Errc::closed, "client closed"};
   outbox_.close();
   waiters_.fail_all(closed);
-  acks_.fail_all(closed);
+  acks_.fail_all(closed, answered_);
+  run_ack_handlers();
   {
     std::lock_guard socket_lock(socket_mutex_);
     say_bye();
@@ -112,6 +113,8 @@ void Client::Impl::loop() {
     flush_outbox();
 
     const std::int64_t now = protocol::monotonic_ns();
+    acks_.expire(now, answered_);
+    run_ack_handlers();
     switch (link_.poll(now)) {
       case protocol::LinkSession::Due::ping:
         send_ping(now);
@@ -461,7 +464,7 @@ void Client::Impl::handle_welcome(const wire::Welcome& welcome) {
 void Client::Impl::handle_ack(const wire::Ack& ack) {
   if (ack.request_id() == 0) {
     if (ack.message_id()) {
-      acks_.complete(*ack.message_id(), PublishAck{*ack.message_id(), ack.sequence(), ack.count()});
+      answer_publish(*ack.message_id(), PublishAck{*ack.message_id(), ack.sequence(), ack.count()});
     }
     return;
   }
@@ -483,7 +486,7 @@ void Client::Impl::handle_error(const wire::Error& frame) {
       link_.session_lost();
       send_hello();
     }
-    if (frame.message_id() != nullptr) acks_.complete(*frame.message_id(), error);
+    if (frame.message_id() != nullptr) answer_publish(*frame.message_id(), error);
     report_error(error);
     return;
   }
@@ -504,7 +507,7 @@ void Client::Impl::handle_error(const wire::Error& frame) {
       return;
     }
   }
-  if (frame.message_id() != nullptr && acks_.complete(*frame.message_id(), error)) return;
+  if (frame.message_id() != nullptr && answer_publish(*frame.message_id(), error)) return;
   if (error.code == Errc::deliveries_dropped || error.code == Errc::slow_consumer) {
     counters_.deliveries_missed.fetch_add(frame.count());
     link_.drops_told(frame.count());
@@ -752,6 +755,19 @@ void Client::Impl::set_state(ConnectionState state, ErrorInfo error) {
   }
   changed_.notify_all();
   if (options_.on_state) run_callback([&] { options_.on_state(state, error); });
+}
+
+bool Client::Impl::answer_publish(const wire::Uuid& id, const Result<PublishAck>& result) {
+  const bool found = acks_.complete(id, result, answered_);
+  run_ack_handlers();
+  return found;
+}
+
+void Client::Impl::run_ack_handlers() {
+  // Like every callback: on this thread, one at a time, with the socket given up. Nothing a
+  // handler may call touches answered_ (only this thread's frame handling fills it).
+  for (auto& answered : answered_) run_callback([&] { answered.handler(answered.result); });
+  answered_.clear();
 }
 
 void Client::Impl::report_error(const ErrorInfo& error) {

@@ -4,47 +4,102 @@ namespace enlace::detail {
 
 void PublishWaiters::add(const wire::Uuid& id) {
   std::lock_guard lock(mutex_);
-  waiters_[key_of(id)] = std::make_shared<Waiter>();
+  waiters_[key_of(id)] = Waiter{};
+}
+
+Status PublishWaiters::add(const wire::Uuid& id, AckHandler handler, std::int64_t deadline_ns,
+                           std::size_t max_pending) {
+  std::lock_guard lock(mutex_);
+  if (handlers_ >= max_pending) {
+    return ErrorInfo{Errc::queue_full, std::to_string(handlers_) +
+                                           " publishes already wait for the broker's answer "
+                                           "(ClientOptions::max_pending_acks)"};
+  }
+  const Key key = key_of(id);
+  waiters_[key] =
+      Waiter{false, ErrorInfo{Errc::timeout, "no answer from the broker"}, std::move(handler)};
+  deadlines_.emplace_back(deadline_ns, key);
+  ++handlers_;
+  return success();
 }
 
 void PublishWaiters::remove(const wire::Uuid& id) {
   std::lock_guard lock(mutex_);
-  waiters_.erase(key_of(id));
+  const auto it = waiters_.find(key_of(id));
+  if (it == waiters_.end()) return;
+  if (it->second.handler) --handlers_;
+  waiters_.erase(it);
 }
 
-bool PublishWaiters::complete(const wire::Uuid& id, Result<PublishAck> result) {
+bool PublishWaiters::complete(const wire::Uuid& id, const Result<PublishAck>& result,
+                              std::vector<Answered>& answered) {
   {
     std::lock_guard lock(mutex_);
     const auto it = waiters_.find(key_of(id));
-    if (it == waiters_.end()) return false;
-    it->second->done = true;
-    it->second->result = std::move(result);
+    if (it == waiters_.end() || it->second.done) return false;
+    if (it->second.handler) {
+      answered.push_back({std::move(it->second.handler), result});
+      waiters_.erase(it);
+      --handlers_;
+      return true;
+    }
+    it->second.done = true;
+    it->second.result = result;
   }
   answered_.notify_all();
   return true;
 }
 
+void PublishWaiters::expire(std::int64_t now_ns, std::vector<Answered>& answered) {
+  std::lock_guard lock(mutex_);
+  while (!deadlines_.empty()) {
+    const auto [deadline, key] = deadlines_.front();
+    const auto it = waiters_.find(key);
+    if (it != waiters_.end()) {
+      if (deadline > now_ns) return;
+      answered.push_back(
+          {std::move(it->second.handler),
+           ErrorInfo{Errc::timeout,
+                     "no answer from the broker within ClientOptions::ack_timeout: the "
+                     "message may or may not have been accepted"}});
+      waiters_.erase(it);
+      --handlers_;
+    }
+    deadlines_.pop_front();
+  }
+}
+
 Result<PublishAck> PublishWaiters::await(const wire::Uuid& id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   const auto it = waiters_.find(key_of(id));
-  if (it == waiters_.end()) {
+  if (it == waiters_.end() || it->second.handler) {
     return ErrorInfo{Errc::invalid_argument, "no acknowledgement requested for this id"};
   }
-  const auto waiter = it->second;
-  answered_.wait_for(lock, timeout, [&] { return waiter->done; });
-  waiters_.erase(key_of(id));
-  return waiter->result;
+  const Waiter& waiter = it->second;
+  answered_.wait_for(lock, timeout, [&] { return waiter.done; });
+  Result<PublishAck> result = waiter.result;
+  waiters_.erase(it);
+  return result;
 }
 
-void PublishWaiters::fail_all(const ErrorInfo& error) {
+void PublishWaiters::fail_all(const ErrorInfo& error, std::vector<Answered>& answered) {
   {
     std::lock_guard lock(mutex_);
-    for (auto& [key, waiter] : waiters_) {
-      if (!waiter->done) {
-        waiter->done = true;
-        waiter->result = error;
+    for (auto it = waiters_.begin(); it != waiters_.end();) {
+      Waiter& waiter = it->second;
+      if (waiter.handler) {
+        answered.push_back({std::move(waiter.handler), error});
+        it = waiters_.erase(it);
+        continue;
       }
+      if (!waiter.done) {
+        waiter.done = true;
+        waiter.result = error;
+      }
+      ++it;
     }
+    handlers_ = 0;
+    deadlines_.clear();
   }
   answered_.notify_all();
 }

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "enlace/client.hpp"
 
@@ -18,20 +20,38 @@ namespace enlace::detail {
 
 using StatusPromise = std::shared_ptr<std::promise<Status>>;
 
-/// Waiters for the broker's answer to a publish with ack_requested. Thread-safe: publishing
-/// threads add and await, the I/O thread completes.
+/// Waiters for the broker's answer to a publish with ack_requested: a thread blocked in
+/// await() (publish_and_wait), or a handler (publish_with_ack) that the I/O thread runs.
+/// Thread-safe: publishing threads add and await, the I/O thread completes and expires.
 class PublishWaiters {
  public:
+  /// What complete(), expire() or fail_all() leave for the I/O thread to run, outside any
+  /// lock of the client's: the handlers answered, each with its answer.
+  struct Answered {
+    AckHandler handler;
+    Result<PublishAck> result;
+  };
+
   /// Registers a waiter before the frame can leave, so the answer cannot arrive first.
   void add(const wire::Uuid& id);
+  /// Registers `handler` for `id`, answered with timeout at `deadline_ns` (monotonic) at the
+  /// latest. queue_full when `max_pending` handlers already wait.
+  Status add(const wire::Uuid& id, AckHandler handler, std::int64_t deadline_ns,
+             std::size_t max_pending);
   /// Drops a waiter whose publish never left (refused locally).
   void remove(const wire::Uuid& id);
-  /// The broker's answer (or a local failure) for `id`; false when nobody waits for it.
-  bool complete(const wire::Uuid& id, Result<PublishAck> result);
+  /// The broker's answer (or a local failure) for `id`: wakes its thread, or appends its
+  /// handler to `answered`. False when nobody waits for it.
+  bool complete(const wire::Uuid& id, const Result<PublishAck>& result,
+                std::vector<Answered>& answered);
+  /// Handlers whose deadline passed by `now_ns`, answered with timeout, appended to
+  /// `answered`. Cheap when nothing expired: one look at the oldest.
+  void expire(std::int64_t now_ns, std::vector<Answered>& answered);
   /// Waits up to `timeout` for the answer; invalid_argument if no waiter was added.
   Result<PublishAck> await(const wire::Uuid& id, std::chrono::milliseconds timeout);
-  /// Answers every waiter still waiting with `error` (connection closed).
-  void fail_all(const ErrorInfo& error);
+  /// Answers every waiter still waiting with `error` (the client closes); the handlers are
+  /// appended to `answered`.
+  void fail_all(const ErrorInfo& error, std::vector<Answered>& answered);
 
  private:
   struct Key {
@@ -42,11 +62,18 @@ class PublishWaiters {
   struct Waiter {
     bool done = false;
     Result<PublishAck> result = ErrorInfo{Errc::timeout, "no answer from the broker"};
+    AckHandler handler;  // empty: a thread waits in await()
   };
 
   std::mutex mutex_;
   std::condition_variable answered_;
-  std::map<Key, std::shared_ptr<Waiter>> waiters_;
+  // Map nodes stay put until erased: await() keeps its iterator while it waits.
+  std::map<Key, Waiter> waiters_;
+  // Handlers in the order they were added, with their deadlines (all handlers share one
+  // timeout, so this is also deadline order). Entries already answered are dropped when
+  // they reach the front; the broker answers in order, so the front is usually current.
+  std::deque<std::pair<std::int64_t, Key>> deadlines_;
+  std::size_t handlers_ = 0;  // handlers in waiters_
 };
 
 /// Callers waiting for the answer to a subscribe, unsubscribe or flush. I/O thread only.

@@ -14,7 +14,10 @@
 // Delivery semantics. publish() returning success means the envelope was handed to ZeroMQ
 // or queued in this process, nothing more: the broker may still refuse it (reported
 // through on_error) and a connection loss may drop it. publish_and_wait() returns once the broker
-// has accepted (audience computed, routed to its subscribers' queues) or refused the message.
+// has accepted (audience computed, routed to its subscribers' queues) or refused the message;
+// publish_with_ack() hands the same answer to a handler instead, so that many publishes
+// can wait for theirs at once. For a durable topic the Ack also means stored, as the
+// topic's durability mode says (docs/protocol.md, "Acknowledgement").
 #pragma once
 
 #include <chrono>
@@ -82,6 +85,12 @@ struct ClientOptions {
   /// A client back too late gets a new session, and on_error session_not_resumed. Zero: the
   /// session ends with its connection. close() ends it at once (Bye).
   std::chrono::milliseconds resume_grace = std::chrono::milliseconds(30000);
+  /// How long a publish_with_ack() handler waits for the broker's answer before it is
+  /// answered with timeout (the message may or may not have been accepted).
+  std::chrono::milliseconds ack_timeout = std::chrono::milliseconds(10000);
+  /// At most this many publish_with_ack() handlers wait at once; beyond, publish_with_ack()
+  /// answers queue_full. The caller's window of publishes in flight is normally far smaller.
+  std::size_t max_pending_acks = 65536;
 
   /// Called on the I/O thread at every state change, with the error that caused it
   /// (code ok when none).
@@ -129,6 +138,10 @@ struct PublishAck {
   std::uint32_t audience_nations = 0;  // how many nations the message may reach
 };
 
+/// The broker's answer to one publish_with_ack(): the Ack, or the Error it sent, or timeout
+/// (ClientOptions::ack_timeout), or closed when the client closed first.
+using AckHandler = std::function<void(const Result<PublishAck>&)>;
+
 struct ClientStats {
   std::uint64_t published = 0;  // envelopes handed to the socket
   std::uint64_t delivered = 0;  // deliveries passed to handlers
@@ -174,7 +187,7 @@ class ENLACE_API Client {
   template <class Build>
   Result<wire::Uuid> publish(std::string_view topic, Build&& build,
                              const PublishOptions& options = {}) {
-    return publish_built(topic, options, false, [&](EnvelopeEncoder& b) {
+    return publish_built(topic, options, Acknowledge::no, nullptr, [&](EnvelopeEncoder& b) {
       auto payload = build(b.fbb());
       return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
     });
@@ -185,12 +198,29 @@ class ENLACE_API Client {
   Result<PublishAck> publish_and_wait(std::string_view topic, Build&& build,
                                       const PublishOptions& options = {},
                                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    auto id = publish_built(topic, options, true, [&](EnvelopeEncoder& b) {
+    auto id = publish_built(topic, options, Acknowledge::wait, nullptr, [&](EnvelopeEncoder& b) {
       auto payload = build(b.fbb());
       return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
     });
     if (!id) return id.error();
     return await_ack(*id, timeout);
+  }
+
+  /// Like publish(), and asks for the broker's answer without waiting for it: `on_answer`
+  /// runs once on the I/O thread with the Ack (the broker sequence assigned) or the refusal,
+  /// or with timeout after ClientOptions::ack_timeout, or closed. Answers come in publish
+  /// order for one topic's messages. A window of publishes in flight, each answered by
+  /// its handler, is how to publish acknowledged at full rate. Callable from a callback.
+  /// Fails like publish(), and with queue_full when ClientOptions::max_pending_acks
+  /// handlers already wait (`on_answer` is not called then).
+  template <class Build>
+  Result<wire::Uuid> publish_with_ack(std::string_view topic, Build&& build, AckHandler on_answer,
+                                      const PublishOptions& options = {}) {
+    if (!on_answer) return ErrorInfo{Errc::invalid_argument, "publish_with_ack() needs a handler"};
+    return publish_built(topic, options, Acknowledge::handler, &on_answer, [&](EnvelopeEncoder& b) {
+      auto payload = build(b.fbb());
+      return std::make_pair(payload_type_of<decltype(payload)>(), payload.Union());
+    });
   }
 
   /// Queues an envelope built elsewhere (identifier "ENV1"). The SDK verifies it first
@@ -232,15 +262,19 @@ class ENLACE_API Client {
   class Impl;
   using BuildFn = std::pair<wire::Payload, flatbuffers::Offset<void>> (*)(EnvelopeEncoder&, void*);
 
+  /// Whether a publish asks for the broker's answer, and who takes it.
+  enum class Acknowledge { no, wait, handler };
+
   template <class F>
   Result<wire::Uuid> publish_built(std::string_view topic, const PublishOptions& options,
-                                   bool acknowledge, F&& make) {
+                                   Acknowledge acknowledge, AckHandler* on_answer, F&& make) {
     return publish_with(
-        topic, options, acknowledge,
+        topic, options, acknowledge, on_answer,
         [](EnvelopeEncoder& b, void* ctx) { return (*static_cast<F*>(ctx))(b); }, &make);
   }
   Result<wire::Uuid> publish_with(std::string_view topic, const PublishOptions& options,
-                                  bool acknowledge, BuildFn build, void* context);
+                                  Acknowledge acknowledge, AckHandler* on_answer, BuildFn build,
+                                  void* context);
   Result<PublishAck> await_ack(const wire::Uuid& id, std::chrono::milliseconds timeout);
 
   std::unique_ptr<Impl> impl_;
