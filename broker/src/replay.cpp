@@ -25,6 +25,7 @@
 #include "enlace/protocol/aligned.hpp"
 #include "enlace/protocol/clock.hpp"
 #include "enlace/protocol/control.hpp"
+#include "journal_origin.hpp"
 #include "log.hpp"
 #include "stored_label.hpp"
 
@@ -33,20 +34,6 @@ namespace {
 
 // What one pass may spend on one replay: deliveries of at most this many bytes.
 constexpr std::size_t kPassBytes = 64 * 1024;
-
-// The journal record's header: the authenticated origin, nation and system, each behind
-// its length byte (Broker::journal_message). False for anything else.
-bool read_origin(std::span<const std::uint8_t> header, std::string_view& nation,
-                 std::string_view& system) {
-  std::string_view* parts[] = {&nation, &system};
-  std::size_t at = 0;
-  for (std::string_view* part : parts) {
-    if (at >= header.size() || header.size() - at - 1 < header[at]) return false;
-    *part = {reinterpret_cast<const char*>(header.data()) + at + 1, header[at]};
-    at += 1 + header[at];
-  }
-  return at == header.size();
-}
 
 }  // namespace
 

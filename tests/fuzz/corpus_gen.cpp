@@ -732,6 +732,42 @@ void write_journal_corpus(Corpus& corpus) {
   corpus.write("fuzz_journal_segment", "first-record-flipped", flipped);
 }
 
+// ---- fuzz_replay_origin -------------------------------------------------------------
+
+/// A record header as Broker::journal_message writes it: each part behind its length byte.
+Bytes origin_header(std::string_view nation, std::string_view system) {
+  Bytes out;
+  for (std::string_view part : {nation, system}) {
+    out.push_back(static_cast<std::uint8_t>(part.size()));
+    out.insert(out.end(), part.begin(), part.end());
+  }
+  return out;
+}
+
+void write_origin_corpus(Corpus& corpus) {
+  // The origin of every system of the policy the target checks against, revoked ones too.
+  const policy::Policy& policy = fuzz::startup_policy();
+  for (const policy::System& system : policy.systems()) {
+    corpus.write("fuzz_replay_origin", "system-" + system.id,
+                 origin_header(policy.nations()[system.nation].code, system.id));
+  }
+  const Bytes valid = origin_header("COL", "col-radar-leguizamo");
+  corpus.write("fuzz_replay_origin", "wrong-nation", origin_header("ECU", "col-radar-leguizamo"));
+  corpus.write("fuzz_replay_origin", "unknown-system", origin_header("COL", "nobody"));
+  corpus.write("fuzz_replay_origin", "both-empty", origin_header("", ""));
+  corpus.write("fuzz_replay_origin", "longest-parts",
+               origin_header(std::string(255, 'N'), std::string(255, 's')));
+  corpus.write("fuzz_replay_origin", "empty", Bytes{});
+  corpus.write("fuzz_replay_origin", "nation-only", Bytes(valid.begin(), valid.begin() + 4));
+  corpus.write("fuzz_replay_origin", "system-cut-short", Bytes(valid.begin(), valid.end() - 1));
+  Bytes trailing = valid;
+  trailing.push_back(0);
+  corpus.write("fuzz_replay_origin", "byte-after-system", trailing);
+  Bytes past_end = valid;
+  past_end[0] = 0xff;
+  corpus.write("fuzz_replay_origin", "nation-length-past-end", past_end);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: %s <corpus-dir>   (e.g. tests/fuzz/corpus)\n", argv[0]);
@@ -744,6 +780,7 @@ int main(int argc, char** argv) {
     write_policy_corpus(corpus);
     write_topic_corpus(corpus);
     write_journal_corpus(corpus);
+    write_origin_corpus(corpus);
     std::printf("fuzz_corpus_gen: wrote %d files under %s\n", corpus.written(), argv[1]);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz_corpus_gen: %s\n", e.what());

@@ -25,7 +25,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 all_targets=(fuzz_frame fuzz_control fuzz_envelope fuzz_policy fuzz_json fuzz_topic
   fuzz_nmea_sentence fuzz_tag_block fuzz_ais fuzz_sbs_line fuzz_gpsd_json fuzz_cot_xml
-  fuzz_tak_stream fuzz_journal_segment)
+  fuzz_tak_stream fuzz_journal_segment fuzz_replay_origin)
 
 usage() { sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 die() {
