@@ -4,11 +4,11 @@
 // broker handles a Subscribe with `replay_from`, the subscription enters the trie at once
 // and the broker's last sequence becomes the replay's horizon H. Every matching message
 // after H is delivered live; the replay sends the journaled messages from the requested
-// start up to H, in sequence order, merged across the streams the pattern overlaps. No
-// gap: the replay of a stream ends only once the journal thread has settled every message
-// up to the last one given to that stream before the Subscribe (JournalStage's
-// added_through and settled_through), and a read after that found nothing more. No
-// duplicate: nothing above H is replayed. Each record passes the same checks as a live
+// start up to H, in sequence order, merged across the streams the pattern overlaps
+// (replay_merge.hpp). No gap: the replay of a stream ends only once the journal thread has
+// settled every message up to the last one given to that stream before the Subscribe
+// (JournalStage's added_through and settled_through), and a read after that found nothing
+// more. No duplicate: nothing above H is replayed. Each record passes the same checks as a live
 // delivery, under the policy in force when it is sent: its publisher is still a system of
 // the coalition and the topic still its to publish, and the subscriber's nation is in the
 // audience its label gets now.
@@ -27,6 +27,7 @@
 #include "enlace/protocol/control.hpp"
 #include "journal_origin.hpp"
 #include "log.hpp"
+#include "replay_merge.hpp"
 #include "stored_label.hpp"
 
 namespace enlace::broker {
@@ -99,68 +100,24 @@ void Broker::advance_replays() {
     }
     if (replay.slices.empty() && !replay.streams.empty()) open_replay(replay);
     std::size_t bytes = 0;
-    bool finished = false;
-    const ReplaySlice* failed = nullptr;
+    ReplayStep step;
     while (bytes < kPassBytes) {
-      // The slice whose next record has the lowest sequence; none while one that is not
-      // done has nothing in hand (it is being read, or must be).
-      ReplaySlice* next = nullptr;
-      bool waiting = false;
-      for (const auto& slice : replay.slices) {
-        if (slice->done) continue;
-        if (!slice->error.empty()) {
-          failed = slice.get();
-          break;
-        }
-        if (slice->next < slice->records.size()) {
-          if (next == nullptr ||
-              slice->records[slice->next].sequence < next->records[next->next].sequence) {
-            next = slice.get();
-          }
-          continue;
-        }
-        if (slice->read_once && !slice->reading && slice->records.empty() &&
-            slice->settled_when_asked >= slice->target) {
-          // The last read found nothing, and the journal had settled everything up to the
-          // target when it was asked for: this stream has nothing more for the replay.
-          slice->done = true;
-          slice->buffer = {};
-          continue;
-        }
-        waiting = true;  // the merge needs this slice's next record
-        if (slice->reading) continue;
-        // After a read that found nothing, read again only once the journal settled more.
-        if (slice->read_once && slice->records.empty() &&
-            journal_->settled_through(slice->stream) == slice->settled_when_asked) {
-          continue;
-        }
-        if (journal_->read(slice)) slice->read_once = true;
-      }
-      if (failed != nullptr || waiting) break;
-      if (next == nullptr) {
-        finished = true;
-        break;
-      }
-      const journal::Record& record = next->records[next->next++];
-      if (record.sequence > replay.horizon) {
-        next->done = true;  // live from here on
-        next->records = {};
-        next->buffer = {};
-        continue;
-      }
-      if (const std::size_t sent = replay_record(session, replay, record); sent > 0) {
+      step = next_replayed(replay.slices, replay.horizon, *journal_);
+      if (step.kind != ReplayStep::Kind::record) break;
+      if (const std::size_t sent = replay_record(session, replay, *step.record); sent > 0) {
         bytes += sent;
         ++replay.sent;
       }
     }
     if (bytes >= kPassBytes) replays_due_ = true;
-    if (failed != nullptr) {
+    if (step.kind == ReplayStep::Kind::failed) {
+      const ReplaySlice* failed = step.slice;
       ++metrics_.replays_failed;
       log::error("replay for session {} ('{}', pattern '{}') failed: {}", session.session_id,
                  session.system_id, log::escaped(replay.subscription->pattern, 80), failed->error);
       refuse(&session, session.routing_id, Errc::storage_unavailable, {replay.request_id},
              "replay stopped after {} messages: {}", replay.sent, failed->error);
-    } else if (finished) {
+    } else if (step.kind == ReplayStep::Kind::finished) {
       const std::int64_t took_ns = protocol::monotonic_ns() - replay.started_ns;
       ++metrics_.replays_served;
       log::debug("replay for session {} ('{}', pattern '{}'): {} messages in {} ms",
