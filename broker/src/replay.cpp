@@ -112,11 +112,19 @@ void Broker::advance_replays() {
     if (bytes >= kPassBytes) replays_due_ = true;
     if (step.kind == ReplayStep::Kind::failed) {
       const ReplaySlice* failed = step.slice;
+      // The stream by its policy name (docs/protocol.md 5.3: the Error names it).
+      std::string_view stream = "(removed from the policy)";
+      const auto& durable = policy_->durable_streams();
+      for (std::size_t s = 0; s < durable.size() && s < journal_stream_of_.size(); ++s) {
+        if (journal_stream_of_[s] == static_cast<int>(failed->stream)) stream = durable[s].name;
+      }
       ++metrics_.replays_failed;
-      log::error("replay for session {} ('{}', pattern '{}') failed: {}", session.session_id,
-                 session.system_id, log::escaped(replay.subscription->pattern, 80), failed->error);
+      log::error("replay for session {} ('{}', pattern '{}') failed: durable stream '{}': {}",
+                 session.session_id, session.system_id,
+                 log::escaped(replay.subscription->pattern, 80), stream, failed->error);
       refuse(&session, session.routing_id, Errc::storage_unavailable, {replay.request_id},
-             "replay stopped after {} messages: {}", replay.sent, failed->error);
+             "replay stopped after {} messages: durable stream '{}': {}", replay.sent, stream,
+             failed->error);
     } else if (step.kind == ReplayStep::Kind::finished) {
       const std::int64_t took_ns = protocol::monotonic_ns() - replay.started_ns;
       ++metrics_.replays_served;
