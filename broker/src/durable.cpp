@@ -132,9 +132,10 @@ void Broker::journal_message(int stream, Session& session, std::string_view topi
 
 void Broker::drain_journal() {
   if (!journal_) return;
-  journal_->hand_over();
   const std::int64_t deadline = protocol::monotonic_ns() + kJournalDrainNs;
-  while (journal_->in_flight() > 0 && protocol::monotonic_ns() < deadline) {
+  while (true) {
+    journal_->hand_over();  // again after each completion: it may have held a batch back
+    if (journal_->in_flight() == 0 || protocol::monotonic_ns() >= deadline) break;
     pollfd fd{journal_->completion_fd(), POLLIN, 0};
     ::poll(&fd, 1, 100);
     handle_journal_completions();

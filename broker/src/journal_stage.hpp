@@ -104,6 +104,9 @@ class JournalStage {
  public:
   static constexpr std::size_t kMaxBatches = 4;
   static constexpr std::size_t kMaxBatchBytes = 8 * 1024 * 1024;
+  /// Batches at the journal thread (one being stored, one queued) beyond which hand_over()
+  /// keeps filling the current one, unless it is half full.
+  static constexpr std::size_t kBatchesAhead = 2;
 
   /// Opens (and recovers) the journal of each stream under `data_dir`/journal/ and starts
   /// the journal thread. Errors: storage_unavailable, naming the stream and the cause.
@@ -128,7 +131,9 @@ class JournalStage {
   /// Adds a message to the batch being filled; has_room() must have said yes.
   void add(const JournalEntry& entry, std::string_view topic, std::span<const std::uint8_t> header,
            std::span<const std::uint8_t> envelope, std::string_view routing_id);
-  /// End of a loop pass: gives the filled batch to the journal thread if it has any room.
+  /// End of a loop pass: gives the filled batch to the journal thread, unless it already
+  /// holds kBatchesAhead and this one is less than half full (group commit); then a later
+  /// pass, one after a batch comes back at the latest, gives it.
   void hand_over();
   /// Readable when batches or replay slices come back (poll() on it, then completed()).
   int completion_fd() const noexcept { return completion_fd_; }
