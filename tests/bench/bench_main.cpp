@@ -11,6 +11,11 @@
 //   enlace-bench --snapshot N [--size B] [--json]
 //   enlace-bench --scenario latency --stalled K [--rate R] [--duration SECONDS] [--json]
 //   enlace-bench --scrape-metrics [--rounds N] [--messages N] [--session-queue-bytes B] [--json]
+//   enlace-bench --durable [--messages N] [--window W] [--size B] [--rounds R] [--rate R]
+//                [--duration SECONDS] [--recovery-mib M] [--dir DIR] [--json]
+//
+// --durable measures durable streams: acknowledged throughput and Ack latency per
+// durability mode, replay and recovery after kill -9 (durable_bench.cpp says how).
 //
 // --scrape-metrics measures what scraping the broker's /metrics costs (docs/operations.md):
 // throughput 1 -> 1 in one run, phases without and with a scraper that GETs /metrics once a
@@ -72,7 +77,9 @@
 #include <thread>
 #include <vector>
 
+#include "bench_messages.hpp"
 #include "bench_setup.hpp"
+#include "durable_bench.hpp"
 #include "histogram.hpp"
 #include "http_client.hpp"
 
@@ -117,7 +124,9 @@ constexpr const char* kUsage =
     "       enlace-bench --scenario latency --stalled K [--rounds N] [--rate R] [--duration S]\n"
     "                    [--json]\n"
     "       enlace-bench --scrape-metrics [--rounds N] [--messages N] [--session-queue-bytes B]\n"
-    "                    [--json]\n";
+    "                    [--json]\n"
+    "       enlace-bench --durable [--messages N] [--window W] [--size BYTES] [--rounds R]\n"
+    "                    [--rate R] [--duration SECONDS] [--recovery-mib M] [--dir DIR] [--json]\n";
 
 Options parse(int argc, char** argv) {
   Options o;
@@ -188,84 +197,6 @@ Options parse(int argc, char** argv) {
     std::exit(2);
   }
   return o;
-}
-
-// A realistic radar track (a 320-byte envelope on its bench topic). `stamp_ns` travels in
-// observed_ns.
-auto track(std::int64_t stamp_ns, std::uint64_t n) {
-  return [stamp_ns, n](flatbuffers::FlatBufferBuilder& fbb) {
-    const wire::GeoPoint point(-0.19 + static_cast<double>(n % 1000) * 1e-5, -74.78);
-    auto position =
-        wire::CreatePosition(fbb, &point, 92.0, wire::AltitudeReference::MeanSeaLevel, 25.0f);
-    const wire::Motion motion(84.0f, 6.5f);
-    auto source = wire::CreateSensorRefDirect(fbb, wire::SensorType::Radar, "rx17");
-    return wire::CreateTrackDirect(fbb, "T0042", position, &motion, wire::StandardIdentity::Suspect,
-                                   wire::BattleDimension::SeaSurface, nullptr,
-                                   wire::ContactKind::Vessel, source, stamp_ns);
-  };
-}
-
-// An Opaque payload of `data_bytes` bytes, the first eight of them `stamp_ns`.
-auto opaque(std::int64_t stamp_ns, std::size_t data_bytes) {
-  return [stamp_ns, data_bytes](flatbuffers::FlatBufferBuilder& fbb) {
-    std::uint8_t* data = nullptr;
-    const auto vector = fbb.CreateUninitializedVector(data_bytes, &data);
-    std::memset(data, 0, data_bytes);
-    std::memcpy(data, &stamp_ns, sizeof(stamp_ns));
-    return wire::CreateOpaque(fbb, fbb.CreateString("application/octet-stream"), vector);
-  };
-}
-
-// The messages of a run: Track envelopes, or Opaque ones of a fixed total size.
-class Messages {
- public:
-  Messages(int envelope_bytes, const std::string& topic) {
-    if (envelope_bytes <= 0) {
-      bytes_ = size_of(topic, track(0, 0));
-      return;
-    }
-    // The largest payload whose envelope fits (never less than the 8-byte stamp).
-    data_bytes_ = sizeof(std::int64_t);
-    while (size_of(topic, opaque(0, data_bytes_ + 1)) <= static_cast<std::size_t>(envelope_bytes))
-      ++data_bytes_;
-    bytes_ = size_of(topic, opaque(0, data_bytes_));
-  }
-
-  /// Publishes message `n` stamped `stamp_ns` through `publish(build)`.
-  template <class Publish>
-  decltype(auto) publish(Publish&& publish, std::int64_t stamp_ns, std::uint64_t n) const {
-    return data_bytes_ == 0 ? publish(track(stamp_ns, n)) : publish(opaque(stamp_ns, data_bytes_));
-  }
-
-  /// The stamp a delivery carries, or nullopt for another payload.
-  static std::optional<std::int64_t> stamp(const Delivery& d) {
-    if (const auto* t = d.as<wire::Track>()) return t->observed_ns();
-    if (const auto* o = d.as<wire::Opaque>(); o && o->data() && o->data()->size() >= 8) {
-      std::int64_t stamp;
-      std::memcpy(&stamp, o->data()->data(), sizeof(stamp));
-      return stamp;
-    }
-    return std::nullopt;
-  }
-
-  std::size_t envelope_bytes() const noexcept { return bytes_; }
-  const char* kind() const noexcept { return data_bytes_ == 0 ? "Track" : "Opaque"; }
-
- private:
-  template <class Build>
-  static std::size_t size_of(const std::string& topic, Build&& build) {
-    EnvelopeEncoder builder;
-    builder.finish(topic, {"COL", "pub0"}, build(builder.fbb()), PublishOptions{});
-    return builder.bytes().size();
-  }
-
-  std::size_t data_bytes_ = 0;  // 0: Track
-  std::size_t bytes_ = 0;
-};
-
-std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-      .count();
 }
 
 std::vector<std::string> make_topics(std::uint64_t count) {
@@ -1074,6 +1005,15 @@ int run_scrape_metrics(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (std::any_of(argv + 1, argv + argc,
+                  [](const char* a) { return a == std::string("--durable"); })) {
+    try {
+      return run_durable(argc, argv);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "enlace-bench: %s\n", e.what());
+      return 1;
+    }
+  }
   const Options options = parse(argc, argv);
   try {
     if (options.flood) return run_flood(options);

@@ -60,7 +60,8 @@ BenchBed::BenchBed(const SetupOptions& options) {
         "\nmax_bytes = " +
         std::to_string(std::max<std::size_t>(options.cop_entries * 4096, 1 << 20)) + "\n";
   }
-  broker = std::make_unique<test::BrokerProcess>(coalition);
+  coalition.extra += options.extra_policy;
+  broker = std::make_unique<test::BrokerProcess>(coalition, options.broker_args);
   for (int i = 0; i < options.subscribers; ++i)
     subscribers.push_back(connect("sub" + std::to_string(i)));
   for (int i = 0; i < options.publishers; ++i)

@@ -21,6 +21,10 @@ struct SetupOptions {
   /// Whether the broker caches the bench's track topics (policy [cop]), and for how many.
   bool cop = false;
   std::size_t cop_entries = 100000;
+  /// Policy text appended as is (e.g. [[durable]] streams), and broker arguments (e.g.
+  /// --data-dir).
+  std::string extra_policy = {};
+  std::vector<std::string> broker_args = {};
 };
 
 /// A broker with connected clients: publishers are COL sensors, subscribers alternate
