@@ -15,6 +15,12 @@ Status PublishWaiters::add(const wire::Uuid& id, AckHandler handler, std::int64_
                                            " publishes already wait for the broker's answer "
                                            "(ClientOptions::max_pending_acks)"};
   }
+  // Answered entries leave deadlines_ when they reach its front; one that is never
+  // answered holds the rest back until it expires. Compacting at twice the bound keeps the
+  // deque at most that long, at an amortised constant cost per publish.
+  if (deadlines_.size() >= 2 * max_pending) {
+    std::erase_if(deadlines_, [&](const auto& entry) { return !waiters_.count(entry.second); });
+  }
   const Key key = key_of(id);
   waiters_[key] =
       Waiter{false, ErrorInfo{Errc::timeout, "no answer from the broker"}, std::move(handler)};
