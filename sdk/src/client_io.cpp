@@ -552,9 +552,11 @@ void Client::Impl::handle_error(const wire::Error& frame) {
     }
     reopen_due_ns_ = protocol::monotonic_ns() + nanoseconds(options_.reconnect_min);
   } else if (link_.phase() == protocol::LinkSession::Phase::awaiting_welcome &&
-             frame.request_id() == 0 && frame.message_id() == nullptr && is_retryable(error.code)) {
+             frame.request_id() == 0 && frame.message_id() == nullptr && frame.retryable()) {
     // The Hello was refused for now (a cut-off's cool-down, the system's session limit,
-    // a broker stopping): ask again after a back-off.
+    // a broker stopping): ask again after a back-off. The frame's retryable field decides,
+    // not the SDK's table: it also answers for a code from a later version that the table
+    // does not hold (docs/protocol.md 8.1).
     link_.hello_refused(protocol::monotonic_ns(), nanoseconds(options_.reconnect_max));
   }
   report_error(error);

@@ -178,6 +178,29 @@ std::string Received::topic() const {
   return envelope && envelope->topic() ? envelope->topic()->str() : std::string();
 }
 
+std::vector<Received> unpack_frames(wire::Bytes message) {
+  std::vector<Received> out;
+  wire::FrameView view;
+  if (wire::parse_frame(message, view) != Errc::ok) return out;
+  std::vector<wire::FrameView> frames;
+  if (view.command == wire::Command::batch) {
+    wire::BatchReader reader(view.body);
+    wire::FrameView inner;
+    while (!reader.done() && reader.next(inner) == Errc::ok) frames.push_back(inner);
+  } else {
+    frames.push_back(view);
+  }
+  for (const auto& frame : frames) {
+    // A copy: ZeroMQ keeps small messages inline, not 8-byte aligned.
+    Received received{frame.command, with_header(frame.command, frame.body, frame.flags)};
+    wire::FrameView copy;
+    if (wire::parse_frame(received.bytes, copy) != Errc::ok) continue;
+    if (wire::verify_body(copy) != Errc::ok) continue;
+    out.push_back(std::move(received));
+  }
+  return out;
+}
+
 bool same_id(const wire::Uuid& a, const wire::Uuid& b) {
   return a.hi() == b.hi() && a.lo() == b.lo();
 }
@@ -245,23 +268,8 @@ std::optional<Received> RawClient::hello(const protocol::HelloFields& hello) {
 }
 
 void RawClient::unpack(const zmq::message_t& message) {
-  const wire::Bytes bytes{static_cast<const std::uint8_t*>(message.data()), message.size()};
-  wire::FrameView view;
-  if (wire::parse_frame(bytes, view) != Errc::ok) return;
-  std::vector<wire::FrameView> frames;
-  if (view.command == wire::Command::batch) {
-    wire::BatchReader reader(view.body);
-    wire::FrameView inner;
-    while (!reader.done() && reader.next(inner) == Errc::ok) frames.push_back(inner);
-  } else {
-    frames.push_back(view);
-  }
-  for (const auto& frame : frames) {
-    // A copy: ZeroMQ keeps small messages inline, not 8-byte aligned.
-    Received received{frame.command, with_header(frame.command, frame.body, frame.flags)};
-    wire::FrameView copy;
-    if (wire::parse_frame(received.bytes, copy) != Errc::ok) continue;
-    if (wire::verify_body(copy) != Errc::ok) continue;
+  for (Received& received :
+       unpack_frames({static_cast<const std::uint8_t*>(message.data()), message.size()})) {
     if (answer_pings && received.control_type() == wire::Control::Ping) {
       send(pong_frame(received.control()->body_as_Ping()->nonce()));
     }

@@ -121,6 +121,10 @@ struct Received {
   std::string topic() const;                  // of a delivery; empty otherwise
 };
 
+/// The frames of one ZeroMQ message as received, batches unpacked; what does not parse or
+/// verify is left out.
+std::vector<Received> unpack_frames(wire::Bytes message);
+
 bool same_id(const wire::Uuid& a, const wire::Uuid& b);
 /// Whether any of `frames` is an Error with `code`.
 bool has_error(const std::vector<Received>& frames, Errc code);
