@@ -31,6 +31,10 @@ constexpr std::int64_t kProbeBoundNs = 3'000'000'000;
 // At most this many frames are read per loop pass, so that sending is never starved.
 constexpr int kMaxReceivesPerPass = 1024;
 
+// The least time without input after which ZeroMQ's own heartbeat gives a connection up
+// (open_socket() says why it is long).
+constexpr int kZmtpTimeoutMs = 30'000;
+
 std::int64_t nanoseconds(std::chrono::milliseconds ms) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(ms).count();
 }
@@ -201,9 +205,15 @@ void Client::Impl::open_socket() {
   // broker's byte-bounded queue for its session, which counts and reports what it drops
   // (docs/protocol.md 5.6), rather than in memory here.
   socket_->set(zmq::sockopt::rcvhwm, 32);
+  // ZeroMQ's own heartbeat finds a dead connection where the session's liveness does not
+  // look (before the Welcome). It counts time without input, and input also stops when this
+  // client stops reading: a callback that holds the I/O thread while the receive queue is
+  // full, which is no fault of the connection and must not cost it (the keeper pings for
+  // the session meanwhile). Hence a long timeout; once the session is up, its own liveness
+  // judges the broker after three heartbeats (link_session.hpp).
   const int heartbeat = static_cast<int>(options_.heartbeat.count());
   socket_->set(zmq::sockopt::heartbeat_ivl, heartbeat);
-  socket_->set(zmq::sockopt::heartbeat_timeout, 3 * heartbeat);
+  socket_->set(zmq::sockopt::heartbeat_timeout, std::max(3 * heartbeat, kZmtpTimeoutMs));
 
   // A fresh name for every socket: an inproc endpoint may outlive its closed socket briefly.
   monitor_endpoint_ = "inproc://enlace-client-monitor-" +
