@@ -146,6 +146,79 @@ TEST_CASE("one revocation counts as one in sessions_revoked, a later Hello is a 
   CHECK(broker.metric("sessions_open") == 0u);
 }
 
+TEST_CASE(
+    "after a revocation the SDK leaves its connection, a kept connection is served nothing, "
+    "and an unaffected system keeps its session",
+    "[integration][revocation]") {
+  TestCoalition coalition;
+  const auto& victim = coalition.add("ecu-cp", "ECU", "command_post");
+  const auto& bystander = coalition.add("per-cp", "PER", "command_post");
+  BrokerProcess broker(coalition);
+
+  std::atomic<bool> told{false};
+  auto options = broker.options_for(victim);
+  options.on_error = [&](const ErrorInfo& e) {
+    if (e.code == Errc::revoked) told = true;
+  };
+  Client victim_client(options);
+  Client bystander_client(broker.options_for(bystander));
+  REQUIRE(victim_client.wait_connected(10s).ok());
+  const auto bystander_session = bystander_client.wait_connected(10s);
+  REQUIRE(bystander_session.ok());
+  Inbox bystander_inbox;
+  REQUIRE(bystander_client.subscribe("text.>", bystander_inbox.handler()).ok());
+  // A raw peer of each system: it keeps its connection whatever it is told.
+  RawClient victim_raw(broker, victim);
+  RawClient bystander_raw(broker, bystander);
+  REQUIRE(victim_raw.hello());
+  REQUIRE(bystander_raw.hello());
+  REQUIRE(broker.wait_metric("connections_open", [](auto n) { return n == 4; }));
+
+  coalition.revoked.push_back("ecu-cp");
+  broker.reload(coalition);
+
+  // The SDK client hears it, and leaves: the broker sees its connection end. Its next
+  // handshake is refused, and it stays out.
+  REQUIRE(eventually([&] { return told.load(); }));
+  CHECK(victim_client.state() == ConnectionState::auth_failed);
+  CHECK(broker.wait_metric("sessions_revoked", [](auto n) { return n == 2; }));
+  CHECK(broker.wait_metric("sessions_open", [](auto n) { return n == 2; }));
+  CHECK(broker.wait_metric("connections_open", [](auto n) { return n == 3; }));
+  CHECK(broker.wait_metric("auth_refused", [](auto n) { return n >= 1; }));
+  CHECK(victim_client.state() == ConnectionState::auth_failed);
+
+  // The raw peer's connection stays open, and serves nothing: the notice first, then
+  // hello_required for a Subscribe and a publish (with their ids), revoked for a Hello.
+  REQUIRE(victim_raw.read_until([](const Received& r) { return r.error_code() == Errc::revoked; }));
+  const auto answers = [](RawClient& raw, const wire::Uuid& id) {
+    std::optional<Errc> subscribed, published;
+    const bool answered = raw.read_until([&](const Received& r) {
+      if (r.request_id() == 7) subscribed = r.error_code();
+      if (r.message_id() != nullptr && same_id(*r.message_id(), id)) published = r.error_code();
+      return subscribed.has_value() && published.has_value();
+    });
+    return answered ? std::make_pair(*subscribed, *published)
+                    : std::make_pair(Errc::timeout, Errc::timeout);
+  };
+  wire::Uuid id;
+  victim_raw.send(subscribe_frame(7, "text.>"));
+  victim_raw.send(publish_frame(victim, "text.ECU.after", wire::flag::ack_requested, 10, &id));
+  CHECK(answers(victim_raw, id) == std::make_pair(Errc::hello_required, Errc::hello_required));
+  Errc refusal = Errc::ok;
+  CHECK_FALSE(victim_raw.hello(0, &refusal));
+  CHECK(refusal == Errc::revoked);
+
+  // The unaffected system: the same requests served, its SDK client's session untouched.
+  bystander_raw.send(subscribe_frame(7, "text.>"));
+  bystander_raw.send(
+      publish_frame(bystander, "text.PER.after", wire::flag::ack_requested, 10, &id));
+  CHECK(answers(bystander_raw, id) == std::make_pair(Errc::ok, Errc::ok));
+  CHECK(bystander_inbox.wait_for_topic("text.PER.after"));
+  CHECK(bystander_client.state() == ConnectionState::connected);
+  CHECK(bystander_client.session().session_id == bystander_session->session_id);
+  CHECK(bystander_client.stats().reconnects == 0);
+}
+
 TEST_CASE("a key rotation ends the session opened with the old key", "[integration][revocation]") {
   TestCoalition coalition;
   const TestSystem before = coalition.add("ecu-cp", "ECU", "command_post");
