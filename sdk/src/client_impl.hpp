@@ -162,6 +162,9 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   std::unique_lock<std::mutex> socket_lock_;        // the I/O thread's hold on socket_mutex_
   std::atomic<bool> input_pending_{false};          // a sender found input waiting: look again
   std::atomic<std::int64_t> callback_since_ns_{0};  // when the running callback began; 0: none
+  // A callback held the I/O thread for a heartbeat or more, long enough for the keeper to
+  // ping: what the monitor saw meanwhile goes before the next frame (loop()). I/O thread.
+  bool callback_held_thread_ = false;
   std::thread io_thread_;
   std::thread keeper_thread_;
   std::mutex keeper_mutex_;

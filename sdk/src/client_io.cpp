@@ -103,6 +103,19 @@ void Client::Impl::loop() {
       }
       if (!socket_->recv(message, zmq::recv_flags::dontwait)) break;
       handle_inbound(message);
+      if (callback_held_thread_) {
+        // Meanwhile ZeroMQ may have lost the connection and made a new one, over which the
+        // keeper pinged and the broker, knowing no session there, answered hello_required.
+        // The monitor's events come first: taken for an answer on the old connection, that
+        // refusal would start a Hello of its own, and the one after the reconnection would
+        // then replace the session the first resumed.
+        // Reading goes on after them: the Pongs to the keeper's Pings are what tells the
+        // session's liveness that the broker was there all along.
+        callback_held_thread_ = false;
+        while (handle_monitor_event()) {
+        }
+        if (sockets_opened_ != sockets_before) break;
+      }
     }
     if (sockets_opened_ != sockets_before) {
       // A frame ended the connection (revoked, cut off) and a fresh socket replaced it:
@@ -798,7 +811,9 @@ void Client::Impl::run_callback(F&& callback) {
   socket_lock_.unlock();
   callback();
   socket_lock_.lock();
-  callback_since_ns_.store(0, std::memory_order_relaxed);
+  const std::int64_t since = callback_since_ns_.exchange(0, std::memory_order_relaxed);
+  if (protocol::monotonic_ns() - since >= nanoseconds(options_.heartbeat))
+    callback_held_thread_ = true;
 }
 
 void Client::Impl::wake_io_thread() noexcept {

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -322,4 +323,59 @@ TEST_CASE("a session revoked while detached ends at the reload; one that says By
   CHECK(broker.wait_metric("sessions_said_bye", [](auto n) { return n == 1; }));
   CHECK(metric(broker, "sessions_open") == 0);
   CHECK(metric(broker, "sessions_detached") == 1);  // only the raw client's
+}
+
+TEST_CASE("a link that drops while a handler blocks is resumed once the handler returns",
+          "[integration][resume][client]") {
+  TestCoalition coalition;
+  const auto& cp = coalition.add("col-cp", "COL", "command_post");
+  const auto& ecu = coalition.add("ecu-cp", "ECU", "command_post");
+  BrokerProcess broker(coalition);
+  TcpProxy proxy(broker.endpoint());
+  ErrorLog errors;
+  Client subscriber(through(proxy, broker, ecu, errors));
+  const auto session = subscriber.wait_connected(10s);
+  REQUIRE(session.ok());
+  std::promise<void> release;
+  const auto released = release.get_future().share();
+  std::atomic<bool> holding{false};
+  Inbox inbox;
+  const auto collect = inbox.handler();
+  REQUIRE(subscriber
+              .subscribe("text.COL.>",
+                         [&, released](const Delivery& d) {
+                           collect(d);
+                           if (!holding.exchange(true)) (void)released.wait_for(30s);
+                         })
+              .ok());
+  Client publisher(broker.options_for(cp));
+  REQUIRE(publisher.wait_connected(10s).ok());
+  REQUIRE(publish_text(publisher, "text.COL.first", "f", {"ECU"}).ok());
+  REQUIRE(eventually([&] { return holding.load(); }));
+
+  // While the handler holds the I/O thread, the link drops and comes back: ZeroMQ
+  // reconnects by itself, and the heartbeat keeper pings over the new connection, which
+  // holds no session (answered hello_required).
+  proxy.cut();
+  REQUIRE(broker.wait_metric("sessions_detached", [](auto n) { return n == 1; }));
+  REQUIRE(broker.wait_metric("hello_required", [](auto n) { return n >= 1; }));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(publish_text(publisher, "text.COL.while", "w", {"ECU"}).ok());
+  release.set_value();
+
+  // Once the handler returns, the client resumes its session: what was queued meanwhile
+  // arrives, and live traffic after it.
+  REQUIRE(inbox.wait_until([](const auto& d) { return d.size() == 21; }, 20s));
+  REQUIRE(publish_text(publisher, "text.COL.after", "a", {"ECU"}).ok());
+  CHECK(inbox.wait_for_topic("text.COL.after"));
+  const ClientStats stats = subscriber.stats();
+  INFO("resumed " << stats.sessions_resumed << ", not resumed " << stats.sessions_not_resumed
+                  << ", missed " << stats.deliveries_missed);
+  CHECK(subscriber.session().session_id == session->session_id);
+  CHECK(stats.sessions_resumed == 1);
+  CHECK(stats.sessions_not_resumed == 0);
+  CHECK(stats.deliveries_missed == 0);
+  CHECK(errors.with(Errc::session_not_resumed).empty());
+  CHECK(metric(broker, "sessions_opened") == 2);  // the publisher's and the resumed one
+  CHECK(inbox.size() == 22);
 }
