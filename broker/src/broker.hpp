@@ -277,7 +277,7 @@ class Broker {
   void stop_replays(Session& session, const SessionSubscription& subscription);
   /// A slice the reader thread read, back on the routing thread.
   void replay_slice_read(std::shared_ptr<ReplaySlice> slice);
-  void open_replay(ReplayStream& replay);
+  void open_replay(const Session& session, ReplayStream& replay);
   /// A journaled record as the policy in force sees it (admit_journaled()).
   struct JournaledMessage {
     const policy::System* system = nullptr;

@@ -66,18 +66,25 @@ void Broker::restore_cop_from_journals() {
   std::unordered_map<std::string, std::shared_ptr<const CachedOrigin>> origins;
   std::vector<std::uint8_t> buffer(JournalStage::kSliceBytes);
   topic::Tokens tokens;
-  std::uint64_t read = 0, restored = 0;
+  std::uint64_t read = 0, restored = 0, damaged = 0;
   for (std::uint32_t stream = 0; stream < journal_->streams(); ++stream) {
     journal::Cursor cursor = journal_->cursor(stream);
     while (true) {
       auto records = cursor.read(buffer, std::numeric_limits<std::size_t>::max());
+      // Damage in a sealed segment recovery did not scan (its index was valid): found at
+      // start like recovery's, and counted with it.
+      for (const journal::Damage& damage : cursor.take_damage()) {
+        ++damaged;
+        log_journal_damage(journal_->name(stream), damage, "restoring the COP cache");
+      }
       if (!records) {
         if (records.error().code == Errc::invalid_argument &&
             buffer.size() < journal::format::kMaxRecordBytes) {
           buffer.resize(journal::format::kMaxRecordBytes);  // one record larger than a slice
           continue;
         }
-        log::error("COP cache: reading durable stream {}: {}", stream, records.error().reason);
+        log::error("COP cache: reading durable stream '{}': {}", journal_->name(stream),
+                   records.error().reason);
         break;
       }
       if (records->empty()) break;
@@ -106,8 +113,11 @@ void Broker::restore_cop_from_journals() {
     }
   }
   metrics_.cop_restored = restored;
-  log::info("COP cache: {} messages restored from the durable streams ({} read) in {} ms", restored,
-            read, (protocol::monotonic_ns() - started_ns) / 1'000'000);
+  metrics_.journal_corrupt_records += damaged;
+  log::info(
+      "COP cache: {} messages restored from the durable streams ({} read, {} damaged records "
+      "skipped) in {} ms",
+      restored, read, damaged, (protocol::monotonic_ns() - started_ns) / 1'000'000);
 }
 
 void Broker::start_snapshot(Session& session, const SessionSubscription& subscription,

@@ -6,6 +6,7 @@
 #include <bit>
 
 #include "broker.hpp"
+#include "enlace/journal/error.hpp"
 #include "enlace/protocol/clock.hpp"
 #include "log.hpp"
 
@@ -35,6 +36,24 @@ void Broker::open_journals() {
     metrics_.journal_bytes_truncated += report.truncated_bytes;
     metrics_.journal_corrupt_records += report.corrupt_records;
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(report.duration).count();
+    // Each file cut, by name (the operator's log only): a torn tail is what a crash leaves,
+    // anything else is damage that cost the records after it.
+    for (const journal::SegmentCut& cut : report.cuts) {
+      const std::string path = cut.segment.string();
+      const log::Escaped segment = log::escaped(path, kLoggedPathBytes);
+      const std::string_view removed = cut.removed ? " (the file was removed)" : "";
+      if (cut.stop == journal::format::ScanStop::torn) {
+        log::warn(
+            "durable stream '{}': segment '{}' has a torn tail at offset {}: {}; {} bytes of an "
+            "interrupted write cut off after sequence {}{}",
+            r.name, segment, cut.offset, cut.cause, cut.bytes, cut.after_sequence, removed);
+      } else {
+        log::error(
+            "durable stream '{}': segment '{}' is damaged at offset {}: {}; {} bytes cut off, "
+            "the records after sequence {} in it lost{}",
+            r.name, segment, cut.offset, cut.cause, cut.bytes, cut.after_sequence, removed);
+      }
+    }
     if (report.truncated_bytes > 0 || report.corrupt_records > 0 || report.segments_removed > 0) {
       log::warn(
           "durable stream '{}': recovered {} messages in {} segments in {} ms; cut off {} "
@@ -161,12 +180,17 @@ void Broker::answer_journaled(const JournalBatch& batch) {
     if (e.stored) {
       send_ack(*session, 0, &e.message_id, e.sequence, e.audience_count);
     } else {
+      // The stream and what failed, never the broker's file paths (the log has them).
       refuse(session, routing_id, Errc::storage_unavailable, Ids{0, &e.message_id, true},
-             "not stored: {}", batch.failures[e.stream]);
+             "not stored: durable stream '{}': storing in the journal failed: {}",
+             journal_->name(e.stream), journal::without_path(batch.failures[e.stream]));
     }
   }
-  for (const std::string& failure : batch.failures) {
-    if (!failure.empty()) log::error("{}", failure);
+  for (std::uint32_t s = 0; s < batch.failures.size(); ++s) {
+    if (!batch.failures[s].empty()) {
+      log::error("durable stream '{}': storing in the journal failed: {}", journal_->name(s),
+                 batch.failures[s]);
+    }
   }
 }
 

@@ -24,6 +24,15 @@ void signal(int fd) {
 
 }  // namespace
 
+void log_journal_damage(std::string_view stream, const journal::Damage& damage,
+                        std::string_view reader) {
+  log::error(
+      "durable stream '{}': damaged record in segment '{}' at offset {} ({}): {} skipped the "
+      "{} bytes after it, the records after sequence {} in that segment",
+      stream, log::escaped(damage.segment.string(), kLoggedPathBytes), damage.offset,
+      journal::format::describe(damage.what), reader, damage.bytes_skipped, damage.after_sequence);
+}
+
 void JournalBatch::clear() {
   bytes.clear();
   entries.clear();
@@ -215,8 +224,9 @@ void JournalStage::store(JournalBatch& batch) {
                          {batch.bytes.data() + e.envelope_at, e.envelope_bytes}});
     }
     if (records.empty()) continue;
-    Status stored = stream.sync_failed.load() ? Status(Errc::storage_unavailable, "sync failed")
-                                              : stream.journal->append(records);
+    Status stored = stream.sync_failed.load()
+                        ? Status(Errc::storage_unavailable, "an earlier fdatasync failed")
+                        : stream.journal->append(records);
     if (stored && stream.durability == policy::Durability::fsync) {
       stored = stream.journal->sync();
       // After a failed fdatasync the page cache can no longer be trusted to hold what was
@@ -232,8 +242,7 @@ void JournalStage::store(JournalBatch& batch) {
       if (e.stream == s) e.stored = e.sequence <= stored_through;
     }
     if (!stored) {
-      batch.failures[s] =
-          fmt::format("durable stream '{}': {}", stream.name, stored.error().reason);
+      batch.failures[s] = stored.error().reason;
       stream.failed_at_ns.store(protocol::monotonic_ns());
     }
   }

@@ -30,6 +30,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -62,7 +63,8 @@ struct JournalBatch {
   std::vector<std::uint8_t> bytes;
   std::vector<JournalEntry> entries;
   /// Filled by the journal thread, one per stream: empty when all its records were stored,
-  /// else why not (each entry says whether it was).
+  /// else the journal's reason why not (each entry says whether it was), which names the
+  /// file concerned: for the log; journal::without_path() of it for the publisher.
   std::vector<std::string> failures;
 
   void clear();
@@ -83,9 +85,14 @@ struct ReplaySlice {
   // Set by the reader thread.
   std::vector<std::uint8_t> buffer;          // the slice's bytes (grows for a large record)
   std::span<const journal::Record> records;  // the last read's records, in sequence order
-  std::string error;                         // why the last read failed; empty if it did not
+  // Why the last read failed, empty if it did not: the journal's reason, naming the file
+  // (for the log; journal::without_path() of it for the subscriber).
+  std::string error;
   // The routing thread's.
   std::size_t next = 0;                  // the first of `records` not yet handled
+  std::uint64_t session_id = 0;          // of the replay's subscriber, for the log
+  std::uint64_t horizon = 0;             // the replay's
+  std::uint64_t damaged = 0;             // damaged records met that may hide ones <= horizon
   std::uint64_t target = 0;              // every sequence of the replay's stream up to here
   std::uint64_t settled_when_asked = 0;  // the stream's settled_through() at the last read()
   bool reading = false;
@@ -93,6 +100,15 @@ struct ReplaySlice {
   bool done = false;       // nothing more to read for its replay
   bool cancelled = false;  // its replay ended while it was at the reader
 };
+
+/// Bytes of a journal file's path a log line quotes at most.
+inline constexpr std::size_t kLoggedPathBytes = 512;
+
+/// Logs, at error level, a damaged record a reader of `stream` met: the stream, the segment
+/// file, the offset, what was wrong and what was skipped; `reader` says who read ("a replay
+/// for session 7"). The operator's log only: a client is never told the file.
+void log_journal_damage(std::string_view stream, const journal::Damage& damage,
+                        std::string_view reader);
 
 /// What one journal's recovery found at start, for the log and the metrics.
 struct StreamRecovery {
@@ -174,6 +190,8 @@ class JournalStage {
     return settled_through_[stream];
   }
   std::uint32_t streams() const noexcept { return static_cast<std::uint32_t>(streams_.size()); }
+  /// The stream's name, as the policy gave it when the stage opened.
+  const std::string& name(std::uint32_t stream) const noexcept { return streams_[stream]->name; }
   /// A reader of `stream`, at its earliest record.
   journal::Cursor cursor(std::uint32_t stream) const { return streams_[stream]->journal->cursor(); }
   /// Lends `slice` to the reader thread, which reads its next records; false (nothing

@@ -69,9 +69,10 @@ std::string Metrics::to_json(const policy::Policy& policy, std::string_view brok
   out += fmt::format(
       ",\"cop_restored\":{},\"replays_started\":{},\"replays_served\":{},\"replays_stopped\":{},"
       "\"replays_failed\":{},\"replay_deliveries\":{},\"replay_records_unreadable\":{},"
-      "\"replay_records_withdrawn\":{}",
+      "\"replay_records_withdrawn\":{},\"replay_records_damaged\":{}",
       cop_restored, replays_started, replays_served, replays_stopped, replays_failed,
-      replay_deliveries, replay_records_unreadable, replay_records_withdrawn);
+      replay_deliveries, replay_records_unreadable, replay_records_withdrawn,
+      replay_records_damaged);
   out += fmt::format(
       ",\"sessions_detached\":{},\"sessions_resumed\":{},\"sessions_resume_expired\":{},"
       "\"resumes_refused\":{},\"deliveries_missed_on_resume\":{},\"sessions_detached_now\":{},"

@@ -89,7 +89,10 @@ struct Metrics {
   std::uint64_t replay_records_unreadable =
       0;  // a journaled envelope or origin that does not verify
   std::uint64_t replay_records_withdrawn = 0;  // publisher gone or no longer allowed the topic
-  std::uint64_t snapshot_ns_total = 0;         // from Subscribe to EndOfSnapshot, served snapshots
+  // Damaged journal records replays met, each costing the rest of its segment file (logged
+  // with the file; EndOfReplay's `damaged`).
+  std::uint64_t replay_records_damaged = 0;
+  std::uint64_t snapshot_ns_total = 0;  // from Subscribe to EndOfSnapshot, served snapshots
   std::uint64_t snapshot_ns_max = 0;
   std::uint64_t policy_reloads = 0;
   std::uint64_t policy_reload_failures = 0;
@@ -100,7 +103,7 @@ struct Metrics {
   std::uint64_t journal_acks_orphaned = 0;      // answers whose publisher's session had ended
   std::uint64_t journal_records_recovered = 0;  // at start, in all journals
   std::uint64_t journal_bytes_truncated = 0;    // at start: torn or corrupt tails cut off
-  std::uint64_t journal_corrupt_records = 0;    // at start
+  std::uint64_t journal_corrupt_records = 0;    // at start: recovery's, the COP restore's
 
   /// Refusals by error code (index = code value).
   std::array<std::uint64_t, 512> refusals{};

@@ -177,7 +177,8 @@ void write_security(Exposition& x, const StatusSnapshot& s) {
           m.journal_records_recovered);
   x.gauge("enlace_journal_bytes_truncated", "Torn or corrupt journal tails cut off at start.",
           m.journal_bytes_truncated);
-  x.gauge("enlace_journal_corrupt_records", "Corrupt journal records found at start.",
+  x.gauge("enlace_journal_corrupt_records",
+          "Corrupt journal records found at start, by recovery or the COP cache's restore.",
           m.journal_corrupt_records);
   x.family("enlace_policy_info", "gauge", "The policy in force (value 1), by digest.");
   x.sample("enlace_policy_info", {{"digest", s.policy->digest()}}, 1);
@@ -286,6 +287,10 @@ void write_cop(Exposition& x, const StatusSnapshot& s) {
             "Journaled records a replay skipped: the publisher is gone or no longer publishes "
             "the topic.",
             m.replay_records_withdrawn);
+  x.counter("enlace_replay_records_damaged_total",
+            "Damaged journal records replays met (checksum, length or zeros), each with the "
+            "rest of its segment file skipped.",
+            m.replay_records_damaged);
   x.counter("enlace_snapshot_seconds_total",
             "Time from Subscribe to EndOfSnapshot, served snapshots.",
             seconds(m.snapshot_ns_total));

@@ -22,6 +22,7 @@
 #include <limits>
 
 #include "broker.hpp"
+#include "enlace/journal/error.hpp"
 #include "enlace/protocol/aligned.hpp"
 #include "enlace/protocol/clock.hpp"
 #include "enlace/protocol/control.hpp"
@@ -68,7 +69,7 @@ void Broker::start_replay(Session& session, const SessionSubscription& subscript
   if (session.replays.size() == 1) replaying_.push_back(&session);
 }
 
-void Broker::open_replay(ReplayStream& replay) {
+void Broker::open_replay(const Session& session, ReplayStream& replay) {
   for (std::size_t i = 0; i < replay.streams.size(); ++i) {
     auto slice =
         std::make_shared<ReplaySlice>(replay.streams[i], journal_->cursor(replay.streams[i]));
@@ -85,6 +86,8 @@ void Broker::open_replay(ReplayStream& replay) {
         break;
     }
     slice->target = replay.targets[i];
+    slice->session_id = session.session_id;
+    slice->horizon = replay.horizon;
     replay.slices.push_back(std::move(slice));
   }
 }
@@ -98,7 +101,7 @@ void Broker::advance_replays() {
       ++i;
       continue;
     }
-    if (replay.slices.empty() && !replay.streams.empty()) open_replay(replay);
+    if (replay.slices.empty() && !replay.streams.empty()) open_replay(session, replay);
     std::size_t bytes = 0;
     ReplayStep step;
     while (bytes < kPassBytes) {
@@ -119,19 +122,35 @@ void Broker::advance_replays() {
         if (journal_stream_of_[s] == static_cast<int>(failed->stream)) stream = durable[s].name;
       }
       ++metrics_.replays_failed;
-      log::error("replay for session {} ('{}', pattern '{}') failed: durable stream '{}': {}",
-                 session.session_id, session.system_id,
-                 log::escaped(replay.subscription->pattern, 80), stream, failed->error);
+      log::error(
+          "replay for session {} ('{}', pattern '{}') failed: durable stream '{}': reading the "
+          "journal failed: {}",
+          session.session_id, session.system_id, log::escaped(replay.subscription->pattern, 80),
+          stream, failed->error);
+      // The stream and what failed, never the broker's file paths (the log has them).
       refuse(&session, session.routing_id, Errc::storage_unavailable, {replay.request_id},
-             "replay stopped after {} messages: durable stream '{}': {}", replay.sent, stream,
-             failed->error);
+             "replay stopped after {} messages: durable stream '{}': reading the journal "
+             "failed: {}",
+             replay.sent, stream, journal::without_path(failed->error));
     } else if (step.kind == ReplayStep::Kind::finished) {
       const std::int64_t took_ns = protocol::monotonic_ns() - replay.started_ns;
+      std::uint64_t damaged = 0;
+      for (const auto& slice : replay.slices) damaged += slice->damaged;
       ++metrics_.replays_served;
-      log::debug("replay for session {} ('{}', pattern '{}'): {} messages in {} ms",
-                 session.session_id, session.system_id,
-                 log::escaped(replay.subscription->pattern, 80), replay.sent, took_ns / 1'000'000);
-      protocol::build_end_of_replay(control_fbb_, replay.request_id, replay.sent, replay.horizon);
+      if (damaged > 0) {
+        log::warn(
+            "replay for session {} ('{}', pattern '{}'): {} messages in {} ms; {} damaged "
+            "journal records skipped, with what followed them in their segments",
+            session.session_id, session.system_id, log::escaped(replay.subscription->pattern, 80),
+            replay.sent, took_ns / 1'000'000, damaged);
+      } else {
+        log::debug("replay for session {} ('{}', pattern '{}'): {} messages in {} ms",
+                   session.session_id, session.system_id,
+                   log::escaped(replay.subscription->pattern, 80), replay.sent,
+                   took_ns / 1'000'000);
+      }
+      protocol::build_end_of_replay(control_fbb_, replay.request_id, replay.sent, replay.horizon,
+                                    damaged);
       enqueue(*session.connection, pass_buffer_.append(wire::Command::control, control_fbb_));
     } else {
       ++i;
@@ -214,6 +233,15 @@ void Broker::stop_replays(Session& session, const SessionSubscription& subscript
 }
 
 void Broker::replay_slice_read(std::shared_ptr<ReplaySlice> slice) {
+  // Damaged records the read met (docs/protocol.md 5.3, "Damage"): counted and logged
+  // whatever became of the replay; its EndOfReplay counts those that may hide messages up
+  // to its horizon (what followed one whose predecessor is above it is live traffic).
+  for (const journal::Damage& damage : slice->cursor.take_damage()) {
+    ++metrics_.replay_records_damaged;
+    if (damage.after_sequence < slice->horizon) ++slice->damaged;
+    log_journal_damage(journal_->name(slice->stream), damage,
+                       fmt::format("a replay for session {}", slice->session_id));
+  }
   // A cancelled slice's replay is gone: the last reference goes with this one.
   if (!slice->cancelled) slice->next = 0;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "file.hpp"
 #include "segment_list.hpp"
 
 namespace enlace::journal {
@@ -85,7 +86,8 @@ Result<std::span<const Record>> Cursor::read(std::span<std::uint8_t> buffer,
     if (!got) return got.error();
     if (*got < want) {
       return ErrorInfo{Errc::storage_unavailable,
-                       segment_->path().string() + " is shorter than its committed records"};
+                       detail::with_path("the segment file is shorter than its committed records",
+                                         segment_->path())};
     }
     std::size_t at = 0;    // decoded bytes of the slice
     std::size_t kept = 0;  // slice bytes up to the end of the last record returned
@@ -102,10 +104,13 @@ Result<std::span<const Record>> Cursor::read(std::span<std::uint8_t> buffer,
         break;
       }
       if (decoded.status != format::Decoded::ok) {
+        // Nothing after a bad record can be framed: the rest of the segment is skipped.
         ++corrupt_skipped_;
-        offset_ = end;  // nothing after a bad record can be framed: skip the segment's rest
+        damage_.push_back({segment_->path(), offset_, end - offset_, last_read_, decoded.status});
+        offset_ = end;
         break;
       }
+      last_read_ = decoded.record.sequence;
       if (wanted(decoded.record)) {
         records_.push_back(decoded.record);
         kept = at + decoded.size;

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "enlace/journal/error.hpp"
+
 namespace enlace::journal::detail {
 
 File::~File() {
@@ -23,13 +25,19 @@ File& File::operator=(File&& other) noexcept {
   return *this;
 }
 
+std::string with_path(std::string_view reason, const std::filesystem::path& path) {
+  std::string out(reason);
+  out += kFileMarker;
+  out += path.string();
+  out += ']';
+  return out;
+}
+
 ErrorInfo os_error(std::string_view what, const std::filesystem::path& path, int error) {
   std::string reason(what);
-  reason += ' ';
-  reason += path.string();
   reason += ": ";
   reason += std::strerror(error);
-  return {Errc::storage_unavailable, std::move(reason)};
+  return {Errc::storage_unavailable, with_path(reason, path)};
 }
 
 Result<File> open_file(const std::filesystem::path& path, int flags) {

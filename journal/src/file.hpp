@@ -1,11 +1,13 @@
-// POSIX file operations of the journal, with errors as enlace::ErrorInfo: the operation, the
-// path and errno's text, under Errc::storage_unavailable (a durable publish could not be
-// stored; retry). Used by the writer thread, and by readers for pread.
+// POSIX file operations of the journal, with errors as enlace::ErrorInfo: the operation,
+// errno's text and the path, under Errc::storage_unavailable (a durable publish could not be
+// stored; retry), the path as enlace/journal/error.hpp says. Used by the writer thread, and
+// by readers for pread.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -32,7 +34,9 @@ class File {
   int fd_ = -1;
 };
 
-/// storage_unavailable: "<what> <path>: <strerror(error)>".
+/// `reason` followed by the file it concerns: "<reason> [file <path>]" (error.hpp).
+std::string with_path(std::string_view reason, const std::filesystem::path& path);
+/// storage_unavailable: "<what>: <strerror(error)> [file <path>]".
 ErrorInfo os_error(std::string_view what, const std::filesystem::path& path, int error);
 
 /// Opens `path` with open(2) `flags` (O_CLOEXEC added) and mode 0644.

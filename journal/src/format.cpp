@@ -100,6 +100,24 @@ DecodeResult decode_record(std::span<const std::uint8_t> bytes) noexcept {
   return {Decoded::ok, size, record};
 }
 
+std::string_view describe(Decoded status) noexcept {
+  switch (status) {
+    case Decoded::ok:
+      return "a good record";
+    case Decoded::incomplete:
+      return "a record cut short";
+    case Decoded::zero:
+      return "zeros where a record should begin";
+    case Decoded::bad_length:
+      return "a length out of bounds";
+    case Decoded::bad_crc:
+      return "a checksum mismatch";
+    case Decoded::bad_fields:
+      return "topic and header lengths beyond the record";
+  }
+  return "an unknown decoding result";
+}
+
 Result<ScanResult> scan_segment(const ReadAt& read, std::uint64_t size,
                                 std::uint64_t after_sequence, const OnRecord& on_record,
                                 std::size_t chunk_bytes) {
@@ -128,8 +146,26 @@ Result<ScanResult> scan_segment(const ReadAt& read, std::uint64_t size,
   result.header = decode_segment_header({buffer.data(), buffered});
   if (!result.header) {
     result.stop = ScanStop::corrupt;
+    result.cause = "a bad segment header";
     return result;
   }
+  // Whether every byte from `offset` (inside the buffer) to the end of the file is zero:
+  // zeros to the end are a torn tail, data after them a hole in the file.
+  const auto zeros_to_end = [&](std::uint64_t offset) -> Result<bool> {
+    while (true) {
+      const std::size_t from = static_cast<std::size_t>(offset - buffer_at);
+      if (std::any_of(buffer.begin() + static_cast<std::ptrdiff_t>(from),
+                      buffer.begin() + static_cast<std::ptrdiff_t>(buffered),
+                      [](std::uint8_t b) { return b != 0; })) {
+        return false;
+      }
+      offset = buffer_at + buffered;
+      if (offset >= size) return true;
+      auto more = fill(offset, 1);
+      if (!more) return more.error();
+      if (!*more) return true;  // the file shrank while being read
+    }
+  };
   // Every record's sequence is above `after`, and at least `first` (kept in a form that
   // cannot overflow: sequence u64 max is a valid last record).
   std::uint64_t after = after_sequence;
@@ -142,22 +178,34 @@ Result<ScanResult> scan_segment(const ReadAt& read, std::uint64_t size,
     if (decoded.status == Decoded::incomplete) {
       if (decoded.size > size - at) {
         result.stop = ScanStop::torn;
+        result.cause = "the file ends inside a record";
         break;
       }
       filled = fill(at, decoded.size);
       if (!filled) return filled.error();
       if (!*filled) {  // the file shrank while being read
         result.stop = ScanStop::torn;
+        result.cause = "the file ends inside a record";
         break;
       }
       continue;
     }
+    if (decoded.status == Decoded::zero) {
+      auto zeros = zeros_to_end(at);
+      if (!zeros) return zeros.error();
+      result.stop = *zeros ? ScanStop::torn : ScanStop::corrupt;
+      result.cause =
+          *zeros ? "zeros to the end of the file" : "a run of zeros with records after it";
+      break;
+    }
     if (decoded.status != Decoded::ok) {
-      result.stop = decoded.status == Decoded::zero ? ScanStop::torn : ScanStop::corrupt;
+      result.stop = ScanStop::corrupt;
+      result.cause = describe(decoded.status);
       break;
     }
     if (decoded.record.sequence <= after || decoded.record.sequence < first) {
       result.stop = ScanStop::corrupt;
+      result.cause = "a sequence out of order";
       break;
     }
     on_record(at, decoded.size, decoded.record);

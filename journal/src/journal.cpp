@@ -7,6 +7,7 @@
 #include <system_error>
 #include <utility>
 
+#include "file.hpp"
 #include "segment_list.hpp"
 
 namespace enlace::journal {
@@ -37,7 +38,8 @@ std::int64_t wall_clock_ns() {
 }
 
 ErrorInfo directory_error(std::string_view what, const fs::path& dir, const std::error_code& ec) {
-  return {Errc::storage_unavailable, std::string(what) + " " + dir.string() + ": " + ec.message()};
+  return {Errc::storage_unavailable,
+          detail::with_path(std::string(what) + " the journal directory: " + ec.message(), dir)};
 }
 
 }  // namespace
@@ -84,6 +86,7 @@ Status Journal::recover() {
   }
 
   std::uint64_t after = 0;
+  std::uint64_t last_kept = 0;  // the last record kept so far
   std::int64_t max_time = std::numeric_limits<std::int64_t>::min();
   for (std::size_t i = 0; i < files.size(); ++i) {
     const auto& [first, path] = files[i];
@@ -96,6 +99,14 @@ Status Journal::recover() {
     // A bad header is a removed segment, not a corrupt record.
     const bool corrupt = recovered->segment && recovered->stop == format::ScanStop::corrupt;
     recovery_.corrupt_records += corrupt ? 1 : 0;
+    if (recovered->truncated_bytes > 0) {
+      const bool emptied = !recovered->segment || (!last && recovered->segment->records() == 0);
+      const std::uint64_t kept =
+          recovered->segment ? recovered->segment->last_sequence() : std::uint64_t{0};
+      recovery_.cuts.push_back({path, recovered->cut_at, recovered->truncated_bytes,
+                                kept != 0 ? kept : last_kept, recovered->stop, recovered->cause,
+                                emptied});
+    }
     // No sequence below a segment's first was ever given to the journal after it: appends
     // stay above it even when the segment holds nothing.
     after = std::max(after, first - (first > 0 ? 1 : 0));
@@ -107,6 +118,7 @@ Status Journal::recover() {
       continue;
     }
     after = std::max(after, segment->last_sequence());
+    last_kept = std::max(last_kept, segment->last_sequence());
     max_time = segment->max_time_ns();
     messages_ += segment->records();
     bytes_ += segment->end();
@@ -178,7 +190,7 @@ Result<std::size_t> Journal::place(std::span<const Record> records) {
 }
 
 Status Journal::append(std::span<const Record> records) {
-  if (closed_) return ErrorInfo{Errc::closed, "the journal " + dir_.string() + " is closed"};
+  if (closed_) return ErrorInfo{Errc::closed, detail::with_path("the journal is closed", dir_)};
   if (Status checked = check(records); !checked) return checked;
   const bool was_empty = messages_.load(std::memory_order_relaxed) == 0;
   while (!records.empty()) {

@@ -108,13 +108,16 @@ Result<Segment::Recovered> Segment::recover(const std::filesystem::path& path,
       });
   if (!scan) return scan.error();
   recovered.stop = scan->stop;
+  recovered.cause = scan->cause;
   if (!scan->header || scan->header->first_sequence != first_sequence) {
     recovered.stop = format::ScanStop::corrupt;
     recovered.truncated_bytes = *size;
+    if (scan->header) recovered.cause = "a header whose first sequence is not the file name's";
     return recovered;
   }
   if (scan->end < *size) {
     recovered.truncated_bytes = *size - scan->end;
+    recovered.cut_at = scan->end;
     Status cut = truncate_to(*file, path, scan->end);
     if (cut) cut = sync_data(*file, path);
     if (!cut) return cut.error();

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "enlace/journal/format.hpp"
@@ -33,6 +34,8 @@ class Segment {
     bool scanned = false;              // no valid index file: the records were read and checked
     format::ScanStop stop = format::ScanStop::end_of_data;
     std::uint64_t truncated_bytes = 0;  // cut off a torn or corrupt tail
+    std::uint64_t cut_at = 0;           // the offset cut at, when truncated_bytes > 0
+    std::string_view cause;             // why the scan stopped there (static text)
   };
 
   /// Writer: creates the file with its header and makes its name durable (directory fsync).

@@ -53,8 +53,10 @@ Result<SequenceReservation> SequenceReservation::open(const std::filesystem::pat
     if (!bytes) return bytes.error();
     const auto decoded = decode(*bytes);
     if (!decoded) {
-      return ErrorInfo{Errc::storage_unavailable,
-                       path.string() + " is damaged: the highest sequence used is unknown"};
+      return ErrorInfo{
+          Errc::storage_unavailable,
+          detail::with_path("the sequence file is damaged: the highest sequence used is unknown",
+                            path)};
     }
     mark = *decoded;
   }

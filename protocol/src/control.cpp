@@ -77,9 +77,10 @@ void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t re
 }
 
 void build_end_of_replay(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
-                         std::uint64_t count, std::uint64_t horizon) {
+                         std::uint64_t count, std::uint64_t horizon, std::uint64_t damaged) {
   fbb.Clear();
-  finish(fbb, wire::Control::EndOfReplay, wire::CreateEndOfReplay(fbb, request_id, count, horizon));
+  finish(fbb, wire::Control::EndOfReplay,
+         wire::CreateEndOfReplay(fbb, request_id, count, horizon, damaged));
 }
 
 void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns) {

@@ -11,7 +11,10 @@
 //   - the result's end is the end of the last record reported; a scan that stopped at
 //     end_of_data consumed the whole file;
 //   - reading in 64-byte chunks (records straddling every chunk boundary) finds exactly
-//     what reading in one 1 MiB chunk finds.
+//     what reading in one 1 MiB chunk finds;
+//   - a scan that stopped at a zero length stopped torn when only zeros follow it, and
+//     corrupt (a hole) when anything else does.
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -106,5 +109,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!whole.empty()) FUZZ_CHECK(whole.front().sequence >= a.header->first_sequence);
   if (a.stop == format::ScanStop::end_of_data) FUZZ_CHECK(a.end == size);
   if (a.stop != format::ScanStop::end_of_data) FUZZ_CHECK(a.end < size);
+  if (a.stop != format::ScanStop::end_of_data && size - a.end >= format::kRecordFrameBytes) {
+    std::uint32_t length = 0;
+    std::memcpy(&length, copy.get() + a.end, sizeof(length));
+    if (length == 0) {
+      const bool zeros =
+          std::all_of(copy.get() + a.end, copy.get() + size, [](std::uint8_t b) { return b == 0; });
+      FUZZ_CHECK(a.stop == (zeros ? format::ScanStop::torn : format::ScanStop::corrupt));
+    }
+  }
   return 0;
 }

@@ -152,7 +152,12 @@ TEST_CASE("a journal that cannot write answers storage_unavailable, and other tr
   }
   REQUIRE(refused);
   CHECK(refused->code == Errc::storage_unavailable);
-  CHECK_THAT(refused->reason, Catch::Contains("durable stream 'log'"));
+  CHECK_THAT(refused->reason,
+             Catch::Contains("durable stream 'log': storing in the journal failed: write: "));
+  CHECK_THAT(refused->reason, Catch::Contains(std::strerror(EFBIG)));
+  // The stream and the cause, never the broker's paths; those are in its log.
+  CHECK(refused->reason.find(data.path.string()) == std::string::npos);
+  CHECK(refused->reason.find(".seg") == std::string::npos);
   CHECK(acked > 100);
 
   // Right after, the stream refuses before routing (for a second after a failure): not
@@ -161,6 +166,7 @@ TEST_CASE("a journal that cannot write answers storage_unavailable, and other tr
   auto again = publish_text(publisher, "text.COL.log.refused", body, {"ECU"});
   REQUIRE_FALSE(again.ok());
   CHECK(again.error().code == Errc::storage_unavailable);
+  CHECK(again.error().reason.find(data.path.string()) == std::string::npos);
   const bool before_routing = again.error().reason.find("retried in a second") != std::string::npos;
   // Non-durable traffic is served throughout; its delivery is the marker for the refusal.
   REQUIRE(publish_text(publisher, "text.COL.chat", "still here", {"ECU"}).ok());
@@ -168,6 +174,12 @@ TEST_CASE("a journal that cannot write answers storage_unavailable, and other tr
   if (before_routing) CHECK_FALSE(inbox.has_topic("text.COL.log.refused"));
   CHECK(broker.wait_metric("journal_store_failed", [](auto n) { return n >= 1; }));
   CHECK(broker.wait_metric("journal_refused", [](auto n) { return n >= 1; }));
+
+  std::ifstream log(broker.directory() / "broker.log");
+  const std::string logged((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  CHECK_THAT(logged,
+             Catch::Contains("durable stream 'log': storing in the journal failed: write: "));
+  CHECK_THAT(logged, Catch::Contains((data.path / "journal" / "log").string()));
 
   // Every acknowledged message is in the journal.
   broker.stop();

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -43,6 +45,7 @@ struct BrokenRiver {
   TestCoalition coalition;
   std::optional<BrokerProcess> broker;
   std::optional<Client> publisher;
+  std::filesystem::path segment;  // river's, cut short
 
   BrokenRiver() {
     coalition.extra = kDurable;
@@ -63,6 +66,7 @@ struct BrokenRiver {
     for (const auto& entry : std::filesystem::directory_iterator(data.path / "journal" / "river"))
       if (entry.path().extension() == ".seg") segments.push_back(entry.path());
     REQUIRE(segments.size() == 1);
+    segment = segments.front();
     const std::uint64_t header = journal::format::kSegmentHeaderBytes;
     const auto size = std::filesystem::file_size(segments.front());
     REQUIRE(size > header);
@@ -102,6 +106,11 @@ struct Errors {
   }
 };
 
+std::string broker_log(const BrokerProcess& broker) {
+  std::ifstream in(broker.directory() / "broker.log");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 Frame replay_subscribe_frame(std::uint32_t request_id, std::string_view pattern) {
   flatbuffers::FlatBufferBuilder fbb;
   protocol::build_subscribe(
@@ -135,7 +144,14 @@ TEST_CASE(
   CHECK(error.request_id() == 7);
   CHECK(error.message_id() == nullptr);
   CHECK(error.control()->body_as_Error()->retryable());
-  CHECK_THAT(error.reason(), Catch::Contains("durable stream 'river'"));
+  CHECK_THAT(error.reason(), Catch::Contains("durable stream 'river': reading the journal failed: "
+                                             "the segment file is shorter than its committed "
+                                             "records"));
+  // The broker's files are its own business: no path in what the client is told, the file
+  // in the broker's log.
+  CHECK(error.reason().find(f.data.path.string()) == std::string::npos);
+  CHECK(error.reason().find(".seg") == std::string::npos);
+  CHECK_THAT(broker_log(*f.broker), Catch::Contains(f.segment.string()));
   // Nothing more for that replay: every frame before the marker's Pong, none an EndOfReplay.
   const auto after = raw.until_pong();
   REQUIRE(!after.empty());
@@ -167,6 +183,8 @@ TEST_CASE(
   REQUIRE(eventually([&] { return errors.first(Errc::storage_unavailable).has_value(); }, 20s));
   CHECK_THAT(errors.first(Errc::storage_unavailable)->reason,
              Catch::Contains("durable stream 'river'"));
+  CHECK(errors.first(Errc::storage_unavailable)->reason.find(f.data.path.string()) ==
+        std::string::npos);
 
   // The subscription is live: a river message published now arrives (its publish is stored
   // and acknowledged too: the journal writes where it left off). Deliveries and control

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "enlace/journal/error.hpp"
 #include "journal_fixture.hpp"
 
 using namespace enlace;
@@ -29,6 +30,8 @@ enum ChildExit : int {
   kAppendNotRefused,
   kWrongCode,
   kReasonWithoutErrno,
+  kReasonWithoutFile,
+  kFileNotSeparable,
   kSegmentNotCutBack,
   kCountsChanged,
   kAppendAfterLiftFailed,
@@ -57,6 +60,13 @@ int child(const std::filesystem::path& dir) {
     return kWrongCode;
   if (refused.error().reason.find(std::strerror(EFBIG)) == std::string::npos) {
     return kReasonWithoutErrno;
+  }
+  // The file for the log; the cause alone for whoever must not learn paths.
+  if (refused.error().reason.find(segment.string()) == std::string::npos) return kReasonWithoutFile;
+  const std::string_view told = without_path(refused.error().reason);
+  if (told.find(dir.string()) != std::string_view::npos ||
+      told.find(std::strerror(EFBIG)) == std::string_view::npos) {
+    return kFileNotSeparable;
   }
   if (std::filesystem::file_size(segment) != size) return kSegmentNotCutBack;
   if (journal.messages() != 10 || journal.last_sequence() != 10) return kCountsChanged;

@@ -9,8 +9,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "enlace/journal/format.hpp"
@@ -22,6 +24,18 @@ namespace detail {
 class Segment;
 class SegmentList;
 }  // namespace detail
+
+/// A damaged record a cursor met: its checksum, length or fields do not hold, or it reads
+/// as zeros. Nothing after it in its segment can be framed, so the cursor went on from the
+/// segment's committed end: the next segment, or the records appended later.
+struct Damage {
+  /// The segment file, for the operator's log; a broker's client must not learn it.
+  std::filesystem::path segment;
+  std::uint64_t offset = 0;          // of the damaged record in the file
+  std::uint64_t bytes_skipped = 0;   // from it to where the cursor went on
+  std::uint64_t after_sequence = 0;  // the last record the cursor read before it; 0: none
+  format::Decoded what = format::Decoded::bad_crc;  // format::describe() says it in words
+};
 
 class Cursor {
  public:
@@ -44,9 +58,14 @@ class Cursor {
   /// after a seek, then one pread per slice.
   Result<std::span<const Record>> read(std::span<std::uint8_t> buffer, std::size_t max_records);
 
-  /// Records skipped because their checksum failed when read: bit rot in a sealed segment
-  /// recovery did not scan. The rest of such a segment is skipped.
+  /// Damaged records met when reading (a checksum, length or fields that do not hold, or
+  /// zeros): bit rot in a sealed segment recovery did not scan, or a file changed behind the
+  /// journal's back. The rest of such a segment is skipped. Counts every one since the
+  /// cursor was made.
   std::uint64_t corrupt_records_skipped() const noexcept { return corrupt_skipped_; }
+  /// The damage read() met since the last call, in the order met: one entry per record that
+  /// corrupt_records_skipped() counts.
+  std::vector<Damage> take_damage() { return std::exchange(damage_, {}); }
 
  private:
   friend class Journal;
@@ -67,7 +86,9 @@ class Cursor {
   bool positioned_ = false;
   bool found_ = false;  // the target record was reached: no more skipping
   std::vector<Record> records_;
+  std::uint64_t last_read_ = 0;  // sequence of the last record decoded, wanted or not
   std::uint64_t corrupt_skipped_ = 0;
+  std::vector<Damage> damage_;
 };
 
 }  // namespace enlace::journal

@@ -79,6 +79,10 @@ struct DecodeResult {
 /// Decodes the record at the start of `bytes`.
 DecodeResult decode_record(std::span<const std::uint8_t> bytes) noexcept;
 
+/// What was wrong with a record that decoded as neither ok nor incomplete, in a few words
+/// for a log line or an error reason ("checksum mismatch", ...).
+std::string_view describe(Decoded status) noexcept;
+
 // ---- the segment scanner (recovery) ------------------------------------------------------
 
 /// Reads up to into.size() bytes at `offset`; fewer only at the end of the data.
@@ -90,8 +94,9 @@ using OnRecord = std::function<void(std::uint64_t offset, std::size_t size, cons
 
 enum class ScanStop : std::uint8_t {
   end_of_data,  // every byte belongs to a good record
-  torn,         // the data ends inside a record, or in zeros: an interrupted write
-  corrupt,      // a bad header, length or checksum, or a sequence out of order
+  torn,         // the data ends inside a record, or in zeros up to its end: an interrupted write
+  corrupt,      // a bad header, length or checksum, a sequence out of order, or a zero length
+                // with data after the zeros (a hole: the file was cut and written past its end)
 };
 
 struct ScanResult {
@@ -100,6 +105,9 @@ struct ScanResult {
   std::uint64_t records = 0;        // good records
   std::uint64_t last_sequence = 0;  // of the last good record; 0 when there is none
   ScanStop stop = ScanStop::end_of_data;
+  /// Why the scan stopped before the end, in a few words for a log line (static text;
+  /// empty at end_of_data).
+  std::string_view cause;
 };
 
 /// Bytes the scanner reads at a time.

@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "enlace/journal/cursor.hpp"
@@ -52,6 +53,18 @@ struct Options {
   Retention retention;
 };
 
+/// A segment file recovery cut short or deleted because of what it held after its last good
+/// record, for the broker to log.
+struct SegmentCut {
+  std::filesystem::path segment;     // for the operator's log
+  std::uint64_t offset = 0;          // where the file was cut (after its last good record)
+  std::uint64_t bytes = 0;           // bytes cut off; the whole file when it was deleted
+  std::uint64_t after_sequence = 0;  // the last record kept before the cut; 0: none
+  format::ScanStop stop = format::ScanStop::torn;  // torn: an interrupted write; corrupt: damage
+  std::string_view cause;                          // why, in a few words (static text)
+  bool removed = false;  // the file was deleted: a bad header, or no record left in it
+};
+
 /// What open found and did, for the broker to log and count.
 struct RecoveryReport {
   std::uint64_t segments = 0;          // segments in the journal after recovery
@@ -61,9 +74,11 @@ struct RecoveryReport {
   std::uint64_t records = 0;
   std::uint64_t bytes = 0;            // segment bytes kept
   std::uint64_t truncated_bytes = 0;  // torn or corrupt tails cut off, removed files
-  std::uint64_t corrupt_records = 0;  // records whose checksum, length or order was bad
+  std::uint64_t corrupt_records = 0;  // records whose checksum, length or order was bad, and
+                                      // holes (zeros with records after them)
   std::uint64_t last_sequence = 0;
   std::chrono::nanoseconds duration{0};
+  std::vector<SegmentCut> cuts;  // each cut or damaged file, in segment order
 };
 
 /// What enforce_retention() deleted.

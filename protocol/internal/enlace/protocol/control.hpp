@@ -59,9 +59,10 @@ void build_error(flatbuffers::FlatBufferBuilder& fbb, Errc code, std::string_vie
 /// `horizon`: the last sequence the snapshot could hold (docs/protocol.md 5.3).
 void build_end_of_snapshot(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
                            std::uint32_t count, std::uint64_t horizon);
-/// `horizon`: the last sequence the replay could hold (docs/protocol.md 5.3, "Replay").
+/// `horizon`: the last sequence the replay could hold (docs/protocol.md 5.3, "Replay");
+/// `damaged`: the damaged journal records it met, written only when not 0.
 void build_end_of_replay(flatbuffers::FlatBufferBuilder& fbb, std::uint32_t request_id,
-                         std::uint64_t count, std::uint64_t horizon);
+                         std::uint64_t count, std::uint64_t horizon, std::uint64_t damaged = 0);
 void build_ping(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
 void build_pong(flatbuffers::FlatBufferBuilder& fbb, std::uint64_t nonce, std::int64_t time_ns);
 void build_bye(flatbuffers::FlatBufferBuilder& fbb);
