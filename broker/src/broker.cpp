@@ -292,7 +292,8 @@ void Broker::handle_authentications() {
 }
 
 int Broker::idle_wait_ms() const noexcept {
-  if (snapshot_can_advance() || replays_due_) return 0;  // the next slice is due at once
+  // The next slice is due at once.
+  if (snapshot_can_advance() || replays_due_ || replay_can_advance()) return 0;
   return backlogged_.empty() ? kIdlePassMs : kBacklogRetryMs;
 }
 

@@ -263,6 +263,9 @@ class Broker {
   /// and every entry re-examined under it (revoked publishers, narrowed audiences).
   void apply_cop_policy();
   bool snapshot_can_advance() const noexcept;
+  /// Whether a replay that waited for its connection's queue may go on now: the queue
+  /// drained in a flush after the replay's turn in the pass.
+  bool replay_can_advance() const noexcept;
 
   // replay.cpp: replays from the durable streams' journals (docs/protocol.md 5.3)
   /// The journal stage's streams that may hold topics matching `pattern`.

@@ -92,12 +92,21 @@ void Broker::open_replay(const Session& session, ReplayStream& replay) {
   }
 }
 
+bool Broker::replay_can_advance() const noexcept {
+  return std::any_of(replaying_.begin(), replaying_.end(), [](const Session* session) {
+    return session->replays.front().blocked && session->connection->sendable();
+  });
+}
+
 void Broker::advance_replays() {
   replays_due_ = false;
   for (std::size_t i = 0; i < replaying_.size();) {
     Session& session = *replaying_[i];
     ReplayStream& replay = session.replays.front();
-    if (!session.connection->sendable()) {
+    // A replay waits while its connection's queue drains (replay_can_advance() says
+    // when it has).
+    replay.blocked = !session.connection->sendable();
+    if (replay.blocked) {
       ++i;
       continue;
     }

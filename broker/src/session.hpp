@@ -59,6 +59,7 @@ struct ReplayStream {
   std::vector<std::shared_ptr<ReplaySlice>> slices;  // by stream; made when it is first sent
   std::uint64_t sent = 0;                            // deliveries sent (EndOfReplay's count)
   std::int64_t started_ns = 0;                       // monotonic
+  bool blocked = false;  // the last pass found its connection still sending earlier frames
 };
 
 /// A session's subscriptions by pattern. The key views the subscription's own `pattern`
