@@ -93,7 +93,7 @@ TEST_CASE("publish waiters: closing answers handlers with closed and wakes a wai
   std::vector<PublishWaiters::Answered> answered;
   REQUIRE(waiters.add(id(1), recorder.handler(1), 1000, 10).ok());
   waiters.add(id(2));  // a thread in publish_and_wait
-  Result<PublishAck> waited = ErrorInfo{Errc::ok, ""};
+  Result<PublishAck> waited = ErrorInfo{Errc::internal_error, "not answered yet"};
   std::thread waiting([&] { waited = waiters.await(id(2), std::chrono::seconds(30)); });
   waiters.fail_all(ErrorInfo{Errc::closed, "client closed"}, answered);
   waiting.join();
