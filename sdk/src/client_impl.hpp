@@ -142,8 +142,8 @@ class [[gnu::visibility("hidden")]] Client::Impl {
   void retry_later(std::int64_t now);
   void set_state(ConnectionState state, ErrorInfo error);
   void report_error(const ErrorInfo& error);
-  /// The broker's answer to the publish of `id`: to its waiting thread, or its handler run
-  /// here. False when nobody asked for it.
+  /// The broker's answer to the publish of `id`: to its waiting thread, or its handler
+  /// (run with the pass's others by run_ack_handlers()). False when nobody asked for it.
   bool answer_publish(const wire::Uuid& id, const Result<PublishAck>& result);
   /// Runs the publish_with_ack() handlers that complete(), expire() or fail_all() left.
   void run_ack_handlers();

@@ -783,9 +783,9 @@ void Client::Impl::set_state(ConnectionState state, ErrorInfo error) {
 }
 
 bool Client::Impl::answer_publish(const wire::Uuid& id, const Result<PublishAck>& result) {
-  const bool found = acks_.complete(id, result, answered_);
-  run_ack_handlers();
-  return found;
+  // The handler runs at the end of the loop pass, with every other answer of the pass:
+  // one hand-over of the socket for all of them (run_callback()), not one per Ack.
+  return acks_.complete(id, result, answered_);
 }
 
 void Client::Impl::run_ack_handlers() {
