@@ -264,24 +264,39 @@ inline int throughput(const Options& o, Transport& transport, Sink& sink) {
   return failed ? 1 : 0;
 }
 
-inline int latency(const Options& o, Transport& transport, Sink& sink, const Histogram& histogram) {
-  std::vector<std::uint8_t> buf(o.size, 0xA5);
-  const auto count = static_cast<std::uint64_t>(o.rate * o.duration_s);
-  const auto period = std::chrono::duration<double, std::nano>(1e9 / o.rate);
+}  // namespace detail
+
+// Publishes `count` messages of `size` bytes at `rate` messages/s on an absolute schedule (a
+// late wake-up shortens the next wait instead of drifting the rate), each stamped with its
+// sequence and send time (write_header). Returns how many were published: `count`, or fewer
+// when `publish(data, size)` returned false.
+template <class Publish>
+std::uint64_t paced_publish(std::uint64_t count, double rate, std::size_t size, Publish&& publish) {
+  std::vector<std::uint8_t> buf(size, 0xA5);
+  const auto period = std::chrono::duration<double, std::nano>(1e9 / rate);
   const auto start = Clock::now() + 1ms;
   std::uint64_t sent = 0;
-  bool failed = false;
   for (; sent < count; ++sent) {
-    // Absolute schedule: a late wake-up shortens the next wait instead of drifting the rate.
     std::this_thread::sleep_until(
         start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(sent)));
     write_header(buf.data(), Kind::data, sent, now_ns());
-    if (!publish_one(transport, buf.data(), buf.size())) {
-      std::fprintf(stderr, "%s: publish failed after %llu messages\n", o.system.c_str(),
-                   static_cast<unsigned long long>(sent));
-      failed = true;
-      break;
-    }
+    if (!publish(buf.data(), buf.size())) break;
+  }
+  return sent;
+}
+
+namespace detail {
+
+inline int latency(const Options& o, Transport& transport, Sink& sink, const Histogram& histogram) {
+  const auto count = static_cast<std::uint64_t>(o.rate * o.duration_s);
+  const std::uint64_t sent =
+      paced_publish(count, o.rate, o.size, [&](const std::uint8_t* data, std::size_t size) {
+        return publish_one(transport, data, size);
+      });
+  const bool failed = sent < count;
+  if (failed) {
+    std::fprintf(stderr, "%s: publish failed after %llu messages\n", o.system.c_str(),
+                 static_cast<unsigned long long>(sent));
   }
   transport.flush();
   drain(sink, sent);

@@ -289,23 +289,14 @@ int durable_throughput(const Config& config, JetStream& stream, const Acks& acks
 
 int durable_latency(const Config& config, JetStream& stream, const Acks& acks,
                     const Histogram& histogram) {
-  std::vector<std::uint8_t> buf(config.size, 0xA5);
   const auto count = static_cast<std::uint64_t>(config.rate * config.duration_s);
-  const auto period = std::chrono::duration<double, std::nano>(1e9 / config.rate);
-  const auto start = Clock::now() + 1ms;
-  std::uint64_t sent = 0;
-  bool failed = false;
-  for (; sent < count; ++sent) {
-    // Absolute schedule: a late wake-up shortens the next wait instead of drifting the rate.
-    std::this_thread::sleep_until(
-        start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(sent)));
-    write_header(buf.data(), Kind::data, sent, now_ns());
-    if (!stream.publish(buf.data(), buf.size())) {
-      std::fprintf(stderr, "jetstream: publish failed after %llu messages\n",
-                   static_cast<unsigned long long>(sent));
-      failed = true;
-      break;
-    }
+  const std::uint64_t sent = paced_publish(
+      count, config.rate, config.size,
+      [&](const std::uint8_t* data, std::size_t size) { return stream.publish(data, size); });
+  const bool failed = sent < count;
+  if (failed) {
+    std::fprintf(stderr, "jetstream: publish failed after %llu messages\n",
+                 static_cast<unsigned long long>(sent));
   }
   stream.complete();
   const std::uint64_t acked = acks.acked.load();
