@@ -54,6 +54,13 @@ ReplayStep next_replayed(const std::vector<std::shared_ptr<ReplaySlice>>& slices
     bool waiting = false;
     for (const auto& slice : slices) {
       if (slice->done) continue;
+      // A slice at the reader is the reader's until completed() hands it back: its records,
+      // its error and its buffer are being written, and its `next` still counts the last
+      // slice's records. The merge needs its next record: it waits.
+      if (slice->reading) {
+        waiting = true;
+        continue;
+      }
       if (!slice->error.empty()) {
         failed = slice.get();
         break;
@@ -74,7 +81,6 @@ ReplayStep next_replayed(const std::vector<std::shared_ptr<ReplaySlice>>& slices
         continue;
       }
       waiting = true;  // the merge needs this slice's next record
-      if (slice->reading) continue;
       // After a read that found nothing, read again only once the journal settled more.
       if (slice->read_once && slice->records.empty() &&
           reads.settled_through(slice->stream) == slice->settled_when_asked) {

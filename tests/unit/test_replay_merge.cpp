@@ -125,6 +125,21 @@ class Stage {
     }
     hand_back(s, "");
   }
+  /// The reader thread fills the lent slice of `stream` with its next `count` written
+  /// records and has not handed it back yet (the routing thread's completed() is to come):
+  /// the slice is still lent, its `next` still counts the last read's records.
+  void fill(std::uint32_t stream, std::size_t count) {
+    Stream& s = streams_.at(stream);
+    REQUIRE(s.lent != nullptr);
+    s.records.clear();
+    while (s.records.size() < count && s.position < s.written) {
+      s.records.push_back(journal::Record{s.sequences[s.position++], 0, {}, {}, {}});
+    }
+    s.lent->records = s.records;
+  }
+  /// The routing thread takes back the slice fill() filled.
+  void hand_back(std::uint32_t stream) { hand_back(streams_.at(stream), ""); }
+
   /// The lent read of `stream` fails.
   void fail(std::uint32_t stream, const std::string& why) {
     Stream& s = streams_.at(stream);
@@ -250,6 +265,33 @@ TEST_CASE(
     CHECK(replay.sent == Sequences{5, 10, 11, 12});
     CHECK(stage.reads(1) == 1);  // B, done, is not read again
   } while (std::next_permutation(order.begin(), order.end()));
+}
+
+TEST_CASE("replay merge: a slice at the reader is not read from before it is handed back",
+          "[replay][merge]") {
+  // The reader thread writes the slice's records before the routing thread takes the slice
+  // back and starts it at its first record: a merge that looked at the records meanwhile
+  // sent those past the last read's count early, then all of them again.
+  CursorSource cursors;
+  Stage stage;
+  stage.journaled(0, {1, 2, 3, 4, 5, 6, 7, 8});
+  Replay replay(cursors, stage, {0}, 8);
+  CHECK(replay.run(stage).kind == Kind::waiting);
+  stage.complete(0, 2);  // 1, 2
+  CHECK(replay.run(stage).kind == Kind::waiting);
+  CHECK(replay.sent == Sequences{1, 2});
+  REQUIRE(stage.lent(0));
+  stage.fill(0, 5);  // 3 .. 7 written into the slice, still at the reader
+  CHECK(replay.run(stage).kind == Kind::waiting);
+  CHECK(replay.sent == Sequences{1, 2});
+  stage.hand_back(0);
+  CHECK(replay.run(stage).kind == Kind::waiting);
+  CHECK(replay.sent == Sequences{1, 2, 3, 4, 5, 6, 7});
+  stage.complete(0);  // 8
+  CHECK(replay.run(stage).kind == Kind::waiting);
+  stage.complete(0);  // nothing more
+  CHECK(replay.run(stage).kind == Kind::finished);
+  CHECK(replay.sent == Sequences{1, 2, 3, 4, 5, 6, 7, 8});
 }
 
 TEST_CASE("replay merge: records above the horizon end their stream, live delivery has them",
