@@ -253,13 +253,14 @@ int subscribe(const char* function, enlace_client_t* client, const char* pattern
     options.replay_from = static_cast<enlace::wire::ReplayFrom>(replay_from);
     options.replay_value = replay_value;
     if ((flags & ENLACE_SUBSCRIBE_REPLAY_END) != 0) {
-      options.on_replay_end = [h, id, callback, user, failed](std::uint64_t count) {
+      options.on_replay_end = [h, id, callback, user, failed](const enlace::ReplayEnd& end) {
         if (h->closing.load(std::memory_order_acquire) || failed->load(std::memory_order_acquire)) {
           return;
         }
         enlace_delivery_t view = empty_view(id);
         view.kind = ENLACE_DELIVERY_REPLAY_END;
-        view.replay_count = count;
+        view.replay_count = end.replayed;
+        view.replay_damaged = end.damaged;
         CallbackScope scope(h);
         callback(&view, user);
       };

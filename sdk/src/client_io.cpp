@@ -597,13 +597,14 @@ void Client::Impl::handle_end_of_snapshot(const wire::EndOfSnapshot& end) {
 }
 
 void Client::Impl::handle_end_of_replay(const wire::EndOfReplay& end) {
-  std::function<void(std::uint64_t)> callback;
+  std::function<void(const ReplayEnd&)> callback;
   subscriptions_.for_each([&](const detail::SubscriptionTable::Entry& entry) {
     if (entry.options.on_replay_end && link_.subscribe_request_of(entry.id) == end.request_id()) {
       callback = entry.options.on_replay_end;
     }
   });
-  if (callback) run_callback([&] { callback(end.count()); });
+  const ReplayEnd ended{end.count(), end.damaged(), end.horizon()};
+  if (callback) run_callback([&] { callback(ended); });
 }
 
 void Client::Impl::dispatch(const wire::FrameView& frame,

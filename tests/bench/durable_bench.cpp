@@ -307,8 +307,8 @@ bool run_replay(BenchBed& bed, const DurableOptions& o) {
   std::atomic<std::uint64_t> told{0};
   SubscribeOptions options;
   options.replay_from = wire::ReplayFrom::Earliest;
-  options.on_replay_end = [&](std::uint64_t count) {
-    told.store(count);
+  options.on_replay_end = [&](const ReplayEnd& end) {
+    told.store(end.replayed);
     ended_ns.store(steady_ns());
   };
   const std::int64_t start = steady_ns();

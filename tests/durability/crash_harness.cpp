@@ -68,7 +68,7 @@ std::map<Id, std::vector<std::uint64_t>> replay_stream(BrokerProcess& broker,
   std::atomic<bool> ended{false};
   SubscribeOptions options;
   options.replay_from = wire::ReplayFrom::Earliest;
-  options.on_replay_end = [&](std::uint64_t) { ended = true; };
+  options.on_replay_end = [&](const ReplayEnd&) { ended = true; };
   auto subscribed = client.subscribe(
       "text.COL.log.>",
       [&](const Delivery& delivery) {

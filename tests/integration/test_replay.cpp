@@ -37,8 +37,8 @@ struct ReplayInbox {
     SubscribeOptions o;
     o.replay_from = from;
     o.replay_value = value;
-    o.on_replay_end = [this](std::uint64_t n) {
-      count = n;
+    o.on_replay_end = [this](const ReplayEnd& end) {
+      count = end.replayed;
       ended = true;
     };
     return o;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -143,6 +144,7 @@ TEST_CASE(
   coalition.extra = kDurable;
   coalition.add("col-cp", "COL", "command_post");
   coalition.add("ecu-raw", "ECU", "command_post");
+  coalition.add("ecu-sdk", "ECU", "command_post");
   BrokerProcess broker(coalition, {"--data-dir", data.path.string()});
   std::vector<std::uint64_t> published;
   {
@@ -207,6 +209,23 @@ TEST_CASE(
       log_lines_with(broker, "damaged record in segment '" + damaged_segment.string() + "'");
   REQUIRE(restore_lines.size() == 2);
   CHECK_THAT(restore_lines.back(), Catch::Contains("restoring the COP cache skipped"));
+
+  // The SDK tells the application too: ReplayEnd::damaged.
+  Client sdk(broker.options_for(coalition["ecu-sdk"]));
+  REQUIRE(sdk.wait_connected(10s).ok());
+  std::promise<ReplayEnd> ended;
+  SubscribeOptions options;
+  options.replay_from = wire::ReplayFrom::Earliest;
+  options.on_replay_end = [&](const ReplayEnd& end) { ended.set_value(end); };
+  REQUIRE(sdk.subscribe(
+                 "alert.COL.river.>", [](const Delivery&) {}, options)
+              .ok());
+  auto end = ended.get_future();
+  REQUIRE(end.wait_for(30s) == std::future_status::ready);
+  const ReplayEnd got = end.get();
+  CHECK(got.damaged == 1);
+  CHECK(got.replayed == expected.size());
+  CHECK(got.horizon >= published.back());
 }
 
 TEST_CASE(

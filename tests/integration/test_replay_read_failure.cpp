@@ -82,7 +82,7 @@ struct ReplayInbox {
   SubscribeOptions options() {
     SubscribeOptions o;
     o.replay_from = wire::ReplayFrom::Earliest;
-    o.on_replay_end = [this](std::uint64_t) { ended = true; };
+    o.on_replay_end = [this](const ReplayEnd&) { ended = true; };
     return o;
   }
 };

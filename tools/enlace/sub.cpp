@@ -249,9 +249,15 @@ int run(const Args& args) {
     subscribe_options.on_snapshot_end = [](std::uint32_t cached) {
       std::fprintf(stderr, "enlace sub: end of snapshot (%u cached messages)\n", cached);
     };
-    subscribe_options.on_replay_end = [](std::uint64_t replayed) {
+    subscribe_options.on_replay_end = [](const ReplayEnd& end) {
       std::fprintf(stderr, "enlace sub: end of replay (%llu journaled messages)\n",
-                   static_cast<unsigned long long>(replayed));
+                   static_cast<unsigned long long>(end.replayed));
+      if (end.damaged > 0) {
+        std::fprintf(stderr,
+                     "enlace sub: the replay skipped %llu damaged journal record(s): messages "
+                     "may be missing (the broker's log names them)\n",
+                     static_cast<unsigned long long>(end.damaged));
+      }
     };
   }
   const auto subscription = client->subscribe(pattern, handler, std::move(subscribe_options));

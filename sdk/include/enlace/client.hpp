@@ -103,6 +103,15 @@ struct ClientOptions {
 
 using DeliveryHandler = std::function<void(const Delivery&)>;
 
+/// How a replay ended (the broker's EndOfReplay, docs/protocol.md 5.3).
+struct ReplayEnd {
+  std::uint64_t replayed = 0;  // journaled messages sent to this subscription
+  /// Damaged journal records the replay met and skipped, which may have held messages it
+  /// should have sent (the broker logs and counts each). 0: the replay is whole.
+  std::uint64_t damaged = 0;
+  std::uint64_t horizon = 0;  // the broker's last sequence when the replay began
+};
+
 /// What a subscription asks of the broker.
 struct SubscribeOptions {
   /// The cached messages of the COP (the newest per cached topic) that this system may see,
@@ -123,7 +132,7 @@ struct SubscribeOptions {
   /// the newest pending message of each topic is kept (docs/protocol.md 5.6).
   wire::Conflation conflation = wire::Conflation::None;
   std::function<void(std::uint32_t cached_count)> on_snapshot_end;
-  std::function<void(std::uint64_t replayed_count)> on_replay_end;
+  std::function<void(const ReplayEnd&)> on_replay_end;
 };
 
 /// Handle of one subscription; pass it to Client::unsubscribe().

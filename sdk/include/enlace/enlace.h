@@ -506,6 +506,10 @@ typedef struct enlace_delivery {
   uint32_t snapshot_count; /* ENLACE_DELIVERY_SNAPSHOT_END: cached messages sent */
   int replayed;            /* 1 when it comes from a durable stream's journal (a replay) */
   uint64_t replay_count;   /* ENLACE_DELIVERY_REPLAY_END: journaled messages sent */
+  /* ENLACE_DELIVERY_REPLAY_END: damaged journal records the replay skipped, which may have
+   * held messages it should have sent; 0 when the replay is whole. Appended last: the
+   * struct is the library's, read through the pointer the callback gets. */
+  uint64_t replay_damaged;
 } enlace_delivery_t;
 
 /* Called on the client's I/O thread for every delivery matching the subscription, one at
@@ -538,7 +542,7 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
  * durable streams matching `pattern` that this system may see, from `replay_from`
  * (enum enlace_replay_from) and `replay_value`: each with replayed = 1, in sequence order;
  * then, with ENLACE_SUBSCRIBE_REPLAY_END in `flags`, one callback of kind
- * ENLACE_DELIVERY_REPLAY_END with replay_count; live deliveries start at once, with the
+ * ENLACE_DELIVERY_REPLAY_END with replay_count and replay_damaged; live deliveries start at once, with the
  * sequences after the replay's (docs/protocol.md 5.3, "Replay"). The replay is asked for
  * once: after a reconnection the subscription is restored live only. Besides the codes of
  * enlace_subscribe(): ENLACE_ERR_REPLAY_UNAVAILABLE (no durable stream of the broker can
