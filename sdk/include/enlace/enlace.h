@@ -542,8 +542,8 @@ ENLACE_API int enlace_subscribe(enlace_client_t* client, const char* pattern,
  * durable streams matching `pattern` that this system may see, from `replay_from`
  * (enum enlace_replay_from) and `replay_value`: each with replayed = 1, in sequence order;
  * then, with ENLACE_SUBSCRIBE_REPLAY_END in `flags`, one callback of kind
- * ENLACE_DELIVERY_REPLAY_END with replay_count and replay_damaged; live deliveries start at once, with the
- * sequences after the replay's (docs/protocol.md 5.3, "Replay"). The replay is asked for
+ * ENLACE_DELIVERY_REPLAY_END with replay_count and replay_damaged; live deliveries start at once,
+ * with the sequences after the replay's (docs/protocol.md 5.3, "Replay"). The replay is asked for
  * once: after a reconnection the subscription is restored live only. Besides the codes of
  * enlace_subscribe(): ENLACE_ERR_REPLAY_UNAVAILABLE (no durable stream of the broker can
  * hold the pattern's topics); ENLACE_ERR_INVALID_ARGUMENT also for an unknown
