@@ -11,7 +11,7 @@ Status PublishWaiters::add(const wire::Uuid& id, AckHandler handler, std::int64_
                            std::size_t max_pending) {
   std::lock_guard lock(mutex_);
   if (handlers_ >= max_pending) {
-    return ErrorInfo{Errc::queue_full, std::to_string(handlers_) +
+    return ErrorInfo{Errc::queue_full, std::to_string(handlers_.load()) +
                                            " publishes already wait for the broker's answer "
                                            "(ClientOptions::max_pending_acks)"};
   }
@@ -57,6 +57,8 @@ bool PublishWaiters::complete(const wire::Uuid& id, const Result<PublishAck>& re
 }
 
 void PublishWaiters::expire(std::int64_t now_ns, std::vector<Answered>& answered) {
+  // No handler waits: answered entries left in deadlines_ go at a later expire() or compaction.
+  if (handlers_.load(std::memory_order_relaxed) == 0) return;
   std::lock_guard lock(mutex_);
   while (!deadlines_.empty()) {
     const auto [deadline, key] = deadlines_.front();

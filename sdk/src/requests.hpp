@@ -4,6 +4,7 @@
 // business; this file only keeps the waiters.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -73,7 +74,9 @@ class PublishWaiters {
   // timeout, so this is also deadline order). Entries already answered are dropped when
   // they reach the front; the broker answers in order, so the front is usually current.
   std::deque<std::pair<std::int64_t, Key>> deadlines_;
-  std::size_t handlers_ = 0;  // handlers in waiters_
+  // Handlers in waiters_. Written under mutex_; expire() reads it without, so that the I/O
+  // thread's every loop pass takes no lock while no handler waits.
+  std::atomic<std::size_t> handlers_{0};
 };
 
 /// Callers waiting for the answer to a subscribe, unsubscribe or flush. I/O thread only.
